@@ -1,0 +1,213 @@
+#include "cli.hpp"
+
+#include <boost/program_options.hpp>
+#include <set>
+#include <sstream>
+
+#include "pmap/mat_descriptor.hpp"
+
+namespace pmap::sim {
+namespace po = boost::program_options;
+
+namespace {
+
+po::options_description describe() {
+  po::options_description all(
+      "pmap-sim: simulated PostureMap pressure mats (bed and chair)\n\n"
+      "Usage: pmap-sim --broker URI --mat ID --kind bed|chair "
+      "--scenario NAME --speed N|max --seed S [options]\n\nOptions");
+  // clang-format off
+  all.add_options()
+      ("help,h", "show this help and exit")
+      ("broker", po::value<std::string>(), "MQTT broker URI, e.g. tcp://localhost:1883")
+      ("output", po::value<std::string>(),
+       "write frames to a frame-log file (instead of or besides --broker); with several mats "
+       "the path must contain {mat}")
+      ("mat", po::value<std::vector<std::string>>(), "mat id ([A-Za-z0-9_-], 1-64), repeatable")
+      ("kind", po::value<std::vector<std::string>>(),
+       "bed|chair: one for all mats or one per --mat")
+      ("scenario", po::value<std::vector<std::string>>(),
+       "scenario, one for all mats or one per --mat (default: night for bed, workday for "
+       "chair): night, workday, supine, prone, left, right, fetal-left, fetal-right, sitting, "
+       "empty")
+      ("speed", po::value<std::string>(),
+       "N = N x real time, max = as fast as the broker accepts (default: 1 with --broker, max "
+       "with --output only)")
+      ("seed", po::value<std::uint64_t>()->default_value(1), "run seed (frames are a function of it)")
+      ("duration", po::value<double>(),
+       "seconds of simulated time; night/workday are compressed to it (default 28800), static "
+       "scenarios hold for it (default 600)")
+      ("start-us", po::value<std::int64_t>(),
+       "simulated start time, us since the Unix epoch (default: the run ends about now)")
+      ("publish-truth", "publish ground truth on pmap/v1/<mat>/truth for every frame")
+      ("rate", po::value<double>(), "frames per second, 0.01-200 (default: bed 1, chair 2)")
+      ("first-row", po::value<std::string>()->default_value("near"),
+       "near|far: far = mat turned round (row 0 at the foot/front edge)")
+      ("mirrored", "the mat's columns are mirrored (declared in meta)")
+      ("drop-rate", po::value<double>()->default_value(0.0), "probability a frame is lost, 0-0.5")
+      ("dup-rate", po::value<double>()->default_value(0.0), "probability a frame is sent twice, 0-0.5")
+      ("encoding", po::value<std::string>()->default_value("u16"), "u16|u8 taxel encoding")
+      ("json-frames", "publish JSON frames instead of binary ones")
+      ("client-id", po::value<std::string>(),
+       "MQTT client id (default pmap-sim-<mat>; with several mats -<mat> is appended)")
+      ("height-cm", po::value<double>(), "body height, 120-220 cm (default: random per seed)")
+      ("weight-kg", po::value<double>(), "body weight, 30-250 kg (default: random per seed)")
+      ("chair-obliquity-deg", po::value<double>(),
+       "scenario sitting: pelvic obliquity, -20..20 (+ = sitter's right side lower)")
+      ("chair-tilt-deg", po::value<double>(),
+       "scenario sitting: pelvic tilt, -20..30 (+ = posterior, slouched)")
+      ("chair-wallet", po::value<std::string>(), "scenario sitting: none|left|right")
+      ("window", po::value<std::size_t>()->default_value(64),
+       "QoS 1 deliveries in flight per mat at --speed max, 1-1024");
+  // clang-format on
+  return all;
+}
+
+template <typename T>
+std::optional<T> get(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return vm[name].as<T>();
+}
+
+}  // namespace
+
+std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) {
+  const po::options_description options = describe();
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& error) {
+    return CliExit{"", std::string(error.what())};
+  }
+  if (vm.count("help")) {
+    std::ostringstream help;
+    help << options
+         << "\nExamples:\n"
+            "  pmap-sim --broker tcp://localhost:1883 --mat bed1 --kind bed --scenario night "
+            "--speed max --seed 7 --publish-truth\n"
+            "  pmap-sim --broker tcp://localhost:1883 --mat bed1 --mat chair1 --kind bed --kind "
+            "chair --speed 1\n"
+            "  pmap-sim --output night.pmaplog --mat bed1 --kind bed --duration 600 --seed 3\n";
+    return CliExit{help.str(), ""};
+  }
+  auto fail = [](std::string message) { return CliExit{"", std::move(message)}; };
+  CliOptions cli;
+  cli.broker = get<std::string>(vm, "broker");
+  cli.output = get<std::string>(vm, "output");
+  if (!cli.broker && !cli.output) return fail("give --broker URI and/or --output FILE");
+  if (cli.broker && cli.broker->empty()) return fail("--broker must not be empty");
+  if (cli.output && cli.output->empty()) return fail("--output must not be empty");
+  cli.seed = vm["seed"].as<std::uint64_t>();
+  cli.start_us = get<std::int64_t>(vm, "start-us");
+  if (cli.start_us && *cli.start_us < 0) return fail("--start-us must not be negative");
+  cli.json_frames = vm.count("json-frames") > 0;
+  if (cli.json_frames && !cli.broker) return fail("--json-frames needs --broker");
+  cli.window = vm["window"].as<std::size_t>();
+  if (cli.window < 1 || cli.window > 1024) return fail("--window must be between 1 and 1024");
+
+  const std::string speed = get<std::string>(vm, "speed").value_or(cli.broker ? "1" : "max");
+  if (speed != "max") {
+    try {
+      std::size_t used = 0;
+      const double value = std::stod(speed, &used);
+      if (used != speed.size() || !(value > 0 && value <= 100000))
+        throw std::invalid_argument(speed);
+      cli.speed = value;
+    } catch (const std::exception&) {
+      return fail("--speed must be 'max' or a number between 0 and 100000, not '" + speed + "'");
+    }
+  }
+
+  const auto mats = get<std::vector<std::string>>(vm, "mat");
+  if (!mats) return fail("give at least one --mat ID");
+  const auto kinds = get<std::vector<std::string>>(vm, "kind").value_or(std::vector<std::string>{});
+  const auto scenarios =
+      get<std::vector<std::string>>(vm, "scenario").value_or(std::vector<std::string>{});
+  if (kinds.empty()) return fail("give --kind bed|chair");
+  if (kinds.size() != 1 && kinds.size() != mats->size()) {
+    return fail("give one --kind for all mats or one per --mat (" + std::to_string(mats->size()) +
+                " mats, " + std::to_string(kinds.size()) + " kinds)");
+  }
+  if (scenarios.size() > 1 && scenarios.size() != mats->size()) {
+    return fail("give one --scenario for all mats or one per --mat (" +
+                std::to_string(mats->size()) + " mats, " + std::to_string(scenarios.size()) +
+                " scenarios)");
+  }
+  if (mats->size() > 1 && cli.output && cli.output->find("{mat}") == std::string::npos) {
+    return fail("with several mats, --output must contain {mat} (one file per mat)");
+  }
+
+  MatConfig common;
+  common.duration_s = get<double>(vm, "duration");
+  if (common.duration_s && !(*common.duration_s >= 1 && *common.duration_s <= 7 * 86400.0)) {
+    return fail("--duration must be between 1 and 604800 seconds");
+  }
+  if (auto rate = get<double>(vm, "rate")) {
+    if (!(*rate >= 0.01 && *rate <= 200)) return fail("--rate must be between 0.01 and 200 Hz");
+    common.rate_hz = *rate;
+  }
+  const std::string first_row = vm["first-row"].as<std::string>();
+  if (first_row != "near" && first_row != "far") return fail("--first-row must be near or far");
+  common.layout.first_row = first_row == "far" ? RowOrigin::kFar : RowOrigin::kNear;
+  common.layout.mirrored = vm.count("mirrored") > 0;
+  common.drop_rate = vm["drop-rate"].as<double>();
+  common.dup_rate = vm["dup-rate"].as<double>();
+  if (!(common.drop_rate >= 0 && common.drop_rate <= 0.5)) return fail("--drop-rate must be 0-0.5");
+  if (!(common.dup_rate >= 0 && common.dup_rate <= 0.5)) return fail("--dup-rate must be 0-0.5");
+  const std::string encoding = vm["encoding"].as<std::string>();
+  if (encoding != "u16" && encoding != "u8") return fail("--encoding must be u16 or u8");
+  common.encoding = encoding == "u8" ? TaxelEncoding::kUint8 : TaxelEncoding::kUint16;
+  common.height_cm = get<double>(vm, "height-cm");
+  common.weight_kg = get<double>(vm, "weight-kg");
+  if (common.height_cm && !(*common.height_cm >= 120 && *common.height_cm <= 220)) {
+    return fail("--height-cm must be between 120 and 220");
+  }
+  if (common.weight_kg && !(*common.weight_kg >= 30 && *common.weight_kg <= 250)) {
+    return fail("--weight-kg must be between 30 and 250");
+  }
+  common.with_truth = vm.count("publish-truth") > 0;
+  if (auto obliquity = get<double>(vm, "chair-obliquity-deg")) {
+    if (!(*obliquity >= -20 && *obliquity <= 20))
+      return fail("--chair-obliquity-deg must be -20..20");
+    common.sitting_pose.obliquity_deg = *obliquity;
+  }
+  if (auto tilt = get<double>(vm, "chair-tilt-deg")) {
+    if (!(*tilt >= -20 && *tilt <= 30)) return fail("--chair-tilt-deg must be -20..30");
+    common.sitting_pose.tilt_deg = *tilt;
+  }
+  if (auto wallet = get<std::string>(vm, "chair-wallet")) {
+    if (*wallet == "left") {
+      common.sitting_pose.wallet = Wallet::kLeft;
+    } else if (*wallet == "right") {
+      common.sitting_pose.wallet = Wallet::kRight;
+    } else if (*wallet != "none") {
+      return fail("--chair-wallet must be none, left or right");
+    }
+  }
+  if (common.with_truth && !cli.broker) return fail("--publish-truth needs --broker");
+
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < mats->size(); ++i) {
+    MatConfig mat = common;
+    mat.id = (*mats)[i];
+    if (!is_valid_mat_id(mat.id)) {
+      return fail("invalid mat id '" + mat.id + "': use 1-64 characters of [A-Za-z0-9_-]");
+    }
+    if (!seen.insert(mat.id).second) return fail("mat id '" + mat.id + "' given twice");
+    const std::string& kind = kinds.size() == 1 ? kinds[0] : kinds[i];
+    const auto parsed_kind = mat_kind_from_string(kind);
+    if (!parsed_kind) return fail("--kind must be bed or chair, not '" + kind + "'");
+    mat.kind = *parsed_kind;
+    if (scenarios.empty()) {
+      mat.scenario = mat.kind == MatKind::kBed ? "night" : "workday";
+    } else {
+      mat.scenario = scenarios.size() == 1 ? scenarios[0] : scenarios[i];
+    }
+    cli.mats.push_back(mat);
+  }
+  cli.client_id = get<std::string>(vm, "client-id").value_or("");
+  return cli;
+}
+
+}  // namespace pmap::sim

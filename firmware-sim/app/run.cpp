@@ -1,0 +1,223 @@
+#include "run.hpp"
+
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <thread>
+
+#include "pmap/frame_log.hpp"
+#include "pmap/sim/publisher.hpp"
+#include "pmap/wire_codec.hpp"
+
+namespace pmap::sim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct MatCounters {
+  std::uint64_t published = 0;
+  std::uint64_t generated = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t duplicated = 0;
+  std::uint64_t truth = 0;
+  std::optional<std::uint32_t> first_seq;
+  std::uint32_t last_seq = 0;
+  std::int64_t first_ts_us = 0;
+  std::int64_t last_ts_us = 0;
+  double sim_seconds = 0;
+};
+
+struct MatRun {
+  MatSimulator sim;
+  std::unique_ptr<MatPublisher> publisher;
+  std::optional<FrameLogWriter> log;
+  MatCounters counters;
+};
+
+std::int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string replace_mat(std::string path, const std::string& mat) {
+  for (auto at = path.find("{mat}"); at != std::string::npos; at = path.find("{mat}", at)) {
+    path.replace(at, 5, mat);
+    at += mat.size();
+  }
+  return path;
+}
+
+}  // namespace
+
+int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std::ostream& summary,
+                   std::ostream& log) {
+  const auto wall_begin = Clock::now();
+  std::vector<MatRun> mats;
+  double duration_s = 0;
+  for (const MatConfig& config : options.mats) {
+    auto made = MatSimulator::make(config, options.seed);
+    if (auto* error = std::get_if<std::string>(&made)) {
+      log << "pmap-sim: error: " << *error << "\n";
+      return 2;
+    }
+    mats.push_back(MatRun{std::move(std::get<MatSimulator>(made)), nullptr, std::nullopt, {}});
+    duration_s = std::max(duration_s, mats.back().sim.scenario().duration_s());
+  }
+  // Anchor simulated time so that the run ends about now: the gateway rejects frames from the
+  // future, and a run at N x real time then never gets ahead of the wall clock.
+  const double lag = options.speed ? duration_s * (1.0 - 1.0 / *options.speed) : duration_s;
+  const std::int64_t start_us =
+      options.start_us.value_or(now_us() - static_cast<std::int64_t>(std::llround(lag * 1e6)));
+
+  for (MatRun& mat : mats) {
+    const MatDescriptor& d = mat.sim.descriptor();
+    const BodyParams& body = mat.sim.body();
+    log << "pmap-sim: mat " << d.id << ": " << to_string(d.kind) << ", scenario "
+        << mat.sim.scenario().name() << ", " << mat.sim.frame_count() << " frames at "
+        << d.sample_rate_hz << " Hz, body " << body.height_cm << " cm / " << body.weight_kg
+        << " kg\n";
+    if (options.output) {
+      const std::string path = replace_mat(*options.output, d.id);
+      auto writer = FrameLogWriter::create(path, d);
+      if (auto* error = std::get_if<FrameLogError>(&writer)) {
+        log << "pmap-sim: error: " << error->message << "\n";
+        return 1;
+      }
+      mat.log.emplace(std::move(std::get<FrameLogWriter>(writer)));
+    }
+    if (options.broker) {
+      PublisherOptions publisher;
+      publisher.broker_uri = *options.broker;
+      publisher.client_id = options.client_id.empty() ? "pmap-sim-" + d.id
+                            : options.mats.size() > 1 ? options.client_id + "-" + d.id
+                                                      : options.client_id;
+      publisher.mat_id = d.id;
+      publisher.meta_json = to_meta_json(d);
+      publisher.window = options.speed ? std::max<std::size_t>(options.window, 16) : options.window;
+      publisher.abort = &stop;
+      mat.publisher = std::make_unique<MatPublisher>(publisher);
+      if (auto error = mat.publisher->start()) {
+        log << "pmap-sim: error: " << *error << "\n";
+        return 1;
+      }
+    }
+  }
+
+  bool io_failed = false;
+  auto pace_origin = Clock::now();
+  while (!stop) {
+    MatRun* next = nullptr;
+    for (MatRun& mat : mats) {
+      if (!mat.sim.done() && (!next || mat.sim.next_time_s() < next->sim.next_time_s()))
+        next = &mat;
+    }
+    if (!next) break;
+    // While a broker connection is down the simulated clock pauses: nothing is generated, so
+    // nothing is lost; the pacing origin moves by the time spent waiting.
+    if (options.broker) {
+      const auto wait_begin = Clock::now();
+      bool waited = false;
+      while (!stop && !next->publisher->connected()) {
+        waited = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      if (stop) break;
+      if (waited) pace_origin += Clock::now() - wait_begin;
+      next->publisher->service();
+    }
+    if (options.speed) {
+      const auto due = pace_origin +
+                       std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(next->sim.next_time_s() / *options.speed));
+      while (!stop && Clock::now() < due) {
+        std::this_thread::sleep_for(
+            std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(100)));
+      }
+      if (stop) break;
+    }
+    const double t = next->sim.next_time_s();
+    MatStep step = next->sim.step(start_us);
+    MatCounters& c = next->counters;
+    ++c.generated;
+    if (!c.first_seq) {
+      c.first_seq = step.sequence;
+      c.first_ts_us = step.timestamp_us;
+    }
+    c.last_seq = step.sequence;
+    c.last_ts_us = step.timestamp_us;
+    c.sim_seconds = t + 1.0 / next->sim.descriptor().sample_rate_hz;
+    c.dropped += step.fate.dropped ? 1 : 0;
+    c.duplicated += step.fate.duplicated ? 1 : 0;
+    for (const PressureFrame& frame : step.frames) {
+      if (next->publisher) {
+        bool sent = false;
+        if (options.json_frames) {
+          const std::string text = encode_json(frame);
+          sent = next->publisher->publish(Channel::kFrame, text.data(), text.size());
+        } else {
+          const std::vector<std::uint8_t> bytes = encode_binary(frame);
+          sent = next->publisher->publish(Channel::kFrame, bytes.data(), bytes.size());
+        }
+        if (!sent) io_failed = true;
+      }
+      if (next->log) {
+        if (auto error = next->log->append(frame)) {
+          log << "pmap-sim: error: " << next->sim.descriptor().id << ": " << error->message << "\n";
+          io_failed = true;
+          break;
+        }
+      }
+      ++c.published;
+    }
+    if (step.truth && next->publisher &&
+        next->publisher->publish(Channel::kTruth, step.truth->data(), step.truth->size())) {
+      ++c.truth;
+    }
+    if (io_failed) break;
+  }
+  if (stop) log << "pmap-sim: stopping on signal\n";
+
+  nlohmann::json report{{"mats", nlohmann::json::object()}};
+  for (MatRun& mat : mats) {
+    if (mat.publisher) {
+      mat.publisher->stop();
+      if (mat.publisher->failed_deliveries() > 0) {
+        log << "pmap-sim: " << mat.sim.descriptor().id << ": " << mat.publisher->failed_deliveries()
+            << " deliveries failed\n";
+        io_failed = true;
+      }
+    }
+    if (mat.log) {
+      if (auto error = mat.log->close()) {
+        log << "pmap-sim: error: " << error->message << "\n";
+        io_failed = true;
+      }
+    }
+    const MatCounters& c = mat.counters;
+    const MatDescriptor& d = mat.sim.descriptor();
+    report["mats"][d.id] = {
+        {"kind", std::string(to_string(d.kind))},
+        {"scenario", mat.sim.scenario().name()},
+        {"frames_published", c.published},
+        {"frames_generated", c.generated},
+        {"frames_dropped", c.dropped},
+        {"frames_duplicated", c.duplicated},
+        {"truth_published", c.truth},
+        {"first_seq", c.first_seq ? nlohmann::json(*c.first_seq) : nlohmann::json(nullptr)},
+        {"last_seq", c.first_seq ? nlohmann::json(c.last_seq) : nlohmann::json(nullptr)},
+        {"sim_seconds", c.sim_seconds},
+        {"first_ts_us", c.first_seq ? nlohmann::json(c.first_ts_us) : nlohmann::json(nullptr)},
+        {"last_ts_us", c.first_seq ? nlohmann::json(c.last_ts_us) : nlohmann::json(nullptr)},
+        {"body",
+         {{"height_cm", mat.sim.body().height_cm}, {"weight_kg", mat.sim.body().weight_kg}}},
+    };
+    mat.publisher.reset();
+  }
+  report["wall_seconds"] = std::chrono::duration<double>(Clock::now() - wall_begin).count();
+  summary << report.dump() << std::endl;
+  return io_failed ? 1 : 0;
+}
+
+}  // namespace pmap::sim
