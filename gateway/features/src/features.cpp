@@ -1,0 +1,50 @@
+#include "pmap/features.hpp"
+
+namespace pmap {
+
+FrameFeatures FeatureExtractor::extract(const ConditionedFrame& frame, const MatDescriptor& mat) {
+  FrameFeatures f;
+  f.sequence = frame.sequence;
+  f.timestamp_us = frame.timestamp_us;
+  f.calibrated = frame.calibrated;
+  const TaxelImage& a = frame.above_floor;
+
+  Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> contact;
+  if (frame.pressure_mmhg) {
+    contact = *frame.pressure_mmhg >= static_cast<float>(config_.contact_threshold_mmhg);
+    const double area_m2 = mat.row_pitch_mm * mat.col_pitch_mm * 1e-6;
+    f.force_n = frame.pressure_mmhg->cast<double>().sum() * kPascalPerMmHg * area_m2;
+  } else {
+    contact = a >= static_cast<float>(config_.contact_threshold_fraction * mat.full_scale_counts);
+  }
+  // Ignore taxels with nothing above the floor even if a threshold of 0 is configured.
+  contact = contact && (a > 0.0f);
+  f.contact_taxels = static_cast<std::uint32_t>(contact.count());
+  f.contact_area_cm2 = f.contact_taxels * mat.taxel_area_cm2();
+  f.load_raw = a.cast<double>().sum();
+  f.occupied = f.contact_area_cm2 >= occupancy_threshold_cm2(mat.kind);
+
+  if (f.occupied) {
+    const Eigen::ArrayXXd w = contact.select(a, 0.0f).cast<double>();
+    const double total = w.sum();
+    if (total > 0) {
+      const Eigen::ArrayXd row_idx = Eigen::ArrayXd::LinSpaced(w.rows(), 0, static_cast<double>(w.rows() - 1));
+      const Eigen::ArrayXd col_idx = Eigen::ArrayXd::LinSpaced(w.cols(), 0, static_cast<double>(w.cols() - 1));
+      CentreOfPressure cop;
+      cop.row = (w.rowwise().sum() * row_idx).sum() / total;
+      cop.col = (w.colwise().sum().transpose() * col_idx).sum() / total;
+      cop.y_mm = (cop.row + 0.5) * mat.row_pitch_mm;
+      cop.x_mm = (cop.col + 0.5) * mat.col_pitch_mm;
+      f.cop = cop;
+    }
+  }
+
+  if (previous_ && previous_->rows() == a.rows() && previous_->cols() == a.cols()) {
+    const double denom = a.cast<double>().sum() + previous_->cast<double>().sum();
+    if (denom > 0) f.movement = (a - *previous_).abs().cast<double>().sum() / denom;
+  }
+  previous_ = a;
+  return f;
+}
+
+}  // namespace pmap

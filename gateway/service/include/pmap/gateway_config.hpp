@@ -1,0 +1,81 @@
+#pragma once
+// Configuration of pmap-gateway: every key, its default and range (docs/gateway.md, "Config").
+// The same key table drives the JSON config file and the command-line options, so both validate
+// identically.
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pmap/log.hpp"
+
+namespace pmap {
+
+/// Bad config file, bad key or bad value. pmap-gateway exits with code 2.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct GatewayConfig {
+  std::string broker = "tcp://localhost:1883";
+  std::string db;
+  std::string client_id;  ///< empty: "pmap-gateway-" + hostname
+  LogLevel log_level = LogLevel::kInfo;
+  std::int64_t keep_alive_s = 30;
+  std::int64_t reconnect_min_s = 1;
+  std::int64_t reconnect_max_s = 30;
+  std::int64_t epoch_seconds = 5;
+  std::int64_t flush_interval_ms = 1000;
+  std::int64_t flush_max_rows = 1000;
+  std::int64_t state_interval_ms = 1000;
+  double raw_archive_mb = 0;  ///< 0: raw frames not archived
+  std::int64_t max_mats = 1024;
+  std::int64_t hold_max_frames = 64;
+  std::int64_t hold_max_age_s = 120;
+  std::int64_t clock_skew_future_s = 300;
+  std::int64_t clock_skew_past_s = 7 * 24 * 3600;
+  double occupancy_bed_cm2 = 400;
+  double occupancy_chair_cm2 = 150;
+  double contact_threshold_mmhg = 5;
+  double contact_threshold_fraction = 0.05;
+  double noise_gate_fraction = 0.01;
+  double baseline_alpha = 0.05;
+  double floor_percentile = 10;
+  std::int64_t max_queued_messages = 20000;
+  std::int64_t log_interval_s = 10;
+
+  /// client_id, or "pmap-gateway-<hostname>" when empty.
+  [[nodiscard]] std::string effective_client_id() const;
+};
+
+/// One configuration key: its name (snake_case in JSON, --kebab-case on the command line),
+/// help text, default and range, rendered for --help and docs.
+struct ConfigKey {
+  std::string_view name;
+  std::string_view help;
+  std::string range;  ///< e.g. "1..3600", or the allowed strings
+  std::function<std::string(const GatewayConfig&)> get;        ///< default/current value as text
+  std::function<void(GatewayConfig&, const nlohmann::json&)> set;  ///< throws ConfigError
+};
+
+[[nodiscard]] const std::vector<ConfigKey>& config_keys();
+
+/// Applies one key (JSON value). Throws ConfigError naming the key on unknown key or bad value.
+void apply_config_value(GatewayConfig& config, std::string_view key, const nlohmann::json& value);
+/// Applies a value given as command-line text (numbers parsed, strings taken as is).
+void apply_config_text(GatewayConfig& config, std::string_view key, const std::string& text);
+/// Applies every key of a JSON object (the config file). Throws ConfigError.
+void apply_config_json(GatewayConfig& config, const nlohmann::json& document);
+/// Reads and applies a config file. Throws ConfigError (unreadable, not JSON, bad key/value).
+void load_config_file(GatewayConfig& config, const std::string& path);
+/// Cross-field checks (e.g. reconnect_min_s ≤ reconnect_max_s, db set). Throws ConfigError.
+void validate_config(const GatewayConfig& config);
+/// The effective configuration as JSON (logged at start).
+[[nodiscard]] nlohmann::json config_to_json(const GatewayConfig& config);
+
+}  // namespace pmap

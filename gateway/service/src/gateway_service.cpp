@@ -1,0 +1,297 @@
+#include "pmap/gateway_service.hpp"
+
+#include <mqtt/async_client.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+
+#include "pmap/asio.hpp"
+#include "pmap/pipeline.hpp"
+#include "pmap/store_writer.hpp"
+#include "pmap/topics.hpp"
+
+namespace pmap {
+
+namespace {
+
+std::int64_t wall_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Paho action listener forwarding to std::functions.
+class Listener final : public mqtt::iaction_listener {
+ public:
+  std::function<void()> success;
+  std::function<void(const std::string&)> failure;
+  void on_success(const mqtt::token& /*tok*/) override {
+    if (success) success();
+  }
+  void on_failure(const mqtt::token& tok) override {
+    if (failure) failure("code " + std::to_string(tok.get_return_code()));
+  }
+};
+
+}  // namespace
+
+class GatewayService::Impl {
+ public:
+  Impl(GatewayConfig config, Logger& logger)
+      : config_(std::move(config)),
+        logger_(logger),
+        signals_(io_, SIGINT, SIGTERM),
+        flush_timer_(io_),
+        state_timer_(io_),
+        housekeeping_timer_(io_),
+        reconnect_timer_(io_),
+        stop_timer_(io_),
+        writer_(open_store(), &logger_),
+        pipeline_(PipelineConfig::from(config_), &logger_,
+                  [this](const std::string& t, const std::string& p) { return publish(t, p); },
+                  [this](WriteBatch b) { writer_.submit(std::move(b)); }),
+        client_id_(config_.effective_client_id()),
+        client_(make_client()) {
+    conn_opts_.set_clean_session(false);
+    conn_opts_.set_keep_alive_interval(static_cast<int>(config_.keep_alive_s));
+    conn_opts_.set_connect_timeout(5);
+    conn_opts_.set_automatic_reconnect(false);  // we reconnect ourselves (also covers first connect)
+    conn_opts_.set_mqtt_version(MQTTVERSION_3_1_1);
+
+    client_->set_message_callback([this](mqtt::const_message_ptr msg) { on_message(std::move(msg)); });
+    client_->set_connected_handler([this](const std::string&) {
+      boost::asio::post(io_, [this] { on_connected(); });
+    });
+    client_->set_connection_lost_handler([this](const std::string& cause) {
+      boost::asio::post(io_, [this, cause] {
+        logger_.warn("broker connection lost" + (cause.empty() ? std::string() : ": " + cause));
+        schedule_reconnect();
+      });
+    });
+    connect_listener_.failure = [this](const std::string& why) {
+      boost::asio::post(io_, [this, why] {
+        logger_.warn("cannot connect to " + config_.broker + " (" + why + ")");
+        schedule_reconnect();
+      });
+    };
+    disconnect_listener_.success = [this] { boost::asio::post(io_, [this] { finish(); }); };
+    disconnect_listener_.failure = [this](const std::string&) {
+      boost::asio::post(io_, [this] { finish(); });
+    };
+  }
+
+  ~Impl() {
+    // Callbacks must not fire into a half-destroyed object.
+    client_->set_message_callback([](mqtt::const_message_ptr) {});
+    client_->set_connected_handler([](const std::string&) {});
+    client_->set_connection_lost_handler([](const std::string&) {});
+  }
+
+  int run() {
+    logger_.info("pmap-gateway starting: broker " + config_.broker + ", client id " + client_id_ +
+                 ", db " + config_.db);
+    signals_.async_wait([this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
+    connect();
+    arm_flush();
+    arm_state();
+    arm_housekeeping();
+    io_.run();
+    return 0;
+  }
+
+  void request_stop() {
+    boost::asio::post(io_, [this] { begin_shutdown("stop requested"); });
+  }
+
+  nlohmann::json summary() const {
+    nlohmann::json s = pipeline_.summary();
+    const auto ws = writer_.stats();
+    s["global"]["overload_dropped"] = overload_dropped_.load();
+    s["global"]["store_transactions"] = ws.transactions;
+    s["global"]["store_write_errors"] = ws.write_errors;
+    s["global"]["store_dropped_batches"] = ws.dropped_batches;
+    return s;
+  }
+
+ private:
+  std::unique_ptr<Store> open_store() {
+    StoreConfig sc;
+    sc.raw_archive_max_bytes = static_cast<std::int64_t>(config_.raw_archive_mb * 1024 * 1024);
+    return std::make_unique<Store>(config_.db, sc);
+  }
+
+  std::unique_ptr<mqtt::async_client> make_client() {
+    try {
+      mqtt::create_options opts(MQTTVERSION_3_1_1);
+      return std::make_unique<mqtt::async_client>(config_.broker, client_id_, opts, nullptr);
+    } catch (const mqtt::exception& e) {
+      throw ConfigError("broker '" + config_.broker + "': " + e.what());
+    }
+  }
+
+  // --- MQTT ------------------------------------------------------------------------------
+  void on_message(mqtt::const_message_ptr msg) {  // Paho thread: copy and post only
+    if (queued_.load(std::memory_order_relaxed) >= static_cast<std::size_t>(config_.max_queued_messages)) {
+      ++overload_dropped_;
+      return;
+    }
+    ++queued_;
+    boost::asio::post(io_, [this, topic = msg->get_topic(), payload = msg->get_payload_str()] {
+      --queued_;
+      const auto* bytes = reinterpret_cast<const std::uint8_t*>(payload.data());
+      pipeline_.handle(topic, std::span<const std::uint8_t>(bytes, payload.size()), wall_now_us(),
+                       std::chrono::steady_clock::now());
+    });
+  }
+
+  void connect() {
+    if (stopping_) return;
+    try {
+      client_->connect(conn_opts_, nullptr, connect_listener_);
+    } catch (const mqtt::exception& e) {
+      logger_.warn(std::string("connect to ") + config_.broker + " failed: " + e.what());
+      schedule_reconnect();
+    }
+  }
+
+  void schedule_reconnect() {
+    if (stopping_) return;
+    const auto delay = std::min<std::int64_t>(
+        config_.reconnect_max_s, config_.reconnect_min_s << std::min<int>(reconnect_attempt_, 16));
+    ++reconnect_attempt_;
+    logger_.info("reconnecting in " + std::to_string(delay) + " s");
+    reconnect_timer_.expires_after(std::chrono::seconds(delay));
+    reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) connect();
+    });
+  }
+
+  void on_connected() {
+    reconnect_attempt_ = 0;
+    logger_.info("connected to " + config_.broker);
+    if (stopping_) return;
+    try {
+      auto filters = mqtt::string_collection::create(
+          {topic_filter(Channel::kFrame), topic_filter(Channel::kMeta), topic_filter(Channel::kStatus)});
+      client_->subscribe(filters, mqtt::iasync_client::qos_collection{1, 1, 1});
+    } catch (const mqtt::exception& e) {
+      logger_.error(std::string("subscribe failed: ") + e.what());
+    }
+  }
+
+  bool publish(const std::string& topic, const std::string& payload) {
+    if (!client_->is_connected()) return false;
+    try {
+      client_->publish(topic, payload.data(), payload.size(), 0, false);
+      return true;
+    } catch (const mqtt::exception&) {
+      return false;
+    }
+  }
+
+  // --- timers ----------------------------------------------------------------------------
+  void arm_flush() {
+    flush_timer_.expires_after(std::chrono::milliseconds(config_.flush_interval_ms));
+    flush_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_) return;
+      pipeline_.flush();
+      arm_flush();
+    });
+  }
+  void arm_state() {
+    state_timer_.expires_after(std::chrono::milliseconds(std::clamp<std::int64_t>(config_.state_interval_ms / 4, 25, 250)));
+    state_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_) return;
+      pipeline_.publish_due(std::chrono::steady_clock::now());
+      arm_state();
+    });
+  }
+  void arm_housekeeping() {
+    housekeeping_timer_.expires_after(std::chrono::seconds(1));
+    housekeeping_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_) return;
+      pipeline_.housekeeping(wall_now_us());
+      if (++housekeeping_ticks_ % 300 == 0) logger_.info("stats " + summary()["global"].dump());
+      arm_housekeeping();
+    });
+  }
+
+  // --- shutdown --------------------------------------------------------------------------
+  void on_signal(const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    if (stopping_) {
+      logger_.warn("second signal: finishing without waiting for the broker");
+      finish();
+      return;
+    }
+    begin_shutdown(sig == SIGINT ? "SIGINT" : "SIGTERM");
+    signals_.async_wait([this](const boost::system::error_code& e, int s) { on_signal(e, s); });
+  }
+
+  void begin_shutdown(const std::string& why) {
+    if (stopping_) return;
+    stopping_ = true;
+    logger_.info("shutting down (" + why + ")");
+    reconnect_timer_.cancel();
+    flush_timer_.cancel();
+    state_timer_.cancel();
+    housekeeping_timer_.cancel();
+    // Safety net: never wait more than 5 s for the broker.
+    stop_timer_.expires_after(std::chrono::seconds(5));
+    stop_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) finish();
+    });
+    bool asked = false;
+    if (client_->is_connected()) {
+      try {
+        client_->disconnect(1000, nullptr, disconnect_listener_);
+        asked = true;
+      } catch (const mqtt::exception& e) {
+        logger_.warn(std::string("disconnect: ") + e.what());
+      }
+    }
+    if (!asked) boost::asio::post(io_, [this] { finish(); });
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    stop_timer_.cancel();
+    signals_.cancel();
+    pipeline_.flush();
+    writer_.stop();
+    const auto ws = writer_.stats();
+    logger_.info("store flushed: " + std::to_string(ws.transactions) + " transactions, " +
+                 std::to_string(ws.rows) + " rows, " + std::to_string(ws.write_errors) + " errors");
+    io_.stop();
+  }
+
+  GatewayConfig config_;
+  Logger& logger_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer flush_timer_, state_timer_, housekeeping_timer_, reconnect_timer_, stop_timer_;
+  StoreWriter writer_;
+  Pipeline pipeline_;
+  std::string client_id_;
+  mqtt::connect_options conn_opts_;
+  Listener connect_listener_;
+  Listener disconnect_listener_;
+  std::atomic<std::size_t> queued_{0};
+  std::atomic<std::uint64_t> overload_dropped_{0};
+  bool stopping_ = false;
+  bool finished_ = false;
+  int reconnect_attempt_ = 0;
+  std::uint64_t housekeeping_ticks_ = 0;
+  std::unique_ptr<mqtt::async_client> client_;  // last: destroyed first
+};
+
+GatewayService::GatewayService(GatewayConfig config, Logger& logger)
+    : impl_(std::make_unique<Impl>(std::move(config), logger)) {}
+GatewayService::~GatewayService() = default;
+int GatewayService::run() { return impl_->run(); }
+void GatewayService::request_stop() { impl_->request_stop(); }
+nlohmann::json GatewayService::summary() const { return impl_->summary(); }
+
+}  // namespace pmap

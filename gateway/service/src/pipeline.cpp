@@ -1,0 +1,222 @@
+#include "pmap/pipeline.hpp"
+
+#include "pmap/gateway_config.hpp"
+#include "pmap/topics.hpp"
+#include "pmap/wire_codec.hpp"
+
+namespace pmap {
+
+PipelineConfig PipelineConfig::from(const GatewayConfig& c) {
+  PipelineConfig p;
+  p.ingest.max_mats = static_cast<std::size_t>(c.max_mats);
+  p.ingest.hold_max_frames = static_cast<std::size_t>(c.hold_max_frames);
+  p.ingest.hold_max_age_us = c.hold_max_age_s * 1'000'000;
+  p.ingest.clock_skew_future_us = c.clock_skew_future_s * 1'000'000;
+  p.ingest.clock_skew_past_us = c.clock_skew_past_s * 1'000'000;
+  p.ingest.log_interval = std::chrono::seconds(c.log_interval_s);
+  p.condition.baseline_alpha = c.baseline_alpha;
+  p.condition.floor_percentile = c.floor_percentile;
+  p.condition.noise_gate_fraction = c.noise_gate_fraction;
+  p.features.occupancy_bed_cm2 = c.occupancy_bed_cm2;
+  p.features.occupancy_chair_cm2 = c.occupancy_chair_cm2;
+  p.features.contact_threshold_mmhg = c.contact_threshold_mmhg;
+  p.features.contact_threshold_fraction = c.contact_threshold_fraction;
+  p.epoch_seconds = c.epoch_seconds;
+  p.state_interval = std::chrono::milliseconds(c.state_interval_ms);
+  p.raw_archive = c.raw_archive_mb > 0;
+  p.flush_max_rows = static_cast<std::size_t>(c.flush_max_rows);
+  return p;
+}
+
+Pipeline::Pipeline(PipelineConfig config, Logger* logger, Publisher publisher, BatchSink sink,
+                   CalibrationLookup calibration)
+    : config_(config),
+      logger_(logger),
+      publisher_(std::move(publisher)),
+      sink_(std::move(sink)),
+      calibration_(std::move(calibration)),
+      ingest_(config.ingest, logger),
+      epochs_(config.epoch_seconds),
+      throttle_(config.state_interval) {}
+
+namespace {
+std::string layout_json(const MatDescriptor& m) {
+  const bool bed = m.kind == MatKind::kBed;
+  const char* first = m.layout.first_row == RowOrigin::kNear ? (bed ? "head" : "back")
+                                                             : (bed ? "foot" : "front");
+  return nlohmann::json{{"first_row", first}, {"mirrored", m.layout.mirrored}}.dump();
+}
+}  // namespace
+
+void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t> payload,
+                      std::int64_t now_us, Clock::time_point now) {
+  const auto parsed = parse_topic(topic_name);
+  if (!parsed) {
+    ++global_.unattributed;
+    if (logger_ != nullptr) logger_->debug("unattributed message on '" + std::string(topic_name.substr(0, 200)) + "'");
+    return;
+  }
+  const std::string& mat = parsed->mat_id;
+  switch (parsed->channel) {
+    case Channel::kFrame: {
+      auto accepted = ingest_.on_frame(mat, payload, now_us);
+      counters_dirty_[mat] = true;
+      // Rejections must reach `state` too, even when no good frame follows them.
+      if (accepted.empty()) throttle_.counters_changed(mat);
+      on_accepted(std::move(accepted), now);
+      break;
+    }
+    case Channel::kMeta: {
+      if (payload.empty()) return;  // a cleared retained meta: nothing to do
+      MetaOutcome outcome = ingest_.on_meta(mat, payload, now_us);
+      counters_dirty_[mat] = true;
+      if (outcome.accepted && outcome.changed) {
+        const auto meta = ingest_.meta(mat);
+        pending_.mats.push_back(MatRecord{
+            meta->id, std::string(to_string(meta->kind)), meta->rows, meta->cols,
+            meta->row_pitch_mm, meta->col_pitch_mm, layout_json(*meta), meta->firmware,
+            std::string(reinterpret_cast<const char*>(payload.data()), payload.size()), now_us});
+      }
+      on_accepted(std::move(outcome.released), now);
+      break;
+    }
+    case Channel::kStatus: {
+      const std::string_view s(reinterpret_cast<const char*>(payload.data()), payload.size());
+      if (s.empty()) return;
+      if (s != kStatusOnline && s != kStatusOffline) {
+        ++global_.bad_status;
+        return;
+      }
+      if (!ingest_.can_track(mat)) return;
+      pending_.statuses.push_back(StatusEvent{mat, now_us, std::string(s)});
+      if (logger_ != nullptr) logger_->info("mat '" + mat + "' is " + std::string(s));
+      break;
+    }
+    case Channel::kState:
+    case Channel::kTruth:
+      ++global_.ignored_channel;
+      return;
+  }
+  if (pending_rows() >= config_.flush_max_rows) flush();
+}
+
+Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatDescriptor>& meta) {
+  auto it = mats_.find(meta->id);
+  if (it == mats_.end()) {
+    it = mats_.emplace(meta->id, MatPipelineState{meta, MatConditioner(config_.condition, calibration_(*meta)),
+                                                  FeatureExtractor(config_.features), std::nullopt})
+             .first;
+  } else if (it->second.meta != meta) {
+    // New meta: keep the learned floor only if the shape and layout are unchanged.
+    const auto& old = *it->second.meta;
+    const bool same_geometry = old.rows == meta->rows && old.cols == meta->cols &&
+                               old.layout == meta->layout && old.encoding == meta->encoding;
+    if (!same_geometry) {
+      it->second.conditioner = MatConditioner(config_.condition, calibration_(*meta));
+      it->second.features = FeatureExtractor(config_.features);
+    } else {
+      it->second.conditioner.set_calibration(calibration_(*meta));
+    }
+    it->second.meta = meta;
+  }
+  return it->second;
+}
+
+void Pipeline::on_accepted(std::vector<AcceptedFrame>&& frames, Clock::time_point now) {
+  for (const auto& f : frames) process_frame(f, now);
+}
+
+void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) {
+  MatPipelineState& st = state_for(frame.mat);
+  const MatDescriptor& meta = *frame.mat;
+  ConditionedFrame conditioned = st.conditioner.condition(frame.canonical, meta);
+  FrameFeatures features = st.features.extract(conditioned, meta);
+  if (!features.occupied) st.conditioner.learn_empty(conditioned);
+  // (issue 3: the posture engine runs here on `conditioned` + `features`.)
+  epochs_.add(meta.id, features);
+  if (config_.raw_archive) {
+    pending_.raw_frames.push_back(RawFrameRecord{meta.id, frame.canonical.sequence,
+                                                 frame.canonical.timestamp_us,
+                                                 encode_binary(frame.canonical)});
+  }
+  // A late frame (older than the newest) does not replace the latest state.
+  if (!st.latest || features.timestamp_us >= st.latest->timestamp_us) {
+    st.latest = features;
+    if (throttle_.offer(meta.id, features.occupied, now)) publish_state(meta.id, now);
+  }
+}
+
+void Pipeline::publish_state(const std::string& mat_id, Clock::time_point now) {
+  auto it = mats_.find(mat_id);
+  if (it == mats_.end() || !it->second.latest) return;
+  const auto& st = it->second;
+  const std::string payload =
+      dump_state(make_state_json(*st.meta, *st.latest, ingest_.counters(mat_id)));
+  throttle_.published(mat_id, st.latest->occupied, now);
+  if (publisher_ && publisher_(topic(mat_id, Channel::kState), payload)) {
+    ++global_.states_published;
+  } else {
+    ++global_.state_publish_failures;
+  }
+}
+
+void Pipeline::publish_due(Clock::time_point now) {
+  for (const auto& mat : throttle_.pending()) {
+    if (throttle_.due(mat, now)) publish_state(mat, now);
+  }
+}
+
+void Pipeline::housekeeping(std::int64_t now_us) {
+  ingest_.housekeeping(now_us);
+  for (const auto& id : ingest_.mat_ids()) {
+    if (ingest_.held_frames(id) > 0) counters_dirty_[id] = true;
+  }
+}
+
+std::size_t Pipeline::pending_rows() const {
+  return pending_.rows() + epochs_.pending() + counters_dirty_.size();
+}
+
+void Pipeline::flush() {
+  WriteBatch batch = std::move(pending_);
+  pending_ = WriteBatch{};
+  batch.epochs = epochs_.take();
+  for (const auto& [mat, dirty] : counters_dirty_) {
+    batch.counters.push_back(CounterSnapshot{mat, ingest_.counters(mat).flat()});
+  }
+  counters_dirty_.clear();
+  if (!batch.empty() && sink_) sink_(std::move(batch));
+}
+
+const FrameFeatures* Pipeline::latest(std::string_view mat_id) const {
+  auto it = mats_.find(mat_id);
+  return (it == mats_.end() || !it->second.latest) ? nullptr : &*it->second.latest;
+}
+
+nlohmann::json Pipeline::summary() const {
+  using nlohmann::json;
+  json mats = json::object();
+  for (const auto& id : ingest_.mat_ids()) {
+    const MatCounters c = ingest_.counters(id);
+    json by_reason = json::object();
+    for (const auto& [k, v] : c.rejected_by_reason) by_reason[k] = v;
+    mats[id] = {{"received", c.received},
+                {"accepted", c.accepted},
+                {"rejected", c.rejected},
+                {"rejected_by_reason", by_reason},
+                {"missing", c.missing},
+                {"sequence_restart", c.sequence_restart},
+                {"bad_meta", c.bad_meta},
+                {"epochs_written", epochs_.epochs_started(id)}};
+  }
+  return json{{"mats", mats},
+              {"global",
+               {{"unattributed", global_.unattributed},
+                {"ignored_channel", global_.ignored_channel},
+                {"bad_status", global_.bad_status},
+                {"too_many_mats", ingest_.too_many_mats()},
+                {"states_published", global_.states_published},
+                {"state_publish_failures", global_.state_publish_failures}}}};
+}
+
+}  // namespace pmap

@@ -1,0 +1,126 @@
+#pragma once
+// SQLite store of the gateway (docs/gateway.md, "Database").
+//
+// WAL journal, synchronous=NORMAL (a power cut can lose the last committed transactions but never
+// corrupts the file), busy timeout, schema versioned with PRAGMA user_version: each migration runs
+// in its own transaction; a database newer than this code knows is refused (StoreError) and never
+// modified. Migrations only add; they never drop data.
+//
+// Error semantics: the constructor and write() throw StoreError (with the SQLite message) on any
+// failure; a failed write() is rolled back as a whole.
+// Threading: a Store is used by one thread at a time (the StoreWriter's thread in the gateway).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "pmap/sqlite.hpp"
+
+namespace pmap {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A mat as described by its meta (upserted when meta changes).
+struct MatRecord {
+  std::string id;
+  std::string kind;
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+  double row_pitch_mm = 0;
+  double col_pitch_mm = 0;
+  std::string layout;  ///< JSON, e.g. {"first_row":"head","mirrored":false}
+  std::string firmware;
+  std::string meta_json;
+  std::int64_t seen_us = 0;
+};
+
+struct StatusEvent {
+  std::string mat_id;
+  std::int64_t ts_us = 0;
+  std::string status;
+};
+
+/// Sums over the frames of one mat in one epoch, merged into the stored row by addition.
+struct EpochDelta {
+  std::string mat_id;
+  std::int64_t epoch_start_s = 0;
+  std::int64_t frames = 0;
+  std::int64_t occupied_frames = 0;
+  double load_raw_sum = 0;
+  double load_raw_max = 0;
+  std::optional<double> force_n_sum;  ///< null when no frame had a force
+  double contact_area_cm2_sum = 0;
+  double cop_row_sum = 0;  ///< over occupied frames
+  double cop_col_sum = 0;
+  double movement_sum = 0;
+  std::int64_t first_seq = 0;
+  std::int64_t last_seq = 0;
+  std::int64_t last_ts_us = 0;
+};
+
+struct RawFrameRecord {
+  std::string mat_id;
+  std::int64_t seq = 0;
+  std::int64_t ts_us = 0;
+  std::vector<std::uint8_t> blob;  ///< canonical frame, binary wire form (pmap::encode_binary)
+};
+
+struct CounterSnapshot {
+  std::string mat_id;
+  std::map<std::string, std::uint64_t> counts;  ///< absolute values
+};
+
+/// Everything written in one transaction.
+struct WriteBatch {
+  std::vector<MatRecord> mats;
+  std::vector<StatusEvent> statuses;
+  std::vector<EpochDelta> epochs;
+  std::vector<RawFrameRecord> raw_frames;
+  std::vector<CounterSnapshot> counters;
+
+  [[nodiscard]] std::size_t rows() const {
+    return mats.size() + statuses.size() + epochs.size() + raw_frames.size() + counters.size();
+  }
+  [[nodiscard]] bool empty() const { return rows() == 0; }
+  /// Appends `other` (used to write several queued batches in one transaction).
+  void append(WriteBatch&& other);
+};
+
+struct StoreConfig {
+  std::int64_t raw_archive_max_bytes = 0;  ///< 0: raw frames are not archived (deleted if any)
+  int busy_timeout_ms = 5000;
+};
+
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  /// Opens or creates the database and migrates it. Throws StoreError.
+  explicit Store(const std::string& path, StoreConfig config = {});
+  /// Opens read-only, without migrating (pmap-db). Throws StoreError if missing or too new.
+  static Store open_read_only(const std::string& path);
+
+  /// Writes a batch in one transaction. Throws StoreError (nothing written).
+  void write(const WriteBatch& batch);
+
+  [[nodiscard]] int schema_version();
+  /// "ok" when PRAGMA integrity_check passes.
+  [[nodiscard]] std::string integrity_check();
+  [[nodiscard]] std::int64_t raw_archive_bytes() const { return raw_bytes_; }
+  [[nodiscard]] Database& db() { return db_; }
+
+ private:
+  Store(const std::string& path, StoreConfig config, Database::Mode mode);
+  void migrate();
+  void enforce_raw_cap();
+  StoreConfig config_;
+  Database db_;
+  std::int64_t raw_bytes_ = 0;
+};
+
+}  // namespace pmap

@@ -1,0 +1,61 @@
+#pragma once
+// Writes batches to a Store on its own thread, off the ingest path.
+//
+// Threading: submit(), flush() and stop() may be called from any thread (the gateway calls them
+// from its io_context thread). Batches queued together are committed in one transaction. A
+// failed transaction is logged and counted (write_errors) and its batch dropped; the writer keeps
+// going. The queue is bounded (max_queued_batches); when full, the oldest batch is dropped and
+// counted. stop() (and the destructor) writes everything queued, then joins the thread.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "pmap/log.hpp"
+#include "pmap/store.hpp"
+
+namespace pmap {
+
+class StoreWriter {
+ public:
+  StoreWriter(std::unique_ptr<Store> store, Logger* logger, std::size_t max_queued_batches = 600);
+  ~StoreWriter();
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+
+  /// Queues a batch; never blocks on disk.
+  void submit(WriteBatch batch);
+  /// Blocks until every batch submitted before has been committed (or failed).
+  void flush();
+  /// Writes what is queued and stops the thread. Idempotent.
+  void stop();
+
+  struct Stats {
+    std::uint64_t transactions = 0;
+    std::uint64_t rows = 0;
+    std::uint64_t write_errors = 0;
+    std::uint64_t dropped_batches = 0;
+    std::string last_error;
+  };
+  [[nodiscard]] Stats stats() const;
+
+ private:
+  void run();
+  std::unique_ptr<Store> store_;
+  Logger* logger_;
+  std::size_t max_queued_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::condition_variable done_cv_;
+  std::deque<WriteBatch> queue_;
+  std::uint64_t submitted_ = 0;
+  std::uint64_t completed_ = 0;
+  bool stopping_ = false;
+  Stats stats_;
+  std::thread thread_;
+};
+
+}  // namespace pmap

@@ -1,0 +1,265 @@
+#include "pmap/store.hpp"
+
+#include <array>
+#include <string_view>
+
+namespace pmap {
+
+namespace {
+
+// Migration i brings the schema from version i to i+1. Never edit a released migration; append.
+constexpr std::array<std::string_view, 1> kMigrations = {
+    R"sql(
+CREATE TABLE mats (
+  id            TEXT PRIMARY KEY,
+  kind          TEXT,
+  rows          INTEGER,
+  cols          INTEGER,
+  row_pitch_mm  REAL,
+  col_pitch_mm  REAL,
+  layout        TEXT,
+  firmware      TEXT,
+  meta_json     TEXT,
+  first_seen_us INTEGER NOT NULL,
+  last_seen_us  INTEGER NOT NULL,
+  last_status   TEXT
+);
+CREATE TABLE mat_status_events (
+  mat_id TEXT NOT NULL,
+  ts_us  INTEGER NOT NULL,
+  status TEXT NOT NULL
+);
+CREATE INDEX mat_status_events_by_mat ON mat_status_events (mat_id, ts_us);
+CREATE TABLE epochs (
+  mat_id               TEXT NOT NULL,
+  epoch_start_s        INTEGER NOT NULL,
+  frames               INTEGER NOT NULL,
+  occupied_frames      INTEGER NOT NULL,
+  load_raw_sum         REAL NOT NULL,
+  load_raw_max         REAL NOT NULL,
+  force_n_sum          REAL,
+  contact_area_cm2_sum REAL NOT NULL,
+  cop_row_sum          REAL NOT NULL,
+  cop_col_sum          REAL NOT NULL,
+  movement_sum         REAL NOT NULL,
+  first_seq            INTEGER NOT NULL,
+  last_seq             INTEGER NOT NULL,
+  PRIMARY KEY (mat_id, epoch_start_s)
+) WITHOUT ROWID;
+CREATE VIEW epoch_means AS
+SELECT mat_id,
+       epoch_start_s,
+       frames,
+       occupied_frames,
+       CAST(occupied_frames AS REAL) / frames                          AS occupied_fraction,
+       load_raw_sum / frames                                           AS load_raw_mean,
+       load_raw_max,
+       force_n_sum / frames                                            AS force_n_mean,
+       contact_area_cm2_sum / frames                                   AS contact_area_cm2_mean,
+       CASE WHEN occupied_frames > 0 THEN cop_row_sum / occupied_frames END AS cop_row_mean,
+       CASE WHEN occupied_frames > 0 THEN cop_col_sum / occupied_frames END AS cop_col_mean,
+       movement_sum / frames                                           AS movement_mean,
+       first_seq,
+       last_seq
+FROM epochs;
+CREATE TABLE mat_counters (
+  mat_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  count  INTEGER NOT NULL,
+  PRIMARY KEY (mat_id, reason)
+) WITHOUT ROWID;
+CREATE TABLE raw_frames (
+  id     INTEGER PRIMARY KEY,
+  mat_id TEXT NOT NULL,
+  seq    INTEGER NOT NULL,
+  ts_us  INTEGER NOT NULL,
+  blob   BLOB NOT NULL
+);
+CREATE INDEX raw_frames_by_mat ON raw_frames (mat_id, ts_us);
+)sql",
+};
+
+}  // namespace
+
+void WriteBatch::append(WriteBatch&& other) {
+  auto move_all = [](auto& into, auto& from) {
+    into.insert(into.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  };
+  move_all(mats, other.mats);
+  move_all(statuses, other.statuses);
+  move_all(epochs, other.epochs);
+  move_all(raw_frames, other.raw_frames);
+  move_all(counters, other.counters);
+}
+
+Store::Store(const std::string& path, StoreConfig config)
+    : Store(path, config, Database::Mode::kReadWriteCreate) {}
+
+Store Store::open_read_only(const std::string& path) {
+  return Store(path, StoreConfig{}, Database::Mode::kReadOnly);
+}
+
+namespace {
+Database open_db(const std::string& path, Database::Mode mode) {
+  try {
+    return Database(path, mode);
+  } catch (const SqliteError& e) {
+    throw StoreError(e.what());
+  }
+}
+}  // namespace
+
+Store::Store(const std::string& path, StoreConfig config, Database::Mode mode)
+    : config_(config), db_(open_db(path, mode)) {
+  try {
+    db_.exec("PRAGMA busy_timeout = " + std::to_string(config_.busy_timeout_ms));
+    const auto version = db_.query_int("PRAGMA user_version");
+    if (version > kSchemaVersion) {
+      throw StoreError("database '" + path + "' has schema version " + std::to_string(version) +
+                       ", newer than this program knows (" + std::to_string(kSchemaVersion) +
+                       "); refusing to open it. Use a newer PostureMap.");
+    }
+    if (mode == Database::Mode::kReadOnly) {
+      if (version < kSchemaVersion) {
+        throw StoreError("database '" + path + "' has schema version " + std::to_string(version) +
+                         " (expected " + std::to_string(kSchemaVersion) +
+                         "); open it once with pmap-gateway to migrate it");
+      }
+      return;
+    }
+    const std::string mode_now = db_.query_text("PRAGMA journal_mode = WAL");
+    if (mode_now != "wal") throw StoreError("cannot switch '" + path + "' to WAL mode");
+    db_.exec("PRAGMA synchronous = NORMAL");
+    migrate();
+    raw_bytes_ = db_.query_int("SELECT COALESCE(SUM(length(blob)), 0) FROM raw_frames");
+    enforce_raw_cap();
+  } catch (const SqliteError& e) {
+    throw StoreError("database '" + path + "': " + e.what());
+  }
+}
+
+void Store::migrate() {
+  for (auto v = static_cast<std::size_t>(db_.query_int("PRAGMA user_version"));
+       v < kMigrations.size(); ++v) {
+    Transaction tx(db_);
+    db_.exec(kMigrations[v]);
+    db_.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    tx.commit();
+  }
+}
+
+int Store::schema_version() { return static_cast<int>(db_.query_int("PRAGMA user_version")); }
+
+std::string Store::integrity_check() { return db_.query_text("PRAGMA integrity_check"); }
+
+void Store::write(const WriteBatch& batch) {
+  if (batch.empty()) return;
+  try {
+    Transaction tx(db_);
+    if (!batch.mats.empty()) {
+      Statement st = db_.prepare(
+          "INSERT INTO mats (id, kind, rows, cols, row_pitch_mm, col_pitch_mm, layout, firmware, "
+          "meta_json, first_seen_us, last_seen_us) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10) "
+          "ON CONFLICT (id) DO UPDATE SET kind=excluded.kind, rows=excluded.rows, "
+          "cols=excluded.cols, row_pitch_mm=excluded.row_pitch_mm, "
+          "col_pitch_mm=excluded.col_pitch_mm, layout=excluded.layout, "
+          "firmware=excluded.firmware, meta_json=excluded.meta_json, "
+          "last_seen_us=MAX(last_seen_us, excluded.last_seen_us)");
+      for (const auto& m : batch.mats) {
+        st.bind(1, m.id).bind(2, m.kind).bind(3, m.rows).bind(4, m.cols).bind(5, m.row_pitch_mm);
+        st.bind(6, m.col_pitch_mm).bind(7, m.layout).bind(8, m.firmware).bind(9, m.meta_json);
+        st.bind(10, m.seen_us).run();
+      }
+    }
+    if (!batch.statuses.empty()) {
+      Statement ev = db_.prepare("INSERT INTO mat_status_events (mat_id, ts_us, status) VALUES (?1,?2,?3)");
+      Statement mat = db_.prepare(
+          "INSERT INTO mats (id, first_seen_us, last_seen_us, last_status) VALUES (?1,?2,?2,?3) "
+          "ON CONFLICT (id) DO UPDATE SET last_status=excluded.last_status, "
+          "last_seen_us=MAX(last_seen_us, excluded.last_seen_us)");
+      for (const auto& s : batch.statuses) {
+        ev.bind(1, s.mat_id).bind(2, s.ts_us).bind(3, s.status).run();
+        mat.bind(1, s.mat_id).bind(2, s.ts_us).bind(3, s.status).run();
+      }
+    }
+    if (!batch.epochs.empty()) {
+      Statement st = db_.prepare(
+          "INSERT INTO epochs (mat_id, epoch_start_s, frames, occupied_frames, load_raw_sum, "
+          "load_raw_max, force_n_sum, contact_area_cm2_sum, cop_row_sum, cop_col_sum, "
+          "movement_sum, first_seq, last_seq) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
+          "ON CONFLICT (mat_id, epoch_start_s) DO UPDATE SET "
+          "frames = frames + excluded.frames, "
+          "occupied_frames = occupied_frames + excluded.occupied_frames, "
+          "load_raw_sum = load_raw_sum + excluded.load_raw_sum, "
+          "load_raw_max = MAX(load_raw_max, excluded.load_raw_max), "
+          "force_n_sum = CASE WHEN force_n_sum IS NULL AND excluded.force_n_sum IS NULL THEN NULL "
+          "  ELSE COALESCE(force_n_sum, 0) + COALESCE(excluded.force_n_sum, 0) END, "
+          "contact_area_cm2_sum = contact_area_cm2_sum + excluded.contact_area_cm2_sum, "
+          "cop_row_sum = cop_row_sum + excluded.cop_row_sum, "
+          "cop_col_sum = cop_col_sum + excluded.cop_col_sum, "
+          "movement_sum = movement_sum + excluded.movement_sum, "
+          "first_seq = MIN(first_seq, excluded.first_seq), "
+          "last_seq = MAX(last_seq, excluded.last_seq)");
+      Statement seen = db_.prepare(
+          "INSERT INTO mats (id, first_seen_us, last_seen_us) VALUES (?1,?2,?2) "
+          "ON CONFLICT (id) DO UPDATE SET last_seen_us=MAX(last_seen_us, excluded.last_seen_us)");
+      for (const auto& e : batch.epochs) {
+        st.bind(1, e.mat_id).bind(2, e.epoch_start_s).bind(3, e.frames).bind(4, e.occupied_frames);
+        st.bind(5, e.load_raw_sum).bind(6, e.load_raw_max).bind(7, e.force_n_sum);
+        st.bind(8, e.contact_area_cm2_sum).bind(9, e.cop_row_sum).bind(10, e.cop_col_sum);
+        st.bind(11, e.movement_sum).bind(12, e.first_seq).bind(13, e.last_seq).run();
+        seen.bind(1, e.mat_id).bind(2, e.last_ts_us).run();
+      }
+    }
+    if (!batch.counters.empty()) {
+      Statement st = db_.prepare(
+          "INSERT INTO mat_counters (mat_id, reason, count) VALUES (?1,?2,?3) "
+          "ON CONFLICT (mat_id, reason) DO UPDATE SET count=excluded.count");
+      for (const auto& c : batch.counters) {
+        for (const auto& [reason, count] : c.counts) {
+          st.bind(1, c.mat_id).bind(2, reason).bind(3, static_cast<std::int64_t>(count)).run();
+        }
+      }
+    }
+    std::int64_t added = 0;
+    if (!batch.raw_frames.empty() && config_.raw_archive_max_bytes > 0) {
+      Statement st = db_.prepare("INSERT INTO raw_frames (mat_id, seq, ts_us, blob) VALUES (?1,?2,?3,?4)");
+      for (const auto& r : batch.raw_frames) {
+        st.bind(1, r.mat_id).bind(2, r.seq).bind(3, r.ts_us).bind(4, std::span<const std::uint8_t>(r.blob)).run();
+        added += static_cast<std::int64_t>(r.blob.size());
+      }
+    }
+    raw_bytes_ += added;
+    try {
+      enforce_raw_cap();
+      tx.commit();
+    } catch (...) {
+      raw_bytes_ -= added;
+      throw;
+    }
+  } catch (const SqliteError& e) {
+    raw_bytes_ = db_.query_int("SELECT COALESCE(SUM(length(blob)), 0) FROM raw_frames");
+    throw StoreError(std::string("write failed: ") + e.what());
+  }
+}
+
+void Store::enforce_raw_cap() {
+  if (raw_bytes_ <= config_.raw_archive_max_bytes) return;
+  // Delete the oldest rows (lowest id) until the archive fits.
+  Statement st = db_.prepare("SELECT id, length(blob) FROM raw_frames ORDER BY id");
+  std::int64_t excess = raw_bytes_ - config_.raw_archive_max_bytes;
+  std::int64_t last_id = -1;
+  std::int64_t freed = 0;
+  while (freed < excess && st.step()) {
+    last_id = st.column_int(0);
+    freed += st.column_int(1);
+  }
+  st.reset();
+  if (last_id >= 0) {
+    Statement del = db_.prepare("DELETE FROM raw_frames WHERE id <= ?1");
+    del.bind(1, last_id).run();
+    raw_bytes_ -= freed;
+  }
+}
+
+}  // namespace pmap

@@ -1,0 +1,152 @@
+#include <gtest/gtest.h>
+
+#include "pmap/condition.hpp"
+#include "pmap/features.hpp"
+#include "pmap/layout.hpp"
+#include "test_util.hpp"
+
+namespace pmap {
+namespace {
+
+MatDescriptor bed(std::uint16_t rows, std::uint16_t cols, bool nominal = true) {
+  auto r = parse_meta("bed1", test::meta_json("bed", rows, cols, "head", nominal, 20.0, 1000));
+  return *r.descriptor;
+}
+
+// 32 x 16 bed, 20 mm pitch (4 cm² per taxel); a uniform block rows 10..19, cols 4..7 of 400 counts.
+PressureFrame block_frame(std::uint16_t value = 400) {
+  PressureFrame f = test::make_frame(1, test::kNowUs, 32, 16);
+  for (std::size_t r = 10; r < 20; ++r) {
+    for (std::size_t c = 4; c < 8; ++c) f.at(r, c) = value;
+  }
+  return f;
+}
+
+TEST(Features, UniformBlockGivesExactAreaLoadForceAndCop) {
+  const MatDescriptor mat = bed(32, 16);
+  MatConditioner cond({}, nominal_calibration(mat));
+  FeaturesConfig fc;
+  fc.occupancy_bed_cm2 = 100;
+  FeatureExtractor fx(fc);
+  const auto cf = cond.condition(block_frame(), mat);
+  EXPECT_FALSE(cf.floor_learned);
+  const auto f = fx.extract(cf, mat);
+  EXPECT_EQ(f.contact_taxels, 40U);
+  EXPECT_DOUBLE_EQ(f.contact_area_cm2, 160.0);
+  EXPECT_TRUE(f.occupied);
+  EXPECT_DOUBLE_EQ(f.load_raw, 40 * 400.0);
+  // 400 counts = 40 mmHg; force = 40 taxels · 40 mmHg · 133.322 Pa · 4e-4 m².
+  ASSERT_TRUE(f.force_n.has_value());
+  EXPECT_NEAR(*f.force_n, 40 * 40 * 133.322 * 4e-4, 1e-3);
+  ASSERT_TRUE(f.cop.has_value());
+  EXPECT_DOUBLE_EQ(f.cop->row, 14.5);
+  EXPECT_DOUBLE_EQ(f.cop->col, 5.5);
+  EXPECT_DOUBLE_EQ(f.cop->y_mm, 15.0 * 20);
+  EXPECT_DOUBLE_EQ(f.cop->x_mm, 6.0 * 20);
+  EXPECT_FALSE(f.calibrated);
+  EXPECT_DOUBLE_EQ(f.movement, 0.0);
+  // Same frame again: no movement; block shifted by one row: 2·4·400 changed of 2·16000.
+  EXPECT_DOUBLE_EQ(fx.extract(cond.condition(block_frame(), mat), mat).movement, 0.0);
+  PressureFrame shifted = test::make_frame(2, test::kNowUs, 32, 16);
+  for (std::size_t r = 11; r < 21; ++r) {
+    for (std::size_t c = 4; c < 8; ++c) shifted.at(r, c) = 400;
+  }
+  EXPECT_DOUBLE_EQ(fx.extract(cond.condition(shifted, mat), mat).movement, 3200.0 / 32000.0);
+}
+
+TEST(Features, TurnedRoundMatGivesTheSameCanonicalCop) {
+  const MatDescriptor mat = bed(32, 16);
+  MatLayout turned{RowOrigin::kFar, false};
+  const PressureFrame as_sent = from_canonical(block_frame(), turned);
+  const PressureFrame canonical = to_canonical(as_sent, turned);
+  MatConditioner cond({}, nominal_calibration(mat));
+  FeaturesConfig fc;
+  fc.occupancy_bed_cm2 = 100;
+  FeatureExtractor fx(fc);
+  const auto f = fx.extract(cond.condition(canonical, mat), mat);
+  ASSERT_TRUE(f.cop.has_value());
+  EXPECT_DOUBLE_EQ(f.cop->row, 14.5);
+  EXPECT_DOUBLE_EQ(f.cop->col, 5.5);
+  // Without the transform the CoP would be mirrored in both axes.
+  MatConditioner cond2({}, nominal_calibration(mat));
+  FeatureExtractor fx2(fc);
+  const auto raw = fx2.extract(cond2.condition(as_sent, mat), mat);
+  EXPECT_DOUBLE_EQ(raw.cop->row, 31 - 14.5);
+  EXPECT_DOUBLE_EQ(raw.cop->col, 15 - 5.5);
+}
+
+TEST(Features, NoScaleMeansNoForceAndCountThreshold) {
+  const MatDescriptor mat = bed(32, 16, /*nominal=*/false);
+  MatConditioner cond({}, nominal_calibration(mat));
+  FeatureExtractor fx;
+  const auto cf = cond.condition(block_frame(40), mat);  // 40 counts < 5 % of 1000
+  EXPECT_FALSE(cf.pressure_mmhg.has_value());
+  const auto f = fx.extract(cf, mat);
+  EXPECT_FALSE(f.force_n.has_value());
+  EXPECT_EQ(f.contact_taxels, 0U);
+  EXPECT_FALSE(f.occupied);
+  EXPECT_FALSE(f.cop.has_value());
+  EXPECT_DOUBLE_EQ(f.load_raw, 40 * 40.0);
+}
+
+TEST(Features, OccupancyThresholdsPerKind) {
+  FeatureExtractor fx;
+  EXPECT_DOUBLE_EQ(fx.occupancy_threshold_cm2(MatKind::kBed), 400.0);
+  EXPECT_DOUBLE_EQ(fx.occupancy_threshold_cm2(MatKind::kChair), 150.0);
+  const MatDescriptor mat = bed(32, 16);
+  MatConditioner cond({}, nominal_calibration(mat));
+  EXPECT_FALSE(fx.extract(cond.condition(block_frame(), mat), mat).occupied);  // 160 < 400 cm²
+}
+
+TEST(Condition, BaselineLearnedFromEmptyFramesThenSubtracted) {
+  const MatDescriptor mat = bed(8, 8);
+  ConditionConfig cc;
+  cc.baseline_alpha = 0.5;
+  cc.noise_gate_fraction = 0;
+  MatConditioner cond(cc, nominal_calibration(mat));
+  // An empty mat with a per-taxel offset: taxel i reads 10 + i.
+  PressureFrame empty = test::make_frame(1, test::kNowUs, 8, 8);
+  for (std::size_t i = 0; i < empty.values.size(); ++i) empty.values[i] = static_cast<std::uint16_t>(10 + i);
+  auto c1 = cond.condition(empty, mat);
+  EXPECT_FALSE(c1.floor_learned);
+  // Percentile fallback (10th of 10..73 → 16): taxels above it are not yet zero.
+  EXPECT_FLOAT_EQ(c1.above_floor(0, 0), 0.0f);
+  EXPECT_FLOAT_EQ(c1.above_floor(7, 7), 73.0f - 16.0f);
+  cond.learn_empty(c1);
+  EXPECT_TRUE(cond.floor_learned());
+  auto c2 = cond.condition(empty, mat);
+  EXPECT_TRUE(c2.floor_learned);
+  EXPECT_FLOAT_EQ(c2.above_floor.abs().maxCoeff(), 0.0f);
+  // EMA: another empty frame 20 counts higher moves the floor halfway.
+  PressureFrame higher = empty;
+  for (auto& v : higher.values) v = static_cast<std::uint16_t>(v + 20);
+  cond.learn_empty(cond.condition(higher, mat));
+  EXPECT_FLOAT_EQ((*cond.floor())(0, 0), 20.0f);
+  EXPECT_EQ(cond.empty_frames_learned(), 2U);
+  // A load on top is measured above the learned floor.
+  PressureFrame loaded = empty;
+  loaded.at(3, 3) = static_cast<std::uint16_t>(loaded.at(3, 3) + 510);
+  auto c3 = cond.condition(loaded, mat);
+  EXPECT_FLOAT_EQ(c3.above_floor(3, 3), 500.0f);
+  EXPECT_FLOAT_EQ((*c3.pressure_mmhg)(3, 3), 50.0f);
+}
+
+TEST(Condition, CalibrationStrategyPlugsIn) {
+  // A stand-in for issue 4's per-taxel calibration: doubles the pressure, reports calibrated.
+  class Doubling final : public TaxelCalibration {
+   public:
+    TaxelImage to_mmhg(const TaxelImage&, const TaxelImage& a) const override { return a * 0.2f; }
+    bool calibrated() const override { return true; }
+  };
+  const MatDescriptor mat = bed(32, 16);
+  MatConditioner cond({}, std::make_shared<Doubling>());
+  FeaturesConfig fc;
+  fc.occupancy_bed_cm2 = 100;
+  FeatureExtractor fx(fc);
+  const auto f = fx.extract(cond.condition(block_frame(), mat), mat);
+  EXPECT_TRUE(f.calibrated);
+  EXPECT_NEAR(*f.force_n, 40 * 80 * 133.322 * 4e-4, 1e-3);
+}
+
+}  // namespace
+}  // namespace pmap

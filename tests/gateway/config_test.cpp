@@ -1,0 +1,73 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "pmap/gateway_config.hpp"
+#include "test_util.hpp"
+
+namespace pmap {
+namespace {
+
+TEST(Config, DefaultsAndFileAndOverrides) {
+  GatewayConfig c;
+  EXPECT_EQ(c.epoch_seconds, 5);
+  EXPECT_EQ(c.state_interval_ms, 1000);
+  EXPECT_EQ(c.max_mats, 1024);
+  EXPECT_EQ(c.effective_client_id().rfind("pmap-gateway-", 0), 0U);
+  test::TempDir dir;
+  const auto path = dir.file("c.json");
+  std::ofstream(path) << R"({"broker":"tcp://b:1883","epoch_seconds":10,"raw_archive_mb":2.5,"log_level":"debug"})";
+  load_config_file(c, path);
+  EXPECT_EQ(c.broker, "tcp://b:1883");
+  EXPECT_EQ(c.epoch_seconds, 10);
+  EXPECT_DOUBLE_EQ(c.raw_archive_mb, 2.5);
+  EXPECT_EQ(c.log_level, LogLevel::kDebug);
+  apply_config_text(c, "epoch_seconds", "30");  // CLI overrides
+  EXPECT_EQ(c.epoch_seconds, 30);
+  apply_config_text(c, "client_id", "gw1");
+  EXPECT_EQ(c.effective_client_id(), "gw1");
+}
+
+TEST(Config, UnknownKeysAndBadValuesAreClearErrors) {
+  GatewayConfig c;
+  auto message = [&](const nlohmann::json& doc) -> std::string {
+    try {
+      apply_config_json(c, doc);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(message({{"epoch_second", 5}}).find("unknown config key 'epoch_second'"), std::string::npos);
+  EXPECT_NE(message({{"epoch_seconds", 0}}).find("out of range"), std::string::npos);
+  EXPECT_NE(message({{"epoch_seconds", "5"}}).find("integer"), std::string::npos);
+  EXPECT_NE(message({{"epoch_seconds", 2.5}}).find("integer"), std::string::npos);
+  EXPECT_NE(message({{"log_level", "loud"}}).find("log_level"), std::string::npos);
+  EXPECT_NE(message({{"broker", ""}}).find("empty"), std::string::npos);
+  EXPECT_NE(message(nlohmann::json::array()).find("object"), std::string::npos);
+  EXPECT_THROW(apply_config_text(c, "state_interval_ms", "fast"), ConfigError);
+  EXPECT_THROW(load_config_file(c, "/nonexistent/c.json"), ConfigError);
+  test::TempDir dir;
+  std::ofstream(dir.file("bad.json")) << "{nope";
+  EXPECT_THROW(load_config_file(c, dir.file("bad.json")), ConfigError);
+  GatewayConfig v;
+  EXPECT_THROW(validate_config(v), ConfigError);  // db missing
+  v.db = "x.db";
+  v.reconnect_min_s = 40;
+  EXPECT_THROW(validate_config(v), ConfigError);
+}
+
+TEST(Config, EveryKeyHasHelpRangeAndRoundTrips) {
+  const GatewayConfig d;
+  const auto j = config_to_json(d);
+  EXPECT_EQ(j.size(), config_keys().size());
+  for (const auto& k : config_keys()) {
+    EXPECT_FALSE(k.help.empty()) << k.name;
+    EXPECT_FALSE(k.range.empty()) << k.name;
+    GatewayConfig c;
+    EXPECT_NO_THROW(apply_config_text(c, k.name, k.get(d))) << k.name;
+  }
+}
+
+}  // namespace
+}  // namespace pmap

@@ -1,0 +1,255 @@
+#include <gtest/gtest.h>
+
+#include "pmap/ingest.hpp"
+#include "pmap/limits.hpp"
+#include "test_util.hpp"
+
+namespace pmap {
+namespace {
+
+using test::binary;
+using test::bytes;
+using test::kNowUs;
+using test::meta_json;
+
+class IngestTest : public ::testing::Test {
+ protected:
+  Ingest ingest;
+  void SetUp() override {
+    ASSERT_TRUE(ingest.on_meta("bed1", bytes(meta_json()), kNowUs).accepted);
+  }
+  std::size_t frame(std::uint32_t seq, std::int64_t ts = kNowUs) {
+    return ingest.on_frame("bed1", binary(seq, ts), kNowUs).size();
+  }
+  std::uint64_t reason(const std::string& key) {
+    const auto c = ingest.counters("bed1");
+    const auto it = c.rejected_by_reason.find(key);
+    return it == c.rejected_by_reason.end() ? 0 : it->second;
+  }
+};
+
+TEST_F(IngestTest, EveryDecodeErrorCountedUnderItsKey) {
+  auto good = binary(1);
+  auto crc = good;
+  crc.back() ^= 0xFF;
+  auto magic = good;
+  magic[0] = 'X';
+  auto version = good;
+  version[4] = 2;
+  auto encoding = good;
+  encoding[5] = 9;
+  auto dims = good;
+  dims[20] = 0;
+  dims[21] = 0;
+  auto longer = good;
+  longer.push_back(0);
+  auto truncated = std::vector<std::uint8_t>(good.begin(), good.begin() + 10);
+  std::vector<std::uint8_t> huge(kMaxBinaryFrameBytes + 1, 'P');
+  const std::vector<std::pair<std::vector<std::uint8_t>, std::string>> cases = {
+      {{}, "empty"},
+      {huge, "too_large"},
+      {magic, "bad_magic"},
+      {truncated, "truncated"},
+      {longer, "length_mismatch"},
+      {version, "bad_version"},
+      {encoding, "bad_encoding"},
+      {dims, "bad_dimensions"},
+      {crc, "bad_crc"},
+      {bytes("{\"v\":1,"), "bad_json"},
+      {bytes(R"({"v":1,"seq":1,"ts_us":1700000000000000,"rows":4,"cols":3,"encoding":"u8","values":[0,0,0,0,0,0,0,0,0,0,0,300]})"),
+       "value_out_of_range"},
+  };
+  for (const auto& [payload, key] : cases) {
+    EXPECT_TRUE(ingest.on_frame("bed1", payload, kNowUs).empty()) << key;
+    EXPECT_EQ(reason(key), 1U) << key;
+  }
+  const auto c = ingest.counters("bed1");
+  EXPECT_EQ(c.received, cases.size());
+  EXPECT_EQ(c.rejected, cases.size());
+  EXPECT_EQ(c.accepted, 0U);
+}
+
+TEST_F(IngestTest, ShapeValueAndClockChecksAgainstMeta) {
+  EXPECT_EQ(ingest.on_frame("bed1", binary(1, kNowUs, 3, 4), kNowUs).size(), 0U);
+  EXPECT_EQ(reason("dimension_mismatch"), 1U);
+  PressureFrame u8 = test::make_frame(2, kNowUs, 4, 3);
+  u8.encoding = TaxelEncoding::kUint8;
+  EXPECT_EQ(ingest.on_frame("bed1", encode_binary(u8), kNowUs).size(), 0U);
+  EXPECT_EQ(reason("dimension_mismatch"), 2U);
+  EXPECT_EQ(ingest.on_frame("bed1", binary(3, kNowUs, 4, 3, 1001), kNowUs).size(), 0U);
+  EXPECT_EQ(reason("value_out_of_range"), 1U);
+  EXPECT_EQ(ingest.on_frame("bed1", binary(4, kNowUs, 4, 3, 1000), kNowUs).size(), 1U);
+  EXPECT_EQ(frame(5, kNowUs + 301'000'000), 0U);
+  EXPECT_EQ(frame(6, kNowUs - 8LL * 24 * 3600 * 1'000'000), 0U);
+  EXPECT_EQ(reason("clock_skew"), 2U);
+  EXPECT_EQ(frame(7, kNowUs + 299'000'000), 1U);
+  const auto c = ingest.counters("bed1");
+  EXPECT_EQ(c.accepted, 2U);
+  EXPECT_EQ(c.rejected, 5U);
+  // Rejected frames do not take part in sequence tracking: 4 → 7 is a gap of 2 (5, 6).
+  EXPECT_EQ(c.missing, 2U);
+}
+
+TEST_F(IngestTest, DuplicatesGapsLateFramesAndRestart) {
+  // Timestamps consistent with 1 Hz so that the jump to 2000 is a gap, not a restart.
+  auto at = [this](std::uint32_t seq) { return frame(seq, kNowUs - 3000000000LL + seq * 1000000LL); };
+  EXPECT_EQ(at(10), 1U);
+  EXPECT_EQ(at(10), 0U);
+  EXPECT_EQ(reason("duplicate"), 1U);
+  EXPECT_EQ(at(15), 1U);
+  EXPECT_EQ(ingest.counters("bed1").missing, 4U);
+  EXPECT_EQ(at(12), 1U);  // late frame fills a gap
+  EXPECT_EQ(ingest.counters("bed1").missing, 3U);
+  EXPECT_EQ(at(12), 0U);  // and is then a duplicate
+  EXPECT_EQ(reason("duplicate"), 2U);
+  // 1023 behind the newest: still in the window, not seen → late frame, accepted.
+  EXPECT_EQ(at(2000), 1U);
+  EXPECT_EQ(at(2000 - 1023), 1U);
+  // More than 1024 back: a restart, accepted and counted.
+  EXPECT_EQ(at(3), 1U);
+  auto c = ingest.counters("bed1");
+  EXPECT_EQ(c.sequence_restart, 1U);
+  EXPECT_EQ(at(4), 1U);
+  EXPECT_EQ(at(3), 0U);
+  c = ingest.counters("bed1");
+  EXPECT_EQ(c.rejected_by_reason.at("duplicate"), 3U);
+  EXPECT_EQ(c.rejected, 3U);
+}
+
+TEST_F(IngestTest, SequenceWrapsAroundWithoutGapsOrRestart) {
+  const std::uint32_t top = 0xFFFF'FFFEu;
+  EXPECT_EQ(frame(top), 1U);
+  EXPECT_EQ(frame(top + 1), 1U);
+  EXPECT_EQ(frame(0), 1U);
+  EXPECT_EQ(frame(1), 1U);
+  EXPECT_EQ(frame(0xFFFF'FFFFu), 0U);  // duplicate across the wrap
+  const auto c = ingest.counters("bed1");
+  EXPECT_EQ(c.missing, 0U);
+  EXPECT_EQ(c.sequence_restart, 0U);
+  EXPECT_EQ(c.rejected_by_reason.at("duplicate"), 1U);
+  EXPECT_EQ(frame(5), 1U);
+  EXPECT_EQ(ingest.counters("bed1").missing, 3U);
+}
+
+TEST_F(IngestTest, HugeForwardJumpWithoutElapsedTimeIsARestart) {
+  EXPECT_EQ(frame(100), 1U);
+  EXPECT_EQ(frame(3'000'000), 1U);  // same timestamp: cannot be 3 million missing frames
+  auto c = ingest.counters("bed1");
+  EXPECT_EQ(c.sequence_restart, 1U);
+  EXPECT_EQ(c.missing, 0U);
+  // Whereas an hour offline at 1 Hz is a real gap.
+  EXPECT_EQ(frame(3'003'600, kNowUs + 3600LL * 1'000'000 - 1000), 0U);  // (future → clock_skew)
+  EXPECT_EQ(ingest.on_frame("bed1", binary(3'003'600, kNowUs + 3600LL * 1'000'000),
+                            kNowUs + 3600LL * 1'000'000).size(), 1U);
+  c = ingest.counters("bed1");
+  EXPECT_EQ(c.missing, 3599U);
+}
+
+TEST_F(IngestTest, CanonicalTransformAppliedForTurnedRoundMat) {
+  ASSERT_TRUE(ingest.on_meta("bed2", bytes(meta_json("bed", 2, 3, "foot")), kNowUs).accepted);
+  PressureFrame f = test::make_frame(1, kNowUs, 2, 3);
+  f.values = {1, 2, 3, 4, 5, 6};
+  const auto out = ingest.on_frame("bed2", encode_binary(f), kNowUs);
+  ASSERT_EQ(out.size(), 1U);
+  EXPECT_EQ(out[0].canonical.values, (std::vector<std::uint16_t>{6, 5, 4, 3, 2, 1}));
+}
+
+TEST(Ingest, MetaLateFramesHeldThenProcessedInOrder) {
+  Ingest ingest;
+  for (std::uint32_t s = 1; s <= 5; ++s) {
+    EXPECT_TRUE(ingest.on_frame("m", binary(s), kNowUs).empty());
+  }
+  EXPECT_EQ(ingest.held_frames("m"), 5U);
+  auto outcome = ingest.on_meta("m", bytes(meta_json()), kNowUs + 1'000'000);
+  ASSERT_TRUE(outcome.accepted);
+  ASSERT_EQ(outcome.released.size(), 5U);
+  for (std::uint32_t i = 0; i < 5; ++i) EXPECT_EQ(outcome.released[i].canonical.sequence, i + 1);
+  const auto c = ingest.counters("m");
+  EXPECT_EQ(c.accepted, 5U);
+  EXPECT_EQ(c.received, 5U);
+  EXPECT_EQ(c.rejected, 0U);
+  EXPECT_EQ(ingest.held_frames("m"), 0U);
+}
+
+TEST(Ingest, MetaNeverComesFramesDroppedAsNoMeta) {
+  Ingest ingest;
+  for (std::uint32_t s = 1; s <= 70; ++s) {
+    EXPECT_TRUE(ingest.on_frame("m", binary(s), kNowUs).empty());
+  }
+  EXPECT_EQ(ingest.held_frames("m"), 64U);
+  EXPECT_EQ(ingest.counters("m").rejected_by_reason.at("no_meta"), 6U);
+  ingest.housekeeping(kNowUs + 119'000'000);
+  EXPECT_EQ(ingest.held_frames("m"), 64U);
+  ingest.housekeeping(kNowUs + 121'000'000);
+  EXPECT_EQ(ingest.held_frames("m"), 0U);
+  const auto c = ingest.counters("m");
+  EXPECT_EQ(c.rejected_by_reason.at("no_meta"), 70U);
+  EXPECT_EQ(c.rejected, 70U);
+  EXPECT_EQ(c.accepted, 0U);
+}
+
+TEST(Ingest, BadMetaCountedAndPreviousKept) {
+  Ingest ingest;
+  auto r = ingest.on_meta("m", bytes("{not json"), kNowUs);
+  EXPECT_FALSE(r.accepted);
+  EXPECT_FALSE(r.error.empty());
+  EXPECT_EQ(ingest.meta("m"), nullptr);
+  ASSERT_TRUE(ingest.on_meta("m", bytes(meta_json("bed", 4, 3)), kNowUs).accepted);
+  EXPECT_FALSE(ingest.on_meta("m", bytes(meta_json("sofa", 8, 8)), kNowUs).accepted);
+  EXPECT_FALSE(ingest.on_meta("m", bytes(meta_json("bed", 300, 3)), kNowUs).accepted);
+  ASSERT_NE(ingest.meta("m"), nullptr);
+  EXPECT_EQ(ingest.meta("m")->rows, 4);
+  EXPECT_EQ(ingest.counters("m").bad_meta, 3U);
+  EXPECT_EQ(ingest.on_frame("m", binary(1), kNowUs).size(), 1U);
+  // A valid meta identical to the current one is not a change.
+  const auto again = ingest.on_meta("m", bytes(meta_json("bed", 4, 3)), kNowUs);
+  EXPECT_TRUE(again.accepted);
+  EXPECT_FALSE(again.changed);
+}
+
+TEST(Ingest, TooManyMatsCountedGloballyOthersUnaffected) {
+  IngestConfig cfg;
+  cfg.max_mats = 2;
+  Ingest ingest(cfg);
+  ASSERT_TRUE(ingest.on_meta("a", bytes(meta_json()), kNowUs).accepted);
+  ASSERT_TRUE(ingest.on_meta("b", bytes(meta_json()), kNowUs).accepted);
+  EXPECT_TRUE(ingest.on_frame("c", binary(1), kNowUs).empty());
+  EXPECT_FALSE(ingest.on_meta("c", bytes(meta_json()), kNowUs).accepted);
+  EXPECT_EQ(ingest.too_many_mats(), 2U);
+  EXPECT_EQ(ingest.mat_ids().size(), 2U);
+  EXPECT_EQ(ingest.on_frame("a", binary(1), kNowUs).size(), 1U);
+}
+
+TEST(Ingest, RejectionLoggingIsRateLimitedWithSuppressedCount) {
+  std::vector<std::string> lines;
+  Logger logger(LogLevel::kInfo, [&](LogLevel, std::string_view l) { lines.emplace_back(l); });
+  Ingest ingest({}, &logger);
+  ASSERT_TRUE(ingest.on_meta("m", bytes(meta_json()), kNowUs).accepted);
+  lines.clear();
+  for (int i = 0; i < 100; ++i) (void)ingest.on_frame("m", {}, kNowUs);
+  (void)ingest.on_frame("m", bytes("x"), kNowUs);
+  EXPECT_EQ(lines.size(), 2U);  // one per reason
+  EXPECT_EQ(ingest.counters("m").rejected, 101U);
+  LogRateLimiter lim(std::chrono::seconds(10));
+  const auto t0 = LogRateLimiter::Clock::now();
+  EXPECT_EQ(lim.allow("m", "r", t0), 0U);
+  EXPECT_FALSE(lim.allow("m", "r", t0 + std::chrono::seconds(1)).has_value());
+  EXPECT_FALSE(lim.allow("m", "r", t0 + std::chrono::seconds(2)).has_value());
+  EXPECT_EQ(lim.allow("m", "r", t0 + std::chrono::seconds(11)), 2U);
+}
+
+TEST(Ingest, ReasonKeysAreExactlyThoseOfTheProtocol) {
+  const std::vector<std::string_view> expected = {
+      "empty", "too_large", "bad_magic", "truncated", "length_mismatch", "bad_version",
+      "bad_encoding", "bad_dimensions", "bad_crc", "bad_json", "value_out_of_range",
+      "dimension_mismatch", "duplicate", "clock_skew", "no_meta", "too_many_mats"};
+  const auto r = rejection_reasons();
+  EXPECT_EQ(std::vector<std::string_view>(r.begin(), r.end()), expected);
+  for (int e = 0; e <= static_cast<int>(DecodeError::kValueOutOfRange); ++e) {
+    const auto name = reason_name(static_cast<DecodeError>(e));
+    EXPECT_NE(std::find(r.begin(), r.end(), name), r.end()) << name;
+  }
+}
+
+}  // namespace
+}  // namespace pmap

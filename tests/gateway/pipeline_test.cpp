@@ -1,0 +1,154 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "pmap/pipeline.hpp"
+#include "pmap/wire_codec.hpp"
+#include "test_util.hpp"
+
+namespace pmap {
+namespace {
+
+using test::bytes;
+using test::kNowUs;
+
+struct Harness {
+  std::vector<std::pair<std::string, std::string>> published;
+  std::vector<WriteBatch> batches;
+  Pipeline pipeline;
+  explicit Harness(PipelineConfig cfg = {})
+      : pipeline(cfg, nullptr,
+                 [this](const std::string& t, const std::string& p) {
+                   published.emplace_back(t, p);
+                   return true;
+                 },
+                 [this](WriteBatch b) { batches.push_back(std::move(b)); }) {}
+  void send(const std::string& topic, const std::vector<std::uint8_t>& payload,
+            std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
+    pipeline.handle(topic, payload, kNowUs, now);
+  }
+  WriteBatch all() {
+    WriteBatch out;
+    for (auto& b : batches) out.append(std::move(b));
+    batches.clear();
+    return out;
+  }
+};
+
+std::vector<std::uint8_t> person_frame(std::uint32_t seq, bool occupied) {
+  PressureFrame f = test::make_frame(seq, kNowUs + seq * 1'000'000LL, 32, 16, 5);
+  if (occupied) {
+    for (std::size_t r = 5; r < 25; ++r) {
+      for (std::size_t c = 3; c < 10; ++c) f.at(r, c) = 600;
+    }
+  }
+  return encode_binary(f);
+}
+
+TEST(Pipeline, EndToEndEpochsCountersStatesAndUnattributed) {
+  Harness h;
+  h.send("pmap/v1/bed1/meta", bytes(test::meta_json("bed", 32, 16, "head", true, 28.6)));
+  h.send("pmap/v1/bed1/status", bytes("online"));
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::uint32_t s = 0; s < 10; ++s) {
+    h.send("pmap/v1/bed1/frame", person_frame(s, s >= 5), t0 + std::chrono::milliseconds(100 * s));
+  }
+  h.send("pmap/v1/bed1/frame", bytes("junk"));
+  h.send("pmap/v1/bad id/frame", bytes("x"));
+  h.send("pmap/v1/bed1/unknown", bytes("x"));
+  h.send("other/topic", bytes("x"));
+  h.send("pmap/v1/bed1/truth", bytes("{}"));
+  h.pipeline.flush();
+  const WriteBatch b = h.all();
+  ASSERT_EQ(b.mats.size(), 1U);
+  EXPECT_EQ(b.statuses.size(), 1U);
+  std::int64_t frames = 0, occupied = 0;
+  for (const auto& e : b.epochs) {
+    frames += e.frames;
+    occupied += e.occupied_frames;
+  }
+  EXPECT_EQ(frames, 10);
+  EXPECT_EQ(occupied, 5);
+  ASSERT_EQ(b.counters.size(), 1U);
+  EXPECT_EQ(b.counters[0].counts.at("bad_magic"), 1U);
+  EXPECT_EQ(b.counters[0].counts.at("accepted"), 10U);
+  EXPECT_EQ(h.pipeline.global().unattributed, 3U);
+  EXPECT_EQ(h.pipeline.global().ignored_channel, 1U);
+  // First state immediately, then one more on the occupancy change (within the 1 s interval).
+  ASSERT_EQ(h.published.size(), 2U);
+  EXPECT_EQ(h.published[0].first, "pmap/v1/bed1/state");
+  const auto s1 = nlohmann::json::parse(h.published[1].second);
+  EXPECT_TRUE(s1["occupied"].get<bool>());
+  EXPECT_NEAR(s1["contact_area_cm2"].get<double>(), 140 * 28.6 * 28.6 / 100, 1e-6);
+  EXPECT_NEAR(s1["cop"]["row"].get<double>(), 14.5, 1e-9);
+  EXPECT_NEAR(s1["cop"]["col"].get<double>(), 6.0, 1e-9);
+  // The pending state of the last frame goes out once the interval has elapsed.
+  h.pipeline.publish_due(t0 + std::chrono::seconds(3));
+  ASSERT_EQ(h.published.size(), 3U);
+  EXPECT_EQ(nlohmann::json::parse(h.published[2].second)["ts_us"].get<std::int64_t>(), kNowUs + 9'000'000);
+  const auto summary = h.pipeline.summary();
+  EXPECT_EQ(summary["mats"]["bed1"]["accepted"], 10);
+  EXPECT_EQ(summary["mats"]["bed1"]["rejected_by_reason"]["bad_magic"], 1);
+  EXPECT_EQ(summary["global"]["unattributed"], 3);
+}
+
+TEST(Pipeline, BadMatDoesNotAffectOthersAndRejectionsAreNeverStored) {
+  PipelineConfig cfg;
+  cfg.raw_archive = true;
+  Harness h(cfg);
+  h.send("pmap/v1/good/meta", bytes(test::meta_json("bed", 32, 16)));
+  h.send("pmap/v1/bad/meta", bytes(test::meta_json("bed", 32, 16)));
+  for (std::uint32_t s = 0; s < 20; ++s) {
+    h.send("pmap/v1/good/frame", person_frame(s, true));
+    auto corrupt = person_frame(s, true);
+    corrupt[30] ^= 0x55;
+    h.send("pmap/v1/bad/frame", corrupt);
+    h.send("pmap/v1/bad/frame", bytes(""));
+    h.send("pmap/v1/bad/frame", test::binary(s, kNowUs, 2, 2));
+  }
+  h.pipeline.flush();
+  const WriteBatch b = h.all();
+  for (const auto& e : b.epochs) EXPECT_EQ(e.mat_id, "good");
+  for (const auto& r : b.raw_frames) EXPECT_EQ(r.mat_id, "good");
+  EXPECT_EQ(b.raw_frames.size(), 20U);
+  const auto bad = h.pipeline.ingest().counters("bad");
+  EXPECT_EQ(bad.rejected_by_reason.at("bad_crc"), 20U);
+  EXPECT_EQ(bad.rejected_by_reason.at("empty"), 20U);
+  EXPECT_EQ(bad.rejected_by_reason.at("dimension_mismatch"), 20U);
+  EXPECT_EQ(bad.accepted, 0U);
+  EXPECT_EQ(h.pipeline.ingest().counters("good").accepted, 20U);
+}
+
+TEST(Pipeline, FlushesEarlyWhenManyRowsPending) {
+  PipelineConfig cfg;
+  cfg.flush_max_rows = 10;
+  cfg.raw_archive = true;
+  Harness h(cfg);
+  h.send("pmap/v1/m/meta", bytes(test::meta_json("bed", 32, 16)));
+  for (std::uint32_t s = 0; s < 30; ++s) h.send("pmap/v1/m/frame", person_frame(s, false));
+  EXPECT_GE(h.batches.size(), 2U);
+}
+
+TEST(Pipeline, ThroughputIsWellAboveRealTime) {
+  Harness h;
+  h.send("pmap/v1/m/meta", bytes(test::meta_json("bed", 64, 32)));
+  std::vector<std::vector<std::uint8_t>> frames;
+  for (std::uint32_t s = 0; s < 2000; ++s) {
+    PressureFrame f = test::make_frame(s, kNowUs, 64, 32, 5);
+    for (std::size_t r = 10; r < 40; ++r) {
+      for (std::size_t c = 8; c < 20; ++c) f.at(r, c) = static_cast<std::uint16_t>(300 + (s + r + c) % 200);
+    }
+    frames.push_back(encode_binary(f));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& f : frames) h.send("pmap/v1/m/frame", f);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double fps = 2000 / secs;
+  RecordProperty("frames_per_second_64x32", static_cast<int>(fps));
+  std::printf("pipeline throughput: %.0f frames/s (64x32 binary frames)\n", fps);
+  EXPECT_GT(fps, 200.0);
+  EXPECT_EQ(h.pipeline.ingest().counters("m").accepted, 2000U);
+}
+
+}  // namespace
+}  // namespace pmap

@@ -1,0 +1,326 @@
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "pmap/epoch_aggregator.hpp"
+#include "pmap/store.hpp"
+#include "pmap/store_writer.hpp"
+#include "test_util.hpp"
+
+namespace pmap {
+namespace {
+
+EpochDelta delta(const std::string& mat, std::int64_t epoch, std::int64_t frames, double load,
+                 std::optional<double> force = std::nullopt) {
+  EpochDelta d;
+  d.mat_id = mat;
+  d.epoch_start_s = epoch;
+  d.frames = frames;
+  d.occupied_frames = frames;
+  d.load_raw_sum = load * static_cast<double>(frames);
+  d.load_raw_max = load;
+  d.force_n_sum = force;
+  d.contact_area_cm2_sum = 100.0 * static_cast<double>(frames);
+  d.cop_row_sum = 10.0 * static_cast<double>(frames);
+  d.cop_col_sum = 5.0 * static_cast<double>(frames);
+  d.movement_sum = 0.1 * static_cast<double>(frames);
+  d.first_seq = 1;
+  d.last_seq = frames;
+  d.last_ts_us = epoch * 1'000'000;
+  return d;
+}
+
+TEST(Store, MigratesFromEmptyAndReopens) {
+  test::TempDir dir;
+  const auto path = dir.file("a.db");
+  {
+    Store s(path);
+    EXPECT_EQ(s.schema_version(), Store::kSchemaVersion);
+    EXPECT_EQ(s.db().query_text("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(s.db().query_int("PRAGMA synchronous"), 1);  // NORMAL
+    WriteBatch b;
+    b.epochs.push_back(delta("m", 100, 5, 10));
+    s.write(b);
+  }
+  Store again(path);
+  EXPECT_EQ(again.schema_version(), Store::kSchemaVersion);
+  EXPECT_EQ(again.db().query_int("SELECT frames FROM epochs"), 5);
+  EXPECT_EQ(again.integrity_check(), "ok");
+  for (const char* t : {"mats", "mat_status_events", "epochs", "epoch_means", "mat_counters", "raw_frames"}) {
+    EXPECT_EQ(again.db().query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name='") + t + "'"), 1) << t;
+  }
+}
+
+TEST(Store, RefusesNewerSchema) {
+  test::TempDir dir;
+  const auto path = dir.file("new.db");
+  { Database(path, Database::Mode::kReadWriteCreate).exec("PRAGMA user_version = 99"); }
+  try {
+    Store s(path);
+    FAIL() << "opened a newer database";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(Database(path, Database::Mode::kReadOnly).query_int("PRAGMA user_version"), 99);
+}
+
+TEST(Store, UnusablePathsGiveErrorsNotCrashes) {
+  test::TempDir dir;
+  EXPECT_THROW(Store(dir.file("no/such/dir/x.db")), StoreError);
+  EXPECT_THROW(Store(dir.path().string()), StoreError);  // a directory
+  if (::geteuid() != 0) {  // root ignores permissions
+    const auto ro = dir.file("ro.db");
+    { Store s(ro); }
+    std::filesystem::remove(ro + "-wal");
+    std::filesystem::remove(ro + "-shm");
+    std::filesystem::permissions(ro, std::filesystem::perms::owner_read);
+    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    EXPECT_THROW({ Store s(ro); WriteBatch b; b.epochs.push_back(delta("m", 1, 1, 1)); s.write(b); }, StoreError);
+  }
+  EXPECT_THROW(Store::open_read_only(dir.file("missing.db")), StoreError);
+}
+
+TEST(Store, LateFramesMergeExactlyIntoExistingEpoch) {
+  test::TempDir dir;
+  Store s(dir.file("m.db"));
+  WriteBatch b1;
+  b1.epochs.push_back(delta("m", 100, 3, 10, 30.0));
+  s.write(b1);
+  WriteBatch b2;
+  auto late = delta("m", 100, 2, 40);
+  late.first_seq = 0;
+  late.last_seq = 9;
+  b2.epochs.push_back(late);  // no force known for the late frames
+  s.write(b2);
+  auto st = s.db().prepare(
+      "SELECT frames, load_raw_sum, load_raw_max, force_n_sum, first_seq, last_seq FROM epochs");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_int(0), 5);
+  EXPECT_DOUBLE_EQ(st.column_double(1), 30.0 + 80.0);
+  EXPECT_DOUBLE_EQ(st.column_double(2), 40.0);
+  EXPECT_DOUBLE_EQ(st.column_double(3), 30.0);
+  EXPECT_EQ(st.column_int(4), 0);
+  EXPECT_EQ(st.column_int(5), 9);
+  EXPECT_DOUBLE_EQ(s.db().query_int("SELECT CAST(load_raw_mean AS INTEGER) FROM epoch_means"), 22);
+  // force stays NULL when never known
+  WriteBatch b3;
+  b3.epochs.push_back(delta("n", 100, 1, 1));
+  b3.epochs.push_back(delta("n", 100, 1, 1));
+  s.write(b3);
+  EXPECT_EQ(s.db().query_int("SELECT force_n_sum IS NULL FROM epochs WHERE mat_id='n'"), 1);
+}
+
+TEST(Store, AggregatorSumsPerEpochAndCountsEpochs) {
+  EpochAggregator agg(5);
+  FrameFeatures f;
+  f.occupied = true;
+  f.cop = CentreOfPressure{2, 3, 0, 0};
+  f.load_raw = 10;
+  for (int i = 0; i < 12; ++i) {
+    f.sequence = static_cast<std::uint32_t>(i);
+    f.timestamp_us = test::kNowUs + i * 1'000'000LL;  // kNowUs is on a 5 s boundary
+    agg.add("m", f);
+  }
+  auto d = agg.take();
+  ASSERT_EQ(d.size(), 3U);
+  EXPECT_EQ(d[0].frames, 5);
+  EXPECT_EQ(d[2].frames, 2);
+  EXPECT_DOUBLE_EQ(d[0].cop_row_sum, 10.0);
+  EXPECT_FALSE(d[0].force_n_sum.has_value());
+  EXPECT_EQ(agg.epochs_started("m"), 3U);
+  f.timestamp_us = test::kNowUs;  // late frame into the first epoch: no new epoch counted
+  agg.add("m", f);
+  EXPECT_EQ(agg.take().size(), 1U);
+  EXPECT_EQ(agg.epochs_started("m"), 3U);
+}
+
+TEST(Store, CountersStatusAndMatsUpserted) {
+  test::TempDir dir;
+  Store s(dir.file("c.db"));
+  WriteBatch b;
+  b.mats.push_back(MatRecord{"m", "bed", 4, 3, 10, 10, "{}", "fw", "{}", 5});
+  b.statuses.push_back(StatusEvent{"m", 6, "online"});
+  b.counters.push_back(CounterSnapshot{"m", {{"received", 10}, {"bad_crc", 2}}});
+  s.write(b);
+  WriteBatch b2;
+  b2.counters.push_back(CounterSnapshot{"m", {{"received", 12}, {"bad_crc", 2}}});
+  b2.statuses.push_back(StatusEvent{"m", 9, "offline"});
+  s.write(b2);
+  EXPECT_EQ(s.db().query_int("SELECT count FROM mat_counters WHERE reason='received'"), 12);
+  EXPECT_EQ(s.db().query_text("SELECT last_status FROM mats"), "offline");
+  EXPECT_EQ(s.db().query_int("SELECT last_seen_us FROM mats"), 9);
+  EXPECT_EQ(s.db().query_int("SELECT first_seen_us FROM mats"), 5);
+  EXPECT_EQ(s.db().query_int("SELECT COUNT(*) FROM mat_status_events"), 2);
+}
+
+TEST(Store, RawArchiveCapEnforcedOldestFirst) {
+  test::TempDir dir;
+  StoreConfig cfg;
+  cfg.raw_archive_max_bytes = 10'000;
+  Store s(dir.file("r.db"), cfg);
+  for (int batch = 0; batch < 10; ++batch) {
+    WriteBatch b;
+    for (int i = 0; i < 10; ++i) {
+      b.raw_frames.push_back(RawFrameRecord{"m", batch * 10 + i, 0, std::vector<std::uint8_t>(400, 1)});
+    }
+    s.write(b);
+    EXPECT_LE(s.raw_archive_bytes(), 10'000);
+  }
+  EXPECT_EQ(s.db().query_int("SELECT SUM(length(blob)) FROM raw_frames"), s.raw_archive_bytes());
+  EXPECT_EQ(s.db().query_int("SELECT COUNT(*) FROM raw_frames"), 25);
+  EXPECT_EQ(s.db().query_int("SELECT MIN(seq) FROM raw_frames"), 75);
+  EXPECT_EQ(s.db().query_int("SELECT MAX(seq) FROM raw_frames"), 99);
+  // Archive off: nothing stored.
+  Store off(dir.file("off.db"));
+  WriteBatch b;
+  b.raw_frames.push_back(RawFrameRecord{"m", 1, 0, std::vector<std::uint8_t>(10, 1)});
+  off.write(b);
+  EXPECT_EQ(off.db().query_int("SELECT COUNT(*) FROM raw_frames"), 0);
+}
+
+TEST(StoreWriter, BatchesOffThreadAndFlushesOnStop) {
+  test::TempDir dir;
+  const auto path = dir.file("w.db");
+  {
+    StoreWriter w(std::make_unique<Store>(path), nullptr);
+    for (int i = 0; i < 100; ++i) {
+      WriteBatch b;
+      b.epochs.push_back(delta("m", i, 1, 1));
+      w.submit(std::move(b));
+    }
+    w.flush();
+    EXPECT_EQ(Store::open_read_only(path).db().query_int("SELECT COUNT(*) FROM epochs"), 100);
+    for (int i = 100; i < 150; ++i) {
+      WriteBatch b;
+      b.epochs.push_back(delta("m", i, 1, 1));
+      w.submit(std::move(b));
+    }
+    w.stop();
+    const auto st = w.stats();
+    EXPECT_EQ(st.rows, 150U);
+    EXPECT_LE(st.transactions, 150U);
+    EXPECT_EQ(st.write_errors, 0U);
+  }
+  EXPECT_EQ(Store::open_read_only(path).db().query_int("SELECT COUNT(*) FROM epochs"), 150);
+}
+
+TEST(StoreWriter, FailedTransactionIsCountedAndWriterContinues) {
+  test::TempDir dir;
+  const auto path = dir.file("f.db");
+  auto store = std::make_unique<Store>(path);
+  store->db().exec("CREATE TRIGGER boom BEFORE INSERT ON epochs WHEN NEW.mat_id = 'bad' "
+                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  std::vector<std::string> errors;
+  Logger logger(LogLevel::kInfo, [&](LogLevel l, std::string_view line) {
+    if (l == LogLevel::kError) errors.emplace_back(line);
+  });
+  StoreWriter w(std::move(store), &logger);
+  WriteBatch bad;
+  bad.epochs.push_back(delta("bad", 1, 1, 1));
+  w.submit(std::move(bad));
+  w.flush();
+  WriteBatch good;
+  good.epochs.push_back(delta("good", 1, 1, 1));
+  w.submit(std::move(good));
+  w.stop();
+  EXPECT_EQ(w.stats().write_errors, 1U);
+  EXPECT_NE(w.stats().last_error.find("injected failure"), std::string::npos);
+  ASSERT_EQ(errors.size(), 1U);
+  EXPECT_EQ(Store::open_read_only(path).db().query_int("SELECT COUNT(*) FROM epochs"), 1);
+}
+
+TEST(Store, SurvivesKill9MidWrite) {
+  test::TempDir dir;
+  const auto path = dir.file("k.db");
+  { Store s(path); }  // created and migrated before the child starts
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    try {
+      StoreConfig cfg;
+      cfg.raw_archive_max_bytes = 200'000;
+      Store s(path, cfg);
+      for (std::int64_t i = 0;; ++i) {
+        WriteBatch b;
+        for (int k = 0; k < 20; ++k) b.epochs.push_back(delta("m" + std::to_string(k), i, 1, 1));
+        b.raw_frames.push_back(RawFrameRecord{"m0", i, i, std::vector<std::uint8_t>(2000, 7)});
+        b.counters.push_back(CounterSnapshot{"m0", {{"received", static_cast<std::uint64_t>(i)}}});
+        s.write(b);
+      }
+    } catch (...) {
+    }
+    ::_exit(3);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child ended by itself: " << status;
+  Store s(path);
+  EXPECT_EQ(s.integrity_check(), "ok");
+  const auto rows = s.db().query_int("SELECT COUNT(*) FROM epochs");
+  EXPECT_GT(rows, 0);
+  EXPECT_EQ(rows % 20, 0);  // whole transactions only
+  EXPECT_EQ(s.db().query_int("SELECT count FROM mat_counters WHERE mat_id='m0'") + 1,
+            s.db().query_int("SELECT COUNT(*) FROM epochs WHERE mat_id='m0'"));
+}
+
+}  // namespace
+}  // namespace pmap
+
+namespace pmap {
+namespace {
+
+// Measures the size of one 8-hour night of one mat at 1 Hz with the default 5 s epochs,
+// written as the gateway does (one delta per epoch per flush, counters every flush).
+TEST(Store, EightHourNightSizeMeasured) {
+  test::TempDir dir;
+  const auto path = dir.file("night.db");
+  std::int64_t before = 0;
+  {
+    Store s(path);
+    s.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    before = s.db().query_int("PRAGMA page_count") * s.db().query_int("PRAGMA page_size");
+    EpochAggregator agg(5);
+    FrameFeatures f;
+    f.occupied = true;
+    f.cop = CentreOfPressure{30.25, 15.5, 450.1, 880.7};
+    f.force_n = 702.5;
+    f.contact_area_cm2 = 3120.4;
+    f.movement = 0.0123;
+    const std::int64_t t0 = 1'700'000'000'000'000;
+    WriteBatch mats;
+    mats.mats.push_back(MatRecord{"bed1", "bed", 64, 32, 28.6, 28.6, "{}", "pmap-sim 0.1.0",
+                                  test::meta_json("bed", 64, 32), t0});
+    s.write(mats);
+    for (std::int64_t sec = 0; sec < 8 * 3600; ++sec) {
+      f.sequence = static_cast<std::uint32_t>(sec);
+      f.timestamp_us = t0 + sec * 1'000'000;
+      f.load_raw = 150000.0 + static_cast<double>(sec % 97);
+      agg.add("bed1", f);
+      if (sec % 60 == 59) {
+        WriteBatch b;
+        b.epochs = agg.take();
+        b.counters.push_back(CounterSnapshot{"bed1", {{"received", static_cast<std::uint64_t>(sec)},
+                                                      {"accepted", static_cast<std::uint64_t>(sec)},
+                                                      {"rejected", 0}, {"missing", 0}}});
+        s.write(b);
+      }
+    }
+    s.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    EXPECT_EQ(s.db().query_int("SELECT COUNT(*) FROM epochs"), 8 * 3600 / 5);
+    const auto after = s.db().query_int("PRAGMA page_count") * s.db().query_int("PRAGMA page_size");
+    const auto night = after - before;
+    std::printf("one 8-h night, 1 mat, 5 s epochs: %lld bytes (%lld epochs)\n",
+                static_cast<long long>(night), static_cast<long long>(8 * 3600 / 5));
+    RecordProperty("bytes_per_mat_night", static_cast<int>(night));
+    EXPECT_LT(night, 2'000'000);
+  }
+}
+
+}  // namespace
+}  // namespace pmap
