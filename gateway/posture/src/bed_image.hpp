@@ -1,0 +1,44 @@
+#pragma once
+// Internal: the normalised body image every bed feature and landmark is computed from.
+#include <optional>
+#include <string>
+
+#include <Eigen/Core>
+
+#include "pmap/mat_descriptor.hpp"
+
+namespace pmap::posture::detail {
+
+/// A canonical frame with the baseline removed and divided by its robust peak, keeping only
+/// taxels in contact (isolated specks of noise removed).
+struct BedImage {
+  Eigen::MatrixXd body;  ///< rows x cols, >= kContactThreshold or exactly 0
+  double row_pitch_mm = 0;
+  double col_pitch_mm = 0;
+  bool occupied = false;
+  double contact_area_cm2 = 0;
+  double contact_mat_fraction = 0;
+  double load_in_largest_region = 0;
+};
+
+/// Validates and normalises; nullopt with `error` set when the input cannot be analysed.
+[[nodiscard]] std::optional<BedImage> prepare_bed_image(const Eigen::MatrixXf& canonical,
+                                                        const MatDescriptor& mat,
+                                                        std::string* error);
+
+/// The image turned by 180° (head end and foot end swapped, columns reversed too).
+[[nodiscard]] Eigen::MatrixXd rotated_180(const Eigen::MatrixXd& image);
+
+/// First and last row holding any contact; nullopt for an empty image.
+struct RowExtent {
+  int first = 0;
+  int last = 0;
+  [[nodiscard]] int length() const { return last - first + 1; }
+  /// Position of row r as a fraction of the body extent, 0 at the head side, 1 at the feet.
+  [[nodiscard]] double fraction(int r) const {
+    return (r - first + 0.5) / static_cast<double>(length());
+  }
+};
+[[nodiscard]] std::optional<RowExtent> contact_row_extent(const Eigen::MatrixXd& body);
+
+}  // namespace pmap::posture::detail

@@ -1,0 +1,231 @@
+#include "pmap/posture/bed_model.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include <Eigen/Cholesky>
+
+#include "bed_features.hpp"
+#include "bed_image.hpp"
+
+namespace pmap::posture {
+namespace {
+
+constexpr int kMaxNewtonIterations = 100;
+constexpr double kNewtonTolerance = 1e-10;
+
+double sigmoid(double z) {
+  return 1.0 / (1.0 + std::exp(-z));
+}
+
+bool is_lateral(SleepPosition p) {
+  return p == SleepPosition::kLeftSide || p == SleepPosition::kRightSide;
+}
+
+LogisticModel untrained(Eigen::Index dims) {
+  LogisticModel m;
+  m.centre = Eigen::VectorXd::Zero(dims);
+  m.scale = Eigen::VectorXd::Ones(dims);
+  m.weight = Eigen::VectorXd::Zero(dims);
+  return m;
+}
+
+std::string vector_literal(const Eigen::VectorXd& v) {
+  std::string out = "{";
+  char buffer[40];
+  for (Eigen::Index i = 0; i < v.size(); ++i) {
+    std::snprintf(buffer, sizeof buffer, "%s%.17g", i == 0 ? "" : ", ", v(i));
+    out += buffer;
+  }
+  return out + "}";
+}
+
+std::string model_literal(const char* name, const LogisticModel& m) {
+  char bias[40];
+  std::snprintf(bias, sizeof bias, "%.17g", m.bias);
+  return "  model." + std::string(name) + " = make(" + vector_literal(m.centre) + ",\n      " +
+         vector_literal(m.scale) + ",\n      " + vector_literal(m.weight) + ",\n      " + bias +
+         ");\n";
+}
+
+}  // namespace
+
+double LogisticModel::probability(const Eigen::VectorXd& features) const {
+  const Eigen::VectorXd z = (features - centre).cwiseQuotient(scale);
+  return sigmoid(bias + weight.dot(z));
+}
+
+LogisticModel fit_logistic(const Eigen::MatrixXd& features, const std::vector<int>& labels,
+                           bool symmetric) {
+  const Eigen::Index n = features.rows();
+  const Eigen::Index d = features.cols();
+  LogisticModel m = untrained(d);
+  if (n == 0 || static_cast<std::size_t>(n) != labels.size()) return m;
+  Eigen::VectorXd y(n);
+  for (Eigen::Index i = 0; i < n; ++i) y(i) = labels[static_cast<std::size_t>(i)] != 0 ? 1 : 0;
+  if (y.sum() == 0 || y.sum() == static_cast<double>(n)) return m;  // one class: nothing to learn
+
+  // Standardise so one ridge strength suits every feature. Symmetric models keep zero at zero.
+  if (!symmetric) m.centre = features.colwise().mean().transpose();
+  const Eigen::MatrixXd centred = features.rowwise() - m.centre.transpose();
+  m.scale = (centred.array().square().colwise().sum() / static_cast<double>(n)).sqrt().transpose();
+  for (Eigen::Index j = 0; j < d; ++j) {
+    if (!(m.scale(j) > 1e-12)) m.scale(j) = 1;
+  }
+  const Eigen::Index cols = symmetric ? d : d + 1;
+  Eigen::MatrixXd z(n, cols);
+  z.leftCols(d) = centred.array().rowwise() / m.scale.transpose().array();
+  if (!symmetric) z.col(d).setOnes();
+  Eigen::VectorXd penalty = Eigen::VectorXd::Constant(cols, kRidgePerSample * n);
+  if (!symmetric) penalty(d) = 0;  // the bias is not shrunk
+
+  Eigen::VectorXd beta = Eigen::VectorXd::Zero(cols);
+  for (int iteration = 0; iteration < kMaxNewtonIterations; ++iteration) {
+    const Eigen::VectorXd p = (z * beta).unaryExpr([](double v) { return sigmoid(v); });
+    const Eigen::VectorXd w = p.array() * (1 - p.array());
+    const Eigen::VectorXd gradient = z.transpose() * (y - p) - penalty.cwiseProduct(beta);
+    Eigen::MatrixXd hessian = z.transpose() * w.asDiagonal() * z;
+    hessian.diagonal() += penalty;
+    const Eigen::VectorXd step = hessian.ldlt().solve(gradient);
+    beta += step;
+    if (step.norm() < kNewtonTolerance) break;
+  }
+  m.weight = beta.head(d);
+  m.bias = symmetric ? 0.0 : beta(d);
+  return m;
+}
+
+std::optional<BedFeatures> extract_bed_features(const Eigen::MatrixXf& canonical,
+                                                const MatDescriptor& mat, const BedModel& model,
+                                                std::optional<HeadEnd> known_head_end,
+                                                std::string* error) {
+  const auto image = detail::prepare_bed_image(canonical, mat, error);
+  if (!image) return std::nullopt;
+  BedFeatures out;
+  out.head_end = Eigen::VectorXd::Zero(kHeadEndFeatureCount);
+  out.body = Eigen::VectorXd::Zero(kBodyFeatureCount);
+  out.side = Eigen::VectorXd::Zero(kSideFeatureCount);
+  const auto extent = detail::contact_row_extent(image->body);
+  if (!image->occupied || !extent) return out;
+  out.occupied = true;
+  out.head_end = detail::head_end_features(image->body, *extent);
+  const HeadEnd end = known_head_end.value_or(
+      model.head_at_first_row.probability(out.head_end) >= 0.5 ? HeadEnd::kFirstRow
+                                                               : HeadEnd::kLastRow);
+  const Eigen::MatrixXd head_up =
+      end == HeadEnd::kFirstRow ? image->body : detail::rotated_180(image->body);
+  const auto head_up_extent = detail::contact_row_extent(head_up);
+  const auto body =
+      detail::body_features(head_up, *head_up_extent, image->row_pitch_mm, image->col_pitch_mm);
+  out.body = body.body;
+  out.side = body.side;
+  out.knee_to_heel_load_ratio = body.knee_to_heel_load_ratio;
+  return out;
+}
+
+BedModel fit_bed_model(const std::vector<BedTrainingSample>& samples) {
+  std::vector<const BedTrainingSample*> occupied;
+  for (const auto& s : samples) {
+    if (s.features.occupied) occupied.push_back(&s);
+  }
+  auto stack = [](const std::vector<Eigen::VectorXd>& rows, Eigen::Index dims) {
+    Eigen::MatrixXd m(static_cast<Eigen::Index>(rows.size()), dims);
+    for (std::size_t i = 0; i < rows.size(); ++i) m.row(static_cast<Eigen::Index>(i)) = rows[i];
+    return m;
+  };
+
+  BedModel model;
+  {  // Head end: every frame as recorded (head at the first row) and turned by 180°.
+    std::vector<Eigen::VectorXd> x;
+    std::vector<int> y;
+    for (const auto* s : occupied) {
+      x.push_back(s->features.head_end);
+      y.push_back(1);
+      x.push_back(-s->features.head_end);
+      y.push_back(0);
+    }
+    model.head_at_first_row = fit_logistic(stack(x, kHeadEndFeatureCount), y, true);
+  }
+  {  // Lateral vs supine. PMD has no prone frames; prone is decided separately (docs/posture.md).
+    std::vector<Eigen::VectorXd> x;
+    std::vector<int> y;
+    for (const auto* s : occupied) {
+      if (s->position == SleepPosition::kProne) continue;
+      x.push_back(s->features.body);
+      y.push_back(is_lateral(s->position) ? 1 : 0);
+    }
+    model.lateral = fit_logistic(stack(x, kBodyFeatureCount), y, false);
+  }
+  {  // Left vs right: every lateral frame as recorded and mirrored (left becomes right).
+    std::vector<Eigen::VectorXd> x;
+    std::vector<int> y;
+    for (const auto* s : occupied) {
+      if (!is_lateral(s->position)) continue;
+      const int left = s->position == SleepPosition::kLeftSide ? 1 : 0;
+      x.push_back(s->features.side);
+      y.push_back(left);
+      x.push_back(-s->features.side);
+      y.push_back(1 - left);
+    }
+    model.left_given_lateral = fit_logistic(stack(x, kSideFeatureCount), y, true);
+  }
+  {  // Subtypes of side-lying.
+    std::vector<Eigen::VectorXd> x_fetal, x_rolled;
+    std::vector<int> y_fetal, y_rolled;
+    for (const auto* s : occupied) {
+      if (!is_lateral(s->position) || s->subtype == LateralSubtype::kNotLateral) continue;
+      x_fetal.push_back(s->features.body);
+      y_fetal.push_back(s->subtype == LateralSubtype::kFetal ? 1 : 0);
+      if (s->subtype == LateralSubtype::kFetal) continue;
+      x_rolled.push_back(s->features.body);
+      y_rolled.push_back(s->subtype == LateralSubtype::kRolledPartly ? 1 : 0);
+    }
+    model.fetal_given_lateral = fit_logistic(stack(x_fetal, kBodyFeatureCount), y_fetal, false);
+    model.rolled_given_lateral_not_fetal =
+        fit_logistic(stack(x_rolled, kBodyFeatureCount), y_rolled, false);
+  }
+  return model;
+}
+
+std::string bed_model_to_cpp(const BedModel& model, const std::string& provenance) {
+  std::ostringstream out;
+  out << "// Generated by pmap-posture-train; do not edit. Regenerate with:\n"
+      << "//   " << provenance << "\n"
+      << "// Fitted on PhysioNet PMD experiment-i (M. Baran Pouyan, J. Birjandtalab, M. "
+         "Heydarzadeh,\n"
+      << "// M. Nourani, S. Ostadabbas, BHI 2017; ODC-By 1.0). See docs/posture.md.\n"
+      << "#include <initializer_list>\n\n"
+      << "#include \"pmap/posture/bed_model.hpp\"\n\n"
+      << "namespace pmap::posture {\n"
+      << "namespace {\n\n"
+      << "LogisticModel make(std::initializer_list<double> centre, std::initializer_list<double> "
+         "scale,\n"
+      << "                   std::initializer_list<double> weight, double bias) {\n"
+      << "  auto vec = [](std::initializer_list<double> values) {\n"
+      << "    Eigen::VectorXd v(static_cast<Eigen::Index>(values.size()));\n"
+      << "    Eigen::Index i = 0;\n"
+      << "    for (double value : values) v(i++) = value;\n"
+      << "    return v;\n"
+      << "  };\n"
+      << "  return LogisticModel{vec(centre), vec(scale), vec(weight), bias};\n"
+      << "}\n\n"
+      << "BedModel make_builtin() {\n"
+      << "  BedModel model;\n"
+      << model_literal("head_at_first_row", model.head_at_first_row)
+      << model_literal("lateral", model.lateral)
+      << model_literal("left_given_lateral", model.left_given_lateral)
+      << model_literal("fetal_given_lateral", model.fetal_given_lateral)
+      << model_literal("rolled_given_lateral_not_fetal", model.rolled_given_lateral_not_fetal)
+      << "  return model;\n"
+      << "}\n\n"
+      << "}  // namespace\n\n"
+      << "const BedModel& builtin_bed_model() {\n"
+      << "  static const BedModel model = make_builtin();\n"
+      << "  return model;\n"
+      << "}\n\n"
+      << "}  // namespace pmap::posture\n";
+  return out.str();
+}
+
+}  // namespace pmap::posture

@@ -1,0 +1,140 @@
+#include "pmap/posture/evaluation.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "pmap/posture/bed_model.hpp"
+
+namespace pmap::posture {
+namespace {
+
+bool is_lateral(SleepPosition p) {
+  return p == SleepPosition::kLeftSide || p == SleepPosition::kRightSide;
+}
+
+bool landmarks_in_order(const BedLandmarks& l, HeadEnd end) {
+  const std::array<const Landmark*, 5> chain = {&l.head, &l.shoulders, &l.pelvis, &l.knees,
+                                                &l.heels};
+  for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+    if (chain[i]->confidence <= 0 || chain[i + 1]->confidence <= 0) return false;
+    const double step = chain[i + 1]->row - chain[i]->row;
+    if (end == HeadEnd::kFirstRow ? step <= 0 : step >= 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void BedEvaluation::merge(const BedEvaluation& other) {
+  positions.merge(other.positions);
+  subtypes.merge(other.subtypes);
+  head_end_frames += other.head_end_frames;
+  head_end_correct += other.head_end_correct;
+  rotated_frames += other.rotated_frames;
+  rotated_correct += other.rotated_correct;
+  rotated_same_position += other.rotated_same_position;
+  unoccupied += other.unoccupied;
+  landmarks_in_order += other.landmarks_in_order;
+  supine_frames += other.supine_frames;
+  max_supine_knee_to_heel_ratio =
+      std::max(max_supine_knee_to_heel_ratio, other.max_supine_knee_to_heel_ratio);
+}
+
+double BedEvaluation::head_end_accuracy() const {
+  const long n = head_end_frames + rotated_frames;
+  return n > 0 ? static_cast<double>(head_end_correct + rotated_correct) / static_cast<double>(n)
+               : 0.0;
+}
+
+BedEvaluation evaluate_bed_model(const BedModel& model, const std::vector<PmdFrame>& frames,
+                                 const MatDescriptor& mat) {
+  BedEvaluation e;
+  for (const auto& frame : frames) {
+    const auto result = analyze_bed_frame(frame.canonical, mat, model);
+    const auto* posture = std::get_if<BedPosture>(&result);
+    if (posture == nullptr || !posture->occupied) {
+      ++e.unoccupied;
+      continue;
+    }
+    const auto truth = static_cast<std::size_t>(frame.position);
+    e.positions.add(truth, static_cast<std::size_t>(posture->position));
+    ++e.head_end_frames;
+    if (posture->head_end == HeadEnd::kFirstRow) ++e.head_end_correct;
+    if (is_lateral(frame.position) && frame.subtype_labelled) {
+      const auto predicted =
+          posture->position == frame.position ? posture->subtype : LateralSubtype::kNotLateral;
+      e.subtypes.add(static_cast<std::size_t>(frame.subtype), static_cast<std::size_t>(predicted));
+    }
+    if (frame.position == SleepPosition::kSupine) {
+      ++e.supine_frames;
+      if (landmarks_in_order(posture->landmarks, posture->head_end)) ++e.landmarks_in_order;
+      std::string error;
+      const auto features =
+          extract_bed_features(frame.canonical, mat, model, HeadEnd::kFirstRow, &error);
+      if (features) {
+        e.max_supine_knee_to_heel_ratio =
+            std::max(e.max_supine_knee_to_heel_ratio, features->knee_to_heel_load_ratio);
+      }
+    }
+
+    const Eigen::MatrixXf rotated = frame.canonical.reverse();
+    const auto rotated_result = analyze_bed_frame(rotated, mat, model);
+    if (const auto* r = std::get_if<BedPosture>(&rotated_result); r != nullptr && r->occupied) {
+      ++e.rotated_frames;
+      if (r->head_end == HeadEnd::kLastRow) ++e.rotated_correct;
+      if (r->position == posture->position) ++e.rotated_same_position;
+    }
+  }
+  return e;
+}
+
+std::vector<BedTrainingSample> bed_training_samples(const std::vector<PmdFrame>& frames,
+                                                    const MatDescriptor& mat) {
+  std::vector<BedTrainingSample> samples;
+  samples.reserve(frames.size());
+  for (const auto& frame : frames) {
+    std::string error;
+    // With the head end given, the model is not consulted.
+    auto features =
+        extract_bed_features(frame.canonical, mat, builtin_bed_model(), HeadEnd::kFirstRow, &error);
+    if (!features || !features->occupied) continue;
+    samples.push_back(
+        BedTrainingSample{std::move(*features), frame.position,
+                          frame.subtype_labelled ? frame.subtype : LateralSubtype::kNotLateral});
+  }
+  return samples;
+}
+
+LosoResult leave_one_subject_out(const std::vector<PmdFrame>& frames, const MatDescriptor& mat) {
+  // Features with the known head end do not depend on the model: compute them once.
+  std::vector<std::pair<int, BedTrainingSample>> samples;
+  std::set<int> subjects;
+  for (const auto& frame : frames) {
+    subjects.insert(frame.subject);
+    std::string error;
+    auto features =
+        extract_bed_features(frame.canonical, mat, builtin_bed_model(), HeadEnd::kFirstRow, &error);
+    if (!features || !features->occupied) continue;
+    samples.emplace_back(
+        frame.subject,
+        BedTrainingSample{std::move(*features), frame.position,
+                          frame.subtype_labelled ? frame.subtype : LateralSubtype::kNotLateral});
+  }
+  LosoResult result;
+  for (int held_out : subjects) {
+    std::vector<BedTrainingSample> train;
+    for (const auto& [subject, sample] : samples) {
+      if (subject != held_out) train.push_back(sample);
+    }
+    std::vector<PmdFrame> test;
+    for (const auto& f : frames) {
+      if (f.subject == held_out) test.push_back(f);
+    }
+    BedEvaluation e = evaluate_bed_model(fit_bed_model(train), test, mat);
+    result.overall.merge(e);
+    result.per_subject.emplace(held_out, std::move(e));
+  }
+  return result;
+}
+
+}  // namespace pmap::posture

@@ -1,0 +1,71 @@
+// pmap-posture-train: fits the bed posture models on every PMD experiment-i subject and writes the
+// C++ source of builtin_bed_model() (gateway/posture/src/bed_model_coefficients.cpp).
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "pmap/posture/bed_model.hpp"
+#include "pmap/posture/evaluation.hpp"
+#include "pmap/posture/pmd_dataset.hpp"
+
+namespace po = boost::program_options;
+
+int main(int argc, char** argv) {
+  std::string pmd_dir;
+  std::string output;
+  int first_frame = 4;
+  po::options_description options(
+      "pmap-posture-train: fit the bed posture models on PMD experiment-i (all subjects)\n"
+      "and write the C++ source of the built-in model.\n\nOptions");
+  options.add_options()("help,h", "show this help")(
+      "pmd", po::value(&pmd_dir)->default_value("../shared/data/pmd"),
+      "PMD root (holding experiment-i/)")(
+      "first-frame", po::value(&first_frame)->default_value(4),
+      "skip frames before this 1-based number in every file (subjects settling)")(
+      "output,o", po::value(&output),
+      "write the source here (e.g. gateway/posture/src/bed_model_coefficients.cpp); "
+      "default: standard output");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "pmap-posture-train: " << e.what() << "\n" << options << "\n";
+    return 2;
+  }
+  if (vm.count("help") != 0) {
+    std::cout << options << "\n";
+    return 0;
+  }
+  if (first_frame < 1) {
+    std::cerr << "pmap-posture-train: --first-frame must be >= 1\n";
+    return 2;
+  }
+  auto loaded = pmap::posture::load_pmd_experiment_i(pmd_dir, first_frame);
+  if (const auto* error = std::get_if<std::string>(&loaded)) {
+    std::cerr << "pmap-posture-train: " << *error << "\n";
+    return 1;
+  }
+  const auto& frames = std::get<std::vector<pmap::posture::PmdFrame>>(loaded);
+  const auto model = pmap::posture::fit_bed_model(
+      pmap::posture::bed_training_samples(frames, pmap::posture::pmd_experiment_i_mat()));
+  const std::string source = pmap::posture::bed_model_to_cpp(
+      model, "pmap-posture-train --pmd <PMD root> --first-frame " + std::to_string(first_frame) +
+                 " -o gateway/posture/src/bed_model_coefficients.cpp");
+  if (output.empty()) {
+    std::cout << source;
+    return 0;
+  }
+  std::ofstream out(output, std::ios::trunc);
+  out << source;
+  out.close();
+  if (!out) {
+    std::cerr << "pmap-posture-train: cannot write " << output << "\n";
+    return 1;
+  }
+  std::cerr << "pmap-posture-train: " << frames.size() << " frames, wrote " << output << "\n";
+  return 0;
+}

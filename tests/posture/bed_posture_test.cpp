@@ -1,0 +1,227 @@
+// Synthetic images with known answers: occupancy, centre of pressure, body axis, scale invariance,
+// head-end symmetry, mat shapes and input validation.
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include <gtest/gtest.h>
+
+#include "pmap/posture/bed_model.hpp"
+#include "pmap/posture/bed_posture.hpp"
+
+namespace pmap::posture {
+namespace {
+
+MatDescriptor bed_mat(std::uint16_t rows, std::uint16_t cols, double pitch_mm = 25.4) {
+  MatDescriptor mat;
+  mat.id = "test-bed";
+  mat.kind = MatKind::kBed;
+  mat.rows = rows;
+  mat.cols = cols;
+  mat.row_pitch_mm = pitch_mm;
+  mat.col_pitch_mm = pitch_mm;
+  mat.sample_rate_hz = 1;
+  return mat;
+}
+
+// A filled ellipse of uniform pressure centred at (row, col) taxel coordinates, semi-axes in
+// taxels, major axis turned `angle_deg` from the row direction towards increasing columns.
+Eigen::MatrixXf ellipse(int rows, int cols, double centre_row, double centre_col, double major,
+                        double minor, double angle_deg, float value = 100.0F) {
+  Eigen::MatrixXf image = Eigen::MatrixXf::Zero(rows, cols);
+  const double a = angle_deg * std::numbers::pi / 180.0;
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < cols; ++c) {
+      const double dy = r - centre_row;
+      const double dx = c - centre_col;
+      const double along = dy * std::cos(a) + dx * std::sin(a);
+      const double across = -dy * std::sin(a) + dx * std::cos(a);
+      if ((along * along) / (major * major) + (across * across) / (minor * minor) <= 1.0) {
+        image(r, c) = value;
+      }
+    }
+  }
+  return image;
+}
+
+// A crude supine body: head, broad trunk, pelvis peak, two legs ending in heel peaks.
+Eigen::MatrixXf stick_body(int rows, int cols) {
+  Eigen::MatrixXf image = Eigen::MatrixXf::Zero(rows, cols);
+  const int mid = cols / 2;
+  auto box = [&](int r0, int r1, int c0, int c1, float v) {
+    for (int r = r0; r <= r1; ++r) {
+      for (int c = c0; c <= c1; ++c) image(r, c) = std::max(image(r, c), v);
+    }
+  };
+  box(2, 6, mid - 2, mid + 1, 60);    // head
+  box(9, 20, mid - 7, mid + 6, 50);   // shoulders and upper back
+  box(21, 27, mid - 5, mid + 4, 30);  // lumbar
+  box(28, 35, mid - 6, mid + 5, 90);  // pelvis / sacrum
+  box(36, 56, mid - 5, mid - 2, 25);  // right leg (column 0 side)
+  box(36, 56, mid + 1, mid + 4, 25);  // left leg
+  box(57, 59, mid - 5, mid - 3, 80);  // right heel
+  box(57, 59, mid + 2, mid + 4, 80);  // left heel
+  return image;
+}
+
+BedPosture posture_of(const BedPostureResult& result) {
+  const auto* p = std::get_if<BedPosture>(&result);
+  EXPECT_NE(p, nullptr) << std::get<PostureError>(result).message;
+  return p != nullptr ? *p : BedPosture{};
+}
+
+TEST(BedPosture, EmptyMatIsUnoccupied) {
+  const auto mat = bed_mat(64, 32);
+  EXPECT_FALSE(posture_of(analyze_bed_frame(Eigen::MatrixXf::Zero(64, 32), mat)).occupied);
+  // An unloaded air mat: a flat baseline with a few counts of noise everywhere.
+  Eigen::MatrixXf noise(64, 32);
+  for (int i = 0; i < noise.size(); ++i) noise(i) = 45.0F + static_cast<float>((i * 7919) % 11);
+  EXPECT_FALSE(posture_of(analyze_bed_frame(noise, mat)).occupied);
+  // A few hot taxels are not a person.
+  Eigen::MatrixXf specks = Eigen::MatrixXf::Zero(64, 32);
+  specks(3, 3) = 500;
+  specks(40, 20) = 800;
+  specks(41, 21) = 300;
+  EXPECT_FALSE(posture_of(analyze_bed_frame(specks, mat)).occupied);
+}
+
+TEST(BedPosture, BodyIsOccupiedOnBothMatShapes) {
+  for (int cols : {32, 27}) {
+    const auto mat = bed_mat(64, static_cast<std::uint16_t>(cols));
+    const auto p = posture_of(analyze_bed_frame(stick_body(64, cols), mat));
+    EXPECT_TRUE(p.occupied) << cols;
+    EXPECT_GT(p.contact_area_cm2, 1000.0);
+    EXPECT_EQ(p.head_end, HeadEnd::kFirstRow) << cols;
+    double sum = 0;
+    for (double v : p.position_probabilities) sum += v;
+    EXPECT_NEAR(sum, 1.0, 1e-9);
+  }
+}
+
+TEST(BedPosture, EllipseGivesCentreOfPressureAndAxis) {
+  const auto mat = bed_mat(64, 32, 20.0);
+  for (double angle : {0.0, 15.0, -20.0, 30.0}) {
+    const auto p = posture_of(analyze_bed_frame(ellipse(64, 32, 30, 15, 22, 6, angle), mat));
+    ASSERT_TRUE(p.occupied);
+    // Centre of taxel (r, c) is at ((c + 0.5) * pitch, (r + 0.5) * pitch).
+    EXPECT_NEAR(p.centre_of_pressure_mm.x(), (15 + 0.5) * 20.0, 3.0) << angle;
+    EXPECT_NEAR(p.centre_of_pressure_mm.y(), (30 + 0.5) * 20.0, 3.0) << angle;
+    EXPECT_NEAR(p.axis_angle_deg, angle, 2.0) << angle;
+    EXPECT_GT(p.axis_spread_mm.x(), 2.5 * p.axis_spread_mm.y());
+  }
+}
+
+TEST(BedPosture, AxisAngleUsesPhysicalPitch) {
+  // The same thin taxel ellipse on a mat whose columns are twice as far apart is tilted further:
+  // a line at 20 deg in taxels is at atan(2 tan 20 deg) in mm.
+  MatDescriptor mat = bed_mat(64, 32, 20.0);
+  mat.col_pitch_mm = 40.0;
+  const auto p = posture_of(analyze_bed_frame(ellipse(64, 32, 30, 15, 24, 1.2, 20), mat));
+  const double expected =
+      std::atan(2.0 * std::tan(20.0 * std::numbers::pi / 180.0)) * 180.0 / std::numbers::pi;
+  EXPECT_NEAR(p.axis_angle_deg, expected, 3.0);
+}
+
+TEST(BedPosture, ScaleInvariant) {
+  const auto mat = bed_mat(64, 32);
+  const Eigen::MatrixXf body = stick_body(64, 32);
+  const auto a = posture_of(analyze_bed_frame(body, mat));
+  const auto b = posture_of(analyze_bed_frame(body * 10.0F, mat));
+  const auto c = posture_of(analyze_bed_frame(body * 0.013F, mat));
+  for (const auto* other : {&b, &c}) {
+    EXPECT_EQ(a.occupied, other->occupied);
+    EXPECT_EQ(a.position, other->position);
+    EXPECT_EQ(a.head_end, other->head_end);
+    EXPECT_NEAR(a.position_confidence, other->position_confidence, 1e-6);
+    EXPECT_NEAR(a.axis_angle_deg, other->axis_angle_deg, 1e-6);
+    EXPECT_NEAR(a.centre_of_pressure_mm.x(), other->centre_of_pressure_mm.x(), 1e-6);
+    EXPECT_NEAR(a.landmarks.pelvis.row, other->landmarks.pelvis.row, 1e-6);
+  }
+}
+
+TEST(BedPosture, BaselineOffsetDoesNotMatter) {
+  // A BodiTrak air mat reads 40-50 counts unloaded; the engine removes that offset itself.
+  const auto mat = bed_mat(64, 27);
+  const Eigen::MatrixXf body = stick_body(64, 27) * 4.0F;
+  const auto a = posture_of(analyze_bed_frame(body, mat));
+  const auto b = posture_of(analyze_bed_frame(body.array() + 45.0F, mat));
+  EXPECT_TRUE(b.occupied);
+  EXPECT_EQ(a.position, b.position);
+  EXPECT_NEAR(a.axis_angle_deg, b.axis_angle_deg, 1e-6);
+}
+
+TEST(BedPosture, TurnedRoundBodyIsDetectedAndMapsBack) {
+  const auto mat = bed_mat(64, 32);
+  const Eigen::MatrixXf body = stick_body(64, 32);
+  const auto up = posture_of(analyze_bed_frame(body, mat));
+  const auto down = posture_of(analyze_bed_frame(body.reverse(), mat));
+  EXPECT_EQ(up.head_end, HeadEnd::kFirstRow);
+  EXPECT_EQ(down.head_end, HeadEnd::kLastRow);
+  // Equal up to the heaviest-row feature, whose ties on flat synthetic plateaus break towards
+  // the first row.
+  EXPECT_NEAR(up.head_end_confidence, down.head_end_confidence, 0.01);
+  EXPECT_EQ(up.position, down.position);
+  // Landmarks are reported on the image as given: turned round, they turn round too.
+  EXPECT_NEAR(down.landmarks.pelvis.row, 63.0 - up.landmarks.pelvis.row, 1e-9);
+  EXPECT_NEAR(down.landmarks.pelvis.col, 31.0 - up.landmarks.pelvis.col, 1e-9);
+}
+
+TEST(BedPosture, LandmarksOfSyntheticSupineBody) {
+  const auto mat = bed_mat(64, 32);
+  const auto p = posture_of(analyze_bed_frame(stick_body(64, 32), mat));
+  ASSERT_TRUE(p.occupied);
+  EXPECT_NEAR(p.landmarks.head.row, 4.0, 2.0);
+  EXPECT_NEAR(p.landmarks.pelvis.row, 31.5, 4.0);
+  EXPECT_NEAR(p.landmarks.heels.row, 58.0, 1.5);
+  EXPECT_LT(p.landmarks.shoulders.row, p.landmarks.pelvis.row);
+  EXPECT_LT(p.landmarks.pelvis.row, p.landmarks.knees.row);
+  for (const auto* l :
+       {&p.landmarks.head, &p.landmarks.shoulders, &p.landmarks.pelvis, &p.landmarks.heels}) {
+    EXPECT_GT(l->confidence, 0.2);
+  }
+}
+
+TEST(BedPosture, HeadEndModelIsExactlyAntisymmetric) {
+  const auto model = builtin_bed_model().head_at_first_row;
+  Eigen::VectorXd f(kHeadEndFeatureCount);
+  f << 0.1, 0.2, -0.05, 0.3, 0.1, -0.2;
+  EXPECT_NEAR(model.probability(f) + model.probability(-f), 1.0, 1e-12);
+  const auto side = builtin_bed_model().left_given_lateral;
+  Eigen::VectorXd s(kSideFeatureCount);
+  s << 0.3, -0.1, 0.2, 0.05, 0.1;
+  EXPECT_NEAR(side.probability(s) + side.probability(-s), 1.0, 1e-12);
+}
+
+TEST(BedPosture, RejectsBadInput) {
+  const auto mat = bed_mat(64, 32);
+  Eigen::MatrixXf image = stick_body(64, 32);
+  EXPECT_TRUE(std::holds_alternative<PostureError>(
+      analyze_bed_frame(Eigen::MatrixXf::Zero(64, 27), mat)));  // shape mismatch
+  MatDescriptor chair = mat;
+  chair.kind = MatKind::kChair;
+  EXPECT_TRUE(std::holds_alternative<PostureError>(analyze_bed_frame(image, chair)));
+  MatDescriptor no_pitch = mat;
+  no_pitch.row_pitch_mm = 0;
+  EXPECT_TRUE(std::holds_alternative<PostureError>(analyze_bed_frame(image, no_pitch)));
+  image(10, 10) = std::numeric_limits<float>::quiet_NaN();
+  const auto result = analyze_bed_frame(image, mat);
+  ASSERT_TRUE(std::holds_alternative<PostureError>(result));
+  EXPECT_NE(std::get<PostureError>(result).message.find("non-finite"), std::string::npos);
+  const MatDescriptor tiny = bed_mat(4, 4);
+  EXPECT_TRUE(
+      std::holds_alternative<PostureError>(analyze_bed_frame(Eigen::MatrixXf::Ones(4, 4), tiny)));
+}
+
+TEST(BedPosture, NegativeValuesAreTreatedAsZero) {
+  const auto mat = bed_mat(64, 32);
+  Eigen::MatrixXf body = stick_body(64, 32);
+  const auto a = posture_of(analyze_bed_frame(body, mat));
+  body(0, 0) = -30;
+  body(63, 31) = -5;
+  const auto b = posture_of(analyze_bed_frame(body, mat));
+  EXPECT_EQ(a.position, b.position);
+  EXPECT_NEAR(a.axis_angle_deg, b.axis_angle_deg, 1e-9);
+}
+
+}  // namespace
+}  // namespace pmap::posture
