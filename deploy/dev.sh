@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# PostureMap developer entry point on Debian 12 (run as root, or with sudo for the install step).
+#
+#   deploy/dev.sh demo   install what is missing, build, and run a simulated night:
+#                        a private mosquitto on loopback, pmap-gateway storing into
+#                        var/demo/pmap.db, pmap-sim publishing a bed night and a chair workday
+#   deploy/dev.sh test   install what is missing, build, and run every test (ctest)
+#   deploy/dev.sh build  install what is missing and build
+#
+# Environment: PMAP_BUILD_DIR (default build), PMAP_JOBS (default nproc), PMAP_SKIP_INSTALL=1.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${PMAP_BUILD_DIR:-$ROOT/build}
+JOBS=${PMAP_JOBS:-$(nproc)}
+
+# Debian 12 packages the build, the tests and the demo need.
+PACKAGES=(
+  cmake g++ make pkg-config
+  libboost-dev libboost-system-dev libboost-program-options-dev libeigen3-dev
+  libpaho-mqttpp-dev libpaho-mqtt-dev libsqlite3-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  mosquitto mosquitto-clients sqlite3
+)
+
+log() { printf '\033[1m[pmap]\033[0m %s\n' "$*" >&2; }
+
+install_missing() {
+  [ "${PMAP_SKIP_INSTALL:-0}" = 1 ] && return 0
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" = 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >/dev/null
+  fi
+}
+
+build() {
+  log "building in $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$BUILD" -j"$JOBS"
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on.
+free_port() {
+  local port
+  for _ in $(seq 100); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  return 1
+}
+
+# Starts a private mosquitto on loopback; sets BROKER_PORT and BROKER_PID.
+start_broker() {
+  local dir=$1
+  mkdir -p "$dir"
+  BROKER_PORT=$(free_port)
+  cat >"$dir/mosquitto.conf" <<CONF
+# Private development broker: loopback only, no persistence.
+listener $BROKER_PORT 127.0.0.1
+allow_anonymous true
+persistence false
+sys_interval 1
+log_dest file $dir/mosquitto.log
+CONF
+  /usr/sbin/mosquitto -c "$dir/mosquitto.conf" &
+  BROKER_PID=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$BROKER_PORT") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  log "mosquitto did not start; see $dir/mosquitto.log"
+  return 1
+}
+
+stop_pid() { [ -n "${1:-}" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+
+run_tests() {
+  start_broker "$BUILD/test-broker"
+  trap 'stop_pid "$BROKER_PID"' EXIT
+  export PMAP_TEST_BROKER_PORT=$BROKER_PORT
+  log "running tests (private mosquitto on 127.0.0.1:$BROKER_PORT for the tests that share one)"
+  ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" --timeout 900
+}
+
+run_demo() {
+  local dir=$ROOT/var/demo
+  mkdir -p "$dir"
+  rm -f "$dir"/pmap.db "$dir"/pmap.db-wal "$dir"/pmap.db-shm
+  start_broker "$dir/broker"
+  local gw_pid=""
+  trap 'stop_pid "$gw_pid"; stop_pid "$BROKER_PID"' EXIT
+  log "mosquitto on 127.0.0.1:$BROKER_PORT; gateway storing into $dir/pmap.db"
+  "$BUILD/bin/pmap-gateway" --broker "tcp://127.0.0.1:$BROKER_PORT" --db "$dir/pmap.db" \
+    --client-id pmap-demo-gateway >"$dir/gateway-summary.json" 2>"$dir/gateway.log" &
+  gw_pid=$!
+  sleep 2
+  log "simulating an 8-hour night in bed and a workday on a chair (--speed max)"
+  "$BUILD/bin/pmap-sim" --broker "tcp://127.0.0.1:$BROKER_PORT" --speed max --seed 1 \
+    --mat bed1 --kind bed --scenario night --mat chair1 --kind chair --scenario workday \
+    --publish-truth >"$dir/sim-summary.json" 2>"$dir/sim.log"
+  sleep 3
+  kill -TERM "$gw_pid"
+  wait "$gw_pid"
+  gw_pid=""
+  "$BUILD/bin/pmap-db" summary --db "$dir/pmap.db" | tee "$dir/db-summary.json"
+  cat <<TXT
+
+Results:
+  database          $dir/pmap.db   (sqlite3 $dir/pmap.db 'SELECT * FROM epoch_means LIMIT 5')
+  database summary  $dir/db-summary.json
+  simulator         $dir/sim-summary.json   (log: $dir/sim.log)
+  gateway           $dir/gateway-summary.json   (log: $dir/gateway.log)
+TXT
+}
+
+case "${1:-}" in
+  demo) install_missing; build; run_demo ;;
+  test) install_missing; build; run_tests ;;
+  build) install_missing; build ;;
+  -h|--help|help|"") sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [ -n "${1:-}" ] ;;
+  *) log "unknown command '$1' (demo, test, build)"; exit 2 ;;
+esac

@@ -1,0 +1,356 @@
+// End-to-end: pmap-sim -> real mosquitto -> pmap-gateway -> real SQLite file.
+#include <gtest/gtest.h>
+#include <mqtt/client.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include "harness.hpp"
+#include "pmap/topics.hpp"
+#include "pmap/wire_codec.hpp"
+#include "recorder.hpp"
+
+namespace pmap::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr int kEpochSeconds = 5;
+
+std::unique_ptr<ChildProcess> start_gateway(const Broker& broker, const std::filesystem::path& dir,
+                                            const std::string& name = "gateway") {
+  return std::make_unique<ChildProcess>(
+      std::vector<std::string>{(bin_dir() / "pmap-gateway").string(), "--broker", broker.uri(),
+                               "--db", (dir / "pmap.db").string(), "--client-id", "it-gateway",
+                               "--epoch-seconds", std::to_string(kEpochSeconds),
+                               "--log-level", "info"},
+      dir / name);
+}
+
+std::vector<std::string> sim_args(const Broker& broker, std::vector<std::string> extra) {
+  std::vector<std::string> args{(bin_dir() / "pmap-sim").string(), "--broker", broker.uri()};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+/// Waits until the gateway's state reports `accepted` frames for every mat in `expected`.
+bool wait_for_accepted(Recorder& rec, const std::map<std::string, std::int64_t>& expected,
+                       std::chrono::milliseconds timeout) {
+  return rec.wait(
+      [&](const std::map<std::string, std::vector<json>>&, const std::map<std::string, json>& state) {
+        for (const auto& [mat, n] : expected) {
+          const auto it = state.find(mat);
+          if (it == state.end() || it->second["frames"]["accepted"].get<std::int64_t>() < n) {
+            return false;
+          }
+        }
+        return true;
+      },
+      timeout);
+}
+
+std::string integrity(const std::filesystem::path& db) {
+  Db d(db);
+  return d.scalar("PRAGMA integrity_check").get<std::string>();
+}
+
+double pearson(const std::vector<double>& a, const std::vector<double>& b) {
+  const double n = static_cast<double>(a.size());
+  double ma = 0, mb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) ma += a[i] / n, mb += b[i] / n;
+  double sab = 0, saa = 0, sbb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) * (a[i] - ma);
+    sbb += (b[i] - mb) * (b[i] - mb);
+  }
+  return sab / std::sqrt(saa * sbb);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? NAN : v[v.size() / 2];
+}
+
+// A simulated bed night and chair workday, published as fast as the broker takes them: every
+// frame stored exactly once, and the stored loads agree with the simulator's truth.
+TEST(EndToEnd, NightAndWorkdayStoredCompletelyAndConsistentWithTruth) {
+  const auto dir = fresh_dir("night");
+  Broker broker(dir);
+  Recorder rec(broker.uri());
+  auto gateway = start_gateway(broker, dir);
+  ASSERT_TRUE(broker.wait_for_subscriptions(5, 30s)) << gateway->stderr_text();
+
+  ChildProcess sim(sim_args(broker, {"--mat", "bed1", "--kind", "bed", "--scenario", "night",
+                                     "--mat", "chair1", "--kind", "chair", "--scenario",
+                                     "workday", "--speed", "max", "--seed", "7", "--duration",
+                                     "7200", "--publish-truth"}),
+                   dir / "sim");
+  ASSERT_EQ(sim.wait_for(300s), 0) << sim.stderr_text();
+  const json summary = last_json_line(sim.stdout_text());
+  ASSERT_TRUE(summary.contains("mats")) << sim.stdout_text();
+  std::map<std::string, std::int64_t> published;
+  for (const auto& [mat, s] : summary["mats"].items()) {
+    published[mat] = s["frames_published"].get<std::int64_t>();
+  }
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_GE(published["bed1"], 7000);  // 2 h at 1 Hz
+  EXPECT_GE(published["chair1"], 14000);  // 2 h at 2 Hz
+
+  ASSERT_TRUE(wait_for_accepted(rec, published, 120s)) << gateway->stderr_text();
+  ASSERT_TRUE(rec.wait(
+      [&](const std::map<std::string, std::vector<json>>& truth, const std::map<std::string, json>&) {
+        for (const auto& [mat, n] : published) {
+          const auto it = truth.find(mat);
+          if (it == truth.end() || static_cast<std::int64_t>(it->second.size()) < n) return false;
+        }
+        return true;
+      },
+      60s));
+  gateway->signal(SIGTERM);
+  ASSERT_EQ(gateway->wait_for(60s), 0) << gateway->stderr_text();
+  const json gw_summary = last_json_line(gateway->stdout_text());
+  EXPECT_TRUE(gw_summary.is_object()) << gateway->stdout_text();
+
+  const auto db_path = dir / "pmap.db";
+  EXPECT_EQ(integrity(db_path), "ok");
+  Db db(db_path);
+  const auto truth = rec.truth();
+  for (const auto& [mat, n] : published) {
+    SCOPED_TRACE(mat);
+    // No frame lost at QoS 1, none stored twice.
+    EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs WHERE mat_id='" + mat + "'"), n);
+    EXPECT_EQ(db.scalar("SELECT count FROM mat_counters WHERE mat_id='" + mat +
+                        "' AND reason='accepted'"),
+              n);
+    EXPECT_EQ(db.scalar("SELECT COALESCE(SUM(count),0) FROM mat_counters WHERE mat_id='" + mat +
+                        "' AND reason NOT IN ('received','accepted')"),
+              0);
+
+    // Per-epoch agreement with the simulator's truth.
+    struct Acc {
+      double n = 0, occ = 0, force = 0, row = 0, col = 0;
+    };
+    std::map<std::int64_t, Acc> expected;
+    for (const auto& t : truth.at(mat)) {
+      auto& a = expected[t["ts_us"].get<std::int64_t>() / 1'000'000 / kEpochSeconds * kEpochSeconds];
+      a.n += 1;
+      a.force += t["total_force_n"].get<double>();
+      if (t["occupied"].get<bool>() && t["cop"].is_object()) {
+        a.occ += 1;
+        a.row += t["cop"]["row"].get<double>();
+        a.col += t["cop"]["col"].get<double>();
+      }
+    }
+    std::vector<double> truth_force, stored_force, ratio, row_err, col_err;
+    int occupancy_agree = 0, epochs = 0;
+    for (const auto& r : db.rows("SELECT epoch_start_s, frames, occupied_frames, force_n_sum, "
+                                 "cop_row_sum, cop_col_sum FROM epochs WHERE mat_id='" + mat +
+                                 "' ORDER BY epoch_start_s")) {
+      const auto it = expected.find(r[0].get<std::int64_t>());
+      ASSERT_NE(it, expected.end()) << "epoch with no truth: " << r.dump();
+      const Acc& a = it->second;
+      const double frames = r[1].get<double>();
+      ASSERT_DOUBLE_EQ(frames, a.n) << "epoch " << r[0];
+      ++epochs;
+      const double occ_frac = r[2].get<double>() / frames;
+      occupancy_agree += (occ_frac > 0.5) == (a.occ / a.n > 0.5);
+      ASSERT_TRUE(r[3].is_number()) << "force unknown although meta declares a nominal scale";
+      truth_force.push_back(a.force / a.n);
+      stored_force.push_back(r[3].get<double>() / frames);
+      if (a.occ == a.n && r[2].get<double>() == frames && a.force / a.n > 100) {
+        ratio.push_back(stored_force.back() / truth_force.back());
+        row_err.push_back(std::abs(r[4].get<double>() / frames - a.row / a.occ));
+        col_err.push_back(std::abs(r[5].get<double>() / frames - a.col / a.occ));
+      }
+    }
+    const double corr = pearson(truth_force, stored_force);
+    std::printf("[%s] epochs %d, occupancy agreement %.3f, force correlation %.4f, "
+                "median force ratio %.3f, median |CoP error| row %.2f col %.2f taxels\n",
+                mat.c_str(), epochs, occupancy_agree / double(epochs), corr, median(ratio),
+                median(row_err), median(col_err));
+    EXPECT_GT(occupancy_agree, 0.97 * epochs);
+    EXPECT_GT(corr, 0.95);
+    // Uncalibrated (nominal, linear) conversion of a non-linear sensor: right to within 35%.
+    EXPECT_NEAR(median(ratio), 1.0, 0.35);
+    EXPECT_LT(median(row_err), 1.0);
+    EXPECT_LT(median(col_err), 1.0);
+  }
+}
+
+// Garbage on the frame topic is counted by reason; it never stops good frames from being stored.
+TEST(EndToEnd, GarbageIsCountedAndSurvived) {
+  const auto dir = fresh_dir("garbage");
+  Broker broker(dir);
+  Recorder rec(broker.uri());
+  auto gateway = start_gateway(broker, dir);
+  ASSERT_TRUE(broker.wait_for_subscriptions(5, 30s)) << gateway->stderr_text();
+
+  ChildProcess sim(sim_args(broker, {"--mat", "bed1", "--kind", "bed", "--scenario", "supine",
+                                     "--speed", "max", "--seed", "3", "--duration", "1200"}),
+                   dir / "sim");
+
+  mqtt::client garbage(broker.uri(), "pmap-it-garbage");
+  garbage.connect(mqtt::connect_options_builder().clean_session(true).finalize());
+  const std::string frame_topic = topic("bed1", Channel::kFrame);
+  std::map<std::string, int> sent;
+  auto send = [&](const std::string& reason, const std::string& payload) {
+    garbage.publish(frame_topic, payload.data(), payload.size(), 1, false);
+    ++sent[reason];
+  };
+  PressureFrame valid;
+  valid.rows = 64;
+  valid.cols = 32;
+  valid.sequence = 5;
+  valid.timestamp_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  valid.values.assign(64 * 32, 10);
+  const auto good = encode_binary(valid);
+  const std::string good_bytes(good.begin(), good.end());
+  std::mt19937 rng(11);
+  for (int i = 0; i < 20; ++i) {
+    std::string junk(std::uniform_int_distribution<int>(1, 3000)(rng), '\0');
+    for (auto& c : junk) c = static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
+    junk[0] = static_cast<char>(0x80 + i);  // neither 'P' nor '{' nor blank
+    send("bad_magic", junk);
+  }
+  for (int i = 0; i < 5; ++i) send("empty", "");
+  for (int i = 0; i < 5; ++i) send("truncated", good_bytes.substr(0, 10 + i * 700));
+  for (int i = 0; i < 3; ++i) send("too_large", std::string(2 * 1024 * 1024, 'P'));
+  for (int i = 0; i < 5; ++i) {
+    std::string bad = good_bytes;
+    bad[100 + i] ^= 0x01;
+    send("bad_crc", bad);
+  }
+  for (int i = 0; i < 3; ++i) send("bad_json", R"({"v":1,"seq":)" + std::to_string(i));
+  PressureFrame small = valid;
+  small.rows = 10;
+  small.cols = 10;
+  small.values.assign(100, 1);
+  const auto small_bytes = encode_binary(small);
+  for (int i = 0; i < 2; ++i) send("dimension_mismatch", std::string(small_bytes.begin(), small_bytes.end()));
+  // Unattributable topics and a broken meta for another mat must not disturb bed1 either.
+  garbage.publish("pmap/v1/bed 1/frame", good_bytes.data(), good_bytes.size(), 1, false);
+  garbage.publish("pmap/v1/other/meta", "{broken", 7, 1, false);
+  garbage.disconnect();
+
+  ASSERT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
+  const auto published = last_json_line(sim.stdout_text())["mats"]["bed1"]["frames_published"].get<std::int64_t>();
+  ASSERT_TRUE(wait_for_accepted(rec, {{"bed1", published}}, 60s)) << gateway->stderr_text();
+  int total_garbage = 0;
+  for (const auto& [reason, n] : sent) total_garbage += n;
+  ASSERT_TRUE(rec.wait(
+      [&](const std::map<std::string, std::vector<json>>&, const std::map<std::string, json>& state) {
+        const auto it = state.find("bed1");
+        return it != state.end() &&
+               it->second["frames"]["received"].get<std::int64_t>() >= published + total_garbage;
+      },
+      30s))
+      << "published " << published << " + garbage " << total_garbage << ", state "
+      << rec.latest_state()["bed1"].dump() << "\n"
+      << gateway->stderr_text();
+  EXPECT_TRUE(gateway->running());
+  const json state = rec.latest_state().at("bed1");
+  EXPECT_EQ(state["frames"]["accepted"], published);
+  EXPECT_EQ(state["frames"]["rejected"], total_garbage);
+  for (const auto& [reason, n] : sent) {
+    EXPECT_EQ(state["frames"]["rejected_by_reason"].value(reason, 0), n) << reason;
+  }
+
+  gateway->signal(SIGTERM);
+  ASSERT_EQ(gateway->wait_for(60s), 0) << gateway->stderr_text();
+  EXPECT_EQ(integrity(dir / "pmap.db"), "ok");
+  Db db(dir / "pmap.db");
+  EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs WHERE mat_id='bed1'"), published);
+  for (const auto& [reason, n] : sent) {
+    EXPECT_EQ(db.scalar("SELECT count FROM mat_counters WHERE mat_id='bed1' AND reason='" +
+                        reason + "'"),
+              n)
+        << reason;
+  }
+  EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM epochs WHERE mat_id NOT IN ('bed1')"), 0);
+}
+
+// A mat that lies turned round (180°) and is wired mirrored, speaking the JSON frame form: the
+// gateway's canonical centre of pressure still matches the truth.
+TEST(EndToEnd, TurnedRoundMirroredJsonMatIsCanonicalised) {
+  const auto dir = fresh_dir("layout");
+  Broker broker(dir);
+  Recorder rec(broker.uri());
+  auto gateway = start_gateway(broker, dir);
+  ASSERT_TRUE(broker.wait_for_subscriptions(5, 30s)) << gateway->stderr_text();
+  ChildProcess sim(sim_args(broker, {"--mat", "diy", "--kind", "bed", "--scenario", "left",
+                                     "--speed", "max", "--seed", "5", "--duration", "300",
+                                     "--first-row", "far", "--mirrored", "--json-frames",
+                                     "--publish-truth"}),
+                   dir / "sim");
+  ASSERT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
+  const auto published = last_json_line(sim.stdout_text())["mats"]["diy"]["frames_published"].get<std::int64_t>();
+  ASSERT_TRUE(wait_for_accepted(rec, {{"diy", published}}, 60s)) << gateway->stderr_text();
+  gateway->signal(SIGTERM);
+  ASSERT_EQ(gateway->wait_for(60s), 0);
+  Db db(dir / "pmap.db");
+  double truth_row = 0, truth_col = 0, n = 0;
+  const auto truth = rec.truth();
+  for (const auto& t : truth.at("diy")) {
+    if (!t["cop"].is_object()) continue;
+    truth_row += t["cop"]["row"].get<double>();
+    truth_col += t["cop"]["col"].get<double>();
+    ++n;
+  }
+  ASSERT_GT(n, 0);
+  const auto r = db.rows("SELECT SUM(cop_row_sum)/SUM(occupied_frames), SUM(cop_col_sum)/SUM(occupied_frames) FROM epochs WHERE mat_id='diy'");
+  EXPECT_NEAR(r[0][0].get<double>(), truth_row / n, 1.0);
+  EXPECT_NEAR(r[0][1].get<double>(), truth_col / n, 1.0);
+}
+
+// kill -9 in the middle of a night: the file stays intact, and after a restart the gateway keeps
+// everything stored before and goes on storing.
+TEST(EndToEnd, KillDashNineNeverCorruptsOrLosesStoredData) {
+  const auto dir = fresh_dir("kill");
+  Broker broker(dir);
+  auto gateway = start_gateway(broker, dir);
+  ASSERT_TRUE(broker.wait_for_subscriptions(3, 30s)) << gateway->stderr_text();
+  ChildProcess sim(sim_args(broker, {"--mat", "bed1", "--kind", "bed", "--scenario", "night",
+                                     "--speed", "max", "--seed", "9", "--duration", "28800"}),
+                   dir / "sim");
+  std::int64_t stored_before = 0;
+  for (int i = 0; i < 200 && stored_before < 2000; ++i) {
+    std::this_thread::sleep_for(100ms);
+    if (std::filesystem::exists(dir / "pmap.db")) {
+      try {
+        stored_before = Db(dir / "pmap.db").scalar("SELECT COALESCE(SUM(frames),0) FROM epochs").get<std::int64_t>();
+      } catch (const std::exception&) {
+        // The schema may not exist yet on the very first flush.
+      }
+    }
+  }
+  ASSERT_GT(stored_before, 0) << gateway->stderr_text();
+  gateway->signal(SIGKILL);
+  ASSERT_TRUE(gateway->wait_for(10s));
+  EXPECT_EQ(integrity(dir / "pmap.db"), "ok");
+  const auto after_kill = Db(dir / "pmap.db").scalar("SELECT SUM(frames) FROM epochs").get<std::int64_t>();
+  EXPECT_GE(after_kill, stored_before);
+
+  auto restarted = start_gateway(broker, dir, "gateway2");
+  ASSERT_EQ(sim.wait_for(300s), 0) << sim.stderr_text();
+  std::this_thread::sleep_for(3s);
+  restarted->signal(SIGTERM);
+  ASSERT_EQ(restarted->wait_for(60s), 0) << restarted->stderr_text();
+  EXPECT_EQ(integrity(dir / "pmap.db"), "ok");
+  const auto final_frames = Db(dir / "pmap.db").scalar("SELECT SUM(frames) FROM epochs").get<std::int64_t>();
+  EXPECT_GT(final_frames, after_kill);
+  const auto published = last_json_line(sim.stdout_text())["mats"]["bed1"]["frames_published"].get<std::int64_t>();
+  EXPECT_LE(final_frames, published);
+  std::printf("kill -9: %lld frames stored before the kill, %lld after, %lld at the end of %lld published\n",
+              static_cast<long long>(stored_before), static_cast<long long>(after_kill),
+              static_cast<long long>(final_frames), static_cast<long long>(published));
+}
+
+}  // namespace
+}  // namespace pmap::testing
