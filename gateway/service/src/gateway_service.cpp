@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <thread>
 
 #include "pmap/asio.hpp"
 #include "pmap/pipeline.hpp"
@@ -132,9 +133,16 @@ class GatewayService::Impl {
 
   // --- MQTT ------------------------------------------------------------------------------
   void on_message(mqtt::const_message_ptr msg) {  // Paho thread: copy and post only
-    if (queued_.load(std::memory_order_relaxed) >= static_cast<std::size_t>(config_.max_queued_messages)) {
-      ++overload_dropped_;
-      return;
+    // Back-pressure rather than loss: while the pipeline is behind, hold Paho's delivery thread.
+    // Paho then stops reading the socket, TCP pushes back and the broker keeps the messages
+    // queued (under its own max_queued_messages). Only once shutting down are they dropped.
+    while (queued_.load(std::memory_order_relaxed) >=
+           static_cast<std::size_t>(config_.max_queued_messages)) {
+      if (stopping_.load()) {
+        ++overload_dropped_;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     ++queued_;
     boost::asio::post(io_, [this, topic = msg->get_topic(), payload = msg->get_payload_str()] {
@@ -280,7 +288,7 @@ class GatewayService::Impl {
   Listener disconnect_listener_;
   std::atomic<std::size_t> queued_{0};
   std::atomic<std::uint64_t> overload_dropped_{0};
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};  // also read on Paho's thread
   bool finished_ = false;
   int reconnect_attempt_ = 0;
   std::uint64_t housekeeping_ticks_ = 0;
