@@ -61,4 +61,4 @@ BENCHMARK(BM_ToCanonicalTurnedRound);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+

@@ -129,25 +129,20 @@ TEST(Pipeline, FlushesEarlyWhenManyRowsPending) {
   EXPECT_GE(h.batches.size(), 2U);
 }
 
-TEST(Pipeline, ThroughputIsWellAboveRealTime) {
+TEST(Pipeline, LongRunOfFramesAllAcceptedAndAggregated) {
+  // Throughput is measured by pmap-bench (BM_PipelineBedFrame, docs/performance.md), not here:
+  // the machine is shared, so tests assert behaviour, never time.
   Harness h;
   h.send("pmap/v1/m/meta", bytes(test::meta_json("bed", 64, 32)));
-  std::vector<std::vector<std::uint8_t>> frames;
   for (std::uint32_t s = 0; s < 2000; ++s) {
     PressureFrame f = test::make_frame(s, kNowUs, 64, 32, 5);
     for (std::size_t r = 10; r < 40; ++r) {
       for (std::size_t c = 8; c < 20; ++c) f.at(r, c) = static_cast<std::uint16_t>(300 + (s + r + c) % 200);
     }
-    frames.push_back(encode_binary(f));
+    h.send("pmap/v1/m/frame", encode_binary(f));
   }
-  const auto start = std::chrono::steady_clock::now();
-  for (const auto& f : frames) h.send("pmap/v1/m/frame", f);
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double fps = 2000 / secs;
-  RecordProperty("frames_per_second_64x32", static_cast<int>(fps));
-  std::printf("pipeline throughput: %.0f frames/s (64x32 binary frames)\n", fps);
-  EXPECT_GT(fps, 200.0);
   EXPECT_EQ(h.pipeline.ingest().counters("m").accepted, 2000U);
+  EXPECT_EQ(h.pipeline.ingest().counters("m").rejected, 0U);
 }
 
 }  // namespace
