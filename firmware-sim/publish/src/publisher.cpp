@@ -87,14 +87,30 @@ bool MatPublisher::publish(Channel channel, const void* data, std::size_t size, 
     if (options_.abort && *options_.abort && !connected()) return false;
     reap(true);
   }
-  try {
-    in_flight_.push_back(
-        client_->publish(topic(options_.mat_id, channel), data, size, 1, retained));
-    return true;
-  } catch (const mqtt::exception& error) {
-    std::cerr << "pmap-sim: " << options_.mat_id << ": publish failed: " << error.what() << "\n";
-    return false;
+  for (;;) {
+    try {
+      in_flight_.push_back(
+          client_->publish(topic(options_.mat_id, channel), data, size, 1, retained));
+      return true;
+    } catch (const mqtt::exception& error) {
+      // The connection dropped between the caller's check and this publish: wait for the
+      // automatic reconnect and send again, unless we are told to stop.
+      if (client_->is_connected() || !wait_until_connected()) {
+        std::cerr << "pmap-sim: " << options_.mat_id << ": publish failed: " << error.what()
+                  << "\n";
+        return false;
+      }
+    }
   }
+}
+
+bool MatPublisher::wait_until_connected() {
+  while (!client_->is_connected()) {
+    if (options_.abort && *options_.abort) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  service();  // republish meta and status first
+  return true;
 }
 
 void MatPublisher::stop(std::chrono::seconds timeout) {

@@ -40,8 +40,9 @@ class MatPublisher {
   [[nodiscard]] bool connected() const;
   /// Call between publications: after a reconnect republishes meta and status online.
   void service();
-  /// Publishes on a channel of this mat with QoS 1, waiting while the window is full. Returns
-  /// false if the publication could not be queued (client disconnected).
+  /// Publishes on a channel of this mat with QoS 1, waiting while the window is full and, if the
+  /// connection is down, until Paho has reconnected. Returns false only if the publication could
+  /// not be queued and we were asked to stop (or the client refused it while connected).
   bool publish(Channel channel, const void* data, std::size_t size, bool retained = false);
   /// Publishes status offline, waits for every delivery (at most `timeout`), disconnects.
   void stop(std::chrono::seconds timeout = std::chrono::seconds(10));
@@ -52,6 +53,8 @@ class MatPublisher {
  private:
   void publish_presence();
   void reap(bool block_until_below_window);
+  /// Waits for the automatic reconnect (false if asked to stop first), then republishes presence.
+  bool wait_until_connected();
 
   PublisherOptions options_;
   std::unique_ptr<mqtt::async_client> client_;
