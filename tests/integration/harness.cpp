@@ -2,6 +2,7 @@
 
 #include <mqtt/client.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -24,24 +25,44 @@ std::filesystem::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-Broker::Broker(const std::filesystem::path& dir) {
-  const char* exe = std::getenv("PMAP_MOSQUITTO");
-  const std::string mosquitto = exe != nullptr ? exe : "/usr/sbin/mosquitto";
+Broker::Broker(const std::filesystem::path& dir) : dir_(dir) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_loopback_port();
-    const auto conf = dir / "mosquitto.conf";
-    std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\n"
-                        << "allow_anonymous true\n"
-                        << "persistence false\n"
-                        << "sys_interval 1\n"
-                        << "log_dest stderr\n"
-                        << "log_type error\nlog_type warning\nlog_type notice\n";
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{mosquitto, "-c", conf.string()}, dir / "mosquitto");
-    if (wait_for_port(port_, std::chrono::seconds(10))) return;
-    process_.reset();
+    if (start()) return;
   }
   throw std::runtime_error("mosquitto did not start (is the Debian package installed?)");
+}
+
+bool Broker::start() {
+  const char* exe = std::getenv("PMAP_MOSQUITTO");
+  const std::string mosquitto = exe != nullptr ? exe : "/usr/sbin/mosquitto";
+  const auto conf = dir_ / "mosquitto.conf";
+  std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\n"
+                      << "allow_anonymous true\n"
+                      << "persistence false\n"
+                      << "sys_interval 1\n"
+                      << "log_dest stderr\n"
+                      << "log_type error\nlog_type warning\nlog_type notice\n";
+  process_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{mosquitto, "-c", conf.string()},
+      dir_ / ("mosquitto" + (generation_++ == 0 ? std::string() : std::to_string(generation_))));
+  if (wait_for_port(port_, std::chrono::seconds(10))) return true;
+  process_.reset();
+  return false;
+}
+
+void Broker::kill() {
+  process_->signal(SIGKILL);
+  process_->wait_for(std::chrono::seconds(10));
+}
+
+bool Broker::restart() {
+  // The port may linger briefly after the kill; try for a few seconds.
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    if (start()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return false;
 }
 
 bool Broker::wait_for_subscriptions(int count, std::chrono::seconds timeout) {

@@ -24,12 +24,20 @@ class Broker {
   explicit Broker(const std::filesystem::path& dir);
   [[nodiscard]] int port() const { return port_; }
   [[nodiscard]] std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+  /// Kills the broker (SIGKILL: no goodbye to clients) and returns once it is gone.
+  void kill();
+  /// Starts it again on the same port (after kill()); false if it does not come up.
+  bool restart();
   /// Blocks until the broker reports at least `count` subscriptions ($SYS, updated every 1 s).
   bool wait_for_subscriptions(int count, std::chrono::seconds timeout);
   [[nodiscard]] ChildProcess& process() { return *process_; }
 
  private:
+  bool start();
+
+  std::filesystem::path dir_;
   int port_ = 0;
+  int generation_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
 
