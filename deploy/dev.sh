@@ -70,7 +70,8 @@ persistence false
 sys_interval 1
 log_dest file $dir/mosquitto.log
 CONF
-  /usr/sbin/mosquitto -c "$dir/mosquitto.conf" &
+  # Its own output goes to a file, so it never holds the caller's terminal or pipe open.
+  /usr/sbin/mosquitto -c "$dir/mosquitto.conf" >>"$dir/mosquitto.out" 2>&1 &
   BROKER_PID=$!
   for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$BROKER_PORT") 2>/dev/null && return 0
@@ -80,11 +81,12 @@ CONF
   return 1
 }
 
-stop_pid() { [ -n "${1:-}" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+stop_pid() { if [ -n "${1:-}" ]; then kill "$1" 2>/dev/null && wait "$1" 2>/dev/null; fi; return 0; }
 
 run_tests() {
-  start_broker "$BUILD/test-broker"
+  BROKER_PID=""
   trap 'stop_pid "$BROKER_PID"' EXIT
+  start_broker "$BUILD/test-broker"
   export PMAP_TEST_BROKER_PORT=$BROKER_PORT
   log "running tests (private mosquitto on 127.0.0.1:$BROKER_PORT for the tests that share one)"
   ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" --timeout 900
@@ -94,22 +96,23 @@ run_demo() {
   local dir=$ROOT/var/demo
   mkdir -p "$dir"
   rm -f "$dir"/pmap.db "$dir"/pmap.db-wal "$dir"/pmap.db-shm
+  BROKER_PID=""
+  GATEWAY_PID=""  # global: the EXIT trap runs after this function's locals are gone
+  trap 'stop_pid "$GATEWAY_PID"; stop_pid "$BROKER_PID"' EXIT
   start_broker "$dir/broker"
-  local gw_pid=""
-  trap 'stop_pid "$gw_pid"; stop_pid "$BROKER_PID"' EXIT
   log "mosquitto on 127.0.0.1:$BROKER_PORT; gateway storing into $dir/pmap.db"
   "$BUILD/bin/pmap-gateway" --broker "tcp://127.0.0.1:$BROKER_PORT" --db "$dir/pmap.db" \
     --client-id pmap-demo-gateway >"$dir/gateway-summary.json" 2>"$dir/gateway.log" &
-  gw_pid=$!
+  GATEWAY_PID=$!
   sleep 2
   log "simulating an 8-hour night in bed and a workday on a chair (--speed max)"
   "$BUILD/bin/pmap-sim" --broker "tcp://127.0.0.1:$BROKER_PORT" --speed max --seed 1 \
     --mat bed1 --kind bed --scenario night --mat chair1 --kind chair --scenario workday \
     --publish-truth >"$dir/sim-summary.json" 2>"$dir/sim.log"
   sleep 3
-  kill -TERM "$gw_pid"
-  wait "$gw_pid"
-  gw_pid=""
+  kill -TERM "$GATEWAY_PID"
+  wait "$GATEWAY_PID"
+  GATEWAY_PID=""
   "$BUILD/bin/pmap-db" summary --db "$dir/pmap.db" | tee "$dir/db-summary.json"
   cat <<TXT
 
