@@ -15,11 +15,15 @@ std::string_view row_origin_name(MatKind kind, RowOrigin origin) {
   return origin == RowOrigin::kNear ? "back" : "front";
 }
 
-bool finite_in(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
+bool finite_in(double v, double lo, double hi) {
+  return std::isfinite(v) && v >= lo && v <= hi;
+}
 
 }  // namespace
 
-std::string_view to_string(MatKind kind) { return kind == MatKind::kBed ? "bed" : "chair"; }
+std::string_view to_string(MatKind kind) {
+  return kind == MatKind::kBed ? "bed" : "chair";
+}
 
 std::optional<MatKind> mat_kind_from_string(std::string_view text) {
   if (text == "bed") return MatKind::kBed;
@@ -49,7 +53,8 @@ MetaParseResult parse_meta(std::string_view mat_id, std::string_view json_text) 
   auto number = [&](const json& obj, const char* name, double lo, double hi,
                     double& out) -> std::string {
     const auto it = obj.find(name);
-    if (it == obj.end() || !it->is_number()) return std::string("'") + name + "' missing or not a number";
+    if (it == obj.end() || !it->is_number())
+      return std::string("'") + name + "' missing or not a number";
     out = it->get<double>();
     if (!finite_in(out, lo, hi)) {
       return std::string("'") + name + "' out of range [" + std::to_string(lo) + ", " +
@@ -72,7 +77,8 @@ MetaParseResult parse_meta(std::string_view mat_id, std::string_view json_text) 
   double rows = 0, cols = 0;
   if (auto e = number(doc, "rows", 1, kMaxRows, rows); !e.empty()) return err(e);
   if (auto e = number(doc, "cols", 1, kMaxCols, cols); !e.empty()) return err(e);
-  if (rows != std::floor(rows) || cols != std::floor(cols)) return err("'rows'/'cols' not integers");
+  if (rows != std::floor(rows) || cols != std::floor(cols))
+    return err("'rows'/'cols' not integers");
   if (rows * cols > static_cast<double>(kMaxTaxels)) return err("rows * cols exceeds the limit");
   mat.rows = static_cast<std::uint16_t>(rows);
   mat.cols = static_cast<std::uint16_t>(cols);
@@ -83,18 +89,22 @@ MetaParseResult parse_meta(std::string_view mat_id, std::string_view json_text) 
     if (auto e = number(doc, "pitch_mm", 1, 200, mat.row_pitch_mm); !e.empty()) return err(e);
     mat.col_pitch_mm = mat.row_pitch_mm;
   } else if (pitch->is_object()) {
-    if (auto e = number(*pitch, "row", 1, 200, mat.row_pitch_mm); !e.empty()) return err("pitch_mm." + e);
-    if (auto e = number(*pitch, "col", 1, 200, mat.col_pitch_mm); !e.empty()) return err("pitch_mm." + e);
+    if (auto e = number(*pitch, "row", 1, 200, mat.row_pitch_mm); !e.empty())
+      return err("pitch_mm." + e);
+    if (auto e = number(*pitch, "col", 1, 200, mat.col_pitch_mm); !e.empty())
+      return err("pitch_mm." + e);
   } else {
     return err("'pitch_mm' must be a number or {\"row\":..,\"col\":..}");
   }
 
-  if (auto e = number(doc, "sample_rate_hz", 0.01, 200, mat.sample_rate_hz); !e.empty()) return err(e);
+  if (auto e = number(doc, "sample_rate_hz", 0.01, 200, mat.sample_rate_hz); !e.empty())
+    return err(e);
 
   const auto layout = doc.find("layout");
   if (layout == doc.end() || !layout->is_object()) return err("'layout' missing or not an object");
   const auto first_row = layout->find("first_row");
-  if (first_row == layout->end() || !first_row->is_string()) return err("'layout.first_row' missing");
+  if (first_row == layout->end() || !first_row->is_string())
+    return err("'layout.first_row' missing");
   const std::string fr = first_row->get<std::string>();
   if (fr == row_origin_name(mat.kind, RowOrigin::kNear)) {
     mat.layout.first_row = RowOrigin::kNear;
@@ -124,7 +134,8 @@ MetaParseResult parse_meta(std::string_view mat_id, std::string_view json_text) 
   }
   const double max_counts = mat.encoding == TaxelEncoding::kUint8 ? 255 : 65535;
   double full_scale = 0;
-  if (auto e = number(doc, "full_scale_counts", 1, max_counts, full_scale); !e.empty()) return err(e);
+  if (auto e = number(doc, "full_scale_counts", 1, max_counts, full_scale); !e.empty())
+    return err(e);
   mat.full_scale_counts = static_cast<std::uint16_t>(full_scale);
 
   if (const auto it = doc.find("nominal_full_scale_mmhg"); it != doc.end() && !it->is_null()) {

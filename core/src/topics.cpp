@@ -13,11 +13,16 @@ constexpr std::array<Channel, 5> kChannels = {Channel::kFrame, Channel::kMeta, C
 
 std::string_view to_string(Channel channel) {
   switch (channel) {
-    case Channel::kFrame: return "frame";
-    case Channel::kMeta: return "meta";
-    case Channel::kStatus: return "status";
-    case Channel::kState: return "state";
-    case Channel::kTruth: return "truth";
+    case Channel::kFrame:
+      return "frame";
+    case Channel::kMeta:
+      return "meta";
+    case Channel::kStatus:
+      return "status";
+    case Channel::kState:
+      return "state";
+    case Channel::kTruth:
+      return "truth";
   }
   return "";
 }
@@ -28,7 +33,9 @@ std::string topic(std::string_view mat_id, Channel channel) {
   return t;
 }
 
-std::string topic_filter(Channel channel) { return topic("+", channel); }
+std::string topic_filter(Channel channel) {
+  return topic("+", channel);
+}
 
 std::optional<ParsedTopic> parse_topic(std::string_view t) {
   if (!t.starts_with(kPrefix)) return std::nullopt;

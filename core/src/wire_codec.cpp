@@ -35,7 +35,9 @@ std::uint64_t get_u64(const std::uint8_t* p) {
   return v;
 }
 
-DecodeFailure fail(DecodeError e, std::string detail) { return {e, std::move(detail)}; }
+DecodeFailure fail(DecodeError e, std::string detail) {
+  return {e, std::move(detail)};
+}
 
 bool dimensions_ok(std::uint64_t rows, std::uint64_t cols) {
   return rows >= 1 && cols >= 1 && rows <= kMaxRows && cols <= kMaxCols &&
@@ -50,8 +52,8 @@ std::string dims_text(std::uint64_t rows, std::uint64_t cols) {
 
 DecodeResult decode_binary(std::span<const std::uint8_t> p) {
   if (p.size() > kMaxBinaryFrameBytes) {
-    return fail(DecodeError::kTooLarge, std::to_string(p.size()) + " bytes > " +
-                                            std::to_string(kMaxBinaryFrameBytes));
+    return fail(DecodeError::kTooLarge,
+                std::to_string(p.size()) + " bytes > " + std::to_string(kMaxBinaryFrameBytes));
   }
   if (p.size() < kBinaryHeaderSize + kCrcSize) {
     return fail(DecodeError::kTruncated,
@@ -76,12 +78,12 @@ DecodeResult decode_binary(std::span<const std::uint8_t> p) {
   const std::size_t expected =
       kBinaryHeaderSize + std::size_t{rows} * cols * bytes_per_taxel + kCrcSize;
   if (p.size() < expected) {
-    return fail(DecodeError::kTruncated, std::to_string(p.size()) + " bytes, " +
-                                             std::to_string(expected) + " expected");
+    return fail(DecodeError::kTruncated,
+                std::to_string(p.size()) + " bytes, " + std::to_string(expected) + " expected");
   }
   if (p.size() > expected) {
-    return fail(DecodeError::kLengthMismatch, std::to_string(p.size()) + " bytes, " +
-                                                  std::to_string(expected) + " expected");
+    return fail(DecodeError::kLengthMismatch,
+                std::to_string(p.size()) + " bytes, " + std::to_string(expected) + " expected");
   }
   const std::uint32_t crc_wire = get_u32(&p[expected - kCrcSize]);
   const std::uint32_t crc_calc = wire_crc32(p.first(expected - kCrcSize));
@@ -119,9 +121,9 @@ DecodeResult decode_json(std::string_view text) {
                         std::uint64_t& out) -> std::optional<DecodeFailure> {
     const auto it = doc.find(name);
     if (it == doc.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > max) {
-      return fail(DecodeError::kBadJson, std::string("field '") + name +
-                                             "' missing or not an unsigned integer <= " +
-                                             std::to_string(max));
+      return fail(DecodeError::kBadJson,
+                  std::string("field '") + name +
+                      "' missing or not an unsigned integer <= " + std::to_string(max));
     }
     out = it->get<std::uint64_t>();
     return std::nullopt;
@@ -180,17 +182,28 @@ DecodeResult decode_json(std::string_view text) {
 
 std::string_view reason_name(DecodeError error) {
   switch (error) {
-    case DecodeError::kEmpty: return "empty";
-    case DecodeError::kTooLarge: return "too_large";
-    case DecodeError::kBadMagic: return "bad_magic";
-    case DecodeError::kTruncated: return "truncated";
-    case DecodeError::kLengthMismatch: return "length_mismatch";
-    case DecodeError::kBadVersion: return "bad_version";
-    case DecodeError::kBadEncoding: return "bad_encoding";
-    case DecodeError::kBadDimensions: return "bad_dimensions";
-    case DecodeError::kBadCrc: return "bad_crc";
-    case DecodeError::kBadJson: return "bad_json";
-    case DecodeError::kValueOutOfRange: return "value_out_of_range";
+    case DecodeError::kEmpty:
+      return "empty";
+    case DecodeError::kTooLarge:
+      return "too_large";
+    case DecodeError::kBadMagic:
+      return "bad_magic";
+    case DecodeError::kTruncated:
+      return "truncated";
+    case DecodeError::kLengthMismatch:
+      return "length_mismatch";
+    case DecodeError::kBadVersion:
+      return "bad_version";
+    case DecodeError::kBadEncoding:
+      return "bad_encoding";
+    case DecodeError::kBadDimensions:
+      return "bad_dimensions";
+    case DecodeError::kBadCrc:
+      return "bad_crc";
+    case DecodeError::kBadJson:
+      return "bad_json";
+    case DecodeError::kValueOutOfRange:
+      return "value_out_of_range";
   }
   return "unknown";
 }
@@ -237,8 +250,8 @@ std::string encode_json(const PressureFrame& frame) {
 
 DecodeResult decode_frame(std::span<const std::uint8_t> payload) {
   if (payload.empty()) return fail(DecodeError::kEmpty, "zero-length payload");
-  if (payload.size() >= 4 && std::equal(std::begin(kFrameMagic), std::end(kFrameMagic),
-                                        payload.begin())) {
+  if (payload.size() >= 4 &&
+      std::equal(std::begin(kFrameMagic), std::end(kFrameMagic), payload.begin())) {
     return decode_binary(payload);
   }
   // JSON form: first non-blank character is '{'. Look only at a bounded prefix.
@@ -246,16 +259,15 @@ DecodeResult decode_frame(std::span<const std::uint8_t> payload) {
     const auto c = payload[i];
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
     if (c == '{') {
-      return decode_json(std::string_view(reinterpret_cast<const char*>(payload.data()),
-                                          payload.size()));
+      return decode_json(
+          std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()));
     }
     break;
   }
   if (payload.size() > kMaxBinaryFrameBytes) {
     return fail(DecodeError::kTooLarge, std::to_string(payload.size()) + " bytes");
   }
-  if (payload.size() < 4 &&
-      std::equal(payload.begin(), payload.end(), std::begin(kFrameMagic))) {
+  if (payload.size() < 4 && std::equal(payload.begin(), payload.end(), std::begin(kFrameMagic))) {
     return fail(DecodeError::kTruncated, std::to_string(payload.size()) + " bytes of a header");
   }
   return fail(DecodeError::kBadMagic, "payload starts with neither \"PMAP\" nor '{'");

@@ -24,10 +24,13 @@ std::string option_name(std::string_view key) {
 
 int main(int argc, char** argv) {
   const pmap::GatewayConfig defaults;
-  po::options_description general("pmap-gateway --broker URI --db PATH [--config FILE] [options]\n\nGeneral");
+  po::options_description general(
+      "pmap-gateway --broker URI --db PATH [--config FILE] [options]\n\nGeneral");
   general.add_options()("help,h", "show this help and exit")(
-      "config", po::value<std::string>(), "JSON config file (keys below, snake_case); options given on the command line override it");
-  po::options_description settings("Settings (config key = option name with '_' for '-'; default, range)");
+      "config", po::value<std::string>(),
+      "JSON config file (keys below, snake_case); options given on the command line override it");
+  po::options_description settings(
+      "Settings (config key = option name with '_' for '-'; default, range)");
   for (const auto& key : pmap::config_keys()) {
     const std::string help = std::string(key.help) + " [default: " +
                              (key.get(defaults).empty() ? std::string("\"\"") : key.get(defaults)) +
@@ -46,9 +49,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (vm.count("help") != 0U) {
-    std::cout << all << "\nExit codes: 0 clean shutdown (SIGINT/SIGTERM), 1 runtime error (e.g. the "
-                        "database cannot be opened), 2 bad usage or configuration.\n"
-                        "On exit one JSON summary line is printed on stdout.\n";
+    std::cout << all
+              << "\nExit codes: 0 clean shutdown (SIGINT/SIGTERM), 1 runtime error (e.g. the "
+                 "database cannot be opened), 2 bad usage or configuration.\n"
+                 "On exit one JSON summary line is printed on stdout.\n";
     return 0;
   }
 
@@ -57,7 +61,8 @@ int main(int argc, char** argv) {
     if (vm.count("config") != 0U) pmap::load_config_file(config, vm["config"].as<std::string>());
     for (const auto& key : pmap::config_keys()) {
       const auto name = option_name(key.name);
-      if (vm.count(name) != 0U) pmap::apply_config_text(config, key.name, vm[name].as<std::string>());
+      if (vm.count(name) != 0U)
+        pmap::apply_config_text(config, key.name, vm[name].as<std::string>());
     }
     pmap::validate_config(config);
   } catch (const pmap::ConfigError& e) {

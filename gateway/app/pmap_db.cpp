@@ -17,7 +17,8 @@ json summary(pmap::Store& store, const std::string& path) {
   json mats = json::object();
   {
     auto st = db.prepare(
-        "SELECT id, kind, rows, cols, firmware, meta_json, first_seen_us, last_seen_us, last_status "
+        "SELECT id, kind, rows, cols, firmware, meta_json, first_seen_us, last_seen_us, "
+        "last_status "
         "FROM mats ORDER BY id");
     while (st.step()) {
       json m;
@@ -29,8 +30,10 @@ json summary(pmap::Store& store, const std::string& path) {
       m["last_seen_us"] = st.column_int(7);
       m["last_status"] = st.is_null(8) ? json(nullptr) : json(st.column_text(8));
       const json meta = st.is_null(5) ? json() : json::parse(st.column_text(5), nullptr, false);
-      m["sample_rate_hz"] = (meta.is_object() && meta.contains("sample_rate_hz") && meta["sample_rate_hz"].is_number())
-                                ? meta["sample_rate_hz"] : json(nullptr);
+      m["sample_rate_hz"] = (meta.is_object() && meta.contains("sample_rate_hz") &&
+                             meta["sample_rate_hz"].is_number())
+                                ? meta["sample_rate_hz"]
+                                : json(nullptr);
       m["counters"] = json::object();
       mats[st.column_text(0)] = m;
     }
@@ -48,9 +51,9 @@ json summary(pmap::Store& store, const std::string& path) {
       m["last_epoch_s"] = st.column_int(5);
       m["movement_mean"] = st.column_double(6);
       const json& rate = m.contains("sample_rate_hz") ? m["sample_rate_hz"] : json(nullptr);
-      m["occupied_minutes"] = rate.is_number() ? json(static_cast<double>(st.column_int(3)) /
-                                                      rate.get<double>() / 60.0)
-                                               : json(nullptr);
+      m["occupied_minutes"] =
+          rate.is_number() ? json(static_cast<double>(st.column_int(3)) / rate.get<double>() / 60.0)
+                           : json(nullptr);
     }
   }
   {
@@ -58,7 +61,8 @@ json summary(pmap::Store& store, const std::string& path) {
     while (st.step()) mats[st.column_text(0)]["counters"][st.column_text(1)] = st.column_int(2);
   }
   {
-    auto st = db.prepare("SELECT mat_id, COUNT(*), COALESCE(SUM(length(blob)),0) FROM raw_frames GROUP BY mat_id");
+    auto st = db.prepare(
+        "SELECT mat_id, COUNT(*), COALESCE(SUM(length(blob)),0) FROM raw_frames GROUP BY mat_id");
     while (st.step()) {
       mats[st.column_text(0)]["raw_frames"] = st.column_int(1);
       mats[st.column_text(0)]["raw_bytes"] = st.column_int(2);
@@ -82,7 +86,8 @@ int main(int argc, char** argv) {
       "pmap-db COMMAND --db PATH\n\nCommands:\n  summary   JSON summary per mat (frames stored, "
       "occupied minutes, first/last epoch, counters, epochs, raw archive, DB size)\n  check     "
       "PRAGMA integrity_check (prints ok; exit 1 otherwise)\n\nOptions");
-  opts.add_options()("help,h", "show this help")("db", po::value<std::string>(), "database file (opened read-only)")(
+  opts.add_options()("help,h", "show this help")("db", po::value<std::string>(),
+                                                 "database file (opened read-only)")(
       "command", po::value<std::string>(), "summary | check");
   po::positional_options_description pos;
   pos.add("command", 1);

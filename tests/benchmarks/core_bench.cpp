@@ -16,7 +16,8 @@ pmap::PressureFrame bed_frame() {
   f.timestamp_us = 1'700'000'000'000'000;
   std::mt19937 rng(1);
   std::uniform_int_distribution<int> d(0, 1000);
-  for (std::size_t i = 0; i < f.taxel_count(); ++i) f.values.push_back(static_cast<std::uint16_t>(d(rng)));
+  for (std::size_t i = 0; i < f.taxel_count(); ++i)
+    f.values.push_back(static_cast<std::uint16_t>(d(rng)));
   return f;
 }
 
@@ -60,5 +61,3 @@ void BM_ToCanonicalTurnedRound(benchmark::State& state) {
 BENCHMARK(BM_ToCanonicalTurnedRound);
 
 }  // namespace
-
-

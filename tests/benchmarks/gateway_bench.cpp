@@ -3,10 +3,10 @@
 // writes one batch per flush.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
 #include <chrono>
 #include <filesystem>
 #include <random>
-#include <unistd.h>
 
 #include "pmap/mat_descriptor.hpp"
 #include "pmap/pipeline.hpp"
@@ -46,7 +46,8 @@ std::vector<std::vector<std::uint8_t>> bed_frames(std::size_t n) {
     f.values.resize(f.taxel_count());
     for (auto& v : f.values) v = static_cast<std::uint16_t>(std::max(0.0, noise(rng)));
     for (std::size_t r = 4; r < 58; ++r) {
-      for (std::size_t c = 10; c < 22; ++c) f.at(r, c) = static_cast<std::uint16_t>(200 + (r * 7 + c * 3 + s) % 400);
+      for (std::size_t c = 10; c < 22; ++c)
+        f.at(r, c) = static_cast<std::uint16_t>(200 + (r * 7 + c * 3 + s) % 400);
     }
     out.push_back(pmap::encode_binary(f));
   }
@@ -59,8 +60,9 @@ void BM_PipelineBedFrame(benchmark::State& state) {
   pmap::PipelineConfig config;
   config.ingest.clock_skew_future_us = std::int64_t{1} << 50;  // synthetic clock: never skewed
   std::size_t batches = 0;
-  pmap::Pipeline pipeline(config, nullptr, [](const std::string&, const std::string&) { return true; },
-                          [&](pmap::WriteBatch) { ++batches; });
+  pmap::Pipeline pipeline(
+      config, nullptr, [](const std::string&, const std::string&) { return true; },
+      [&](pmap::WriteBatch) { ++batches; });
   const auto now = std::chrono::steady_clock::now();
   pipeline.handle("pmap/v1/bed1/meta",
                   {reinterpret_cast<const std::uint8_t*>(meta.data()), meta.size()}, kStartUs, now);
@@ -72,7 +74,8 @@ void BM_PipelineBedFrame(benchmark::State& state) {
     if (++i % frames.size() == 0) {
       state.PauseTiming();
       pipeline.handle("pmap/v1/bed1/meta",
-                      {reinterpret_cast<const std::uint8_t*>(meta.data()), meta.size()}, kStartUs, now);
+                      {reinterpret_cast<const std::uint8_t*>(meta.data()), meta.size()}, kStartUs,
+                      now);
       state.ResumeTiming();
     }
   }
@@ -84,8 +87,8 @@ BENCHMARK(BM_PipelineBedFrame);
 /// One flush of a typical batch: 2 mats × 1 s of 5-s epochs plus counters (what the gateway
 /// writes every second), in a WAL database on the local disk.
 void BM_StoreFlushBatch(benchmark::State& state) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("pmap-bench-" + std::to_string(::getpid()) + ".db");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("pmap-bench-" + std::to_string(::getpid()) + ".db");
   std::filesystem::remove(path);
   {
     pmap::Store store(path.string());

@@ -9,7 +9,8 @@ PressureFrame numbered(std::uint16_t rows, std::uint16_t cols) {
   PressureFrame f;
   f.rows = rows;
   f.cols = cols;
-  for (std::size_t i = 0; i < f.taxel_count(); ++i) f.values.push_back(static_cast<std::uint16_t>(i));
+  for (std::size_t i = 0; i < f.taxel_count(); ++i)
+    f.values.push_back(static_cast<std::uint16_t>(i));
   return f;
 }
 

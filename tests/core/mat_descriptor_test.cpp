@@ -88,7 +88,8 @@ TEST(MatDescriptor, RejectsEveryInvalidField) {
     EXPECT_FALSE(r.ok()) << pointer << " = " << value.dump();
     EXPECT_FALSE(r.error.empty());
   }
-  for (const char* field : {"kind", "rows", "cols", "pitch_mm", "sample_rate_hz", "layout", "full_scale_counts"}) {
+  for (const char* field :
+       {"kind", "rows", "cols", "pitch_mm", "sample_rate_hz", "layout", "full_scale_counts"}) {
     auto j = good_meta();
     j.erase(field);
     EXPECT_FALSE(parse_meta("bed1", j.dump()).ok()) << "missing " << field;

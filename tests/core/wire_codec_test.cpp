@@ -22,7 +22,8 @@ PressureFrame sample_frame(std::uint16_t rows, std::uint16_t cols, TaxelEncoding
   std::mt19937 rng(seed);
   const std::uint16_t max = enc == TaxelEncoding::kUint8 ? 255 : 65535;
   std::uniform_int_distribution<int> d(0, max);
-  for (std::size_t i = 0; i < f.taxel_count(); ++i) f.values.push_back(static_cast<std::uint16_t>(d(rng)));
+  for (std::size_t i = 0; i < f.taxel_count(); ++i)
+    f.values.push_back(static_cast<std::uint16_t>(d(rng)));
   return f;
 }
 
@@ -58,10 +59,14 @@ TEST(WireCodec, BinaryTestVector) {
 
 TEST(WireCodec, BinaryRoundTripBothEncodingsAndShapes) {
   for (auto enc : {TaxelEncoding::kUint16, TaxelEncoding::kUint8}) {
-    for (auto [r, c] : {std::pair<int, int>{1, 1}, {64, 32}, {32, 32}, {64, 27}, {128, 128}, {256, 64}}) {
-      const auto f = sample_frame(static_cast<std::uint16_t>(r), static_cast<std::uint16_t>(c), enc, r * 7 + c);
+    for (auto [r, c] :
+         {std::pair<int, int>{1, 1}, {64, 32}, {32, 32}, {64, 27}, {128, 128}, {256, 64}}) {
+      const auto f = sample_frame(static_cast<std::uint16_t>(r), static_cast<std::uint16_t>(c), enc,
+                                  r * 7 + c);
       const auto bytes = encode_binary(f);
-      EXPECT_EQ(bytes.size(), kBinaryHeaderSize + f.taxel_count() * (enc == TaxelEncoding::kUint8 ? 1 : 2) + kCrcSize);
+      EXPECT_EQ(
+          bytes.size(),
+          kBinaryHeaderSize + f.taxel_count() * (enc == TaxelEncoding::kUint8 ? 1 : 2) + kCrcSize);
       const auto back = decode_frame(std::span<const std::uint8_t>(bytes));
       ASSERT_TRUE(std::holds_alternative<PressureFrame>(back)) << r << "x" << c;
       EXPECT_EQ(std::get<PressureFrame>(back), f);
@@ -87,10 +92,13 @@ TEST(WireCodec, JsonDocExampleDecodes) {
   EXPECT_EQ(f.at(1, 2), 1000);
 }
 
-TEST(WireCodec, RejectsEmpty) { EXPECT_EQ(error_of(decode_frame(std::string_view{})), DecodeError::kEmpty); }
+TEST(WireCodec, RejectsEmpty) {
+  EXPECT_EQ(error_of(decode_frame(std::string_view{})), DecodeError::kEmpty);
+}
 
 TEST(WireCodec, RejectsBadMagic) {
-  EXPECT_EQ(error_of(decode_frame(std::string_view("hello world, not a frame"))), DecodeError::kBadMagic);
+  EXPECT_EQ(error_of(decode_frame(std::string_view("hello world, not a frame"))),
+            DecodeError::kBadMagic);
   EXPECT_EQ(error_of(decode_frame(std::string_view("xyz"))), DecodeError::kBadMagic);
 }
 
@@ -105,7 +113,8 @@ TEST(WireCodec, RejectsEveryTruncation) {
 TEST(WireCodec, RejectsTrailingBytes) {
   auto bytes = encode_binary(sample_frame(8, 4, TaxelEncoding::kUint16));
   bytes.push_back(0);
-  EXPECT_EQ(error_of(decode_frame(std::span<const std::uint8_t>(bytes))), DecodeError::kLengthMismatch);
+  EXPECT_EQ(error_of(decode_frame(std::span<const std::uint8_t>(bytes))),
+            DecodeError::kLengthMismatch);
 }
 
 TEST(WireCodec, RejectsEverySingleBitFlipInBodyOrCrc) {
@@ -115,7 +124,8 @@ TEST(WireCodec, RejectsEverySingleBitFlipInBodyOrCrc) {
     for (int bit = 0; bit < 8; ++bit) {
       auto bad = good;
       bad[byte] ^= static_cast<std::uint8_t>(1u << bit);
-      if (std::holds_alternative<PressureFrame>(decode_frame(std::span<const std::uint8_t>(bad)))) ++accepted;
+      if (std::holds_alternative<PressureFrame>(decode_frame(std::span<const std::uint8_t>(bad))))
+        ++accepted;
     }
   }
   // The CRC covers the whole header, reserved flags included, so no single flip may pass.
@@ -140,13 +150,15 @@ TEST(WireCodec, RejectsBadVersionAndEncoding) {
 
 TEST(WireCodec, RejectsBadDimensionsWithoutAllocating) {
   auto bytes = encode_binary(sample_frame(2, 2, TaxelEncoding::kUint16));
-  for (auto [r, c] : {std::pair<int, int>{0, 2}, {2, 0}, {257, 1}, {1, 257}, {256, 256}, {65535, 65535}}) {
+  for (auto [r, c] :
+       {std::pair<int, int>{0, 2}, {2, 0}, {257, 1}, {1, 257}, {256, 256}, {65535, 65535}}) {
     auto b = bytes;
     b[20] = static_cast<std::uint8_t>(r & 0xFF);
     b[21] = static_cast<std::uint8_t>(r >> 8);
     b[22] = static_cast<std::uint8_t>(c & 0xFF);
     b[23] = static_cast<std::uint8_t>(c >> 8);
-    EXPECT_EQ(error_of(decode_frame(std::span<const std::uint8_t>(b))), DecodeError::kBadDimensions) << r << "x" << c;
+    EXPECT_EQ(error_of(decode_frame(std::span<const std::uint8_t>(b))), DecodeError::kBadDimensions)
+        << r << "x" << c;
   }
 }
 
@@ -162,14 +174,14 @@ TEST(WireCodec, RejectsOversizedPayloads) {
 TEST(WireCodec, RejectsMalformedJson) {
   EXPECT_EQ(error_of(decode_frame(std::string_view("{not json"))), DecodeError::kBadJson);
   EXPECT_EQ(error_of(decode_frame(std::string_view(R"({"v":1})"))), DecodeError::kBadJson);
-  EXPECT_EQ(error_of(decode_frame(std::string_view(
-                R"({"v":2,"seq":1,"ts_us":1,"rows":1,"cols":1,"values":[1]})"))),
+  EXPECT_EQ(error_of(decode_frame(
+                std::string_view(R"({"v":2,"seq":1,"ts_us":1,"rows":1,"cols":1,"values":[1]})"))),
             DecodeError::kBadVersion);
-  EXPECT_EQ(error_of(decode_frame(std::string_view(
-                R"({"v":1,"seq":-1,"ts_us":1,"rows":1,"cols":1,"values":[1]})"))),
+  EXPECT_EQ(error_of(decode_frame(
+                std::string_view(R"({"v":1,"seq":-1,"ts_us":1,"rows":1,"cols":1,"values":[1]})"))),
             DecodeError::kBadJson);
-  EXPECT_EQ(error_of(decode_frame(std::string_view(
-                R"({"v":1,"seq":1,"ts_us":1,"rows":2,"cols":1,"values":[1]})"))),
+  EXPECT_EQ(error_of(decode_frame(
+                std::string_view(R"({"v":1,"seq":1,"ts_us":1,"rows":2,"cols":1,"values":[1]})"))),
             DecodeError::kLengthMismatch);
   EXPECT_EQ(error_of(decode_frame(std::string_view(
                 R"({"v":1,"seq":1,"ts_us":1,"rows":1,"cols":1,"values":[70000]})"))),
@@ -177,8 +189,8 @@ TEST(WireCodec, RejectsMalformedJson) {
   EXPECT_EQ(error_of(decode_frame(std::string_view(
                 R"({"v":1,"seq":1,"ts_us":1,"rows":1,"cols":1,"encoding":"u8","values":[256]})"))),
             DecodeError::kValueOutOfRange);
-  EXPECT_EQ(error_of(decode_frame(std::string_view(
-                R"({"v":1,"seq":1,"ts_us":1,"rows":1,"cols":1,"values":[1.5]})"))),
+  EXPECT_EQ(error_of(decode_frame(
+                std::string_view(R"({"v":1,"seq":1,"ts_us":1,"rows":1,"cols":1,"values":[1.5]})"))),
             DecodeError::kValueOutOfRange);
   EXPECT_EQ(error_of(decode_frame(std::string_view(
                 R"({"v":1,"seq":1,"ts_us":1,"rows":1000,"cols":1000,"values":[]})"))),
@@ -192,8 +204,10 @@ TEST(WireCodec, RandomBytesNeverCrash) {
   for (int i = 0; i < 20000; ++i) {
     std::vector<std::uint8_t> b(static_cast<std::size_t>(len(rng)));
     for (auto& x : b) x = static_cast<std::uint8_t>(byte(rng));
-    if (i % 3 == 0 && b.size() >= 4) std::copy(std::begin(kFrameMagic), std::end(kFrameMagic), b.begin());
-    if (std::holds_alternative<PressureFrame>(decode_frame(std::span<const std::uint8_t>(b)))) ++accepted;
+    if (i % 3 == 0 && b.size() >= 4)
+      std::copy(std::begin(kFrameMagic), std::end(kFrameMagic), b.begin());
+    if (std::holds_alternative<PressureFrame>(decode_frame(std::span<const std::uint8_t>(b))))
+      ++accepted;
   }
   EXPECT_EQ(accepted, 0);
 }

@@ -20,7 +20,8 @@ std::string broker_uri() {
 
 std::int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 TEST(GatewayBroker, MetaFramesToEpochsAndStateThenCleanStop) {
@@ -49,7 +50,8 @@ TEST(GatewayBroker, MetaFramesToEpochsAndStateThenCleanStop) {
   pub.publish("pmap/v1/gwtest/meta", meta.data(), meta.size(), 1, true)->wait();
   const auto t0 = now_us();
   for (std::uint32_t s = 0; s < 20; ++s) {
-    auto frame = test::binary(s, t0 + s * 100'000LL, 8, 4, static_cast<std::uint16_t>(s % 2 ? 800 : 0));
+    auto frame =
+        test::binary(s, t0 + s * 100'000LL, 8, 4, static_cast<std::uint16_t>(s % 2 ? 800 : 0));
     pub.publish("pmap/v1/gwtest/frame", frame.data(), frame.size(), 1, false)->wait();
   }
   pub.publish("pmap/v1/gwtest/frame", "bad", 3, 1, false)->wait();
@@ -67,7 +69,9 @@ TEST(GatewayBroker, MetaFramesToEpochsAndStateThenCleanStop) {
   EXPECT_GE(states.load(), 1);
   Store store = Store::open_read_only(cfg.db);
   EXPECT_EQ(store.db().query_int("SELECT SUM(frames) FROM epochs WHERE mat_id='gwtest'"), 20);
-  EXPECT_EQ(store.db().query_int("SELECT count FROM mat_counters WHERE mat_id='gwtest' AND reason='received'"), 21);
+  EXPECT_EQ(store.db().query_int(
+                "SELECT count FROM mat_counters WHERE mat_id='gwtest' AND reason='received'"),
+            21);
 }
 
 TEST(GatewayBroker, UnreachableBrokerStillStopsPromptly) {

@@ -106,7 +106,8 @@ TEST(Condition, BaselineLearnedFromEmptyFramesThenSubtracted) {
   MatConditioner cond(cc, nominal_calibration(mat));
   // An empty mat with a per-taxel offset: taxel i reads 10 + i.
   PressureFrame empty = test::make_frame(1, test::kNowUs, 8, 8);
-  for (std::size_t i = 0; i < empty.values.size(); ++i) empty.values[i] = static_cast<std::uint16_t>(10 + i);
+  for (std::size_t i = 0; i < empty.values.size(); ++i)
+    empty.values[i] = static_cast<std::uint16_t>(10 + i);
   auto c1 = cond.condition(empty, mat);
   EXPECT_FALSE(c1.floor_learned);
   // Percentile fallback (10th of 10..73 → 16): taxels above it are not yet zero.

@@ -16,7 +16,8 @@ TEST(Config, DefaultsAndFileAndOverrides) {
   EXPECT_EQ(c.effective_client_id().rfind("pmap-gateway-", 0), 0U);
   test::TempDir dir;
   const auto path = dir.file("c.json");
-  std::ofstream(path) << R"({"broker":"tcp://b:1883","epoch_seconds":10,"raw_archive_mb":2.5,"log_level":"debug"})";
+  std::ofstream(path)
+      << R"({"broker":"tcp://b:1883","epoch_seconds":10,"raw_archive_mb":2.5,"log_level":"debug"})";
   load_config_file(c, path);
   EXPECT_EQ(c.broker, "tcp://b:1883");
   EXPECT_EQ(c.epoch_seconds, 10);
@@ -38,7 +39,8 @@ TEST(Config, UnknownKeysAndBadValuesAreClearErrors) {
     }
     return "";
   };
-  EXPECT_NE(message({{"epoch_second", 5}}).find("unknown config key 'epoch_second'"), std::string::npos);
+  EXPECT_NE(message({{"epoch_second", 5}}).find("unknown config key 'epoch_second'"),
+            std::string::npos);
   EXPECT_NE(message({{"epoch_seconds", 0}}).find("out of range"), std::string::npos);
   EXPECT_NE(message({{"epoch_seconds", "5"}}).find("integer"), std::string::npos);
   EXPECT_NE(message({{"epoch_seconds", 2.5}}).find("integer"), std::string::npos);

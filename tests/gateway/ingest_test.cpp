@@ -56,7 +56,8 @@ TEST_F(IngestTest, EveryDecodeErrorCountedUnderItsKey) {
       {dims, "bad_dimensions"},
       {crc, "bad_crc"},
       {bytes("{\"v\":1,"), "bad_json"},
-      {bytes(R"({"v":1,"seq":1,"ts_us":1700000000000000,"rows":4,"cols":3,"encoding":"u8","values":[0,0,0,0,0,0,0,0,0,0,0,300]})"),
+      {bytes(
+           R"({"v":1,"seq":1,"ts_us":1700000000000000,"rows":4,"cols":3,"encoding":"u8","values":[0,0,0,0,0,0,0,0,0,0,0,300]})"),
        "value_out_of_range"},
   };
   for (const auto& [payload, key] : cases) {
@@ -92,7 +93,9 @@ TEST_F(IngestTest, ShapeValueAndClockChecksAgainstMeta) {
 
 TEST_F(IngestTest, DuplicatesGapsLateFramesAndRestart) {
   // Timestamps consistent with 1 Hz so that the jump to 2000 is a gap, not a restart.
-  auto at = [this](std::uint32_t seq) { return frame(seq, kNowUs - 3000000000LL + seq * 1000000LL); };
+  auto at = [this](std::uint32_t seq) {
+    return frame(seq, kNowUs - 3000000000LL + seq * 1000000LL);
+  };
   EXPECT_EQ(at(10), 1U);
   EXPECT_EQ(at(10), 0U);
   EXPECT_EQ(reason("duplicate"), 1U);
@@ -139,8 +142,11 @@ TEST_F(IngestTest, HugeForwardJumpWithoutElapsedTimeIsARestart) {
   EXPECT_EQ(c.missing, 0U);
   // Whereas an hour offline at 1 Hz is a real gap.
   EXPECT_EQ(frame(3'003'600, kNowUs + 3600LL * 1'000'000 - 1000), 0U);  // (future → clock_skew)
-  EXPECT_EQ(ingest.on_frame("bed1", binary(3'003'600, kNowUs + 3600LL * 1'000'000),
-                            kNowUs + 3600LL * 1'000'000).size(), 1U);
+  EXPECT_EQ(ingest
+                .on_frame("bed1", binary(3'003'600, kNowUs + 3600LL * 1'000'000),
+                          kNowUs + 3600LL * 1'000'000)
+                .size(),
+            1U);
   c = ingest.counters("bed1");
   EXPECT_EQ(c.missing, 3599U);
 }
@@ -240,9 +246,12 @@ TEST(Ingest, RejectionLoggingIsRateLimitedWithSuppressedCount) {
 
 TEST(Ingest, ReasonKeysAreExactlyThoseOfTheProtocol) {
   const std::vector<std::string_view> expected = {
-      "empty", "too_large", "bad_magic", "truncated", "length_mismatch", "bad_version",
-      "bad_encoding", "bad_dimensions", "bad_crc", "bad_json", "value_out_of_range",
-      "dimension_mismatch", "duplicate", "clock_skew", "no_meta", "too_many_mats"};
+      "empty",        "too_large",          "bad_magic",
+      "truncated",    "length_mismatch",    "bad_version",
+      "bad_encoding", "bad_dimensions",     "bad_crc",
+      "bad_json",     "value_out_of_range", "dimension_mismatch",
+      "duplicate",    "clock_skew",         "no_meta",
+      "too_many_mats"};
   const auto r = rejection_reasons();
   EXPECT_EQ(std::vector<std::string_view>(r.begin(), r.end()), expected);
   for (int e = 0; e <= static_cast<int>(DecodeError::kValueOutOfRange); ++e) {

@@ -17,12 +17,13 @@ struct Harness {
   std::vector<WriteBatch> batches;
   Pipeline pipeline;
   explicit Harness(PipelineConfig cfg = {})
-      : pipeline(cfg, nullptr,
-                 [this](const std::string& t, const std::string& p) {
-                   published.emplace_back(t, p);
-                   return true;
-                 },
-                 [this](WriteBatch b) { batches.push_back(std::move(b)); }) {}
+      : pipeline(
+            cfg, nullptr,
+            [this](const std::string& t, const std::string& p) {
+              published.emplace_back(t, p);
+              return true;
+            },
+            [this](WriteBatch b) { batches.push_back(std::move(b)); }) {}
   void send(const std::string& topic, const std::vector<std::uint8_t>& payload,
             std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now()) {
     pipeline.handle(topic, payload, kNowUs, now);
@@ -85,7 +86,8 @@ TEST(Pipeline, EndToEndEpochsCountersStatesAndUnattributed) {
   // The pending state of the last frame goes out once the interval has elapsed.
   h.pipeline.publish_due(t0 + std::chrono::seconds(3));
   ASSERT_EQ(h.published.size(), 3U);
-  EXPECT_EQ(nlohmann::json::parse(h.published[2].second)["ts_us"].get<std::int64_t>(), kNowUs + 9'000'000);
+  EXPECT_EQ(nlohmann::json::parse(h.published[2].second)["ts_us"].get<std::int64_t>(),
+            kNowUs + 9'000'000);
   const auto summary = h.pipeline.summary();
   EXPECT_EQ(summary["mats"]["bed1"]["accepted"], 10);
   EXPECT_EQ(summary["mats"]["bed1"]["rejected_by_reason"]["bad_magic"], 1);
@@ -137,7 +139,8 @@ TEST(Pipeline, LongRunOfFramesAllAcceptedAndAggregated) {
   for (std::uint32_t s = 0; s < 2000; ++s) {
     PressureFrame f = test::make_frame(s, kNowUs, 64, 32, 5);
     for (std::size_t r = 10; r < 40; ++r) {
-      for (std::size_t c = 8; c < 20; ++c) f.at(r, c) = static_cast<std::uint16_t>(300 + (s + r + c) % 200);
+      for (std::size_t c = 8; c < 20; ++c)
+        f.at(r, c) = static_cast<std::uint16_t>(300 + (s + r + c) % 200);
     }
     h.send("pmap/v1/m/frame", encode_binary(f));
   }

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
-#include <signal.h>
 
 #include <filesystem>
 #include <thread>
@@ -50,8 +50,12 @@ TEST(Store, MigratesFromEmptyAndReopens) {
   EXPECT_EQ(again.schema_version(), Store::kSchemaVersion);
   EXPECT_EQ(again.db().query_int("SELECT frames FROM epochs"), 5);
   EXPECT_EQ(again.integrity_check(), "ok");
-  for (const char* t : {"mats", "mat_status_events", "epochs", "epoch_means", "mat_counters", "raw_frames"}) {
-    EXPECT_EQ(again.db().query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name='") + t + "'"), 1) << t;
+  for (const char* t :
+       {"mats", "mat_status_events", "epochs", "epoch_means", "mat_counters", "raw_frames"}) {
+    EXPECT_EQ(again.db().query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name='") +
+                                   t + "'"),
+              1)
+        << t;
   }
 }
 
@@ -72,14 +76,22 @@ TEST(Store, UnusablePathsGiveErrorsNotCrashes) {
   test::TempDir dir;
   EXPECT_THROW(Store(dir.file("no/such/dir/x.db")), StoreError);
   EXPECT_THROW(Store(dir.path().string()), StoreError);  // a directory
-  if (::geteuid() != 0) {  // root ignores permissions
+  if (::geteuid() != 0) {                                // root ignores permissions
     const auto ro = dir.file("ro.db");
     { Store s(ro); }
     std::filesystem::remove(ro + "-wal");
     std::filesystem::remove(ro + "-shm");
     std::filesystem::permissions(ro, std::filesystem::perms::owner_read);
-    std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
-    EXPECT_THROW({ Store s(ro); WriteBatch b; b.epochs.push_back(delta("m", 1, 1, 1)); s.write(b); }, StoreError);
+    std::filesystem::permissions(
+        dir.path(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    EXPECT_THROW(
+        {
+          Store s(ro);
+          WriteBatch b;
+          b.epochs.push_back(delta("m", 1, 1, 1));
+          s.write(b);
+        },
+        StoreError);
   }
   EXPECT_THROW(Store::open_read_only(dir.file("missing.db")), StoreError);
 }
@@ -165,7 +177,8 @@ TEST(Store, RawArchiveCapEnforcedOldestFirst) {
   for (int batch = 0; batch < 10; ++batch) {
     WriteBatch b;
     for (int i = 0; i < 10; ++i) {
-      b.raw_frames.push_back(RawFrameRecord{"m", batch * 10 + i, 0, std::vector<std::uint8_t>(400, 1)});
+      b.raw_frames.push_back(
+          RawFrameRecord{"m", batch * 10 + i, 0, std::vector<std::uint8_t>(400, 1)});
     }
     s.write(b);
     EXPECT_LE(s.raw_archive_bytes(), 10'000);
@@ -212,8 +225,9 @@ TEST(StoreWriter, FailedTransactionIsCountedAndWriterContinues) {
   test::TempDir dir;
   const auto path = dir.file("f.db");
   auto store = std::make_unique<Store>(path);
-  store->db().exec("CREATE TRIGGER boom BEFORE INSERT ON epochs WHEN NEW.mat_id = 'bad' "
-                   "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  store->db().exec(
+      "CREATE TRIGGER boom BEFORE INSERT ON epochs WHEN NEW.mat_id = 'bad' "
+      "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
   std::vector<std::string> errors;
   Logger logger(LogLevel::kInfo, [&](LogLevel l, std::string_view line) {
     if (l == LogLevel::kError) errors.emplace_back(line);
@@ -305,9 +319,11 @@ TEST(Store, EightHourNightSizeMeasured) {
       if (sec % 60 == 59) {
         WriteBatch b;
         b.epochs = agg.take();
-        b.counters.push_back(CounterSnapshot{"bed1", {{"received", static_cast<std::uint64_t>(sec)},
-                                                      {"accepted", static_cast<std::uint64_t>(sec)},
-                                                      {"rejected", 0}, {"missing", 0}}});
+        b.counters.push_back(CounterSnapshot{"bed1",
+                                             {{"received", static_cast<std::uint64_t>(sec)},
+                                              {"accepted", static_cast<std::uint64_t>(sec)},
+                                              {"rejected", 0},
+                                              {"missing", 0}}});
         s.write(b);
       }
     }

@@ -75,8 +75,12 @@ std::optional<int> ChildProcess::wait_for(std::chrono::milliseconds timeout) {
   }
 }
 
-std::string ChildProcess::stdout_text() const { return slurp(out_); }
-std::string ChildProcess::stderr_text() const { return slurp(err_); }
+std::string ChildProcess::stdout_text() const {
+  return slurp(out_);
+}
+std::string ChildProcess::stderr_text() const {
+  return slurp(err_);
+}
 
 int free_loopback_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

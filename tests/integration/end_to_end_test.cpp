@@ -26,8 +26,8 @@ std::unique_ptr<ChildProcess> start_gateway(const Broker& broker, const std::fil
   return std::make_unique<ChildProcess>(
       std::vector<std::string>{(bin_dir() / "pmap-gateway").string(), "--broker", broker.uri(),
                                "--db", (dir / "pmap.db").string(), "--client-id", "it-gateway",
-                               "--epoch-seconds", std::to_string(kEpochSeconds),
-                               "--log-level", "info"},
+                               "--epoch-seconds", std::to_string(kEpochSeconds), "--log-level",
+                               "info"},
       dir / name);
 }
 
@@ -41,7 +41,8 @@ std::vector<std::string> sim_args(const Broker& broker, std::vector<std::string>
 bool wait_for_accepted(Recorder& rec, const std::map<std::string, std::int64_t>& expected,
                        std::chrono::milliseconds timeout) {
   return rec.wait(
-      [&](const std::map<std::string, std::vector<json>>&, const std::map<std::string, json>& state) {
+      [&](const std::map<std::string, std::vector<json>>&,
+          const std::map<std::string, json>& state) {
         for (const auto& [mat, n] : expected) {
           const auto it = state.find(mat);
           if (it == state.end() || it->second["frames"]["accepted"].get<std::int64_t>() < n) {
@@ -85,11 +86,11 @@ TEST(EndToEnd, NightAndWorkdayStoredCompletelyAndConsistentWithTruth) {
   auto gateway = start_gateway(broker, dir);
   ASSERT_TRUE(broker.wait_for_subscriptions(5, 30s)) << gateway->stderr_text();
 
-  ChildProcess sim(sim_args(broker, {"--mat", "bed1", "--kind", "bed", "--scenario", "night",
-                                     "--mat", "chair1", "--kind", "chair", "--scenario",
-                                     "workday", "--speed", "max", "--seed", "7", "--duration",
-                                     "7200", "--publish-truth"}),
-                   dir / "sim");
+  ChildProcess sim(
+      sim_args(broker, {"--mat", "bed1", "--kind", "bed", "--scenario", "night", "--mat", "chair1",
+                        "--kind", "chair", "--scenario", "workday", "--speed", "max", "--seed", "7",
+                        "--duration", "7200", "--publish-truth"}),
+      dir / "sim");
   ASSERT_EQ(sim.wait_for(300s), 0) << sim.stderr_text();
   const json summary = last_json_line(sim.stdout_text());
   ASSERT_TRUE(summary.contains("mats")) << sim.stdout_text();
@@ -98,12 +99,13 @@ TEST(EndToEnd, NightAndWorkdayStoredCompletelyAndConsistentWithTruth) {
     published[mat] = s["frames_published"].get<std::int64_t>();
   }
   ASSERT_EQ(published.size(), 2u);
-  EXPECT_GE(published["bed1"], 7000);  // 2 h at 1 Hz
+  EXPECT_GE(published["bed1"], 7000);     // 2 h at 1 Hz
   EXPECT_GE(published["chair1"], 14000);  // 2 h at 2 Hz
 
   ASSERT_TRUE(wait_for_accepted(rec, published, 120s)) << gateway->stderr_text();
   ASSERT_TRUE(rec.wait(
-      [&](const std::map<std::string, std::vector<json>>& truth, const std::map<std::string, json>&) {
+      [&](const std::map<std::string, std::vector<json>>& truth,
+          const std::map<std::string, json>&) {
         for (const auto& [mat, n] : published) {
           const auto it = truth.find(mat);
           if (it == truth.end() || static_cast<std::int64_t>(it->second.size()) < n) return false;
@@ -137,7 +139,8 @@ TEST(EndToEnd, NightAndWorkdayStoredCompletelyAndConsistentWithTruth) {
     };
     std::map<std::int64_t, Acc> expected;
     for (const auto& t : truth.at(mat)) {
-      auto& a = expected[t["ts_us"].get<std::int64_t>() / 1'000'000 / kEpochSeconds * kEpochSeconds];
+      auto& a =
+          expected[t["ts_us"].get<std::int64_t>() / 1'000'000 / kEpochSeconds * kEpochSeconds];
       a.n += 1;
       a.force += t["total_force_n"].get<double>();
       if (t["occupied"].get<bool>() && t["cop"].is_object()) {
@@ -149,8 +152,8 @@ TEST(EndToEnd, NightAndWorkdayStoredCompletelyAndConsistentWithTruth) {
     std::vector<double> truth_force, stored_force, ratio, row_err, col_err;
     int occupancy_agree = 0, epochs = 0;
     for (const auto& r : db.rows("SELECT epoch_start_s, frames, occupied_frames, force_n_sum, "
-                                 "cop_row_sum, cop_col_sum FROM epochs WHERE mat_id='" + mat +
-                                 "' ORDER BY epoch_start_s")) {
+                                 "cop_row_sum, cop_col_sum FROM epochs WHERE mat_id='" +
+                                 mat + "' ORDER BY epoch_start_s")) {
       const auto it = expected.find(r[0].get<std::int64_t>());
       ASSERT_NE(it, expected.end()) << "epoch with no truth: " << r.dump();
       const Acc& a = it->second;
@@ -169,10 +172,11 @@ TEST(EndToEnd, NightAndWorkdayStoredCompletelyAndConsistentWithTruth) {
       }
     }
     const double corr = pearson(truth_force, stored_force);
-    std::printf("[%s] epochs %d, occupancy agreement %.3f, force correlation %.4f, "
-                "median force ratio %.3f, median |CoP error| row %.2f col %.2f taxels\n",
-                mat.c_str(), epochs, occupancy_agree / double(epochs), corr, median(ratio),
-                median(row_err), median(col_err));
+    std::printf(
+        "[%s] epochs %d, occupancy agreement %.3f, force correlation %.4f, "
+        "median force ratio %.3f, median |CoP error| row %.2f col %.2f taxels\n",
+        mat.c_str(), epochs, occupancy_agree / double(epochs), corr, median(ratio), median(row_err),
+        median(col_err));
     EXPECT_GT(occupancy_agree, 0.97 * epochs);
     EXPECT_GT(corr, 0.95);
     // Uncalibrated (nominal, linear) conversion of a non-linear sensor: right to within 35%.
@@ -233,19 +237,22 @@ TEST(EndToEnd, GarbageIsCountedAndSurvived) {
   small.cols = 10;
   small.values.assign(100, 1);
   const auto small_bytes = encode_binary(small);
-  for (int i = 0; i < 2; ++i) send("dimension_mismatch", std::string(small_bytes.begin(), small_bytes.end()));
+  for (int i = 0; i < 2; ++i)
+    send("dimension_mismatch", std::string(small_bytes.begin(), small_bytes.end()));
   // Unattributable topics and a broken meta for another mat must not disturb bed1 either.
   garbage.publish("pmap/v1/bed 1/frame", good_bytes.data(), good_bytes.size(), 1, false);
   garbage.publish("pmap/v1/other/meta", "{broken", 7, 1, false);
   garbage.disconnect();
 
   ASSERT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
-  const auto published = last_json_line(sim.stdout_text())["mats"]["bed1"]["frames_published"].get<std::int64_t>();
+  const auto published =
+      last_json_line(sim.stdout_text())["mats"]["bed1"]["frames_published"].get<std::int64_t>();
   ASSERT_TRUE(wait_for_accepted(rec, {{"bed1", published}}, 60s)) << gateway->stderr_text();
   int total_garbage = 0;
   for (const auto& [reason, n] : sent) total_garbage += n;
   ASSERT_TRUE(rec.wait(
-      [&](const std::map<std::string, std::vector<json>>&, const std::map<std::string, json>& state) {
+      [&](const std::map<std::string, std::vector<json>>&,
+          const std::map<std::string, json>& state) {
         const auto it = state.find("bed1");
         return it != state.end() &&
                it->second["frames"]["received"].get<std::int64_t>() >= published + total_garbage;
@@ -268,9 +275,9 @@ TEST(EndToEnd, GarbageIsCountedAndSurvived) {
   Db db(dir / "pmap.db");
   EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs WHERE mat_id='bed1'"), published);
   for (const auto& [reason, n] : sent) {
-    EXPECT_EQ(db.scalar("SELECT count FROM mat_counters WHERE mat_id='bed1' AND reason='" +
-                        reason + "'"),
-              n)
+    EXPECT_EQ(
+        db.scalar("SELECT count FROM mat_counters WHERE mat_id='bed1' AND reason='" + reason + "'"),
+        n)
         << reason;
   }
   EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM epochs WHERE mat_id NOT IN ('bed1')"), 0);
@@ -284,13 +291,14 @@ TEST(EndToEnd, TurnedRoundMirroredJsonMatIsCanonicalised) {
   Recorder rec(broker.uri());
   auto gateway = start_gateway(broker, dir);
   ASSERT_TRUE(broker.wait_for_subscriptions(5, 30s)) << gateway->stderr_text();
-  ChildProcess sim(sim_args(broker, {"--mat", "diy", "--kind", "bed", "--scenario", "left",
-                                     "--speed", "max", "--seed", "5", "--duration", "300",
-                                     "--first-row", "far", "--mirrored", "--json-frames",
-                                     "--publish-truth"}),
-                   dir / "sim");
+  ChildProcess sim(
+      sim_args(broker, {"--mat", "diy", "--kind", "bed", "--scenario", "left", "--speed", "max",
+                        "--seed", "5", "--duration", "300", "--first-row", "far", "--mirrored",
+                        "--json-frames", "--publish-truth"}),
+      dir / "sim");
   ASSERT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
-  const auto published = last_json_line(sim.stdout_text())["mats"]["diy"]["frames_published"].get<std::int64_t>();
+  const auto published =
+      last_json_line(sim.stdout_text())["mats"]["diy"]["frames_published"].get<std::int64_t>();
   ASSERT_TRUE(wait_for_accepted(rec, {{"diy", published}}, 60s)) << gateway->stderr_text();
   gateway->signal(SIGTERM);
   ASSERT_EQ(gateway->wait_for(60s), 0);
@@ -304,7 +312,9 @@ TEST(EndToEnd, TurnedRoundMirroredJsonMatIsCanonicalised) {
     ++n;
   }
   ASSERT_GT(n, 0);
-  const auto r = db.rows("SELECT SUM(cop_row_sum)/SUM(occupied_frames), SUM(cop_col_sum)/SUM(occupied_frames) FROM epochs WHERE mat_id='diy'");
+  const auto r = db.rows(
+      "SELECT SUM(cop_row_sum)/SUM(occupied_frames), SUM(cop_col_sum)/SUM(occupied_frames) FROM "
+      "epochs WHERE mat_id='diy'");
   EXPECT_NEAR(r[0][0].get<double>(), truth_row / n, 1.0);
   EXPECT_NEAR(r[0][1].get<double>(), truth_col / n, 1.0);
 }
@@ -324,7 +334,9 @@ TEST(EndToEnd, KillDashNineNeverCorruptsOrLosesStoredData) {
     std::this_thread::sleep_for(100ms);
     if (std::filesystem::exists(dir / "pmap.db")) {
       try {
-        stored_before = Db(dir / "pmap.db").scalar("SELECT COALESCE(SUM(frames),0) FROM epochs").get<std::int64_t>();
+        stored_before = Db(dir / "pmap.db")
+                            .scalar("SELECT COALESCE(SUM(frames),0) FROM epochs")
+                            .get<std::int64_t>();
       } catch (const std::exception&) {
         // The schema may not exist yet on the very first flush.
       }
@@ -334,7 +346,8 @@ TEST(EndToEnd, KillDashNineNeverCorruptsOrLosesStoredData) {
   gateway->signal(SIGKILL);
   ASSERT_TRUE(gateway->wait_for(10s));
   EXPECT_EQ(integrity(dir / "pmap.db"), "ok");
-  const auto after_kill = Db(dir / "pmap.db").scalar("SELECT SUM(frames) FROM epochs").get<std::int64_t>();
+  const auto after_kill =
+      Db(dir / "pmap.db").scalar("SELECT SUM(frames) FROM epochs").get<std::int64_t>();
   EXPECT_GE(after_kill, stored_before);
 
   auto restarted = start_gateway(broker, dir, "gateway2");
@@ -343,13 +356,17 @@ TEST(EndToEnd, KillDashNineNeverCorruptsOrLosesStoredData) {
   restarted->signal(SIGTERM);
   ASSERT_EQ(restarted->wait_for(60s), 0) << restarted->stderr_text();
   EXPECT_EQ(integrity(dir / "pmap.db"), "ok");
-  const auto final_frames = Db(dir / "pmap.db").scalar("SELECT SUM(frames) FROM epochs").get<std::int64_t>();
+  const auto final_frames =
+      Db(dir / "pmap.db").scalar("SELECT SUM(frames) FROM epochs").get<std::int64_t>();
   EXPECT_GT(final_frames, after_kill);
-  const auto published = last_json_line(sim.stdout_text())["mats"]["bed1"]["frames_published"].get<std::int64_t>();
+  const auto published =
+      last_json_line(sim.stdout_text())["mats"]["bed1"]["frames_published"].get<std::int64_t>();
   EXPECT_LE(final_frames, published);
-  std::printf("kill -9: %lld frames stored before the kill, %lld after, %lld at the end of %lld published\n",
-              static_cast<long long>(stored_before), static_cast<long long>(after_kill),
-              static_cast<long long>(final_frames), static_cast<long long>(published));
+  std::printf(
+      "kill -9: %lld frames stored before the kill, %lld after, %lld at the end of %lld "
+      "published\n",
+      static_cast<long long>(stored_before), static_cast<long long>(after_kill),
+      static_cast<long long>(final_frames), static_cast<long long>(published));
 }
 
 // The broker dies in the middle of a night and comes back: simulator and gateway reconnect by
@@ -369,7 +386,8 @@ TEST(EndToEnd, BrokerRestartBothSidesReconnect) {
   EXPECT_TRUE(sim.running());
   ASSERT_TRUE(broker.restart());
   ASSERT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
-  const auto published = last_json_line(sim.stdout_text())["mats"]["bed1"]["frames_published"].get<std::int64_t>();
+  const auto published =
+      last_json_line(sim.stdout_text())["mats"]["bed1"]["frames_published"].get<std::int64_t>();
   EXPECT_EQ(published, 900);
   std::this_thread::sleep_for(2s);
   gateway->signal(SIGTERM);
@@ -381,7 +399,8 @@ TEST(EndToEnd, BrokerRestartBothSidesReconnect) {
   Db db(dir / "pmap.db");
   EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs WHERE mat_id='bed1'"), accepted);
   // Frames after the restart arrived (the gateway reconnected and resubscribed) ...
-  EXPECT_GT(db.scalar("SELECT MAX(last_seq) FROM epochs WHERE mat_id='bed1'").get<std::int64_t>(), 800);
+  EXPECT_GT(db.scalar("SELECT MAX(last_seq) FROM epochs WHERE mat_id='bed1'").get<std::int64_t>(),
+            800);
   // ... and every frame is accounted for: stored, or counted missing from the sequence gap
   // (a broker without persistence forgets the gateway's session while it is down).
   EXPECT_EQ(accepted + missing, published) << "accepted " << accepted << ", missing " << missing;

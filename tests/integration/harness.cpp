@@ -102,7 +102,9 @@ Db::Db(const std::filesystem::path& path) {
   sqlite3_busy_timeout(db_, 5000);
 }
 
-Db::~Db() { sqlite3_close(db_); }
+Db::~Db() {
+  sqlite3_close(db_);
+}
 
 std::vector<nlohmann::json> Db::rows(const std::string& sql) {
   sqlite3_stmt* stmt = nullptr;
@@ -114,10 +116,18 @@ std::vector<nlohmann::json> Db::rows(const std::string& sql) {
     nlohmann::json row = nlohmann::json::array();
     for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
       switch (sqlite3_column_type(stmt, i)) {
-        case SQLITE_INTEGER: row.push_back(sqlite3_column_int64(stmt, i)); break;
-        case SQLITE_FLOAT: row.push_back(sqlite3_column_double(stmt, i)); break;
-        case SQLITE_NULL: row.push_back(nullptr); break;
-        default: row.push_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i))); break;
+        case SQLITE_INTEGER:
+          row.push_back(sqlite3_column_int64(stmt, i));
+          break;
+        case SQLITE_FLOAT:
+          row.push_back(sqlite3_column_double(stmt, i));
+          break;
+        case SQLITE_NULL:
+          row.push_back(nullptr);
+          break;
+        default:
+          row.push_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, i)));
+          break;
       }
     }
     out.push_back(std::move(row));

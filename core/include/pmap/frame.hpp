@@ -17,8 +17,8 @@ enum class TaxelEncoding : std::uint8_t {
 /// Values are whatever the mat's ADC produced (counts), not pressure: conversion to pressure is
 /// the calibration stage's job. Orientation is the mat's own until `to_canonical` is applied.
 struct PressureFrame {
-  std::uint32_t sequence = 0;      ///< per-mat counter, +1 per frame, wraps at 2^32
-  std::int64_t timestamp_us = 0;   ///< capture time, microseconds since the Unix epoch (UTC)
+  std::uint32_t sequence = 0;     ///< per-mat counter, +1 per frame, wraps at 2^32
+  std::int64_t timestamp_us = 0;  ///< capture time, microseconds since the Unix epoch (UTC)
   std::uint16_t rows = 0;
   std::uint16_t cols = 0;
   TaxelEncoding encoding = TaxelEncoding::kUint16;

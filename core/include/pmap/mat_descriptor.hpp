@@ -43,7 +43,7 @@ struct MatDescriptor {
   double sample_rate_hz = 0;
   MatLayout layout;
   TaxelEncoding encoding = TaxelEncoding::kUint16;
-  std::string firmware;               ///< free text, e.g. "pmap-sim 0.1.0"
+  std::string firmware;                 ///< free text, e.g. "pmap-sim 0.1.0"
   std::uint16_t full_scale_counts = 0;  ///< largest reading the ADC produces
   /// Pressure (mmHg) a nominal taxel reads at full scale, if the maker states one. Without a
   /// per-taxel calibration this is only a rough, linear conversion.

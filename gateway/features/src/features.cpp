@@ -28,8 +28,10 @@ FrameFeatures FeatureExtractor::extract(const ConditionedFrame& frame, const Mat
     const Eigen::ArrayXXd w = contact.select(a, 0.0f).cast<double>();
     const double total = w.sum();
     if (total > 0) {
-      const Eigen::ArrayXd row_idx = Eigen::ArrayXd::LinSpaced(w.rows(), 0, static_cast<double>(w.rows() - 1));
-      const Eigen::ArrayXd col_idx = Eigen::ArrayXd::LinSpaced(w.cols(), 0, static_cast<double>(w.cols() - 1));
+      const Eigen::ArrayXd row_idx =
+          Eigen::ArrayXd::LinSpaced(w.rows(), 0, static_cast<double>(w.rows() - 1));
+      const Eigen::ArrayXd col_idx =
+          Eigen::ArrayXd::LinSpaced(w.cols(), 0, static_cast<double>(w.cols() - 1));
       CentreOfPressure cop;
       cop.row = (w.rowwise().sum() * row_idx).sum() / total;
       cop.col = (w.colwise().sum().transpose() * col_idx).sum() / total;

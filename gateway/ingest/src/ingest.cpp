@@ -10,14 +10,18 @@ namespace pmap {
 
 namespace {
 constexpr std::array<std::string_view, 16> kReasons = {
-    "empty",         "too_large",        "bad_magic",          "truncated",
-    "length_mismatch", "bad_version",    "bad_encoding",       "bad_dimensions",
-    "bad_crc",       "bad_json",         "value_out_of_range", "dimension_mismatch",
-    "duplicate",     "clock_skew",       "no_meta",            "too_many_mats"};
+    "empty",        "too_large",          "bad_magic",
+    "truncated",    "length_mismatch",    "bad_version",
+    "bad_encoding", "bad_dimensions",     "bad_crc",
+    "bad_json",     "value_out_of_range", "dimension_mismatch",
+    "duplicate",    "clock_skew",         "no_meta",
+    "too_many_mats"};
 constexpr std::uint32_t kWindow = 1024;
 }  // namespace
 
-std::span<const std::string_view> rejection_reasons() { return kReasons; }
+std::span<const std::string_view> rejection_reasons() {
+  return kReasons;
+}
 
 std::map<std::string, std::uint64_t> MatCounters::flat() const {
   std::map<std::string, std::uint64_t> out{{"received", received},
@@ -101,9 +105,10 @@ MetaOutcome Ingest::on_meta(std::string_view mat_id, std::span<const std::uint8_
   if (out.changed) {
     e->meta = std::make_shared<const MatDescriptor>(std::move(*parsed.descriptor));
     if (logger_ != nullptr) {
-      logger_->info("mat '" + std::string(mat_id) + "': meta " + std::string(to_string(e->meta->kind)) +
-                    " " + std::to_string(e->meta->rows) + "x" + std::to_string(e->meta->cols) +
-                    " @ " + std::to_string(e->meta->sample_rate_hz) + " Hz");
+      logger_->info("mat '" + std::string(mat_id) + "': meta " +
+                    std::string(to_string(e->meta->kind)) + " " + std::to_string(e->meta->rows) +
+                    "x" + std::to_string(e->meta->cols) + " @ " +
+                    std::to_string(e->meta->sample_rate_hz) + " Hz");
     }
   }
   // Release held frames, in arrival order.
@@ -191,7 +196,8 @@ std::vector<AcceptedFrame> Ingest::process(MatEntry& e, std::string_view mat_id,
       // Forward. A huge jump that the elapsed time cannot explain is a restart, not a gap.
       double expected = 0;
       if (frame.timestamp_us > w.newest_ts_us) {
-        expected = static_cast<double>(frame.timestamp_us - w.newest_ts_us) * 1e-6 * m.sample_rate_hz;
+        expected =
+            static_cast<double>(frame.timestamp_us - w.newest_ts_us) * 1e-6 * m.sample_rate_hz;
       }
       if (ahead > kWindow && static_cast<double>(ahead - 1) > 2 * expected + kWindow) {
         restart = true;

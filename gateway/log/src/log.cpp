@@ -8,12 +8,18 @@ namespace pmap {
 
 std::string_view to_string(LogLevel level) {
   switch (level) {
-    case LogLevel::kTrace: return "trace";
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-    case LogLevel::kOff: return "off";
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kOff:
+      return "off";
   }
   return "?";
 }
@@ -75,8 +81,7 @@ LogRateLimiter::LogRateLimiter(std::chrono::milliseconds interval, std::size_t m
     : interval_(interval), max_keys_(max_keys) {}
 
 std::optional<std::uint64_t> LogRateLimiter::allow(const std::string& subject,
-                                                   std::string_view reason,
-                                                   Clock::time_point now) {
+                                                   std::string_view reason, Clock::time_point now) {
   auto key = std::make_pair(subject, std::string(reason));
   auto it = entries_.find(key);
   if (it == entries_.end()) {

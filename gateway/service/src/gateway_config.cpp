@@ -13,36 +13,39 @@ namespace {
 
 using nlohmann::json;
 
-ConfigKey string_key(std::string_view name, std::string_view help, std::string GatewayConfig::*field,
-                     bool allow_empty) {
+ConfigKey string_key(std::string_view name, std::string_view help,
+                     std::string GatewayConfig::*field, bool allow_empty) {
   return ConfigKey{name, help, allow_empty ? "string" : "non-empty string",
                    [field](const GatewayConfig& c) { return c.*field; },
                    [field, name, allow_empty](GatewayConfig& c, const json& v) {
-                     if (!v.is_string()) throw ConfigError("'" + std::string(name) + "' must be a string");
+                     if (!v.is_string())
+                       throw ConfigError("'" + std::string(name) + "' must be a string");
                      auto s = v.get<std::string>();
-                     if (!allow_empty && s.empty()) throw ConfigError("'" + std::string(name) + "' must not be empty");
+                     if (!allow_empty && s.empty())
+                       throw ConfigError("'" + std::string(name) + "' must not be empty");
                      c.*field = std::move(s);
                    }};
 }
 
 ConfigKey int_key(std::string_view name, std::string_view help, std::int64_t GatewayConfig::*field,
                   std::int64_t lo, std::int64_t hi) {
-  return ConfigKey{name, help, std::to_string(lo) + ".." + std::to_string(hi),
-                   [field](const GatewayConfig& c) { return std::to_string(c.*field); },
-                   [field, name, lo, hi](GatewayConfig& c, const json& v) {
-                     const bool integral = v.is_number_integer() ||
-                                           (v.is_number_float() && std::isfinite(v.get<double>()) &&
-                                            v.get<double>() == std::floor(v.get<double>()) &&
-                                            std::fabs(v.get<double>()) < 9e15);
-                     if (!integral) throw ConfigError("'" + std::string(name) + "' must be an integer");
-                     const auto x = v.is_number_integer() ? v.get<std::int64_t>()
-                                                          : static_cast<std::int64_t>(v.get<double>());
-                     if (x < lo || x > hi) {
-                       throw ConfigError("'" + std::string(name) + "' = " + std::to_string(x) +
-                                         " out of range " + std::to_string(lo) + ".." + std::to_string(hi));
-                     }
-                     c.*field = x;
-                   }};
+  return ConfigKey{
+      name, help, std::to_string(lo) + ".." + std::to_string(hi),
+      [field](const GatewayConfig& c) { return std::to_string(c.*field); },
+      [field, name, lo, hi](GatewayConfig& c, const json& v) {
+        const bool integral =
+            v.is_number_integer() ||
+            (v.is_number_float() && std::isfinite(v.get<double>()) &&
+             v.get<double>() == std::floor(v.get<double>()) && std::fabs(v.get<double>()) < 9e15);
+        if (!integral) throw ConfigError("'" + std::string(name) + "' must be an integer");
+        const auto x = v.is_number_integer() ? v.get<std::int64_t>()
+                                             : static_cast<std::int64_t>(v.get<double>());
+        if (x < lo || x > hi) {
+          throw ConfigError("'" + std::string(name) + "' = " + std::to_string(x) +
+                            " out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+        }
+        c.*field = x;
+      }};
 }
 
 std::string fmt(double x) {
@@ -56,11 +59,12 @@ ConfigKey real_key(std::string_view name, std::string_view help, double GatewayC
   return ConfigKey{name, help, fmt(lo) + ".." + fmt(hi),
                    [field](const GatewayConfig& c) { return fmt(c.*field); },
                    [field, name, lo, hi](GatewayConfig& c, const json& v) {
-                     if (!v.is_number()) throw ConfigError("'" + std::string(name) + "' must be a number");
+                     if (!v.is_number())
+                       throw ConfigError("'" + std::string(name) + "' must be a number");
                      const double x = v.get<double>();
                      if (!std::isfinite(x) || x < lo || x > hi) {
-                       throw ConfigError("'" + std::string(name) + "' = " + fmt(x) + " out of range " +
-                                         fmt(lo) + ".." + fmt(hi));
+                       throw ConfigError("'" + std::string(name) + "' = " + fmt(x) +
+                                         " out of range " + fmt(lo) + ".." + fmt(hi));
                      }
                      c.*field = x;
                    }};
@@ -69,39 +73,70 @@ ConfigKey real_key(std::string_view name, std::string_view help, double GatewayC
 std::vector<ConfigKey> make_keys() {
   using C = GatewayConfig;
   std::vector<ConfigKey> k;
-  k.push_back(string_key("broker", "MQTT broker URI (tcp://host:port, ssl://host:port)", &C::broker, false));
+  k.push_back(string_key("broker", "MQTT broker URI (tcp://host:port, ssl://host:port)", &C::broker,
+                         false));
   k.push_back(string_key("db", "SQLite database file (created if missing)", &C::db, true));
-  k.push_back(string_key("client_id", "MQTT client id (stable: persistent session); empty = pmap-gateway-<hostname>",
-                         &C::client_id, true));
-  k.push_back(ConfigKey{"log_level", "trace, debug, info, warn, error, off", "trace|debug|info|warn|error|off",
-                        [](const C& c) { return std::string(to_string(c.log_level)); },
-                        [](C& c, const json& v) {
-                          const auto l = v.is_string() ? log_level_from_string(v.get<std::string>()) : std::nullopt;
-                          if (!l) throw ConfigError("'log_level' must be one of trace, debug, info, warn, error, off");
-                          c.log_level = *l;
-                        }});
-  k.push_back(int_key("keep_alive_s", "MQTT keep-alive interval, seconds", &C::keep_alive_s, 5, 3600));
-  k.push_back(int_key("reconnect_min_s", "first reconnect delay, seconds (doubles up to max)", &C::reconnect_min_s, 1, 3600));
-  k.push_back(int_key("reconnect_max_s", "largest reconnect delay, seconds", &C::reconnect_max_s, 1, 3600));
-  k.push_back(int_key("epoch_seconds", "length of a stored aggregate epoch, seconds", &C::epoch_seconds, 1, 3600));
-  k.push_back(int_key("flush_interval_ms", "database flush period, ms", &C::flush_interval_ms, 50, 60000));
-  k.push_back(int_key("flush_max_rows", "flush early when this many rows are pending", &C::flush_max_rows, 1, 1000000));
-  k.push_back(int_key("state_interval_ms", "minimum time between two state messages of a mat, ms", &C::state_interval_ms, 100, 3600000));
-  k.push_back(real_key("raw_archive_mb", "cap of the raw frame archive in MB (MiB); 0 = no archive", &C::raw_archive_mb, 0, 1e6));
-  k.push_back(int_key("max_mats", "distinct mat ids tracked; beyond: too_many_mats", &C::max_mats, 1, 100000));
-  k.push_back(int_key("hold_max_frames", "frames held per mat while its meta is unknown", &C::hold_max_frames, 0, 4096));
-  k.push_back(int_key("hold_max_age_s", "how long frames are held waiting for meta, seconds", &C::hold_max_age_s, 1, 3600));
-  k.push_back(int_key("clock_skew_future_s", "reject frames further in the future, seconds", &C::clock_skew_future_s, 1, 31536000));
-  k.push_back(int_key("clock_skew_past_s", "reject frames older than this, seconds", &C::clock_skew_past_s, 1, 315360000));
-  k.push_back(real_key("occupancy_bed_cm2", "contact area from which a bed is occupied, cm2", &C::occupancy_bed_cm2, 0, 1e6));
-  k.push_back(real_key("occupancy_chair_cm2", "contact area from which a chair is occupied, cm2", &C::occupancy_chair_cm2, 0, 1e6));
-  k.push_back(real_key("contact_threshold_mmhg", "pressure from which a taxel is in contact (scale known), mmHg", &C::contact_threshold_mmhg, 0, 5000));
-  k.push_back(real_key("contact_threshold_fraction", "contact threshold without a scale, fraction of full scale", &C::contact_threshold_fraction, 0, 1));
-  k.push_back(real_key("noise_gate_fraction", "counts above floor up to this fraction of full scale are zeroed", &C::noise_gate_fraction, 0, 1));
-  k.push_back(real_key("baseline_alpha", "EMA weight of each empty frame in the floor", &C::baseline_alpha, 0.0001, 1));
-  k.push_back(real_key("floor_percentile", "fallback floor percentile before the first empty frame", &C::floor_percentile, 0, 100));
-  k.push_back(int_key("max_queued_messages", "messages waiting for processing; beyond: dropped and counted", &C::max_queued_messages, 100, 10000000));
-  k.push_back(int_key("log_interval_s", "at most one log line per mat and reason per this period, seconds", &C::log_interval_s, 0, 86400));
+  k.push_back(string_key(
+      "client_id", "MQTT client id (stable: persistent session); empty = pmap-gateway-<hostname>",
+      &C::client_id, true));
+  k.push_back(ConfigKey{
+      "log_level", "trace, debug, info, warn, error, off", "trace|debug|info|warn|error|off",
+      [](const C& c) { return std::string(to_string(c.log_level)); },
+      [](C& c, const json& v) {
+        const auto l = v.is_string() ? log_level_from_string(v.get<std::string>()) : std::nullopt;
+        if (!l)
+          throw ConfigError("'log_level' must be one of trace, debug, info, warn, error, off");
+        c.log_level = *l;
+      }});
+  k.push_back(
+      int_key("keep_alive_s", "MQTT keep-alive interval, seconds", &C::keep_alive_s, 5, 3600));
+  k.push_back(int_key("reconnect_min_s", "first reconnect delay, seconds (doubles up to max)",
+                      &C::reconnect_min_s, 1, 3600));
+  k.push_back(
+      int_key("reconnect_max_s", "largest reconnect delay, seconds", &C::reconnect_max_s, 1, 3600));
+  k.push_back(int_key("epoch_seconds", "length of a stored aggregate epoch, seconds",
+                      &C::epoch_seconds, 1, 3600));
+  k.push_back(
+      int_key("flush_interval_ms", "database flush period, ms", &C::flush_interval_ms, 50, 60000));
+  k.push_back(int_key("flush_max_rows", "flush early when this many rows are pending",
+                      &C::flush_max_rows, 1, 1000000));
+  k.push_back(int_key("state_interval_ms", "minimum time between two state messages of a mat, ms",
+                      &C::state_interval_ms, 100, 3600000));
+  k.push_back(real_key("raw_archive_mb", "cap of the raw frame archive in MB (MiB); 0 = no archive",
+                       &C::raw_archive_mb, 0, 1e6));
+  k.push_back(int_key("max_mats", "distinct mat ids tracked; beyond: too_many_mats", &C::max_mats,
+                      1, 100000));
+  k.push_back(int_key("hold_max_frames", "frames held per mat while its meta is unknown",
+                      &C::hold_max_frames, 0, 4096));
+  k.push_back(int_key("hold_max_age_s", "how long frames are held waiting for meta, seconds",
+                      &C::hold_max_age_s, 1, 3600));
+  k.push_back(int_key("clock_skew_future_s", "reject frames further in the future, seconds",
+                      &C::clock_skew_future_s, 1, 31536000));
+  k.push_back(int_key("clock_skew_past_s", "reject frames older than this, seconds",
+                      &C::clock_skew_past_s, 1, 315360000));
+  k.push_back(real_key("occupancy_bed_cm2", "contact area from which a bed is occupied, cm2",
+                       &C::occupancy_bed_cm2, 0, 1e6));
+  k.push_back(real_key("occupancy_chair_cm2", "contact area from which a chair is occupied, cm2",
+                       &C::occupancy_chair_cm2, 0, 1e6));
+  k.push_back(real_key("contact_threshold_mmhg",
+                       "pressure from which a taxel is in contact (scale known), mmHg",
+                       &C::contact_threshold_mmhg, 0, 5000));
+  k.push_back(real_key("contact_threshold_fraction",
+                       "contact threshold without a scale, fraction of full scale",
+                       &C::contact_threshold_fraction, 0, 1));
+  k.push_back(real_key("noise_gate_fraction",
+                       "counts above floor up to this fraction of full scale are zeroed",
+                       &C::noise_gate_fraction, 0, 1));
+  k.push_back(real_key("baseline_alpha", "EMA weight of each empty frame in the floor",
+                       &C::baseline_alpha, 0.0001, 1));
+  k.push_back(real_key("floor_percentile", "fallback floor percentile before the first empty frame",
+                       &C::floor_percentile, 0, 100));
+  k.push_back(int_key("max_queued_messages",
+                      "messages waiting for processing; beyond: dropped and counted",
+                      &C::max_queued_messages, 100, 10000000));
+  k.push_back(int_key("log_interval_s",
+                      "at most one log line per mat and reason per this period, seconds",
+                      &C::log_interval_s, 0, 86400));
   return k;
 }
 

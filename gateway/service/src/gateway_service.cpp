@@ -49,21 +49,23 @@ class GatewayService::Impl {
         reconnect_timer_(io_),
         stop_timer_(io_),
         writer_(open_store(), &logger_),
-        pipeline_(PipelineConfig::from(config_), &logger_,
-                  [this](const std::string& t, const std::string& p) { return publish(t, p); },
-                  [this](WriteBatch b) { writer_.submit(std::move(b)); }),
+        pipeline_(
+            PipelineConfig::from(config_), &logger_,
+            [this](const std::string& t, const std::string& p) { return publish(t, p); },
+            [this](WriteBatch b) { writer_.submit(std::move(b)); }),
         client_id_(config_.effective_client_id()),
         client_(make_client()) {
     conn_opts_.set_clean_session(false);
     conn_opts_.set_keep_alive_interval(static_cast<int>(config_.keep_alive_s));
     conn_opts_.set_connect_timeout(5);
-    conn_opts_.set_automatic_reconnect(false);  // we reconnect ourselves (also covers first connect)
+    conn_opts_.set_automatic_reconnect(
+        false);  // we reconnect ourselves (also covers first connect)
     conn_opts_.set_mqtt_version(MQTTVERSION_3_1_1);
 
-    client_->set_message_callback([this](mqtt::const_message_ptr msg) { on_message(std::move(msg)); });
-    client_->set_connected_handler([this](const std::string&) {
-      boost::asio::post(io_, [this] { on_connected(); });
-    });
+    client_->set_message_callback(
+        [this](mqtt::const_message_ptr msg) { on_message(std::move(msg)); });
+    client_->set_connected_handler(
+        [this](const std::string&) { boost::asio::post(io_, [this] { on_connected(); }); });
     client_->set_connection_lost_handler([this](const std::string& cause) {
       boost::asio::post(io_, [this, cause] {
         logger_.warn("broker connection lost" + (cause.empty() ? std::string() : ": " + cause));
@@ -92,7 +94,8 @@ class GatewayService::Impl {
   int run() {
     logger_.info("pmap-gateway starting: broker " + config_.broker + ", client id " + client_id_ +
                  ", db " + config_.db);
-    signals_.async_wait([this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
+    signals_.async_wait(
+        [this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
     connect();
     arm_flush();
     arm_state();
@@ -180,8 +183,9 @@ class GatewayService::Impl {
     logger_.info("connected to " + config_.broker);
     if (stopping_) return;
     try {
-      auto filters = mqtt::string_collection::create(
-          {topic_filter(Channel::kFrame), topic_filter(Channel::kMeta), topic_filter(Channel::kStatus)});
+      auto filters = mqtt::string_collection::create({topic_filter(Channel::kFrame),
+                                                      topic_filter(Channel::kMeta),
+                                                      topic_filter(Channel::kStatus)});
       client_->subscribe(filters, mqtt::iasync_client::qos_collection{1, 1, 1});
     } catch (const mqtt::exception& e) {
       logger_.error(std::string("subscribe failed: ") + e.what());
@@ -208,7 +212,8 @@ class GatewayService::Impl {
     });
   }
   void arm_state() {
-    state_timer_.expires_after(std::chrono::milliseconds(std::clamp<std::int64_t>(config_.state_interval_ms / 4, 25, 250)));
+    state_timer_.expires_after(std::chrono::milliseconds(
+        std::clamp<std::int64_t>(config_.state_interval_ms / 4, 25, 250)));
     state_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopping_) return;
       pipeline_.publish_due(std::chrono::steady_clock::now());
@@ -279,7 +284,8 @@ class GatewayService::Impl {
   Logger& logger_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
-  boost::asio::steady_timer flush_timer_, state_timer_, housekeeping_timer_, reconnect_timer_, stop_timer_;
+  boost::asio::steady_timer flush_timer_, state_timer_, housekeeping_timer_, reconnect_timer_,
+      stop_timer_;
   StoreWriter writer_;
   Pipeline pipeline_;
   std::string client_id_;
@@ -298,8 +304,14 @@ class GatewayService::Impl {
 GatewayService::GatewayService(GatewayConfig config, Logger& logger)
     : impl_(std::make_unique<Impl>(std::move(config), logger)) {}
 GatewayService::~GatewayService() = default;
-int GatewayService::run() { return impl_->run(); }
-void GatewayService::request_stop() { impl_->request_stop(); }
-nlohmann::json GatewayService::summary() const { return impl_->summary(); }
+int GatewayService::run() {
+  return impl_->run();
+}
+void GatewayService::request_stop() {
+  impl_->request_stop();
+}
+nlohmann::json GatewayService::summary() const {
+  return impl_->summary();
+}
 
 }  // namespace pmap

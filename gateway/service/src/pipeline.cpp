@@ -42,8 +42,8 @@ Pipeline::Pipeline(PipelineConfig config, Logger* logger, Publisher publisher, B
 namespace {
 std::string layout_json(const MatDescriptor& m) {
   const bool bed = m.kind == MatKind::kBed;
-  const char* first = m.layout.first_row == RowOrigin::kNear ? (bed ? "head" : "back")
-                                                             : (bed ? "foot" : "front");
+  const char* first =
+      m.layout.first_row == RowOrigin::kNear ? (bed ? "head" : "back") : (bed ? "foot" : "front");
   return nlohmann::json{{"first_row", first}, {"mirrored", m.layout.mirrored}}.dump();
 }
 }  // namespace
@@ -53,7 +53,8 @@ void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t>
   const auto parsed = parse_topic(topic_name);
   if (!parsed) {
     ++global_.unattributed;
-    if (logger_ != nullptr) logger_->debug("unattributed message on '" + std::string(topic_name.substr(0, 200)) + "'");
+    if (logger_ != nullptr)
+      logger_->debug("unattributed message on '" + std::string(topic_name.substr(0, 200)) + "'");
     return;
   }
   const std::string& mat = parsed->mat_id;
@@ -103,8 +104,10 @@ void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t>
 Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatDescriptor>& meta) {
   auto it = mats_.find(meta->id);
   if (it == mats_.end()) {
-    it = mats_.emplace(meta->id, MatPipelineState{meta, MatConditioner(config_.condition, calibration_(*meta)),
-                                                  FeatureExtractor(config_.features), std::nullopt})
+    it = mats_
+             .emplace(meta->id,
+                      MatPipelineState{meta, MatConditioner(config_.condition, calibration_(*meta)),
+                                       FeatureExtractor(config_.features), std::nullopt})
              .first;
   } else if (it->second.meta != meta) {
     // New meta: keep the learned floor only if the shape and layout are unchanged.
@@ -200,14 +203,10 @@ nlohmann::json Pipeline::summary() const {
     const MatCounters c = ingest_.counters(id);
     json by_reason = json::object();
     for (const auto& [k, v] : c.rejected_by_reason) by_reason[k] = v;
-    mats[id] = {{"received", c.received},
-                {"accepted", c.accepted},
-                {"rejected", c.rejected},
-                {"rejected_by_reason", by_reason},
-                {"missing", c.missing},
-                {"sequence_restart", c.sequence_restart},
-                {"bad_meta", c.bad_meta},
-                {"epochs_written", epochs_.epochs_started(id)}};
+    mats[id] = {{"received", c.received}, {"accepted", c.accepted},
+                {"rejected", c.rejected}, {"rejected_by_reason", by_reason},
+                {"missing", c.missing},   {"sequence_restart", c.sequence_restart},
+                {"bad_meta", c.bad_meta}, {"epochs_written", epochs_.epochs_started(id)}};
   }
   return json{{"mats", mats},
               {"global",

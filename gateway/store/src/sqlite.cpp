@@ -7,12 +7,12 @@
 namespace pmap {
 
 Database::Database(const std::string& path, Mode mode) {
-  const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                            : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  const int flags =
+      mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    std::string msg = "cannot open database '" + path + "': " +
-                      (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    std::string msg = "cannot open database '" + path +
+                      "': " + (db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     sqlite3_close(db_);
     db_ = nullptr;
     throw SqliteError(rc, msg);
@@ -57,7 +57,9 @@ std::string Database::query_text(std::string_view sql) {
   return st.step() ? st.column_text(0) : std::string();
 }
 
-std::int64_t Database::changes() const { return sqlite3_changes64(db_); }
+std::int64_t Database::changes() const {
+  return sqlite3_changes64(db_);
+}
 
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
@@ -69,25 +71,29 @@ Statement& Statement::operator=(Statement&& other) noexcept {
   }
   return *this;
 }
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
-  if (const int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK) db_->fail(rc, "bind");
+  if (const int rc = sqlite3_bind_int64(stmt_, index, value); rc != SQLITE_OK)
+    db_->fail(rc, "bind");
   return *this;
 }
 Statement& Statement::bind(int index, double value) {
-  if (const int rc = sqlite3_bind_double(stmt_, index, value); rc != SQLITE_OK) db_->fail(rc, "bind");
+  if (const int rc = sqlite3_bind_double(stmt_, index, value); rc != SQLITE_OK)
+    db_->fail(rc, "bind");
   return *this;
 }
 Statement& Statement::bind(int index, std::string_view text) {
-  const int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                                   SQLITE_TRANSIENT);
+  const int rc =
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) db_->fail(rc, "bind");
   return *this;
 }
 Statement& Statement::bind(int index, std::span<const std::uint8_t> blob) {
-  const int rc = sqlite3_bind_blob(stmt_, index, blob.data(), static_cast<int>(blob.size()),
-                                   SQLITE_TRANSIENT);
+  const int rc =
+      sqlite3_bind_blob(stmt_, index, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
   if (rc != SQLITE_OK) db_->fail(rc, "bind");
   return *this;
 }
@@ -121,8 +127,12 @@ void Statement::reset() {
 bool Statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
-std::int64_t Statement::column_int(int column) const { return sqlite3_column_int64(stmt_, column); }
-double Statement::column_double(int column) const { return sqlite3_column_double(stmt_, column); }
+std::int64_t Statement::column_int(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
+double Statement::column_double(int column) const {
+  return sqlite3_column_double(stmt_, column);
+}
 std::string Statement::column_text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
   return p == nullptr ? std::string()
@@ -135,7 +145,9 @@ std::vector<std::uint8_t> Statement::column_blob(int column) const {
   return p == nullptr ? std::vector<std::uint8_t>() : std::vector<std::uint8_t>(p, p + n);
 }
 
-Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : db_(db) {
+  db_.exec("BEGIN IMMEDIATE");
+}
 Transaction::~Transaction() {
   if (!done_) {
     try {

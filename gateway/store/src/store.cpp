@@ -83,7 +83,8 @@ CREATE INDEX raw_frames_by_mat ON raw_frames (mat_id, ts_us);
 
 void WriteBatch::append(WriteBatch&& other) {
   auto move_all = [](auto& into, auto& from) {
-    into.insert(into.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+    into.insert(into.end(), std::make_move_iterator(from.begin()),
+                std::make_move_iterator(from.end()));
   };
   move_all(mats, other.mats);
   move_all(statuses, other.statuses);
@@ -148,9 +149,13 @@ void Store::migrate() {
   }
 }
 
-int Store::schema_version() { return static_cast<int>(db_.query_int("PRAGMA user_version")); }
+int Store::schema_version() {
+  return static_cast<int>(db_.query_int("PRAGMA user_version"));
+}
 
-std::string Store::integrity_check() { return db_.query_text("PRAGMA integrity_check"); }
+std::string Store::integrity_check() {
+  return db_.query_text("PRAGMA integrity_check");
+}
 
 void Store::write(const WriteBatch& batch) {
   if (batch.empty()) return;
@@ -172,7 +177,8 @@ void Store::write(const WriteBatch& batch) {
       }
     }
     if (!batch.statuses.empty()) {
-      Statement ev = db_.prepare("INSERT INTO mat_status_events (mat_id, ts_us, status) VALUES (?1,?2,?3)");
+      Statement ev =
+          db_.prepare("INSERT INTO mat_status_events (mat_id, ts_us, status) VALUES (?1,?2,?3)");
       Statement mat = db_.prepare(
           "INSERT INTO mats (id, first_seen_us, last_seen_us, last_status) VALUES (?1,?2,?2,?3) "
           "ON CONFLICT (id) DO UPDATE SET last_status=excluded.last_status, "
@@ -223,9 +229,14 @@ void Store::write(const WriteBatch& batch) {
     }
     std::int64_t added = 0;
     if (!batch.raw_frames.empty() && config_.raw_archive_max_bytes > 0) {
-      Statement st = db_.prepare("INSERT INTO raw_frames (mat_id, seq, ts_us, blob) VALUES (?1,?2,?3,?4)");
+      Statement st =
+          db_.prepare("INSERT INTO raw_frames (mat_id, seq, ts_us, blob) VALUES (?1,?2,?3,?4)");
       for (const auto& r : batch.raw_frames) {
-        st.bind(1, r.mat_id).bind(2, r.seq).bind(3, r.ts_us).bind(4, std::span<const std::uint8_t>(r.blob)).run();
+        st.bind(1, r.mat_id)
+            .bind(2, r.seq)
+            .bind(3, r.ts_us)
+            .bind(4, std::span<const std::uint8_t>(r.blob))
+            .run();
         added += static_cast<std::int64_t>(r.blob.size());
       }
     }

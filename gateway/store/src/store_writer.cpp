@@ -2,12 +2,15 @@
 
 namespace pmap {
 
-StoreWriter::StoreWriter(std::unique_ptr<Store> store, Logger* logger, std::size_t max_queued_batches)
+StoreWriter::StoreWriter(std::unique_ptr<Store> store, Logger* logger,
+                         std::size_t max_queued_batches)
     : store_(std::move(store)), logger_(logger), max_queued_(max_queued_batches) {
   thread_ = std::thread([this] { run(); });
 }
 
-StoreWriter::~StoreWriter() { stop(); }
+StoreWriter::~StoreWriter() {
+  stop();
+}
 
 void StoreWriter::submit(WriteBatch batch) {
   if (batch.empty()) return;
@@ -77,7 +80,8 @@ void StoreWriter::run() {
         stats_.last_error = error;
       }
     }
-    if (!error.empty() && logger_ != nullptr) logger_->error("store: " + error + " (batch dropped)");
+    if (!error.empty() && logger_ != nullptr)
+      logger_->error("store: " + error + " (batch dropped)");
     done_cv_.notify_all();
   }
   done_cv_.notify_all();

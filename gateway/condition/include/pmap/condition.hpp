@@ -72,11 +72,11 @@ struct ConditionConfig {
 struct ConditionedFrame {
   std::uint32_t sequence = 0;
   std::int64_t timestamp_us = 0;
-  TaxelImage raw;          ///< canonical raw counts
-  TaxelImage above_floor;  ///< counts above the floor, noise-gated, ≥ 0
+  TaxelImage raw;                           ///< canonical raw counts
+  TaxelImage above_floor;                   ///< counts above the floor, noise-gated, ≥ 0
   std::optional<TaxelImage> pressure_mmhg;  ///< when a calibration is known
-  bool calibrated = false;     ///< a per-taxel calibration was applied
-  bool floor_learned = false;  ///< false while the percentile fallback is in use
+  bool calibrated = false;                  ///< a per-taxel calibration was applied
+  bool floor_learned = false;               ///< false while the percentile fallback is in use
 };
 
 /// Conditioning state of one mat (its learned floor).
@@ -86,7 +86,8 @@ class MatConditioner {
 
   /// Conditions a canonical frame of `mat` (shape checked by ingest). A shape change resets the
   /// learned floor.
-  [[nodiscard]] ConditionedFrame condition(const PressureFrame& canonical, const MatDescriptor& mat);
+  [[nodiscard]] ConditionedFrame condition(const PressureFrame& canonical,
+                                           const MatDescriptor& mat);
   /// Feeds a frame known to be empty into the floor estimate.
   void learn_empty(const ConditionedFrame& frame);
   void set_calibration(std::shared_ptr<const TaxelCalibration> calibration);

@@ -7,6 +7,7 @@
 // `log_interval` with the number suppressed.
 //
 // Threading: not thread-safe. One Ingest is owned by the gateway's io_context thread.
+#include <bitset>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -16,7 +17,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-#include <bitset>
 
 #include "pmap/frame.hpp"
 #include "pmap/log.hpp"
@@ -39,11 +39,11 @@ inline constexpr std::string_view kTooManyMats = "too_many_mats";
 [[nodiscard]] std::span<const std::string_view> rejection_reasons();
 
 struct IngestConfig {
-  std::size_t max_mats = 1024;            ///< distinct mat ids tracked; more → too_many_mats
-  std::size_t hold_max_frames = 64;       ///< frames held per mat while it has no meta
-  std::size_t hold_max_total_frames = 4096;  ///< held frames over all mats (memory bound)
-  std::int64_t hold_max_age_us = 120'000'000;        ///< ... and for at most this long
-  std::int64_t clock_skew_future_us = 300'000'000;   ///< 5 min
+  std::size_t max_mats = 1024;                 ///< distinct mat ids tracked; more → too_many_mats
+  std::size_t hold_max_frames = 64;            ///< frames held per mat while it has no meta
+  std::size_t hold_max_total_frames = 4096;    ///< held frames over all mats (memory bound)
+  std::int64_t hold_max_age_us = 120'000'000;  ///< ... and for at most this long
+  std::int64_t clock_skew_future_us = 300'000'000;                ///< 5 min
   std::int64_t clock_skew_past_us = 7LL * 24 * 3600 * 1'000'000;  ///< 7 days
   std::uint32_t duplicate_window = 1024;  ///< fixed by the protocol; kept here for documentation
   std::chrono::milliseconds log_interval{10'000};
@@ -75,8 +75,8 @@ struct AcceptedFrame {
 /// What happened to a `meta` message.
 struct MetaOutcome {
   bool accepted = false;
-  bool changed = false;            ///< differs from the previous valid meta
-  std::string error;               ///< parse error when !accepted
+  bool changed = false;                 ///< differs from the previous valid meta
+  std::string error;                    ///< parse error when !accepted
   std::vector<AcceptedFrame> released;  ///< held frames processed now that meta is known
 };
 

@@ -19,7 +19,8 @@
 namespace pmap {
 
 /// Builds the state document. Later stages (posture engine) add fields to the returned object.
-[[nodiscard]] nlohmann::json make_state_json(const MatDescriptor& mat, const FrameFeatures& features,
+[[nodiscard]] nlohmann::json make_state_json(const MatDescriptor& mat,
+                                             const FrameFeatures& features,
                                              const MatCounters& counters);
 
 /// Serialises compactly (what goes on the wire).

@@ -58,8 +58,8 @@ struct GatewayConfig {
 struct ConfigKey {
   std::string_view name;
   std::string_view help;
-  std::string range;  ///< e.g. "1..3600", or the allowed strings
-  std::function<std::string(const GatewayConfig&)> get;        ///< default/current value as text
+  std::string range;                                     ///< e.g. "1..3600", or the allowed strings
+  std::function<std::string(const GatewayConfig&)> get;  ///< default/current value as text
   std::function<void(GatewayConfig&, const nlohmann::json&)> set;  ///< throws ConfigError
 };
 

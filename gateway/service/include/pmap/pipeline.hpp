@@ -46,9 +46,9 @@ struct PipelineConfig {
 
 /// Global counters (not attributable to a mat).
 struct GlobalCounters {
-  std::uint64_t unattributed = 0;    ///< topic not of the form pmap/v1/<valid id>/<channel>
-  std::uint64_t ignored_channel = 0; ///< state/truth messages (not for the gateway)
-  std::uint64_t bad_status = 0;      ///< status payload other than online/offline
+  std::uint64_t unattributed = 0;     ///< topic not of the form pmap/v1/<valid id>/<channel>
+  std::uint64_t ignored_channel = 0;  ///< state/truth messages (not for the gateway)
+  std::uint64_t bad_status = 0;       ///< status payload other than online/offline
   std::uint64_t states_published = 0;
   std::uint64_t state_publish_failures = 0;
 };

@@ -31,7 +31,8 @@ class EpochAggregator {
  private:
   std::int64_t epoch_seconds_;
   std::map<std::pair<std::string, std::int64_t>, EpochDelta> pending_;
-  std::map<std::string, std::pair<std::int64_t, std::uint64_t>, std::less<>> newest_;  // newest epoch, count
+  std::map<std::string, std::pair<std::int64_t, std::uint64_t>, std::less<>>
+      newest_;  // newest epoch, count
 };
 
 }  // namespace pmap
