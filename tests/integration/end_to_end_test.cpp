@@ -1,9 +1,14 @@
 // End-to-end: pmap-sim -> real mosquitto -> pmap-gateway -> real SQLite file.
 #include <gtest/gtest.h>
+// <math.h> before Boost.Math: Boost 1.74's correlation_coefficient calls an unqualified sqrt.
+#include <math.h>
+
+#include <boost/math/statistics/bivariate_statistics.hpp>
 #include <mqtt/client.h>
 #include <signal.h>
 
 #include <algorithm>
+#include <boost/math/statistics/univariate_statistics.hpp>
 #include <cmath>
 #include <map>
 #include <random>
@@ -59,22 +64,8 @@ std::string integrity(const std::filesystem::path& db) {
   return d.scalar("PRAGMA integrity_check").get<std::string>();
 }
 
-double pearson(const std::vector<double>& a, const std::vector<double>& b) {
-  const double n = static_cast<double>(a.size());
-  double ma = 0, mb = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) ma += a[i] / n, mb += b[i] / n;
-  double sab = 0, saa = 0, sbb = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) * (a[i] - ma);
-    sbb += (b[i] - mb) * (b[i] - mb);
-  }
-  return sab / std::sqrt(saa * sbb);
-}
-
 double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? NAN : v[v.size() / 2];
+  return v.empty() ? NAN : boost::math::statistics::median(v.begin(), v.end());
 }
 
 // A simulated bed night and chair workday, published as fast as the broker takes them: every
@@ -171,7 +162,7 @@ TEST(EndToEnd, NightAndWorkdayStoredCompletelyAndConsistentWithTruth) {
         col_err.push_back(std::abs(r[5].get<double>() / frames - a.col / a.occ));
       }
     }
-    const double corr = pearson(truth_force, stored_force);
+    const double corr = boost::math::statistics::correlation_coefficient(truth_force, stored_force);
     std::printf(
         "[%s] epochs %d, occupancy agreement %.3f, force correlation %.4f, "
         "median force ratio %.3f, median |CoP error| row %.2f col %.2f taxels\n",
