@@ -51,12 +51,37 @@ TEST(Store, MigratesFromEmptyAndReopens) {
   EXPECT_EQ(again.db().query_int("SELECT frames FROM epochs"), 5);
   EXPECT_EQ(again.integrity_check(), "ok");
   for (const char* t :
-       {"mats", "mat_status_events", "epochs", "epoch_means", "mat_counters", "raw_frames"}) {
+       {"mats", "mat_status_events", "epochs", "epoch_means", "mat_counters", "raw_frames",
+        "episodes"}) {
     EXPECT_EQ(again.db().query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name='") +
                                    t + "'"),
               1)
         << t;
   }
+}
+
+TEST(Store, MigratesAVersion1DatabaseKeepingItsData) {
+  test::TempDir dir;
+  const auto path = dir.file("v1.db");
+  {
+    Store s(path);
+    WriteBatch b;
+    b.epochs.push_back(delta("m", 100, 5, 10));
+    s.write(b);
+    // Make it what schema version 1 left: no episodes table.
+    s.db().exec("DROP TABLE episodes; PRAGMA user_version = 1;");
+  }
+  Store migrated(path);
+  EXPECT_EQ(migrated.schema_version(), 2);
+  EXPECT_EQ(migrated.db().query_int("SELECT frames FROM epochs"), 5);
+  WriteBatch b;
+  b.episodes.push_back(Episode{"m", "position", "left", 1'000'000, 61'000'000, 61, 0.8});
+  migrated.write(b);
+  b.episodes[0].end_us = 91'000'000;  // written again (e.g. replay): replaced, not duplicated
+  migrated.write(b);
+  EXPECT_EQ(migrated.db().query_int("SELECT COUNT(*) FROM episodes"), 1);
+  EXPECT_EQ(migrated.db().query_int("SELECT end_us FROM episodes"), 91'000'000);
+  EXPECT_EQ(migrated.integrity_check(), "ok");
 }
 
 TEST(Store, RefusesNewerSchema) {

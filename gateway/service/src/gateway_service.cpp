@@ -272,6 +272,7 @@ class GatewayService::Impl {
     finished_ = true;
     stop_timer_.cancel();
     signals_.cancel();
+    pipeline_.close_episodes();
     pipeline_.flush();
     writer_.stop();
     const auto ws = writer_.stats();

@@ -1,10 +1,57 @@
 #include "pmap/pipeline.hpp"
 
+#include "pmap/chair/chair_posture.hpp"
+#include "pmap/posture/bed_posture.hpp"
+
 #include "pmap/gateway_config.hpp"
 #include "pmap/topics.hpp"
 #include "pmap/wire_codec.hpp"
 
 namespace pmap {
+namespace {
+
+using posture::BedPosture;
+using posture::BedPostureResult;
+using posture::LateralSubtype;
+
+nlohmann::json bed_posture_json(const BedPosture& bed) {
+  return {{"position", to_string(bed.position)},
+          {"confidence", bed.position_confidence},
+          {"subtype", bed.subtype == LateralSubtype::kNotLateral
+                          ? nlohmann::json(nullptr)
+                          : nlohmann::json(to_string(bed.subtype))},
+          {"head_end", to_string(bed.head_end)},
+          {"head_end_confidence", bed.head_end_confidence},
+          {"axis_deg", bed.axis_angle_deg}};
+}
+
+nlohmann::json chair_posture_json(const chair::ChairPostureResult& seat, bool calibrated) {
+  auto it = [](const chair::IschialPeak& p) -> nlohmann::json {
+    if (!p.found) return nullptr;
+    return {{"row", p.position.row},
+            {"col", p.position.col},
+            {"x_mm", p.position.x_mm},
+            {"y_mm", p.position.y_mm},
+            {"load_share_pct", p.load_share_pct}};
+  };
+  return {{"sitting_class", chair::to_string(seat.sitting_class)},
+          {"pelvic_obliquity_deg", seat.obliquity_deg},
+          {"pelvic_tilt_deg", seat.tilt_deg},
+          {"it_right", it(seat.right_it)},
+          {"it_left", it(seat.left_it)},
+          {"it_separation_mm", seat.it_separation_mm},
+          {"it_confidence", seat.it_confidence},
+          {"wallet", seat.wallet.detected ? nlohmann::json(chair::to_string(seat.wallet.side))
+                                          : nlohmann::json(nullptr)},
+          {"wallet_confidence", seat.wallet.confidence},
+          // PPI is in the image's unit: mmHg only with a calibration.
+          {"peak_pressure_index", seat.peak_pressure_index},
+          {"peak_pressure_index_unit", calibrated ? "mmHg" : "counts"},
+          {"dispersion_index_pct", seat.dispersion_index_pct}};
+}
+
+}  // namespace
+
 
 PipelineConfig PipelineConfig::from(const GatewayConfig& c) {
   PipelineConfig p;
@@ -107,7 +154,10 @@ Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatD
     it = mats_
              .emplace(meta->id,
                       MatPipelineState{meta, MatConditioner(config_.condition, calibration_(*meta)),
-                                       FeatureExtractor(config_.features), std::nullopt})
+                                       FeatureExtractor(config_.features),
+                                       MatEpisodes(meta->id, meta->kind == MatKind::kBed,
+                                                   config_.episodes),
+                                       std::nullopt, nullptr})
              .first;
   } else if (it->second.meta != meta) {
     // New meta: keep the learned floor only if the shape and layout are unchanged.
@@ -135,7 +185,31 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
   ConditionedFrame conditioned = st.conditioner.condition(frame.canonical, meta);
   FrameFeatures features = st.features.extract(conditioned, meta);
   if (!features.occupied) st.conditioner.learn_empty(conditioned);
-  // (issue 3: the posture engine runs here on `conditioned` + `features`.)
+  FrameLabels labels{features.timestamp_us, features.occupied, features.movement, std::nullopt, 0};
+  nlohmann::json posture = nullptr;
+  if (features.occupied) {
+    // The posture engines are scale-invariant: counts above the floor serve until a calibration
+    // gives mmHg.
+    const Eigen::MatrixXf image = conditioned.pressure_mmhg ? conditioned.pressure_mmhg->matrix()
+                                                            : conditioned.above_floor.matrix();
+    if (meta.kind == MatKind::kBed) {
+      const BedPostureResult result = posture::analyze_bed_frame(image, meta);
+      if (const auto* bed = std::get_if<BedPosture>(&result); bed != nullptr && bed->occupied) {
+        labels.position = std::string(to_string(bed->position));
+        labels.position_confidence = bed->position_confidence;
+        posture = bed_posture_json(*bed);
+      }
+    } else {
+      const auto result = chair::analyze_chair_frame(image, meta);
+      if (const auto* seat = std::get_if<chair::ChairPostureResult>(&result);
+          seat != nullptr && seat->occupied) {
+        labels.position = std::string(chair::to_string(seat->sitting_class));
+        labels.position_confidence = 1.0;
+        posture = chair_posture_json(*seat, conditioned.pressure_mmhg.has_value());
+      }
+    }
+  }
+  for (Episode& e : st.episodes.add(labels)) pending_.episodes.push_back(std::move(e));
   epochs_.add(meta.id, features);
   if (config_.raw_archive) {
     pending_.raw_frames.push_back(RawFrameRecord{meta.id, frame.canonical.sequence,
@@ -145,6 +219,7 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
   // A late frame (older than the newest) does not replace the latest state.
   if (!st.latest || features.timestamp_us >= st.latest->timestamp_us) {
     st.latest = features;
+    st.latest_posture = std::move(posture);
     if (throttle_.offer(meta.id, features.occupied, now)) publish_state(meta.id, now);
   }
 }
@@ -153,8 +228,14 @@ void Pipeline::publish_state(const std::string& mat_id, Clock::time_point now) {
   auto it = mats_.find(mat_id);
   if (it == mats_.end() || !it->second.latest) return;
   const auto& st = it->second;
-  const std::string payload =
-      dump_state(make_state_json(*st.meta, *st.latest, ingest_.counters(mat_id)));
+  nlohmann::json state = make_state_json(*st.meta, *st.latest, ingest_.counters(mat_id));
+  state["posture"] = st.latest_posture;
+  nlohmann::json episodes = nlohmann::json::object();
+  for (const auto& [stream, e] : st.episodes.current()) {
+    episodes[stream] = {{"label", e.label}, {"since_us", e.start_us}};
+  }
+  state["episodes"] = std::move(episodes);
+  const std::string payload = dump_state(state);
   throttle_.published(mat_id, st.latest->occupied, now);
   if (publisher_ && publisher_(topic(mat_id, Channel::kState), payload)) {
     ++global_.states_published;
@@ -178,6 +259,12 @@ void Pipeline::housekeeping(std::int64_t now_us) {
 
 std::size_t Pipeline::pending_rows() const {
   return pending_.rows() + epochs_.pending() + counters_dirty_.size();
+}
+
+void Pipeline::close_episodes() {
+  for (auto& [id, st] : mats_) {
+    for (Episode& e : st.episodes.close()) pending_.episodes.push_back(std::move(e));
+  }
 }
 
 void Pipeline::flush() {

@@ -8,7 +8,7 @@ namespace pmap {
 namespace {
 
 // Migration i brings the schema from version i to i+1. Never edit a released migration; append.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE mats (
   id            TEXT PRIMARY KEY,
@@ -77,7 +77,21 @@ CREATE TABLE raw_frames (
 );
 CREATE INDEX raw_frames_by_mat ON raw_frames (mat_id, ts_us);
 )sql",
+    // 1 -> 2: episodes (position, presence, long still periods) from the episodes stage.
+    R"sql(
+CREATE TABLE episodes (
+  mat_id          TEXT    NOT NULL,
+  stream          TEXT    NOT NULL,
+  start_us        INTEGER NOT NULL,
+  end_us          INTEGER NOT NULL,
+  label           TEXT    NOT NULL,
+  frames          INTEGER NOT NULL,
+  mean_confidence REAL    NOT NULL,
+  PRIMARY KEY (mat_id, stream, start_us)
+) WITHOUT ROWID;
+)sql",
 };
+static_assert(kMigrations.size() == Store::kSchemaVersion, "one migration per schema version");
 
 }  // namespace
 
@@ -91,6 +105,7 @@ void WriteBatch::append(WriteBatch&& other) {
   move_all(epochs, other.epochs);
   move_all(raw_frames, other.raw_frames);
   move_all(counters, other.counters);
+  move_all(episodes, other.episodes);
 }
 
 Store::Store(const std::string& path, StoreConfig config)
@@ -228,6 +243,20 @@ void Store::write(const WriteBatch& batch) {
       }
     }
     std::int64_t added = 0;
+    if (!batch.episodes.empty()) {
+      // An episode is written once, when it closes; a replayed one replaces the stored copy.
+      Statement st = db_.prepare(
+          "INSERT INTO episodes (mat_id, stream, start_us, end_us, label, frames, "
+          "mean_confidence) VALUES (?1,?2,?3,?4,?5,?6,?7) "
+          "ON CONFLICT (mat_id, stream, start_us) DO UPDATE SET end_us=excluded.end_us, "
+          "label=excluded.label, frames=excluded.frames, "
+          "mean_confidence=excluded.mean_confidence");
+      for (const auto& e : batch.episodes) {
+        st.bind(1, e.mat_id).bind(2, e.stream).bind(3, e.start_us).bind(4, e.end_us);
+        st.bind(5, e.label).bind(6, static_cast<std::int64_t>(e.frames));
+        st.bind(7, e.mean_confidence).run();
+      }
+    }
     if (!batch.raw_frames.empty() && config_.raw_archive_max_bytes > 0) {
       Statement st =
           db_.prepare("INSERT INTO raw_frames (mat_id, seq, ts_us, blob) VALUES (?1,?2,?3,?4)");

@@ -2,9 +2,8 @@
 // The gateway pipeline without the network: topic + payload in; accepted frames go through
 // ingest → condition → features → (epoch aggregation → store, state → publish).
 //
-// Stages are composed here; the posture engine (issue 3) becomes one more stage after features,
-// its per-mat state living in MatPipelineState next to the conditioner and feature extractor, its
-// result added to the state JSON and (with a migration) to the epoch sums.
+// Stages are composed here: ingest → condition → features → posture (bed mats) → episodes, with
+// epoch aggregation and episodes going to the store and the latest result to `state`.
 //
 // Threading: not thread-safe; owned by the gateway's io_context thread. Publishing and batch
 // submission are done through the callbacks given at construction (the service hands batches to a
@@ -21,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pmap/condition.hpp"
+#include "pmap/episodes.hpp"
 #include "pmap/epoch_aggregator.hpp"
 #include "pmap/features.hpp"
 #include "pmap/ingest.hpp"
@@ -36,6 +36,7 @@ struct PipelineConfig {
   IngestConfig ingest;
   ConditionConfig condition;
   FeaturesConfig features;
+  EpisodeConfig episodes;
   std::int64_t epoch_seconds = 5;
   std::chrono::milliseconds state_interval{1000};
   bool raw_archive = false;
@@ -68,8 +69,11 @@ class Pipeline {
               Clock::time_point now);
   /// Publishes the states that are pending and due (call periodically).
   void publish_due(Clock::time_point now);
-  /// Hands everything pending (epochs, counters, mats, status events, raw frames) to the sink.
+  /// Hands everything pending (epochs, counters, mats, status events, raw frames, episodes) to
+  /// the sink.
   void flush();
+  /// Closes every mat's open episodes (call at shutdown, before the last flush).
+  void close_episodes();
   /// Periodic work: drops frames held too long for lack of meta.
   void housekeeping(std::int64_t now_us);
 
@@ -87,7 +91,9 @@ class Pipeline {
     std::shared_ptr<const MatDescriptor> meta;
     MatConditioner conditioner;
     FeatureExtractor features;
+    MatEpisodes episodes;
     std::optional<FrameFeatures> latest;
+    nlohmann::json latest_posture;  ///< null unless a bed frame was analysed and occupied
   };
 
   void on_accepted(std::vector<AcceptedFrame>&& frames, Clock::time_point now);

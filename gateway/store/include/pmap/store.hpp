@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "pmap/episodes.hpp"
 #include "pmap/sqlite.hpp"
 
 namespace pmap {
@@ -82,9 +83,11 @@ struct WriteBatch {
   std::vector<EpochDelta> epochs;
   std::vector<RawFrameRecord> raw_frames;
   std::vector<CounterSnapshot> counters;
+  std::vector<Episode> episodes;
 
   [[nodiscard]] std::size_t rows() const {
-    return mats.size() + statuses.size() + epochs.size() + raw_frames.size() + counters.size();
+    return mats.size() + statuses.size() + epochs.size() + raw_frames.size() + counters.size() +
+           episodes.size();
   }
   [[nodiscard]] bool empty() const { return rows() == 0; }
   /// Appends `other` (used to write several queued batches in one transaction).
@@ -98,7 +101,7 @@ struct StoreConfig {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   /// Opens or creates the database and migrates it. Throws StoreError.
   explicit Store(const std::string& path, StoreConfig config = {});
