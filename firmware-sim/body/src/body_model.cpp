@@ -1,6 +1,7 @@
 #include "pmap/sim/body_model.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 
@@ -63,26 +64,40 @@ struct Anthropometry {
   }
 };
 
-std::vector<BodyPatch> supine_patches(const Anthropometry& a, bool under_knee_pillow) {
+std::vector<BodyPatch> supine_patches(const Anthropometry& a, const BedPose& pose) {
   double thigh = 0.05, knee = 0.008, calf = 0.04, heel = 0.025, sacrum = 0.12, buttock = 0.105;
-  double pelvis_shift = 0.0;
-  if (under_knee_pillow) {
-    // Flexed knees lift the thighs and calves off the mattress; the load goes to the heels and
-    // the buttocks, and the pelvis tilts posteriorly so the sacral peak moves towards the head.
-    const double freed = 2 * (thigh * 0.4 + knee + calf * 0.65);
-    thigh *= 0.6;
+  double lumbar = 0.02, pelvis_shift = 0.0, heel_s = 0.963;
+  if (pose.under_knee_pillow) {
+    const double knee_flex = std::clamp(pose.knee_flexion_deg.value_or(40.0), 0.0, 120.0);
+    const double lift = knee_flex / 40.0;  // 1 for the typical 40° pillow
+    // Flexed knees over a pillow lift the thighs and calves off the mattress; the load goes to
+    // the heels and the pelvis. The pillow flattens the lumbar lordosis (posterior pelvic tilt):
+    // the lumbar region touches the mattress, the sacrum takes more and its peak moves towards
+    // the head, while the buttocks gain less than the sacrum does. How much stays under the
+    // thighs and calves (45 % / 20 % at 40°) is set so that the knee/calf band carries about as
+    // little as in the PMD experiment-i knees-up recordings (files 10–12), the only real flexed
+    // knees we have.
+    const double thigh_kept = std::clamp(1 - 0.55 * lift, 0.1, 1.0);
+    const double calf_kept = std::clamp(1 - 0.8 * lift, 0.05, 1.0);
+    const double freed = 2 * (thigh * (1 - thigh_kept) + knee + calf * (1 - calf_kept));
+    thigh *= thigh_kept;
     knee = 0;
-    calf *= 0.35;
-    heel *= 1.5;
-    const double remaining = freed - 2 * 0.025 * 0.5;
-    sacrum += remaining * 0.3;
-    buttock += remaining * 0.35;
-    pelvis_shift = -0.012;
+    calf *= calf_kept;
+    const double heel_gain = heel * 0.5 * std::min(lift, 1.5);
+    heel += heel_gain;
+    const double remaining = freed - 2 * heel_gain;
+    sacrum += remaining * 0.45;
+    lumbar += remaining * 0.25;
+    buttock += remaining * 0.15;
+    pelvis_shift = -0.012 * std::min(lift, 1.5);
+    // Thigh and shank make equal angles with the mattress over the pillow, so the heels come
+    // closer to the hip by (thigh + shank)·(1 − cos(flexion / 2)).
+    heel_s = 0.47 + 0.493 * std::cos(knee_flex / 2 * std::numbers::pi / 180.0);
   }
   std::vector<BodyPatch> patches = {
       a.patch(0.065, 0, 45, 45, 0.07),                  // occiput
       a.patch(0.30, 0, 75, 45, 0.06),                   // thoracic spine
-      a.patch(0.385, 0, 45, 60, 0.02),                  // lumbar
+      a.patch(0.385, 0, 45, 60, lumbar),                // lumbar
       a.patch(0.47 + pelvis_shift, 0, 44, 42, sacrum),  // sacrum
   };
   for (const double side : {1.0, -1.0}) {
@@ -90,9 +105,9 @@ std::vector<BodyPatch> supine_patches(const Anthropometry& a, bool under_knee_pi
     patches.push_back(a.patch(0.50 + pelvis_shift, side * 0.052, 60, 55, buttock));  // buttock
     patches.push_back(a.patch(0.61, side * 0.058, 85, 38, thigh));
     if (knee > 0) patches.push_back(a.patch(0.715, side * 0.058, 30, 30, knee));
-    patches.push_back(a.patch(0.81, side * 0.06, 70, 30, calf));
-    patches.push_back(a.patch(0.963, side * 0.064, 24, 22, heel));  // heel
-    patches.push_back(a.patch(0.37, side * 0.16, 120, 28, 0.03));   // arm alongside the body
+    patches.push_back(a.patch(0.81 - (0.963 - heel_s) * 0.5, side * 0.06, 70, 30, calf));
+    patches.push_back(a.patch(heel_s, side * 0.064, 24, 22, heel));  // heel
+    patches.push_back(a.patch(0.37, side * 0.16, 120, 28, 0.03));    // arm alongside the body
   }
   return patches;
 }
@@ -118,43 +133,44 @@ std::vector<BodyPatch> prone_patches(const Anthropometry& a) {
 /// Side-lying on the right side, in (s, v) with v towards the person's front; the caller maps v
 /// to u (+v = +u on the right side, -u on the left side), which makes left and right exact
 /// mirror images.
-std::vector<BodyPatch> right_side_patches(const Anthropometry& a, LateralSubtype subtype,
-                                          KneePillow pillow) {
-  // Hip and knee flexion (degrees) and how far the head and shoulders curl forward.
-  double hip_flex = 10, knee_flex = 15, curl = 0;
-  switch (subtype) {
-    case LateralSubtype::kStraight:
-      break;
-    case LateralSubtype::kSemiFetal:
-      hip_flex = 45;
-      knee_flex = 60;
-      curl = 0.015;
-      break;
-    case LateralSubtype::kFetal:
-      hip_flex = 65;
-      knee_flex = 95;
-      curl = 0.035;
-      break;
-    case LateralSubtype::kRolledSupine:
-    case LateralSubtype::kRolledProne:
-      hip_flex = 25;
-      knee_flex = 30;
-      break;
-  }
+///
+/// Geometry seen from above (PMD experiment-i side-lying files): the hips and knees are flexed,
+/// so the bottom leg lies forward of the trunk; the shoulder sits a little in front of the
+/// trochanter (the trunk leans forward onto the underneath shoulder); the underneath arm reaches
+/// forward and up towards the head. The figure is centred so its load centroid lies on the
+/// midline, which puts the trunk behind and the knees in front of it, as in the recordings.
+std::vector<BodyPatch> right_side_patches(const Anthropometry& a, const BedPose& pose) {
   const double h = a.height_mm;
+  const double knee_flex = side_lying_knee_flexion_deg(pose);
+  // Hip flexion follows knee flexion at about 2/3 in the PMD side-lying and fetal recordings.
+  const double hip_flex = knee_flex * 2.0 / 3.0;
+  // The head and shoulders curl forward once the hips are flexed beyond a relaxed side-lying.
+  const double curl = 0.035 * std::clamp((hip_flex - 30.0) / 40.0, 0.0, 1.0);
+  const KneePillow pillow = pose.knee_pillow;
   const bool dropped = pillow == KneePillow::kDropped;
-  // A dropped top knee rolls the pelvis (and with it the trochanter) forward.
-  const double pelvis_roll = dropped ? 0.012 : (pillow == KneePillow::kNone ? 0.004 : 0.0);
-  double trochanter = dropped ? 0.11 : 0.15;
+  // Pelvic roll forward: it moves the trochanter contact forward (the pelvis turns about the
+  // mattress contact, radius ≈ 0.06 H) and lifts the buttock behind it off the mattress while the
+  // front of the pelvis takes load.
+  const double roll = side_lying_pelvic_roll_deg(pillow) * std::numbers::pi / 180.0;
+  const double roll_shift = 0.06 * std::sin(roll);
+  const double roll_fraction = std::sin(roll) / std::sin(25.0 * std::numbers::pi / 180.0);
   std::vector<BodyPatch> patches = {
-      a.patch(0.07 + curl * 0.6, curl, 45, 45, 0.04),    // head (mostly on the pillow)
-      a.patch(0.19, -0.01 + curl * 0.3, 45, 48, 0.15),   // bottom shoulder
-      a.patch(0.24, 0.09, 70, 30, 0.03),                 // bottom forearm in front of the chest
-      a.patch(0.31, 0, 80, 42, 0.10),                    // ribcage
-      a.patch(0.40, -0.01, 40, 40, 0.02),                // waist
-      a.patch(0.49, pelvis_roll, 44, 40, trochanter),    // greater trochanter
-      a.patch(0.50, -0.03 + pelvis_roll, 60, 55, 0.12),  // buttock behind the trochanter
+      a.patch(0.07 + curl * 0.6, 0.035 + curl, 45, 45, 0.04),  // head (mostly on the pillow)
+      a.patch(0.19, 0.025 + curl * 0.3, 45, 48, 0.15),         // bottom shoulder
+      a.patch(0.31, 0.012, 80, 42, 0.10),                      // ribcage
+      a.patch(0.40, 0.0, 40, 40, 0.02),                        // waist
+      a.patch(0.49, roll_shift, 44, 40, 0.15 * (1 - 0.35 * roll_fraction)),  // trochanter
+      a.patch(0.50, -0.03 + roll_shift, 60, 55,
+              0.12 * (1 - 0.6 * roll_fraction)),  // buttock behind the trochanter
   };
+  if (roll_fraction > 0) {
+    // Front of the pelvis and thigh root, loaded only when the pelvis rolls forward.
+    patches.push_back(a.patch(0.52, 0.045 + roll_shift, 45, 35, 0.07 * roll_fraction));
+  }
+  // Underneath arm: from the shoulder forward and up in front of the face (hand near the pillow).
+  for (const double t : {0.3, 0.6, 0.9}) {
+    patches.push_back(a.patch(0.19 - 0.12 * t, 0.025 + 0.10 * t, 28, 24, 0.02));
+  }
   const double thigh_len = 0.245 * h, shank_len = 0.246 * h;
   const double hip_s = 0.48 * h;
   auto leg = [&](double hip_v, double flex_deg, double knee_deg) {
@@ -165,43 +181,53 @@ std::vector<BodyPatch> right_side_patches(const Anthropometry& a, LateralSubtype
     return std::array<double, 4>{knee_s, knee_v, knee_s + shank_len * std::cos(beta),
                                  knee_v + shank_len * std::sin(beta)};
   };
-  const auto [knee_s, knee_v, ankle_s, ankle_v] = leg(0, hip_flex, knee_flex);
+  const auto [knee_s, knee_v, ankle_s, ankle_v] = leg(roll_shift * h, hip_flex, knee_flex);
   auto at = [&](double s, double v, double sigma_s, double sigma_u, double share) {
     const double scale = a.size * a.spread * kMattressSpread;
     return BodyPatch{s, v, sigma_s * scale, sigma_u * scale, share};
   };
   for (const double t : {0.35, 0.6, 0.85}) {
-    patches.push_back(at(hip_s + t * (knee_s - hip_s), t * knee_v, 40, 35, 0.03));  // thigh
+    patches.push_back(at(hip_s + t * (knee_s - hip_s),
+                         roll_shift * h + t * (knee_v - roll_shift * h), 40, 35, 0.03));  // thigh
   }
-  // Without a dropped knee the top leg rests on the bottom one (directly or through the pillow),
-  // so its weight reaches the mattress through the bottom knee and ankle.
+  // Unless the top knee has dropped, the top leg rests on the bottom one (directly, knees
+  // together, or through the pillow), so its weight reaches the mattress through the bottom knee
+  // and ankle. A pillow spreads it over a longer stretch of the bottom leg.
   const double top_leg_on_bottom = dropped ? 0.0 : 0.04;
-  patches.push_back(at(knee_s, knee_v, 28, 28, 0.05 + top_leg_on_bottom * 0.75));  // bottom knee
+  const double knee_sigma = pillow == KneePillow::kAligned ? 32 : 28;
+  patches.push_back(
+      at(knee_s, knee_v, knee_sigma, 28, 0.05 + top_leg_on_bottom * 0.75));  // bottom knee
   for (const double t : {0.35, 0.7}) {
     patches.push_back(at(knee_s + t * (ankle_s - knee_s), knee_v + t * (ankle_v - knee_v), 35, 28,
                          0.02));  // shank
   }
   patches.push_back(at(ankle_s, ankle_v, 22, 22, 0.03 + top_leg_on_bottom * 0.25));  // malleolus
   if (dropped) {
-    // The top knee falls forward past the bottom knee onto the mattress.
-    const auto [top_knee_s, top_knee_v, top_ankle_s, top_ankle_v] =
-        leg(0.03 * h, hip_flex + 20, knee_flex);
-    // It lands about 12 cm (0.07 H) in front of the bottom knee, a little higher up the bed.
-    patches.push_back(at(std::min(top_knee_s, knee_s) - 0.01 * h, knee_v + 0.07 * h, 30, 30, 0.07));
-    (void)top_knee_v;
-    (void)top_ankle_s;
-    (void)top_ankle_v;
+    // The top knee falls forward past the bottom knee onto the mattress, `top_knee_offset_mm`
+    // in front of it (perpendicular to the body) and a little higher up the bed; the top shank
+    // lies partly on the mattress in front of the bottom one.
+    const double offset = std::clamp(pose.top_knee_offset_mm, 50.0, 300.0);
+    const double top_knee_s = knee_s - 0.01 * h;
+    patches.push_back(at(top_knee_s, knee_v + offset, 30, 30, 0.07));
+    patches.push_back(at(top_knee_s + 0.5 * (ankle_s - knee_s),
+                         knee_v + offset + 0.5 * (ankle_v - knee_v), 35, 28, 0.015));
   }
+  // Centre the figure: its load centroid on the midline (the caller adds lateral_offset_mm).
+  double total = 0, moment = 0;
+  for (const BodyPatch& p : patches) {
+    total += p.share;
+    moment += p.share * p.u;
+  }
+  for (BodyPatch& p : patches) p.u -= moment / total;
   return patches;
 }
 
 /// Rolled part-way from side-lying towards supine or prone: the back (or front) contacts of the
 /// down side take part of the load, the up side stays off the mattress.
-std::vector<BodyPatch> rolled_patches(const Anthropometry& a, LateralSubtype subtype,
-                                      KneePillow pillow) {
-  std::vector<BodyPatch> side = right_side_patches(a, subtype, pillow);
-  const bool to_supine = subtype == LateralSubtype::kRolledSupine;
-  std::vector<BodyPatch> flat = to_supine ? supine_patches(a, false) : prone_patches(a);
+std::vector<BodyPatch> rolled_patches(const Anthropometry& a, const BedPose& pose) {
+  std::vector<BodyPatch> side = right_side_patches(a, pose);
+  const bool to_supine = pose.lateral == LateralSubtype::kRolledSupine;
+  std::vector<BodyPatch> flat = to_supine ? supine_patches(a, BedPose{}) : prone_patches(a);
   // Rolling back (supine) brings the contacts behind the body (-v) into play; rolling forward
   // (prone) the ones in front (+v). In supine/prone coordinates, the down (right) side is +u.
   for (BodyPatch& patch : side) patch.share *= 0.55;
@@ -273,7 +299,7 @@ std::vector<double> render_bed_pose(const MatGeometry& geometry, const Anthropom
     case BedPosture::kEmpty:
       break;
     case BedPosture::kSupine:
-      patches = supine_patches(a, pose.under_knee_pillow);
+      patches = supine_patches(a, pose);
       break;
     case BedPosture::kProne:
       patches = prone_patches(a);
@@ -282,8 +308,8 @@ std::vector<double> render_bed_pose(const MatGeometry& geometry, const Anthropom
     case BedPosture::kRight:
       patches = (pose.lateral == LateralSubtype::kRolledSupine ||
                  pose.lateral == LateralSubtype::kRolledProne)
-                    ? rolled_patches(a, pose.lateral, pose.knee_pillow)
-                    : right_side_patches(a, pose.lateral, pose.knee_pillow);
+                    ? rolled_patches(a, pose)
+                    : right_side_patches(a, pose);
       u_sign = pose.posture == BedPosture::kRight ? 1.0 : -1.0;
       break;
   }
@@ -347,6 +373,39 @@ std::vector<double> render_chair_pose(const MatGeometry& geometry, const Anthrop
 }
 
 }  // namespace
+
+double side_lying_knee_flexion_deg(const BedPose& pose) {
+  if (pose.knee_flexion_deg) return std::clamp(*pose.knee_flexion_deg, 0.0, 140.0);
+  // Defaults read off the PMD experiment-i side-lying (file 2/3) and fetal (13/14) recordings:
+  // even "straight" side-lying sleepers bend the knees and the knees lie well in front of the hip.
+  switch (pose.lateral) {
+    case LateralSubtype::kStraight:
+      return 45;
+    case LateralSubtype::kSemiFetal:
+      return 75;
+    case LateralSubtype::kFetal:
+      return 105;
+    case LateralSubtype::kRolledSupine:
+    case LateralSubtype::kRolledProne:
+      return 35;
+  }
+  return 45;
+}
+
+double side_lying_pelvic_roll_deg(KneePillow pillow) {
+  // A pillow keeps the hips square; without one the top knee drops onto the bottom knee (the
+  // width of the knees), turning the pelvis a little; a dropped knee reaches the mattress and
+  // rolls it a lot more.
+  switch (pillow) {
+    case KneePillow::kAligned:
+      return 0;
+    case KneePillow::kNone:
+      return 6;
+    case KneePillow::kDropped:
+      return 20;
+  }
+  return 0;
+}
 
 MatGeometry MatGeometry::bed() {
   return {64, 32, 28.6, 28.6};

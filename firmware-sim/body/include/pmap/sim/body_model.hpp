@@ -77,11 +77,26 @@ struct BedPose {
   LateralSubtype lateral = LateralSubtype::kStraight;  ///< side-lying only
   KneePillow knee_pillow = KneePillow::kNone;          ///< side-lying only
   bool under_knee_pillow = false;                      ///< supine only: knees flexed over a pillow
-  double head_gap_mm = 20;       ///< top of the head from the head edge (negative: on the pillow)
-  double lateral_offset_mm = 0;  ///< body midline from the mat centre, + towards column 0
+  double head_gap_mm = 20;  ///< top of the head from the head edge (negative: on the pillow)
+  /// Body midline (side-lying: the load centroid) from the mat centre, + towards column 0.
+  double lateral_offset_mm = 0;
+  /// Knee flexion (degrees, 0 = straight). Side-lying: the bottom leg's knee, the hip flexes 2/3
+  /// of it; unset = the subtype's default (side_lying_knee_flexion_deg). Supine with an
+  /// under-knee pillow: the flexion over the pillow, unset = 40°.
+  std::optional<double> knee_flexion_deg = std::nullopt;
+  /// Side-lying with a dropped knee pillow: how far in front of the bottom knee (perpendicular
+  /// to the body) the top knee rests on the mattress, 50..300 mm.
+  double top_knee_offset_mm = 150;
 
   friend bool operator==(const BedPose&, const BedPose&) = default;
 };
+
+/// The knee flexion a side-lying pose is rendered with (its own value, or the subtype's default:
+/// straight 45°, semi-fetal 75°, fetal 105°, rolled 35°).
+[[nodiscard]] double side_lying_knee_flexion_deg(const BedPose& pose);
+/// The forward pelvic roll (degrees) the side-lying model renders for a knee-pillow state:
+/// aligned 0, none 6, dropped 20. It is what the knee-support analysis estimates.
+[[nodiscard]] double side_lying_pelvic_roll_deg(KneePillow pillow);
 
 /// How a person sits on the seat. All values are the true ones reported in the truth.
 struct ChairPose {
