@@ -1,0 +1,115 @@
+#pragma once
+// Knee pillow (side-lying) and under-knee support / pelvic tilt (supine) from one canonical bed
+// frame, on top of the posture engine (analyze_bed_frame: position, head end, landmarks).
+// docs/posture.md "Knee pillow and under-knee support" describes the measures and models;
+// docs/accuracy.md says what is validated on real data and what only on the simulator.
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "pmap/mat_descriptor.hpp"
+#include "pmap/posture/bed_posture.hpp"
+
+namespace pmap::posture {
+
+/// Side-lying: is the top knee held over the bottom one (by a pillow or resting on the bottom
+/// knee: no top-knee contact on the mattress) or has it dropped forward onto the mattress? A
+/// pressure map cannot see the pillow itself, so "knees together without a pillow" is kAligned.
+enum class KneePillowState : std::uint8_t { kUnknown, kAligned, kDropped };
+
+/// Supine: knees flexed and supported (pillow, bolster, feet drawn up) vs legs flat on the bed.
+enum class KneeSupport : std::uint8_t { kUnknown, kFlat, kFlexedSupported };
+
+[[nodiscard]] std::string_view to_string(KneePillowState state);
+[[nodiscard]] std::string_view to_string(KneeSupport support);
+
+/// The measures behind the side-lying decision (head-up body frame; "forward" = the direction
+/// the person faces, perpendicular to the shoulder→pelvis axis).
+struct SideKneeMeasures {
+  bool knees_resolved = false;    ///< a clear knee contact was found in front of the pelvis
+  double second_knee_score = 0;   ///< prominence of a second knee contact behind the front one
+  double knee_spacing_mm = 0;     ///< forward distance between the two knee contacts (0 if one)
+  double pelvis_asymmetry = 0;    ///< pelvis-band load centroid minus its peak, / its spread
+  double pelvis_line_offset = 0;  ///< pelvis centroid forward of the shoulder–knee line / trunk
+};
+
+struct SideKneeResult {
+  KneePillowState state = KneePillowState::kUnknown;
+  /// How far forward of the bottom knee the top knee rests on the mattress, cm (0 if it does not).
+  double top_knee_offset_cm = 0;
+  /// Forward pelvic roll, degrees (0 = hips square). An ESTIMATE from a linear model fitted on
+  /// the simulator (docs/posture.md); not validated on real data.
+  double pelvic_roll_deg = 0;
+  double confidence = 0;  ///< in [0, 1]; 0 when unknown
+  SideKneeMeasures measures;
+};
+
+struct SupineKneeMeasures {
+  bool resolved = false;
+  /// Knee/calf band load of the weaker leg (×2) relative to half the buttocks + heels load.
+  double knee_band_ratio = 0;
+  /// Fraction of the knee/calf band's rows showing two separate legs (two runs of contact):
+  /// with one knee drawn up only the flat leg (and the planted foot) remains.
+  double two_leg_fraction = 0;
+  /// knee_band_ratio × two_leg_fraction: both fall when a knee is drawn up; the decision score.
+  double flexion_score = 0;
+  /// (sacrum + lumbar − buttocks) / (sacrum + lumbar + buttocks) in the pelvis region.
+  double pelvic_load_index = 0;
+};
+
+struct SupineKneeResult {
+  KneeSupport support = KneeSupport::kUnknown;
+  double confidence = 0;  ///< in [0, 1]; 0 when unknown
+  /// Pelvic tilt in bed, degrees, + = posterior (lumbar curve flattened), − = anterior. An
+  /// ESTIMATE: a nominal linear scale on the pelvic load index (docs/posture.md).
+  double pelvic_tilt_deg = 0;
+  SupineKneeMeasures measures;
+};
+
+/// Thresholds and coefficients. The defaults are the values fitted as docs/posture.md says
+/// (knee band on PMD experiment-i, knee pillow and roll on the simulator); tests refit them.
+struct KneeSupportModel {
+  double second_knee_threshold = 0.0755;  ///< dropped iff second_knee_score above this
+  /// Pelvic roll = roll[0] + roll[1]·asymmetry + roll[2]·line offset, clamped to 0..45°.
+  Eigen::Vector3d roll_coefficients{14.76, 18.93, 24.94};
+  double flexion_score_threshold = 0.1206;  ///< flexed iff flexion_score below this
+  double neutral_pelvic_index = -0.175;     ///< the index of a flat-lying supine sleeper
+  double tilt_deg_per_index = 40.0;         ///< nominal scale, see docs/posture.md
+};
+
+struct KneeSupportResult {
+  BedPosture posture;                      ///< the engine's answer the analysis builds on
+  std::optional<SideKneeResult> side;      ///< set when the position is left or right side
+  std::optional<SupineKneeResult> supine;  ///< set when the position is supine
+};
+
+using KneeSupportAnalysis = std::variant<KneeSupportResult, PostureError>;
+
+/// Runs analyze_bed_frame and the knee analysis for its position. Never throws.
+[[nodiscard]] KneeSupportAnalysis analyze_knee_support(
+    const Eigen::MatrixXf& canonical, const MatDescriptor& mat,
+    const KneeSupportModel& model = KneeSupportModel{});
+
+/// The same on a posture the caller already has for this frame (must come from this frame).
+[[nodiscard]] KneeSupportAnalysis analyze_knee_support(const Eigen::MatrixXf& canonical,
+                                                       const MatDescriptor& mat,
+                                                       const BedPosture& posture,
+                                                       const KneeSupportModel& model);
+
+/// The threshold on `scores` that best separates `positive` (true) from the rest, as the midpoint
+/// between neighbouring sorted scores maximising balanced accuracy. `positive_above` says which
+/// side of the threshold is positive. Empty input or a single class gives nullopt.
+[[nodiscard]] std::optional<double> fit_threshold(const std::vector<double>& scores,
+                                                  const std::vector<bool>& positive,
+                                                  bool positive_above);
+
+/// Least-squares fit of the pelvic roll model from side-lying measures and true roll angles.
+/// nullopt with fewer than 3 samples or a singular design.
+[[nodiscard]] std::optional<Eigen::Vector3d> fit_pelvic_roll(
+    const std::vector<SideKneeMeasures>& measures, const std::vector<double>& roll_deg);
+
+}  // namespace pmap::posture

@@ -1,0 +1,441 @@
+#include "pmap/posture/knee_support.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+
+#include <Eigen/Dense>
+
+#include "bed_image.hpp"
+
+namespace pmap::posture {
+namespace {
+
+/// The frame turned so the head is at row 0, plus the landmark positions in that frame (mm).
+struct BodyFrame {
+  Eigen::MatrixXd body;  ///< normalised load, head up
+  double row_pitch = 0;
+  double col_pitch = 0;
+  Eigen::Vector2d shoulders = Eigen::Vector2d::Zero();  ///< (x, y) mm
+  Eigen::Vector2d pelvis = Eigen::Vector2d::Zero();
+  Eigen::Vector2d heels = Eigen::Vector2d::Zero();
+  double shoulders_confidence = 0;
+  double pelvis_confidence = 0;
+  double heels_confidence = 0;
+
+  [[nodiscard]] Eigen::Vector2d position(Eigen::Index r, Eigen::Index c) const {
+    return {(static_cast<double>(c) + 0.5) * col_pitch, (static_cast<double>(r) + 0.5) * row_pitch};
+  }
+};
+
+BodyFrame head_up_frame(const detail::BedImage& image, const BedPosture& posture) {
+  BodyFrame frame;
+  const bool turned = posture.head_end == HeadEnd::kLastRow;
+  frame.body = turned ? detail::rotated_180(image.body) : image.body;
+  frame.row_pitch = image.row_pitch_mm;
+  frame.col_pitch = image.col_pitch_mm;
+  const auto rows = static_cast<double>(image.body.rows());
+  const auto cols = static_cast<double>(image.body.cols());
+  auto to_mm = [&](const Landmark& landmark) {
+    const double r = turned ? rows - 1 - landmark.row : landmark.row;
+    const double c = turned ? cols - 1 - landmark.col : landmark.col;
+    return Eigen::Vector2d{(c + 0.5) * frame.col_pitch, (r + 0.5) * frame.row_pitch};
+  };
+  frame.shoulders = to_mm(posture.landmarks.shoulders);
+  frame.pelvis = to_mm(posture.landmarks.pelvis);
+  frame.heels = to_mm(posture.landmarks.heels);
+  frame.shoulders_confidence = posture.landmarks.shoulders.confidence;
+  frame.pelvis_confidence = posture.landmarks.pelvis.confidence;
+  frame.heels_confidence = posture.landmarks.heels.confidence;
+  return frame;
+}
+
+/// 3×3 binomial smoothing: one contact spreads over a few taxels, so single-taxel noise must not
+/// make or split a knee peak.
+Eigen::MatrixXd smoothed(const Eigen::MatrixXd& image) {
+  const Eigen::Index rows = image.rows(), cols = image.cols();
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(rows, cols);
+  constexpr double kWeights[3] = {0.25, 0.5, 0.25};
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    for (Eigen::Index c = 0; c < cols; ++c) {
+      double sum = 0, weight = 0;
+      for (int dr = -1; dr <= 1; ++dr) {
+        for (int dc = -1; dc <= 1; ++dc) {
+          const Eigen::Index rr = r + dr, cc = c + dc;
+          if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
+          const double w = kWeights[dr + 1] * kWeights[dc + 1];
+          sum += w * image(rr, cc);
+          weight += w;
+        }
+      }
+      out(r, c) = sum / weight;
+    }
+  }
+  return out;
+}
+
+struct Peak {
+  Eigen::Index row;
+  Eigen::Index col;
+  double value;
+  Eigen::Vector2d centroid_mm;  ///< load-weighted over the 3×3 neighbourhood (sub-taxel)
+};
+
+Eigen::Vector2d local_centroid(const BodyFrame& frame, const Eigen::MatrixXd& image,
+                               Eigen::Index row, Eigen::Index col) {
+  Eigen::Vector2d sum = Eigen::Vector2d::Zero();
+  double total = 0;
+  for (Eigen::Index r = std::max<Eigen::Index>(row - 1, 0);
+       r <= std::min<Eigen::Index>(row + 1, image.rows() - 1); ++r) {
+    for (Eigen::Index c = std::max<Eigen::Index>(col - 1, 0);
+         c <= std::min<Eigen::Index>(col + 1, image.cols() - 1); ++c) {
+      sum += image(r, c) * frame.position(r, c);
+      total += image(r, c);
+    }
+  }
+  return total > 0 ? Eigen::Vector2d(sum / total) : frame.position(row, col);
+}
+
+/// Lowest smoothed value on the straight segment between two taxels (the saddle a second peak
+/// must rise above to count as a separate contact).
+double saddle(const Eigen::MatrixXd& image, const Peak& a, const Peak& b) {
+  double lowest = std::min(a.value, b.value);
+  constexpr int kSteps = 24;
+  for (int i = 1; i < kSteps; ++i) {
+    const double t = static_cast<double>(i) / kSteps;
+    const auto r = static_cast<Eigen::Index>(
+        std::lround(static_cast<double>(a.row) + t * static_cast<double>(b.row - a.row)));
+    const auto c = static_cast<Eigen::Index>(
+        std::lround(static_cast<double>(a.col) + t * static_cast<double>(b.col - a.col)));
+    lowest = std::min(lowest, image(r, c));
+  }
+  return lowest;
+}
+
+double logistic(double z) {
+  return 1.0 / (1.0 + std::exp(-z));
+}
+
+// Zones in units of the trunk length T (shoulder landmark to pelvis landmark, ≈ 0.30 of stature):
+// the thigh is ≈ 0.8 T long, so the knee lies 0.25 T (fetal) to 0.85 T (legs nearly straight)
+// below the hip along the trunk axis. The knee search window covers that with a margin.
+constexpr double kKneeZoneStart = 0.15;
+constexpr double kKneeZoneEnd = 1.2;
+constexpr double kPelvisBandHalfWidth = 0.25;
+// A second knee contact lies behind the front one by 5–35 cm and within 15 cm along the body.
+constexpr double kSecondKneeMinBehindMm = 50;
+constexpr double kSecondKneeMaxBehindMm = 350;
+constexpr double kSecondKneeMaxAlongMm = 150;
+// Knee peaks must reach this fraction of the heaviest knee-zone taxel.
+constexpr double kKneePeakFraction = 0.3;
+// The knee zone must carry at least this share of the load for the knees to count as resolved.
+constexpr double kMinKneeZoneLoad = 0.03;
+
+SideKneeResult analyze_side(const BodyFrame& frame, const BedPosture& posture,
+                            const KneeSupportModel& model) {
+  SideKneeResult result;
+  const Eigen::Vector2d trunk = frame.pelvis - frame.shoulders;
+  const double trunk_len = trunk.norm();
+  if (frame.shoulders_confidence <= 0 || frame.pelvis_confidence <= 0 || trunk_len < 150) {
+    return result;
+  }
+  const Eigen::Vector2d axis = trunk / trunk_len;
+  // The sleeper's right when supine, with the head-up axis (0, 1), is towards column 0 (−x);
+  // lying on the right side the front faces that way, on the left side the other way.
+  const Eigen::Vector2d right_of_body{-axis.y(), axis.x()};
+  const Eigen::Vector2d forward = posture.position == SleepPosition::kRightSide
+                                      ? right_of_body
+                                      : Eigen::Vector2d(-right_of_body);
+
+  const Eigen::MatrixXd smooth = smoothed(frame.body);
+  const double total = frame.body.sum();
+  double knee_zone_load = 0, knee_zone_max = 0;
+  std::vector<Peak> peaks;
+  for (Eigen::Index r = 0; r < smooth.rows(); ++r) {
+    for (Eigen::Index c = 0; c < smooth.cols(); ++c) {
+      const Eigen::Vector2d d = frame.position(r, c) - frame.pelvis;
+      const double along = d.dot(axis) / trunk_len;
+      if (along < kKneeZoneStart || along > kKneeZoneEnd) continue;
+      knee_zone_load += frame.body(r, c);
+      knee_zone_max = std::max(knee_zone_max, smooth(r, c));
+      bool is_peak = smooth(r, c) > 0;
+      for (int dr = -1; dr <= 1 && is_peak; ++dr) {
+        for (int dc = -1; dc <= 1; ++dc) {
+          const Eigen::Index rr = r + dr, cc = c + dc;
+          if ((dr == 0 && dc == 0) || rr < 0 || cc < 0 || rr >= smooth.rows() ||
+              cc >= smooth.cols()) {
+            continue;
+          }
+          // Ties (plateaus) resolve to the first taxel in scan order.
+          const bool later = dr > 0 || (dr == 0 && dc > 0);
+          if (smooth(rr, cc) > smooth(r, c) || (!later && smooth(rr, cc) == smooth(r, c))) {
+            is_peak = false;
+            break;
+          }
+        }
+      }
+      if (is_peak) peaks.push_back({r, c, smooth(r, c), local_centroid(frame, frame.body, r, c)});
+    }
+  }
+  std::erase_if(peaks, [&](const Peak& p) { return p.value < kKneePeakFraction * knee_zone_max; });
+  if (peaks.empty() || total <= 0 || knee_zone_load / total < kMinKneeZoneLoad) return result;
+
+  // The front knee: the knee-zone peak furthest forward (the knees are the most forward part of
+  // the flexed legs; the shanks run back towards the body).
+  auto forward_of = [&](const Peak& p) { return (p.centroid_mm - frame.pelvis).dot(forward); };
+  auto along_of = [&](const Peak& p) { return (p.centroid_mm - frame.pelvis).dot(axis); };
+  const Peak front = *std::max_element(
+      peaks.begin(), peaks.end(),
+      [&](const Peak& a, const Peak& b) { return forward_of(a) < forward_of(b); });
+  // In front of the pelvis at all? A leg lying behind the trunk is not a resolved knee.
+  if (forward_of(front) < 0) return result;
+  result.measures.knees_resolved = true;
+
+  const Peak* second = nullptr;
+  double second_score = 0;
+  for (const Peak& p : peaks) {
+    const double behind = forward_of(front) - forward_of(p);
+    if (behind < kSecondKneeMinBehindMm || behind > kSecondKneeMaxBehindMm) continue;
+    if (std::abs(along_of(p) - along_of(front)) > kSecondKneeMaxAlongMm) continue;
+    const double prominence = (std::min(p.value, front.value) - saddle(smooth, front, p)) /
+                              std::max(p.value, front.value);
+    if (prominence > second_score) {
+      second_score = prominence;
+      second = &p;
+    }
+  }
+  result.measures.second_knee_score = second_score;
+  result.measures.knee_spacing_mm = second ? forward_of(front) - forward_of(*second) : 0.0;
+  const Peak& bottom_knee = second ? *second : front;
+
+  // Pelvis: the band ±0.25 T along the axis around the pelvis landmark. Rolling forward loads
+  // the front of the pelvis and unloads the buttock behind the trochanter, so the band's
+  // centroid moves forward of its peak, and forward of the shoulder–knee line.
+  double band_load = 0, band_forward = 0, band_forward_sq = 0, peak_value = -1, peak_forward = 0;
+  Eigen::Vector2d band_centroid = Eigen::Vector2d::Zero();
+  for (Eigen::Index r = 0; r < frame.body.rows(); ++r) {
+    for (Eigen::Index c = 0; c < frame.body.cols(); ++c) {
+      const double v = frame.body(r, c);
+      if (v <= 0) continue;
+      const Eigen::Vector2d d = frame.position(r, c) - frame.pelvis;
+      if (std::abs(d.dot(axis)) > kPelvisBandHalfWidth * trunk_len) continue;
+      const double f = d.dot(forward);
+      // Only the trunk: the thigh leaving the pelvis forward is not part of the hip contact.
+      if (f > 0.35 * trunk_len) continue;
+      band_load += v;
+      band_forward += v * f;
+      band_forward_sq += v * f * f;
+      band_centroid += v * frame.position(r, c);
+      if (smooth(r, c) > peak_value) {
+        peak_value = smooth(r, c);
+        peak_forward = f;
+      }
+    }
+  }
+  if (band_load > 0) {
+    const double mean = band_forward / band_load;
+    const double spread = std::sqrt(std::max(band_forward_sq / band_load - mean * mean, 1.0));
+    result.measures.pelvis_asymmetry = (mean - peak_forward) / spread;
+    band_centroid /= band_load;
+    // Offset of the pelvis centroid from the line shoulders → bottom knee, forward positive.
+    const Eigen::Vector2d line = bottom_knee.centroid_mm - frame.shoulders;
+    const Eigen::Vector2d to_pelvis = band_centroid - frame.shoulders;
+    const double t = line.squaredNorm() > 0 ? to_pelvis.dot(line) / line.squaredNorm() : 0.0;
+    result.measures.pelvis_line_offset = (to_pelvis - t * line).dot(forward) / trunk_len;
+  }
+
+  const bool dropped = second_score > model.second_knee_threshold;
+  result.state = dropped ? KneePillowState::kDropped : KneePillowState::kAligned;
+  result.top_knee_offset_cm = dropped ? result.measures.knee_spacing_mm / 10.0 : 0.0;
+  const Eigen::Vector3d x{1.0, result.measures.pelvis_asymmetry,
+                          result.measures.pelvis_line_offset};
+  result.pelvic_roll_deg = std::clamp(model.roll_coefficients.dot(x), 0.0, 45.0);
+  // Confidence: how far the score is from the threshold (0.1 of score ≈ one logit), times how
+  // sure the engine is about the side position.
+  const double margin = (second_score - model.second_knee_threshold) / 0.05;
+  result.confidence =
+      (dropped ? logistic(margin) : logistic(-margin)) * posture.position_confidence;
+  return result;
+}
+
+/// Sum of the load in rows [r0, r1) (head-up), columns whose centre is within [x0, x1) mm.
+double band(const BodyFrame& frame, double y0, double y1, double x0, double x1) {
+  double sum = 0;
+  for (Eigen::Index r = 0; r < frame.body.rows(); ++r) {
+    for (Eigen::Index c = 0; c < frame.body.cols(); ++c) {
+      const Eigen::Vector2d p = frame.position(r, c);
+      if (p.y() >= y0 && p.y() < y1 && p.x() >= x0 && p.x() < x1) sum += frame.body(r, c);
+    }
+  }
+  return sum;
+}
+
+SupineKneeResult analyze_supine(const BodyFrame& frame, const KneeSupportModel& model) {
+  SupineKneeResult result;
+  const double pelvis_y = frame.pelvis.y(), heels_y = frame.heels.y();
+  const double legs = heels_y - pelvis_y;
+  const double trunk = pelvis_y - frame.shoulders.y();
+  if (frame.pelvis_confidence <= 0 || frame.heels_confidence <= 0 ||
+      frame.shoulders_confidence <= 0 || legs < 250 || trunk < 150) {
+    return result;
+  }
+  const double mid = frame.pelvis.x();
+  const double inf = std::numeric_limits<double>::infinity();
+  // The knee/calf band leaves out the buttocks and the heels.
+  const double buttocks = band(frame, pelvis_y - 0.15 * legs, pelvis_y + 0.15 * legs, -inf, inf);
+  const double heels = band(frame, heels_y - 0.12 * legs, inf, -inf, inf);
+  const double knee_y0 = pelvis_y + 0.3 * legs, knee_y1 = heels_y - 0.2 * legs;
+  const double right_leg = band(frame, knee_y0, knee_y1, -inf, mid);
+  const double left_leg = band(frame, knee_y0, knee_y1, mid, inf);
+  const double reference = 0.5 * (buttocks + heels);
+  if (reference <= 0) return result;
+  result.measures.resolved = true;
+  // The weaker leg: one knee drawn up is already a flexed, supported knee.
+  result.measures.knee_band_ratio = 2 * std::min(right_leg, left_leg) / reference;
+  int band_rows = 0, two_leg_rows = 0;
+  for (Eigen::Index r = 0; r < frame.body.rows(); ++r) {
+    const double y = frame.position(r, 0).y();
+    if (y < knee_y0 || y >= knee_y1) continue;
+    ++band_rows;
+    int runs = 0;
+    for (Eigen::Index c = 0; c < frame.body.cols(); ++c) {
+      const bool on = frame.body(r, c) > 0;
+      const bool was_on = c > 0 && frame.body(r, c - 1) > 0;
+      runs += on && !was_on ? 1 : 0;
+    }
+    two_leg_rows += runs >= 2 ? 1 : 0;
+  }
+  result.measures.two_leg_fraction =
+      band_rows > 0 ? static_cast<double>(two_leg_rows) / band_rows : 0.0;
+  result.measures.flexion_score =
+      result.measures.knee_band_ratio * result.measures.two_leg_fraction;
+
+  // Pelvic load sharing: sacrum = midline ±5 cm of the pelvis band, buttocks = 5–20 cm to each
+  // side, lumbar = midline ±7 cm between 0.45 T and 0.15 T above the pelvis landmark.
+  const double sacrum =
+      band(frame, pelvis_y - 0.1 * legs, pelvis_y + 0.1 * legs, mid - 50, mid + 50);
+  const double buttock_sides =
+      band(frame, pelvis_y - 0.1 * legs, pelvis_y + 0.15 * legs, mid - 200, mid - 50) +
+      band(frame, pelvis_y - 0.1 * legs, pelvis_y + 0.15 * legs, mid + 50, mid + 200);
+  const double lumbar =
+      band(frame, pelvis_y - 0.45 * trunk, pelvis_y - 0.15 * trunk, mid - 70, mid + 70);
+  const double pelvic_total = sacrum + lumbar + buttock_sides;
+  result.measures.pelvic_load_index =
+      pelvic_total > 0 ? (sacrum + lumbar - buttock_sides) / pelvic_total : 0.0;
+  result.pelvic_tilt_deg =
+      model.tilt_deg_per_index * (result.measures.pelvic_load_index - model.neutral_pelvic_index);
+
+  const bool flexed = result.measures.flexion_score < model.flexion_score_threshold;
+  result.support = flexed ? KneeSupport::kFlexedSupported : KneeSupport::kFlat;
+  // Scores are compared on a log scale: a factor e^0.25 from the threshold ≈ one logit.
+  const double margin =
+      std::log(std::max(result.measures.flexion_score, 1e-3) / model.flexion_score_threshold) /
+      0.25;
+  result.confidence = flexed ? logistic(-margin) : logistic(margin);
+  return result;
+}
+
+}  // namespace
+
+std::string_view to_string(KneePillowState state) {
+  switch (state) {
+    case KneePillowState::kUnknown:
+      return "unknown";
+    case KneePillowState::kAligned:
+      return "aligned";
+    case KneePillowState::kDropped:
+      return "dropped";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(KneeSupport support) {
+  switch (support) {
+    case KneeSupport::kUnknown:
+      return "unknown";
+    case KneeSupport::kFlat:
+      return "flat";
+    case KneeSupport::kFlexedSupported:
+      return "flexed_supported";
+  }
+  return "unknown";
+}
+
+KneeSupportAnalysis analyze_knee_support(const Eigen::MatrixXf& canonical, const MatDescriptor& mat,
+                                         const KneeSupportModel& model) {
+  const BedPostureResult posture = analyze_bed_frame(canonical, mat);
+  if (const auto* error = std::get_if<PostureError>(&posture)) return *error;
+  return analyze_knee_support(canonical, mat, std::get<BedPosture>(posture), model);
+}
+
+KneeSupportAnalysis analyze_knee_support(const Eigen::MatrixXf& canonical, const MatDescriptor& mat,
+                                         const BedPosture& posture, const KneeSupportModel& model) {
+  std::string error;
+  const auto image = detail::prepare_bed_image(canonical, mat, &error);
+  if (!image) return PostureError{error};
+  KneeSupportResult result{posture, std::nullopt, std::nullopt};
+  if (!posture.occupied) return result;
+  const BodyFrame frame = head_up_frame(*image, posture);
+  switch (posture.position) {
+    case SleepPosition::kLeftSide:
+    case SleepPosition::kRightSide:
+      result.side = analyze_side(frame, posture, model);
+      break;
+    case SleepPosition::kSupine:
+      result.supine = analyze_supine(frame, model);
+      break;
+    case SleepPosition::kProne:
+      break;
+  }
+  return result;
+}
+
+std::optional<double> fit_threshold(const std::vector<double>& scores,
+                                    const std::vector<bool>& positive, bool positive_above) {
+  if (scores.empty() || scores.size() != positive.size()) return std::nullopt;
+  const auto positives = static_cast<double>(std::count(positive.begin(), positive.end(), true));
+  const double negatives = static_cast<double>(scores.size()) - positives;
+  if (positives == 0 || negatives == 0) return std::nullopt;
+  std::vector<std::size_t> order(scores.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return scores[a] < scores[b]; });
+  // Walk the sorted scores: below the cut are predicted negative when positive_above.
+  double below_pos = 0, below_neg = 0, best = -1, best_cut = scores[order.front()] - 1;
+  for (std::size_t i = 0; i <= order.size(); ++i) {
+    if (i == 0 || i == order.size() || scores[order[i]] != scores[order[i - 1]]) {
+      const double cut =
+          i == 0 ? scores[order.front()] - 1e-9
+                 : (i == order.size() ? scores[order.back()] + 1e-9
+                                      : 0.5 * (scores[order[i - 1]] + scores[order[i]]));
+      const double tpr =
+          positive_above ? (positives - below_pos) / positives : below_pos / positives;
+      const double tnr =
+          positive_above ? below_neg / negatives : (negatives - below_neg) / negatives;
+      if (0.5 * (tpr + tnr) > best) {
+        best = 0.5 * (tpr + tnr);
+        best_cut = cut;
+      }
+    }
+    if (i < order.size()) (positive[order[i]] ? below_pos : below_neg) += 1;
+  }
+  return best_cut;
+}
+
+std::optional<Eigen::Vector3d> fit_pelvic_roll(const std::vector<SideKneeMeasures>& measures,
+                                               const std::vector<double>& roll_deg) {
+  if (measures.size() < 3 || measures.size() != roll_deg.size()) return std::nullopt;
+  Eigen::MatrixXd design(static_cast<Eigen::Index>(measures.size()), 3);
+  Eigen::VectorXd target(static_cast<Eigen::Index>(measures.size()));
+  for (std::size_t i = 0; i < measures.size(); ++i) {
+    const auto row = static_cast<Eigen::Index>(i);
+    design.row(row) << 1.0, measures[i].pelvis_asymmetry, measures[i].pelvis_line_offset;
+    target(row) = roll_deg[i];
+  }
+  const Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(design);
+  if (qr.rank() < 3) return std::nullopt;
+  return Eigen::Vector3d(qr.solve(target));
+}
+
+}  // namespace pmap::posture

@@ -1,0 +1,403 @@
+// Knee pillow (side-lying, validated on the simulator only) and under-knee support (supine,
+// validated on the real PMD experiment-i knee-up files with leave-one-subject-out).
+// PMD: M. Baran Pouyan, J. Birjandtalab, M. Heydarzadeh, M. Nourani, S. Ostadabbas, "A pressure
+// map dataset for posture and subject analytics", IEEE EMBS BHI 2017, PhysioNet, ODC-By 1.0.
+#include "pmap/posture/knee_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "pmap/posture/pmd_dataset.hpp"
+#include "pmap/sim/body_model.hpp"
+#include "pmap/sim/sensor_model.hpp"
+
+namespace pmap::posture {
+namespace {
+
+MatDescriptor sim_bed_mat() {
+  const sim::MatGeometry geometry = sim::MatGeometry::bed();
+  MatDescriptor mat;
+  mat.id = "sim-bed";
+  mat.kind = MatKind::kBed;
+  mat.rows = geometry.rows;
+  mat.cols = geometry.cols;
+  mat.row_pitch_mm = geometry.row_pitch_mm;
+  mat.col_pitch_mm = geometry.col_pitch_mm;
+  mat.sample_rate_hz = 1;
+  return mat;
+}
+
+/// One simulated side-lying frame with its truth.
+struct SideSample {
+  sim::KneePillow pillow = sim::KneePillow::kNone;
+  double top_knee_offset_mm = 0;
+  double pelvic_roll_deg = 0;
+  Eigen::MatrixXf canonical;
+};
+
+/// A random sleeper on the side: random body, side, subtype / knee flexion, position on the mat,
+/// knee-pillow state and (when dropped) how far forward the top knee landed; read through the
+/// sensor model (gain spread, baseline, noise, dead taxels) with its own seed.
+SideSample simulate_side(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const sim::BodyParams body = sim::BodyParams::random(rng);
+  sim::BedPose pose;
+  pose.posture = unit(rng) < 0.5 ? sim::BedPosture::kRight : sim::BedPosture::kLeft;
+  const double kind = unit(rng);
+  pose.lateral = kind < 0.4   ? sim::LateralSubtype::kStraight
+                 : kind < 0.7 ? sim::LateralSubtype::kSemiFetal
+                              : sim::LateralSubtype::kFetal;
+  pose.knee_flexion_deg = sim::side_lying_knee_flexion_deg(pose) + 20 * (unit(rng) - 0.5);
+  pose.head_gap_mm = -40 + 100 * unit(rng);
+  pose.lateral_offset_mm = 120 * (unit(rng) - 0.5);
+  const double which = unit(rng);
+  pose.knee_pillow = which < 1.0 / 3   ? sim::KneePillow::kNone
+                     : which < 2.0 / 3 ? sim::KneePillow::kAligned
+                                       : sim::KneePillow::kDropped;
+  pose.top_knee_offset_mm = 100 + 100 * unit(rng);  // 10–20 cm
+  const sim::BodyModel model(MatKind::kBed, sim::MatGeometry::bed(), body);
+  const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
+  sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, seed ^ 0x5eedULL);
+  const PressureFrame frame = sensor.read(image, 0, 0);
+  SideSample sample;
+  sample.pillow = pose.knee_pillow;
+  sample.top_knee_offset_mm =
+      pose.knee_pillow == sim::KneePillow::kDropped ? pose.top_knee_offset_mm : 0;
+  sample.pelvic_roll_deg = sim::side_lying_pelvic_roll_deg(pose.knee_pillow);
+  sample.canonical.resize(frame.rows, frame.cols);
+  for (std::size_t r = 0; r < frame.rows; ++r)
+    for (std::size_t c = 0; c < frame.cols; ++c)
+      sample.canonical(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = frame.at(r, c);
+  return sample;
+}
+
+std::optional<SideKneeResult> side_result(const Eigen::MatrixXf& canonical,
+                                          const KneeSupportModel& model = {}) {
+  const auto analysis = analyze_knee_support(canonical, sim_bed_mat(), model);
+  const auto* result = std::get_if<KneeSupportResult>(&analysis);
+  if (result == nullptr || !result->side) return std::nullopt;
+  return result->side;
+}
+
+struct SideSet {
+  std::vector<SideSample> samples;
+  std::vector<std::optional<SideKneeResult>> results;  ///< nullopt: not seen as side-lying
+};
+
+SideSet side_set(std::uint64_t first_seed, int count) {
+  SideSet set;
+  for (int i = 0; i < count; ++i) {
+    set.samples.push_back(simulate_side(first_seed + static_cast<std::uint64_t>(i)));
+    set.results.push_back(side_result(set.samples.back().canonical));
+  }
+  return set;
+}
+
+// Seeds 1000.. train the threshold and the roll model; seeds 5000.. are held out.
+constexpr std::uint64_t kTrainSeed = 1000;
+constexpr std::uint64_t kTestSeed = 5000;
+constexpr int kSamples = 300;
+
+class KneePillowSimulated : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    train_ = new SideSet(side_set(kTrainSeed, kSamples));
+    test_ = new SideSet(side_set(kTestSeed, kSamples));
+  }
+  static void TearDownTestSuite() {
+    delete train_;
+    delete test_;
+    train_ = test_ = nullptr;
+  }
+  static SideSet* train_;
+  static SideSet* test_;
+};
+SideSet* KneePillowSimulated::train_ = nullptr;
+SideSet* KneePillowSimulated::test_ = nullptr;
+
+struct Score {
+  int frames = 0, side = 0, resolved = 0, correct = 0;
+  int dropped_found = 0;
+  double offset_abs_error_cm = 0, roll_abs_error_deg = 0;
+  [[nodiscard]] double accuracy() const { return resolved ? double(correct) / resolved : 0.0; }
+};
+
+/// Re-decides the held-out frames with `model` from their measures (the measures themselves do
+/// not depend on the model) and scores them: aligned = none or aligned, dropped = dropped.
+Score score(const SideSet& set, const KneeSupportModel& model) {
+  Score s;
+  for (std::size_t i = 0; i < set.samples.size(); ++i) {
+    ++s.frames;
+    if (!set.results[i]) continue;
+    ++s.side;
+    const SideKneeMeasures& m = set.results[i]->measures;
+    if (!m.knees_resolved) continue;
+    ++s.resolved;
+    const bool dropped = m.second_knee_score > model.second_knee_threshold;
+    const bool truth = set.samples[i].pillow == sim::KneePillow::kDropped;
+    s.correct += dropped == truth ? 1 : 0;
+    if (dropped && truth) {
+      ++s.dropped_found;
+      s.offset_abs_error_cm +=
+          std::abs(m.knee_spacing_mm - set.samples[i].top_knee_offset_mm) / 10.0;
+    }
+    const double roll = std::clamp(
+        model.roll_coefficients.dot(Eigen::Vector3d{1.0, m.pelvis_asymmetry, m.pelvis_line_offset}),
+        0.0, 45.0);
+    s.roll_abs_error_deg += std::abs(roll - set.samples[i].pelvic_roll_deg);
+  }
+  if (s.dropped_found) s.offset_abs_error_cm /= s.dropped_found;
+  if (s.resolved) s.roll_abs_error_deg /= s.resolved;
+  return s;
+}
+
+KneeSupportModel train(const SideSet& set) {
+  std::vector<double> scores, rolls;
+  std::vector<bool> dropped;
+  std::vector<SideKneeMeasures> measures;
+  for (std::size_t i = 0; i < set.samples.size(); ++i) {
+    if (!set.results[i] || !set.results[i]->measures.knees_resolved) continue;
+    scores.push_back(set.results[i]->measures.second_knee_score);
+    dropped.push_back(set.samples[i].pillow == sim::KneePillow::kDropped);
+    measures.push_back(set.results[i]->measures);
+    rolls.push_back(set.samples[i].pelvic_roll_deg);
+  }
+  KneeSupportModel model;
+  const auto threshold = fit_threshold(scores, dropped, true);
+  const auto roll = fit_pelvic_roll(measures, rolls);
+  EXPECT_TRUE(threshold && roll);
+  if (threshold) model.second_knee_threshold = *threshold;
+  if (roll) model.roll_coefficients = *roll;
+  return model;
+}
+
+TEST_F(KneePillowSimulated, HeldOutSeedsAccuracyOffsetAndRoll) {
+  const KneeSupportModel trained = train(*train_);
+  const Score held_out = score(*test_, trained);
+  const Score builtin = score(*test_, KneeSupportModel{});
+  std::cout << "knee pillow, trained on seeds " << kTrainSeed << "+" << kSamples << ": threshold "
+            << trained.second_knee_threshold << ", roll coefficients "
+            << trained.roll_coefficients.transpose() << "\n"
+            << "held-out seeds " << kTestSeed << "+" << kSamples << ": side-lying " << held_out.side
+            << "/" << held_out.frames << ", knees resolved " << held_out.resolved
+            << ", aligned-vs-dropped accuracy " << held_out.accuracy() << " (built-in model "
+            << builtin.accuracy() << "), top-knee offset MAE " << held_out.offset_abs_error_cm
+            << " cm over " << held_out.dropped_found << " dropped, pelvic roll MAE "
+            << held_out.roll_abs_error_deg << " deg\n";
+  EXPECT_GE(held_out.side, 0.9 * held_out.frames);
+  EXPECT_GE(held_out.resolved, 0.9 * held_out.side);
+  // Measured (docs/accuracy.md): 96.3 % (trained and built-in), offset MAE 1.5 cm, roll MAE
+  // 6.6°; the floors leave a margin.
+  EXPECT_GE(held_out.accuracy(), 0.92);
+  EXPECT_GE(builtin.accuracy(), 0.92);
+  EXPECT_LE(held_out.offset_abs_error_cm, 3.0);
+  EXPECT_LE(held_out.roll_abs_error_deg, 8.0);
+}
+
+TEST_F(KneePillowSimulated, ScaleMirrorAndRotationInvariant) {
+  int compared = 0;
+  for (std::size_t i = 0; i < 60; ++i) {
+    const SideSample& sample = test_->samples[i];
+    const auto base = side_result(sample.canonical);
+    if (!base || base->state == KneePillowState::kUnknown) continue;
+    ++compared;
+    const Eigen::MatrixXf scaled = sample.canonical * 3.0F;
+    const Eigen::MatrixXf mirrored = sample.canonical.rowwise().reverse();
+    const Eigen::MatrixXf rotated = sample.canonical.reverse();
+    const auto s = side_result(scaled), m = side_result(mirrored), r = side_result(rotated);
+    ASSERT_TRUE(s && m && r) << "seed " << kTestSeed + i;
+    EXPECT_EQ(s->state, base->state);
+    EXPECT_NEAR(s->top_knee_offset_cm, base->top_knee_offset_cm, 1e-6);
+    EXPECT_EQ(m->state, base->state) << "seed " << kTestSeed + i;
+    EXPECT_NEAR(m->top_knee_offset_cm, base->top_knee_offset_cm, 0.5);
+    EXPECT_EQ(r->state, base->state) << "seed " << kTestSeed + i;
+    EXPECT_NEAR(r->top_knee_offset_cm, base->top_knee_offset_cm, 0.5);
+  }
+  EXPECT_GE(compared, 50);
+}
+
+TEST(KneeSupport, UnknownWithoutResolvedKnees) {
+  // A side-lying trunk whose legs are off the mat (only the top half of the body on it).
+  sim::BedPose pose{sim::BedPosture::kRight, sim::LateralSubtype::kSemiFetal};
+  const sim::BodyModel model(MatKind::kBed, sim::MatGeometry::bed(), sim::BodyParams{175, 75});
+  const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
+  Eigen::MatrixXf canonical(image.rows, image.cols);
+  for (Eigen::Index r = 0; r < canonical.rows(); ++r)
+    for (Eigen::Index c = 0; c < canonical.cols(); ++c)
+      canonical(r, c) = r < 30 ? static_cast<float>(image.at(static_cast<std::size_t>(r),
+                                                             static_cast<std::size_t>(c)))
+                               : 0.0F;
+  const auto analysis = analyze_knee_support(canonical, sim_bed_mat());
+  const auto* result = std::get_if<KneeSupportResult>(&analysis);
+  ASSERT_NE(result, nullptr);
+  if (result->side) {
+    EXPECT_EQ(result->side->state, KneePillowState::kUnknown);
+    EXPECT_EQ(result->side->confidence, 0.0);
+  }
+  if (result->supine) {
+    EXPECT_EQ(result->supine->support, KneeSupport::kUnknown);
+  }
+}
+
+TEST(KneeSupport, RejectsChairMatAndShapeMismatch) {
+  MatDescriptor chair = sim_bed_mat();
+  chair.kind = MatKind::kChair;
+  const Eigen::MatrixXf frame = Eigen::MatrixXf::Zero(64, 32);
+  EXPECT_TRUE(std::holds_alternative<PostureError>(analyze_knee_support(frame, chair)));
+  EXPECT_TRUE(std::holds_alternative<PostureError>(
+      analyze_knee_support(Eigen::MatrixXf::Zero(10, 10), sim_bed_mat())));
+}
+
+TEST(KneeSupport, FitThresholdSeparatesClasses) {
+  const auto cut =
+      fit_threshold({0.1, 0.2, 0.3, 0.7, 0.8}, {false, false, false, true, true}, true);
+  ASSERT_TRUE(cut);
+  EXPECT_NEAR(*cut, 0.5, 1e-9);
+  const auto below = fit_threshold({0.1, 0.2, 0.7, 0.8}, {true, true, false, false}, false);
+  ASSERT_TRUE(below);
+  EXPECT_NEAR(*below, 0.45, 1e-9);
+  EXPECT_FALSE(fit_threshold({0.1, 0.2}, {true, true}, true));
+}
+
+TEST(KneeSupport, SimulatedUnderKneePillowIsFlexedSupported) {
+  int correct = 0, total = 0;
+  double ratio_flat = 0, ratio_pillow = 0;
+  for (std::uint64_t seed = 0; seed < 40; ++seed) {
+    std::mt19937_64 rng(seed);
+    const sim::BodyParams body = sim::BodyParams::random(rng);
+    sim::BedPose pose{sim::BedPosture::kSupine};
+    pose.under_knee_pillow = seed % 2 == 1;
+    const sim::BodyModel model(MatKind::kBed, sim::MatGeometry::bed(), body);
+    const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
+    sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, seed);
+    const PressureFrame frame = sensor.read(image, 0, 0);
+    Eigen::MatrixXf canonical(frame.rows, frame.cols);
+    for (std::size_t r = 0; r < frame.rows; ++r)
+      for (std::size_t c = 0; c < frame.cols; ++c)
+        canonical(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = frame.at(r, c);
+    const auto analysis = analyze_knee_support(canonical, sim_bed_mat());
+    const auto* result = std::get_if<KneeSupportResult>(&analysis);
+    ASSERT_NE(result, nullptr);
+    ++total;
+    if (!result->supine) continue;
+    const bool flexed = result->supine->support == KneeSupport::kFlexedSupported;
+    correct += flexed == pose.under_knee_pillow ? 1 : 0;
+    (pose.under_knee_pillow ? ratio_pillow : ratio_flat) +=
+        result->supine->measures.flexion_score / 20;
+  }
+  std::cout << "simulated flexion score: flat " << ratio_flat << ", under-knee pillow "
+            << ratio_pillow << "\n";
+  std::cout << "simulated under-knee pillow vs flat: " << correct << "/" << total << "\n";
+  // Measured 37/40; the simulator's pillow keeps a little calf load, so a few sit near the
+  // threshold.
+  EXPECT_GE(correct, total * 85 / 100);
+}
+
+// --- Real data: PMD experiment-i supine flat (files 1, 8, 9) vs knees up (10, 11, 12) ----------
+
+std::filesystem::path pmd_root() {
+  const char* source = std::getenv("PMAP_SOURCE_DIR");
+  return std::filesystem::path(source != nullptr ? source : ".") / ".." / "shared" / "data" / "pmd";
+}
+
+int file_number(const std::string& source) {
+  const auto slash = source.find_last_of('/');
+  return std::stoi(source.substr(slash + 1));
+}
+
+TEST(KneeSupportPmd, KneesUpLeaveOneSubjectOut) {
+  if (!std::filesystem::exists(pmd_root())) GTEST_SKIP() << "no PMD data at " << pmd_root();
+  auto loaded = load_pmd_experiment_i(pmd_root(), 4);
+  ASSERT_TRUE(std::holds_alternative<std::vector<PmdFrame>>(loaded));
+  const MatDescriptor mat = pmd_experiment_i_mat();
+  struct Row {
+    int subject;
+    int file;
+    bool flexed;
+    std::optional<SupineKneeResult> supine;
+  };
+  std::vector<Row> rows;
+  for (const PmdFrame& frame : std::get<std::vector<PmdFrame>>(loaded)) {
+    const int file = file_number(frame.source);
+    if (file != 1 && file != 8 && file != 9 && file != 10 && file != 11 && file != 12) continue;
+    const auto analysis = analyze_knee_support(frame.canonical, mat);
+    const auto* result = std::get_if<KneeSupportResult>(&analysis);
+    ASSERT_NE(result, nullptr);
+    std::optional<SupineKneeResult> supine;
+    if (result->supine && result->supine->measures.resolved) supine = result->supine;
+    rows.push_back({frame.subject, file, file >= 10, supine});
+  }
+  std::set<int> subjects;
+  for (const Row& row : rows) subjects.insert(row.subject);
+  int correct = 0, total = 0;
+  std::map<int, std::pair<int, int>> per_file;  // file -> (correct, total)
+  double tilt_flat = 0, tilt_flexed = 0;
+  int n_flat = 0, n_flexed = 0;
+  for (const int held_out : subjects) {
+    std::vector<double> scores;
+    std::vector<bool> flexed;
+    for (const Row& row : rows) {
+      if (row.subject == held_out || !row.supine) continue;
+      scores.push_back(row.supine->measures.flexion_score);
+      flexed.push_back(row.flexed);
+    }
+    const auto threshold = fit_threshold(scores, flexed, false);
+    ASSERT_TRUE(threshold);
+    int subject_correct = 0, subject_total = 0;
+    for (const Row& row : rows) {
+      if (row.subject != held_out) continue;
+      // A frame not analysed as supine, or without resolved bands, counts as an error.
+      const bool ok = row.supine && (row.supine->measures.flexion_score < *threshold) == row.flexed;
+      subject_correct += ok ? 1 : 0;
+      ++subject_total;
+      per_file[row.file].first += ok ? 1 : 0;
+      ++per_file[row.file].second;
+      if (row.supine) {
+        (row.flexed ? tilt_flexed : tilt_flat) += row.supine->pelvic_tilt_deg;
+        ++(row.flexed ? n_flexed : n_flat);
+      }
+    }
+    std::cout << "knees-up LOSO S" << held_out << ": threshold " << *threshold << ", accuracy "
+              << double(subject_correct) / subject_total << " (" << subject_correct << "/"
+              << subject_total << ")\n";
+    correct += subject_correct;
+    total += subject_total;
+    EXPECT_GE(double(subject_correct) / subject_total, 0.7) << "S" << held_out;
+  }
+  for (const auto& [file, counts] : per_file) {
+    double two_legs = 0, ratio = 0, flexion = 0;
+    int n = 0;
+    for (const Row& row : rows) {
+      if (row.file != file || !row.supine) continue;
+      two_legs += row.supine->measures.two_leg_fraction;
+      ratio += row.supine->measures.knee_band_ratio;
+      flexion += row.supine->measures.flexion_score;
+      ++n;
+    }
+    std::cout << "  file " << file << ": " << double(counts.first) / counts.second << " ("
+              << counts.first << "/" << counts.second << "), mean band ratio "
+              << ratio / std::max(n, 1) << ", two-leg rows " << two_legs / std::max(n, 1)
+              << ", flexion score " << flexion / std::max(n, 1) << "\n";
+  }
+  std::cout << "knees-up LOSO all: " << double(correct) / total << " (" << correct << "/" << total
+            << "); mean pelvic tilt estimate flat " << tilt_flat / std::max(n_flat, 1)
+            << " deg, knees up " << tilt_flexed / std::max(n_flexed, 1) << " deg\n";
+  // Measured 88.5 % (docs/accuracy.md); "right knee up" (file 11) is the weak file.
+  EXPECT_GE(double(correct) / total, 0.85);
+  // The pelvic tilt estimate only has to point the right way: knees up = more posterior.
+  EXPECT_GT(tilt_flexed / std::max(n_flexed, 1), tilt_flat / std::max(n_flat, 1));
+}
+
+}  // namespace
+}  // namespace pmap::posture
