@@ -59,7 +59,7 @@ class LabelStream {
 
 /// Minimum dwell (and confidence floor) per stream.
 struct EpisodeConfig {
-  std::int64_t presence_dwell_us = 60'000'000;   ///< a bed exit / chair break lasts ≥ 60 s
+  std::int64_t presence_dwell_us = 30'000'000;   ///< a bed exit / chair break lasts ≥ 30 s
   std::int64_t position_dwell_us = 30'000'000;   ///< a position held ≥ 30 s counts
   double position_min_confidence = 0.6;
   std::int64_t activity_dwell_us = 60'000'000;   ///< still/moving changes after 60 s
