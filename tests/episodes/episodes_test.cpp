@@ -68,16 +68,17 @@ TEST(MatEpisodes, NightWithTurnsAndABedExit) {
   std::int64_t t = 0;
   auto run = [&](int seconds, bool occupied, const char* position, double movement = 0.05) {
     for (int i = 0; i < seconds; ++i, t += kS) {
-      FrameLabels f{t, occupied, movement, std::nullopt, 0.9};
+      FrameLabels f{.timestamp_us = t, .occupied = occupied, .movement = movement};
+      f.position_confidence = 0.9;
       if (position) f.position = position;
       for (auto& e : m.add(f)) all.push_back(e);
     }
   };
-  run(120, false, nullptr);             // empty bed
-  run(600, true, "supine");             // 10 min supine
-  run(10, true, "left");                // a blip
-  run(2400, true, "left", 0.001);       // 40 min still on the left side
-  run(300, false, nullptr);             // 5 min out of bed
+  run(120, false, nullptr);        // empty bed
+  run(600, true, "supine");        // 10 min supine
+  run(10, true, "left");           // a blip
+  run(2400, true, "left", 0.001);  // 40 min still on the left side
+  run(300, false, nullptr);        // 5 min out of bed
   run(600, true, "right");
   for (auto& e : m.close()) all.push_back(e);
 
@@ -99,16 +100,50 @@ TEST(MatEpisodes, NightWithTurnsAndABedExit) {
   }
 }
 
+TEST(MatEpisodes, KneePillowSlipIsAnEpisodeOnlyWhenItLastsMinutes) {
+  MatEpisodes m("bed1", /*is_bed=*/true);
+  std::vector<Episode> knee;
+  std::int64_t t = 0;
+  auto run = [&](int seconds, const char* state) {
+    for (int i = 0; i < seconds; ++i, t += kS) {
+      FrameLabels f{.timestamp_us = t,
+                    .occupied = true,
+                    .movement = 0.05,
+                    .position = "left",
+                    .position_confidence = 0.9,
+                    .knee = state,
+                    .knee_confidence = 0.8};
+      for (auto& e : m.add(f)) {
+        if (e.stream == "knee") knee.push_back(e);
+      }
+    }
+  };
+  run(600, "aligned");
+  run(60, "dropped");  // a minute of shifting: not a slip
+  run(600, "aligned");
+  run(900, "dropped");  // 15 min with the top knee on the mattress: a slip
+  for (auto& e : m.close()) {
+    if (e.stream == "knee") knee.push_back(e);
+  }
+  ASSERT_EQ(knee.size(), 2u);
+  EXPECT_EQ(knee[0].label, "aligned");
+  EXPECT_EQ(knee[0].start_us, 0);
+  EXPECT_EQ(knee[0].end_us, (1260 - 1) * kS);
+  EXPECT_EQ(knee[1].label, "dropped");
+  EXPECT_NEAR(knee[1].seconds(), 899, 1e-9);
+}
+
 TEST(MatEpisodes, ChairSittingBoutsAndBreaks) {
   MatEpisodes m("chair1", /*is_bed=*/false);
   std::vector<Episode> all;
   std::int64_t t = 0;
   for (int bout = 0; bout < 3; ++bout) {
     for (int i = 0; i < 1800; ++i, t += kS) {
-      for (auto& e : m.add({t, true, 0.05, std::nullopt, 0})) all.push_back(e);
+      for (auto& e : m.add({.timestamp_us = t, .occupied = true, .movement = 0.05}))
+        all.push_back(e);
     }
     for (int i = 0; i < 300; ++i, t += kS) {
-      for (auto& e : m.add({t, false, 0, std::nullopt, 0})) all.push_back(e);
+      for (auto& e : m.add({.timestamp_us = t, .occupied = false})) all.push_back(e);
     }
   }
   for (auto& e : m.close()) all.push_back(e);

@@ -3,9 +3,9 @@
 // <math.h> before Boost.Math: Boost 1.74's correlation_coefficient calls an unqualified sqrt.
 #include <math.h>
 
-#include <boost/math/statistics/bivariate_statistics.hpp>
 #include <mqtt/client.h>
 #include <signal.h>
+#include <boost/math/statistics/bivariate_statistics.hpp>
 
 #include <algorithm>
 #include <boost/math/statistics/univariate_statistics.hpp>
@@ -184,7 +184,8 @@ TEST(EndToEnd, NightAndWorkdayStoredCompletelyAndConsistentWithTruth) {
     };
     std::map<std::string, std::vector<Span>> spans;
     for (const auto& r : db.rows("SELECT stream, start_us, end_us, label FROM episodes WHERE "
-                                 "mat_id='" + mat + "' ORDER BY start_us")) {
+                                 "mat_id='" +
+                                 mat + "' ORDER BY start_us")) {
       spans[r[0].get<std::string>()].push_back(
           {r[1].get<std::int64_t>(), r[2].get<std::int64_t>(), r[3].get<std::string>()});
     }
@@ -211,10 +212,11 @@ TEST(EndToEnd, NightAndWorkdayStoredCompletelyAndConsistentWithTruth) {
     for (std::size_t i = 1; i + 1 < spans["presence"].size(); ++i) {
       exits += spans["presence"][i].label != present;
     }
-    std::printf("[%s] episodes: presence agreement %.3f, position/class agreement %.3f, "
-                "%zu position episodes, %d exits/breaks\n",
-                mat.c_str(), presence_agree / double(presence_n),
-                position_agree / double(std::max(position_n, 1)), spans["position"].size(), exits);
+    std::printf(
+        "[%s] episodes: presence agreement %.3f, position/class agreement %.3f, "
+        "%zu position episodes, %d exits/breaks\n",
+        mat.c_str(), presence_agree / double(presence_n),
+        position_agree / double(std::max(position_n, 1)), spans["position"].size(), exits);
     EXPECT_GT(presence_agree, 0.97 * presence_n);
     EXPECT_GE(exits, 1) << "the scenario has a bed exit / breaks";
     EXPECT_GE(spans["position"].size(), 3u);
@@ -405,6 +407,37 @@ TEST(EndToEnd, KillDashNineNeverCorruptsOrLosesStoredData) {
       "published\n",
       static_cast<long long>(stored_before), static_cast<long long>(after_kill),
       static_cast<long long>(final_frames), static_cast<long long>(published));
+}
+
+// Offline: a recorded night (frame log) through pmap-analyze gives the night's episodes.
+TEST(Offline, AnalyzeARecordedNight) {
+  const auto dir = fresh_dir("analyze");
+  ChildProcess sim({(bin_dir() / "pmap-sim").string(), "--output", (dir / "night.pmaplog").string(),
+                    "--mat", "bed1", "--kind", "bed", "--scenario", "night", "--seed", "3",
+                    "--duration", "7200", "--start-us", "1700000000000000"},
+                   dir / "sim");
+  ASSERT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
+  ChildProcess analyze({(bin_dir() / "pmap-analyze").string(), "--input",
+                        (dir / "night.pmaplog").string(), "--db", (dir / "night.db").string()},
+                       dir / "analyze");
+  ASSERT_EQ(analyze.wait_for(120s), 0) << analyze.stderr_text();
+  const json report = json::parse(analyze.stdout_text());
+  EXPECT_EQ(report["frames"]["read"], 7200);
+  EXPECT_EQ(report["frames"]["accepted"], 7200);
+  EXPECT_EQ(report["bed_exits"], 1);
+  EXPECT_GE(report["turns"].get<int>(), 10);
+  double in_positions = 0;
+  for (const auto& [label, minutes] : report["minutes_by_position"].items()) {
+    in_positions += minutes.get<double>();
+  }
+  EXPECT_GT(in_positions, 90.0) << "most of the 2-h night is in some position";
+  Db db(dir / "night.db");
+  EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs"), 7200);
+  EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM episodes"), report["episodes"].size());
+
+  ChildProcess bad({(bin_dir() / "pmap-analyze").string(), "--input", "/etc/passwd"}, dir / "bad");
+  EXPECT_EQ(bad.wait_for(30s), 1);
+  EXPECT_NE(bad.stderr_text().find("not a frame log"), std::string::npos) << bad.stderr_text();
 }
 
 // The broker dies in the middle of a night and comes back: simulator and gateway reconnect by

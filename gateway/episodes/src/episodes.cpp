@@ -80,6 +80,7 @@ MatEpisodes::MatEpisodes(std::string mat_id, bool is_bed, EpisodeConfig config)
       is_bed_(is_bed),
       presence_(mat_id, "presence", config.presence_dwell_us),
       position_(mat_id, "position", config.position_dwell_us, config.position_min_confidence),
+      knee_(mat_id, "knee", config.knee_dwell_us, config.knee_min_confidence),
       activity_(mat_id, "activity", config.activity_dwell_us) {}
 
 void MatEpisodes::keep(std::optional<Episode> episode, std::vector<Episode>& out) const {
@@ -102,6 +103,7 @@ std::vector<Episode> MatEpisodes::add(const FrameLabels& labels) {
     // The person has left (for longer than the presence dwell): their position and activity
     // episodes end with their last frame on the mat.
     keep(position_.close(), out);
+    keep(knee_.close(), out);
     keep(activity_.close(), out);
   }
   keep(std::move(presence), out);
@@ -109,6 +111,8 @@ std::vector<Episode> MatEpisodes::add(const FrameLabels& labels) {
     if (labels.position) {
       keep(position_.add(labels.timestamp_us, *labels.position, labels.position_confidence), out);
     }
+    if (labels.knee)
+      keep(knee_.add(labels.timestamp_us, *labels.knee, labels.knee_confidence), out);
     keep(activity_.add(labels.timestamp_us,
                        labels.movement < config_.still_movement ? "still" : "moving"),
          out);
@@ -119,6 +123,7 @@ std::vector<Episode> MatEpisodes::add(const FrameLabels& labels) {
 std::vector<Episode> MatEpisodes::close() {
   std::vector<Episode> out;
   keep(position_.close(), out);
+  keep(knee_.close(), out);
   keep(activity_.close(), out);
   keep(presence_.close(), out);
   return out;
@@ -126,7 +131,7 @@ std::vector<Episode> MatEpisodes::close() {
 
 std::map<std::string, Episode> MatEpisodes::current() const {
   std::map<std::string, Episode> out;
-  for (const LabelStream* s : {&presence_, &position_, &activity_}) {
+  for (const LabelStream* s : {&presence_, &position_, &knee_, &activity_}) {
     if (s->current()) out.emplace(s->current()->stream, *s->current());
   }
   return out;

@@ -2,6 +2,7 @@
 
 #include "pmap/chair/chair_posture.hpp"
 #include "pmap/posture/bed_posture.hpp"
+#include "pmap/posture/knee_support.hpp"
 
 #include "pmap/gateway_config.hpp"
 #include "pmap/topics.hpp"
@@ -23,6 +24,37 @@ nlohmann::json bed_posture_json(const BedPosture& bed) {
           {"head_end", to_string(bed.head_end)},
           {"head_end_confidence", bed.head_end_confidence},
           {"axis_deg", bed.axis_angle_deg}};
+}
+
+// Side-lying: knee-pillow state; supine: knee support and pelvic tilt (docs/posture.md). Adds
+// them to the posture JSON and feeds the knee stream (pillow-slip episodes).
+void add_knee_support(const Eigen::MatrixXf& image, const MatDescriptor& meta,
+                      const BedPosture& bed, nlohmann::json& posture, FrameLabels& labels) {
+  const auto analysis =
+      posture::analyze_knee_support(image, meta, bed, posture::KneeSupportModel{});
+  const auto* knee = std::get_if<posture::KneeSupportResult>(&analysis);
+  if (knee == nullptr) return;
+  if (knee->side) {
+    const auto& side = *knee->side;
+    posture["knee_pillow"] = {{"state", to_string(side.state)},
+                              {"top_knee_offset_cm", side.top_knee_offset_cm},
+                              {"pelvic_roll_deg", side.pelvic_roll_deg},
+                              {"confidence", side.confidence}};
+    if (side.state != posture::KneePillowState::kUnknown) {
+      labels.knee = std::string(to_string(side.state));
+      labels.knee_confidence = side.confidence;
+    }
+  }
+  if (knee->supine) {
+    const auto& supine = *knee->supine;
+    posture["knee_support"] = {{"state", to_string(supine.support)},
+                               {"pelvic_tilt_deg", supine.pelvic_tilt_deg},
+                               {"confidence", supine.confidence}};
+    if (supine.support != posture::KneeSupport::kUnknown) {
+      labels.knee = std::string(to_string(supine.support));
+      labels.knee_confidence = supine.confidence;
+    }
+  }
 }
 
 nlohmann::json chair_posture_json(const chair::ChairPostureResult& seat, bool calibrated) {
@@ -51,7 +83,6 @@ nlohmann::json chair_posture_json(const chair::ChairPostureResult& seat, bool ca
 }
 
 }  // namespace
-
 
 PipelineConfig PipelineConfig::from(const GatewayConfig& c) {
   PipelineConfig p;
@@ -153,11 +184,11 @@ Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatD
   if (it == mats_.end()) {
     it = mats_
              .emplace(meta->id,
-                      MatPipelineState{meta, MatConditioner(config_.condition, calibration_(*meta)),
-                                       FeatureExtractor(config_.features),
-                                       MatEpisodes(meta->id, meta->kind == MatKind::kBed,
-                                                   config_.episodes),
-                                       std::nullopt, nullptr})
+                      MatPipelineState{
+                          meta, MatConditioner(config_.condition, calibration_(*meta)),
+                          FeatureExtractor(config_.features),
+                          MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
+                          std::nullopt, nullptr})
              .first;
   } else if (it->second.meta != meta) {
     // New meta: keep the learned floor only if the shape and layout are unchanged.
@@ -185,7 +216,9 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
   ConditionedFrame conditioned = st.conditioner.condition(frame.canonical, meta);
   FrameFeatures features = st.features.extract(conditioned, meta);
   if (!features.occupied) st.conditioner.learn_empty(conditioned);
-  FrameLabels labels{features.timestamp_us, features.occupied, features.movement, std::nullopt, 0};
+  FrameLabels labels{.timestamp_us = features.timestamp_us,
+                     .occupied = features.occupied,
+                     .movement = features.movement};
   nlohmann::json posture = nullptr;
   if (features.occupied) {
     // The posture engines are scale-invariant: counts above the floor serve until a calibration
@@ -198,6 +231,7 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
         labels.position = std::string(to_string(bed->position));
         labels.position_confidence = bed->position_confidence;
         posture = bed_posture_json(*bed);
+        add_knee_support(image, meta, *bed, posture, labels);
       }
     } else {
       const auto result = chair::analyze_chair_frame(image, meta);

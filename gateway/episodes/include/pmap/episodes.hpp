@@ -59,12 +59,16 @@ class LabelStream {
 
 /// Minimum dwell (and confidence floor) per stream.
 struct EpisodeConfig {
-  std::int64_t presence_dwell_us = 30'000'000;   ///< a bed exit / chair break lasts ≥ 30 s
-  std::int64_t position_dwell_us = 30'000'000;   ///< a position held ≥ 30 s counts
+  std::int64_t presence_dwell_us = 30'000'000;  ///< a bed exit / chair break lasts ≥ 30 s
+  std::int64_t position_dwell_us = 30'000'000;  ///< a position held ≥ 30 s counts
   double position_min_confidence = 0.6;
-  std::int64_t activity_dwell_us = 60'000'000;   ///< still/moving changes after 60 s
-  double still_movement = 0.02;                  ///< movement below this is "still"
+  std::int64_t activity_dwell_us = 60'000'000;         ///< still/moving changes after 60 s
+  double still_movement = 0.02;                        ///< movement below this is "still"
   std::int64_t long_still_us = 30LL * 60 * 1'000'000;  ///< still periods worth reporting
+  /// Knee stream (bed): a knee pillow that slipped (aligned → dropped) must stay dropped for
+  /// minutes to count as a pillow-slip episode, not a moment of shifting.
+  std::int64_t knee_dwell_us = 120'000'000;
+  double knee_min_confidence = 0.5;
 };
 
 /// What one frame says, for the streams of one mat. Unset streams are not fed.
@@ -72,13 +76,17 @@ struct FrameLabels {
   std::int64_t timestamp_us = 0;
   bool occupied = false;
   double movement = 0;
-  std::optional<std::string> position;  ///< bed: supine/prone/left/right; chair: sitting class
+  std::optional<std::string> position = std::nullopt;  ///< bed: position; chair: sitting class
   double position_confidence = 0;
+  /// Bed: side-lying knee-pillow state (aligned/dropped) or supine knee support (flat/
+  /// flexed_supported).
+  std::optional<std::string> knee = std::nullopt;
+  double knee_confidence = 0;
 };
 
 /// The streams of one mat: presence (in_bed/out_of_bed or sitting/away), position (while
-/// present), activity (still/moving while present). Emits closed episodes; activity episodes are
-/// emitted only when they are long still periods (`long_still_us`).
+/// present), knee (bed, while present), activity (still/moving while present). Emits closed
+/// episodes; activity episodes are emitted only when they are long still periods (`long_still_us`).
 class MatEpisodes {
  public:
   MatEpisodes(std::string mat_id, bool is_bed, EpisodeConfig config = {});
@@ -97,6 +105,7 @@ class MatEpisodes {
   bool is_bed_;
   LabelStream presence_;
   LabelStream position_;
+  LabelStream knee_;
   LabelStream activity_;
 };
 
