@@ -223,6 +223,9 @@ TEST(EndToEnd, NightAndWorkdayStoredCompletelyAndConsistentWithTruth) {
     // End to end through MQTT, conditioning and hysteresis, on simulated bodies the engines were
     // not fitted on (bed: fitted on PMD; chair: on other simulator seeds). Measured 0.96 / 0.85.
     EXPECT_GT(position_agree, (is_bed ? 0.85 : 0.75) * position_n);
+    if (!is_bed) {
+      EXPECT_GE(spans["weight_shift"].size(), 1u) << "the workday has weight shifts";
+    }
   }
 }
 

@@ -188,7 +188,7 @@ Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatD
                           meta, MatConditioner(config_.condition, calibration_(*meta)),
                           FeatureExtractor(config_.features),
                           MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
-                          std::nullopt, nullptr})
+                          std::nullopt, nullptr, chair::ChairShiftTracker{}})
              .first;
   } else if (it->second.meta != meta) {
     // New meta: keep the learned floor only if the shape and layout are unchanged.
@@ -240,6 +240,15 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
         labels.position = std::string(chair::to_string(seat->sitting_class));
         labels.position_confidence = 1.0;
         posture = chair_posture_json(*seat, conditioned.pressure_mmhg.has_value());
+        // A weight shift (pressure relief: the load moves away and comes back) is stored as an
+        // episode of its own: stream "weight_shift", label "relief" (frames are not counted).
+        if (const auto shift =
+                st.weight_shifts.update(*seat, static_cast<double>(features.timestamp_us) / 1e6)) {
+          pending_.episodes.push_back(Episode{
+              meta.id, "weight_shift", "relief", static_cast<std::int64_t>(shift->start_s * 1e6),
+              static_cast<std::int64_t>(shift->end_s * 1e6), 0, 1.0});
+        }
+        posture["weight_shifts"] = st.weight_shifts.shift_count();
       }
     }
   }

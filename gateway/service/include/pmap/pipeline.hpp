@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pmap/chair/chair_posture.hpp"
 #include "pmap/condition.hpp"
 #include "pmap/episodes.hpp"
 #include "pmap/epoch_aggregator.hpp"
@@ -93,7 +94,8 @@ class Pipeline {
     FeatureExtractor features;
     MatEpisodes episodes;
     std::optional<FrameFeatures> latest;
-    nlohmann::json latest_posture;  ///< null unless a bed frame was analysed and occupied
+    nlohmann::json latest_posture;           ///< null unless an occupied frame was analysed
+    chair::ChairShiftTracker weight_shifts;  ///< chair mats: pressure-relief manoeuvres
   };
 
   void on_accepted(std::vector<AcceptedFrame>&& frames, Clock::time_point now);
