@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "pmap/gateway_config.hpp"
+#include "pmap/pipeline.hpp"
 #include "test_util.hpp"
 
 namespace pmap {
@@ -69,6 +70,20 @@ TEST(Config, EveryKeyHasHelpRangeAndRoundTrips) {
     GatewayConfig c;
     EXPECT_NO_THROW(apply_config_text(c, k.name, k.get(d))) << k.name;
   }
+}
+
+TEST(Config, EpisodeDwellTimesReachThePipeline) {
+  GatewayConfig c;
+  apply_config_text(c, "presence_dwell_s", "45");
+  apply_config_text(c, "position_dwell_s", "20");
+  apply_config_text(c, "knee_dwell_s", "300");
+  apply_config_text(c, "long_still_min", "60");
+  EXPECT_THROW(apply_config_text(c, "knee_dwell_s", "0"), ConfigError);
+  const PipelineConfig p = PipelineConfig::from(c);
+  EXPECT_EQ(p.episodes.presence_dwell_us, 45'000'000);
+  EXPECT_EQ(p.episodes.position_dwell_us, 20'000'000);
+  EXPECT_EQ(p.episodes.knee_dwell_us, 300'000'000);
+  EXPECT_EQ(p.episodes.long_still_us, 3'600'000'000LL);
 }
 
 }  // namespace

@@ -131,12 +131,24 @@ std::vector<ConfigKey> make_keys() {
                        &C::baseline_alpha, 0.0001, 1));
   k.push_back(real_key("floor_percentile", "fallback floor percentile before the first empty frame",
                        &C::floor_percentile, 0, 100));
-  k.push_back(int_key("max_queued_messages",
-                      "messages waiting for processing; beyond: dropped and counted",
-                      &C::max_queued_messages, 100, 10000000));
+  k.push_back(
+      int_key("max_queued_messages",
+              "messages waiting for processing; beyond: Paho's delivery waits (back-pressure)",
+              &C::max_queued_messages, 100, 10000000));
   k.push_back(int_key("log_interval_s",
                       "at most one log line per mat and reason per this period, seconds",
                       &C::log_interval_s, 0, 86400));
+  k.push_back(int_key("presence_dwell_s",
+                      "episodes: an absence shorter than this is no bed exit / break, seconds",
+                      &C::presence_dwell_s, 1, 3600));
+  k.push_back(int_key("position_dwell_s",
+                      "episodes: a position (or sitting class) must hold this long, seconds",
+                      &C::position_dwell_s, 1, 3600));
+  k.push_back(int_key("knee_dwell_s",
+                      "episodes: a knee-pillow / knee-support state must hold this long, seconds",
+                      &C::knee_dwell_s, 1, 3600));
+  k.push_back(int_key("long_still_min", "episodes: still periods from this long are stored, min",
+                      &C::long_still_min, 1, 1440));
   return k;
 }
 

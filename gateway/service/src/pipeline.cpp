@@ -103,6 +103,10 @@ PipelineConfig PipelineConfig::from(const GatewayConfig& c) {
   p.state_interval = std::chrono::milliseconds(c.state_interval_ms);
   p.raw_archive = c.raw_archive_mb > 0;
   p.flush_max_rows = static_cast<std::size_t>(c.flush_max_rows);
+  p.episodes.presence_dwell_us = c.presence_dwell_s * 1'000'000;
+  p.episodes.position_dwell_us = c.position_dwell_s * 1'000'000;
+  p.episodes.knee_dwell_us = c.knee_dwell_s * 1'000'000;
+  p.episodes.long_still_us = c.long_still_min * 60 * 1'000'000;
   return p;
 }
 
