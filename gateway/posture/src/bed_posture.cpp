@@ -124,6 +124,11 @@ BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDe
 
 BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDescriptor& mat,
                                    const BedModel& model) {
+  return analyze_bed_frame(canonical, mat, model, BedAnalysisOptions{});
+}
+
+BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDescriptor& mat,
+                                   const BedModel& model, const BedAnalysisOptions& options) {
   std::string error;
   const auto image = detail::prepare_bed_image(canonical, mat, &error);
   if (!image) return PostureError{error};
@@ -174,6 +179,10 @@ BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDe
       model.head_at_first_row.probability(detail::head_end_features(body, *extent));
   out.head_end = p_first >= 0.5 ? HeadEnd::kFirstRow : HeadEnd::kLastRow;
   out.head_end_confidence = std::max(p_first, 1.0 - p_first);
+  if (options.head_end) {
+    out.head_end = *options.head_end;
+    out.head_end_confidence = 1.0;
+  }
   const Eigen::MatrixXd head_up =
       out.head_end == HeadEnd::kFirstRow ? body : detail::rotated_180(body);
   const auto up_extent = detail::contact_row_extent(head_up);

@@ -7,6 +7,7 @@
 // robust peak, so the answer does not depend on the unit. See docs/posture.md.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -112,5 +113,16 @@ struct BedModel;  // pmap/posture/bed_model.hpp
 /// Same with an explicit model (leave-one-subject-out evaluation, retraining).
 [[nodiscard]] BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical,
                                                  const MatDescriptor& mat, const BedModel& model);
+
+/// What the caller already knows about a frame.
+struct BedAnalysisOptions {
+  /// Where the head is, when known (`pmap-analyze --head first|last`); nullopt = find it. A given
+  /// end is reported with confidence 1.
+  std::optional<HeadEnd> head_end;
+};
+
+[[nodiscard]] BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical,
+                                                 const MatDescriptor& mat, const BedModel& model,
+                                                 const BedAnalysisOptions& options);
 
 }  // namespace pmap::posture
