@@ -215,7 +215,7 @@ BodyFeatures body_features(const Eigen::MatrixXd& head_up, const RowExtent& exte
   };
 
   BodyFeatures out;
-  out.side = Eigen::VectorXd(kSideFeatureCount);
+  out.side = Eigen::VectorXd(5);
   out.side << (sigma_x > kTiny ? m3x / total / std::pow(sigma_x, 3) : 0.0),  // lateral skew
       zone_offset(legs_x, torso_x),  // legs (knees) displaced sideways from the trunk
       (left_spread - right_spread) / (left_spread + right_spread + kTiny),  // straighter edge

@@ -22,11 +22,6 @@ constexpr std::size_t kMinRegionTaxels = 2;
 constexpr int kMinRows = 8;
 constexpr int kMinCols = 4;
 
-double percentile_of_sorted(const std::vector<double>& sorted, double q) {
-  const auto index = static_cast<std::size_t>(q * static_cast<double>(sorted.size() - 1));
-  return sorted[index];
-}
-
 }  // namespace
 
 Eigen::MatrixXd rotated_180(const Eigen::MatrixXd& image) {
@@ -72,13 +67,20 @@ std::optional<BedImage> prepare_bed_image(const Eigen::MatrixXf& canonical,
   const Eigen::MatrixXd image = canonical.cast<double>().cwiseMax(0.0);
   const auto n = static_cast<std::size_t>(image.size());
 
-  std::vector<double> sorted(image.data(), image.data() + n);
-  std::sort(sorted.begin(), sorted.end());
-  const double baseline = percentile_of_sorted(sorted, kBaselinePercentile);
+  // Two partial selections instead of a full sort (this runs on every frame). The buffer is reused
+  // so steady-state frames do not allocate.
+  thread_local std::vector<double> values;
+  values.assign(image.data(), image.data() + n);
   const auto top_count = std::max<std::size_t>(1, static_cast<std::size_t>(kPeakFraction * n));
-  double peak = 0;
-  for (std::size_t i = n - top_count; i < n; ++i) peak += sorted[i] - baseline;
-  peak /= static_cast<double>(top_count);
+  const auto top_begin = values.begin() + static_cast<std::ptrdiff_t>(n - top_count);
+  std::nth_element(values.begin(), top_begin, values.end());
+  double top_sum = 0;
+  for (auto it = top_begin; it != values.end(); ++it) top_sum += *it;
+  const auto base_at = values.begin() + static_cast<std::ptrdiff_t>(kBaselinePercentile *
+                                                                    static_cast<double>(n - 1));
+  std::nth_element(values.begin(), base_at, top_begin);
+  const double baseline = *base_at;
+  const double peak = top_sum / static_cast<double>(top_count) - baseline;
   out.body = Eigen::MatrixXd::Zero(image.rows(), image.cols());
   if (!(peak > 0)) return out;  // flat image: nothing lies on the mat
 

@@ -8,6 +8,7 @@
 
 #include "bed_features.hpp"
 #include "bed_image.hpp"
+#include "position_descriptor.hpp"
 
 namespace pmap::posture {
 namespace {
@@ -47,6 +48,33 @@ std::string model_literal(const char* name, const LogisticModel& m) {
   return "  model." + std::string(name) + " = make(" + vector_literal(m.centre) + ",\n      " +
          vector_literal(m.scale) + ",\n      " + vector_literal(m.weight) + ",\n      " + bias +
          ");\n";
+}
+
+// The position classifier as C++ arrays; floats printed with 9 significant digits round-trip.
+std::string classifier_literal(const KernelClassifier& k) {
+  std::ostringstream out;
+  char buffer[40];
+  auto f = [&buffer](float v) {
+    std::snprintf(buffer, sizeof buffer, "%.9g", static_cast<double>(v));
+    return std::string(buffer);
+  };
+  out << "constexpr int kSupportVectors = " << k.support.rows() << ";\n"
+      << "constexpr int kDimensions = " << k.support.cols() << ";\n"
+      << "constexpr int kClasses = " << k.classes() << ";\n"
+      << "constexpr float kGamma = " << f(k.gamma) << "F;\n"
+      << "constexpr float kTemperature = " << f(k.temperature) << "F;\n"
+      << "constexpr float kBias[kClasses] = {";
+  for (Eigen::Index c = 0; c < k.classes(); ++c) out << (c ? ", " : "") << f(k.bias(c)) << "F";
+  out << "};\n// One row per support vector: its descriptor, then its coefficient for each class.\n"
+      << "constexpr float kSupport[kSupportVectors][kDimensions + kClasses] = {\n";
+  for (Eigen::Index r = 0; r < k.support.rows(); ++r) {
+    out << "{";
+    for (Eigen::Index c = 0; c < k.support.cols(); ++c) out << (c ? "," : "") << f(k.support(r, c));
+    for (Eigen::Index c = 0; c < k.classes(); ++c) out << "," << f(k.coefficient(r, c));
+    out << "},\n";
+  }
+  out << "};\n";
+  return out.str();
 }
 
 }  // namespace
@@ -105,7 +133,7 @@ std::optional<BedFeatures> extract_bed_features(const Eigen::MatrixXf& canonical
   BedFeatures out;
   out.head_end = Eigen::VectorXd::Zero(kHeadEndFeatureCount);
   out.body = Eigen::VectorXd::Zero(kBodyFeatureCount);
-  out.side = Eigen::VectorXd::Zero(kSideFeatureCount);
+  out.position = Eigen::VectorXf::Zero(kPositionDescriptorSize);
   const auto extent = detail::contact_row_extent(image->body);
   if (!image->occupied || !extent) return out;
   out.occupied = true;
@@ -119,12 +147,52 @@ std::optional<BedFeatures> extract_bed_features(const Eigen::MatrixXf& canonical
   const auto body =
       detail::body_features(head_up, *head_up_extent, image->row_pitch_mm, image->col_pitch_mm);
   out.body = body.body;
-  out.side = body.side;
   out.knee_to_heel_load_ratio = body.knee_to_heel_load_ratio;
+  detail::position_descriptor(head_up, *head_up_extent, image->col_pitch_mm, 1.0, out.position);
   return out;
 }
 
-BedModel fit_bed_model(const std::vector<BedTrainingSample>& samples) {
+std::vector<Eigen::VectorXf> augmented_position_descriptors(const Eigen::MatrixXf& canonical,
+                                                            const MatDescriptor& mat,
+                                                            HeadEnd head_end) {
+  std::vector<Eigen::VectorXf> out;
+  auto add = [&](const Eigen::MatrixXf& image, double width_scale) {
+    const auto prepared = detail::prepare_bed_image(image, mat, nullptr);
+    if (!prepared || !prepared->occupied) return;
+    const Eigen::MatrixXd head_up =
+        head_end == HeadEnd::kFirstRow ? prepared->body : detail::rotated_180(prepared->body);
+    const auto extent = detail::contact_row_extent(head_up);
+    if (!extent) return;
+    Eigen::VectorXf d(kPositionDescriptorSize);
+    detail::position_descriptor(head_up, *extent, prepared->col_pitch_mm, width_scale, d);
+    out.push_back(std::move(d));
+  };
+  // Another mat's pitch or a wider/narrower person: the strip 20 % narrower and 20 % wider.
+  add(canonical, 11.5 / 14.5);
+  add(canonical, 17.5 / 14.5);
+  // A softer mattress or an averaged recording (PMD experiment-ii): a 3x3 box blur.
+  Eigen::MatrixXf blurred = Eigen::MatrixXf::Zero(canonical.rows(), canonical.cols());
+  for (Eigen::Index r = 0; r < canonical.rows(); ++r) {
+    for (Eigen::Index c = 0; c < canonical.cols(); ++c) {
+      float sum = 0;
+      int n = 0;
+      for (Eigen::Index rr = std::max<Eigen::Index>(r - 1, 0);
+           rr <= std::min<Eigen::Index>(r + 1, canonical.rows() - 1); ++rr) {
+        for (Eigen::Index cc = std::max<Eigen::Index>(c - 1, 0);
+             cc <= std::min<Eigen::Index>(c + 1, canonical.cols() - 1); ++cc) {
+          sum += canonical(rr, cc);
+          ++n;
+        }
+      }
+      blurred(r, c) = sum / static_cast<float>(n);
+    }
+  }
+  add(blurred, 1.0);
+  return out;
+}
+
+BedModel fit_bed_model(const std::vector<BedTrainingSample>& samples,
+                       const BedTrainingOptions& options) {
   std::vector<const BedTrainingSample*> occupied;
   for (const auto& s : samples) {
     if (s.features.occupied) occupied.push_back(&s);
@@ -147,28 +215,35 @@ BedModel fit_bed_model(const std::vector<BedTrainingSample>& samples) {
     }
     model.head_at_first_row = fit_logistic(stack(x, kHeadEndFeatureCount), y, true);
   }
-  {  // Lateral vs supine. PMD has no prone frames; prone is decided separately (docs/posture.md).
-    std::vector<Eigen::VectorXd> x;
+  {  // Position: every n-th frame (and its augmentations) as recorded and mirrored.
+    std::vector<const Eigen::VectorXf*> x;
     std::vector<int> y;
     for (const auto* s : occupied) {
-      if (s->position == SleepPosition::kProne) continue;
-      x.push_back(s->features.body);
-      y.push_back(is_lateral(s->position) ? 1 : 0);
+      if (s->position == SleepPosition::kProne || !s->position_sample) continue;
+      const int label = s->position == SleepPosition::kLeftSide    ? 1
+                        : s->position == SleepPosition::kRightSide ? 2
+                                                                   : 0;
+      x.push_back(&s->features.position);
+      y.push_back(label);
+      for (const auto& extra : s->augmented_positions) {
+        x.push_back(&extra);
+        y.push_back(label);
+      }
     }
-    model.lateral = fit_logistic(stack(x, kBodyFeatureCount), y, false);
-  }
-  {  // Left vs right: every lateral frame as recorded and mirrored (left becomes right).
-    std::vector<Eigen::VectorXd> x;
-    std::vector<int> y;
-    for (const auto* s : occupied) {
-      if (!is_lateral(s->position)) continue;
-      const int left = s->position == SleepPosition::kLeftSide ? 1 : 0;
-      x.push_back(s->features.side);
-      y.push_back(left);
-      x.push_back(-s->features.side);
-      y.push_back(1 - left);
+    const auto n = static_cast<Eigen::Index>(x.size());
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m(
+        2 * n, kPositionDescriptorSize);
+    std::vector<int> labels(static_cast<std::size_t>(2 * n));
+    constexpr int kMirroredLabel[kPositionClassCount] = {0, 2, 1};
+    for (Eigen::Index i = 0; i < n; ++i) {
+      m.row(i) = x[static_cast<std::size_t>(i)]->transpose();
+      m.row(n + i) = detail::mirrored_descriptor(*x[static_cast<std::size_t>(i)]).transpose();
+      labels[static_cast<std::size_t>(i)] = y[static_cast<std::size_t>(i)];
+      labels[static_cast<std::size_t>(n + i)] = kMirroredLabel[y[static_cast<std::size_t>(i)]];
     }
-    model.left_given_lateral = fit_logistic(stack(x, kSideFeatureCount), y, true);
+    if (n > 0) {
+      model.position = train_kernel_classifier(m, labels, kPositionClassCount, options.kernel);
+    }
   }
   {  // Subtypes of side-lying.
     std::vector<Eigen::VectorXd> x_fetal, x_rolled;
@@ -190,11 +265,12 @@ BedModel fit_bed_model(const std::vector<BedTrainingSample>& samples) {
 
 std::string bed_model_to_cpp(const BedModel& model, const std::string& provenance) {
   std::ostringstream out;
-  out << "// Generated by pmap-posture-train; do not edit. Regenerate with:\n"
+  out << "// Generated by pmap-train; do not edit. Regenerate with:\n"
       << "//   " << provenance << "\n"
       << "// Fitted on PhysioNet PMD experiment-i (M. Baran Pouyan, J. Birjandtalab, M. "
          "Heydarzadeh,\n"
       << "// M. Nourani, S. Ostadabbas, BHI 2017; ODC-By 1.0). See docs/posture.md.\n"
+      << "// Format " << kBedModelFormatVersion << ".\n"
       << "#include <initializer_list>\n\n"
       << "#include \"pmap/posture/bed_model.hpp\"\n\n"
       << "namespace pmap::posture {\n"
@@ -210,11 +286,26 @@ std::string bed_model_to_cpp(const BedModel& model, const std::string& provenanc
       << "  };\n"
       << "  return LogisticModel{vec(centre), vec(scale), vec(weight), bias};\n"
       << "}\n\n"
+      << classifier_literal(model.position) << "\n"
+      << "KernelClassifier make_position() {\n"
+      << "  KernelClassifier k;\n"
+      << "  k.gamma = kGamma;\n"
+      << "  k.temperature = kTemperature;\n"
+      << "  k.bias = Eigen::Map<const Eigen::VectorXf>(kBias, kClasses);\n"
+      << "  k.support.resize(kSupportVectors, kDimensions);\n"
+      << "  k.coefficient.resize(kSupportVectors, kClasses);\n"
+      << "  for (int i = 0; i < kSupportVectors; ++i) {\n"
+      << "    for (int j = 0; j < kDimensions; ++j) k.support(i, j) = kSupport[i][j];\n"
+      << "    for (int j = 0; j < kClasses; ++j) k.coefficient(i, j) = kSupport[i][kDimensions + "
+         "j];\n"
+      << "  }\n"
+      << "  k.prepare();\n"
+      << "  return k;\n"
+      << "}\n\n"
       << "BedModel make_builtin() {\n"
       << "  BedModel model;\n"
+      << "  model.position = make_position();\n"
       << model_literal("head_at_first_row", model.head_at_first_row)
-      << model_literal("lateral", model.lateral)
-      << model_literal("left_given_lateral", model.left_given_lateral)
       << model_literal("fetal_given_lateral", model.fetal_given_lateral)
       << model_literal("rolled_given_lateral_not_fetal", model.rolled_given_lateral_not_fetal)
       << "  return model;\n"

@@ -9,6 +9,7 @@
 #include "bed_features.hpp"
 #include "bed_image.hpp"
 #include "pmap/posture/bed_model.hpp"
+#include "position_descriptor.hpp"
 
 namespace pmap::posture {
 namespace {
@@ -189,8 +190,17 @@ BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDe
   const auto features =
       detail::body_features(head_up, *up_extent, image->row_pitch_mm, image->col_pitch_mm);
 
-  const double p_lateral = model.lateral.probability(features.body);
-  const double p_left = model.left_given_lateral.probability(features.side);
+  // Supine / left / right from the position descriptor; prone is split off the supine share.
+  thread_local Eigen::VectorXf descriptor(detail::kDescriptorSize);
+  thread_local Eigen::VectorXf kernel_scratch;
+  Eigen::Vector3f class_probability = Eigen::Vector3f(1.0F, 0.0F, 0.0F);
+  if (model.position.trained()) {
+    detail::position_descriptor(head_up, *up_extent, image->col_pitch_mm, 1.0, descriptor);
+    model.position.decide(descriptor, kernel_scratch, class_probability);
+    model.position.to_probabilities(class_probability);
+  }
+  const double p_lateral = 1.0 - static_cast<double>(class_probability(0));
+  const double p_left = p_lateral > 0 ? static_cast<double>(class_probability(1)) / p_lateral : 0.5;
   const double p_prone =
       sigmoid((features.knee_to_heel_load_ratio - kProneKneeToHeelCentre) / kProneKneeToHeelWidth) *
       sigmoid((features.upper_body_load_share - kProneUpperShareCentre) / kProneUpperShareWidth);

@@ -89,48 +89,56 @@ BedEvaluation evaluate_bed_model(const BedModel& model, const std::vector<PmdFra
 }
 
 std::vector<BedTrainingSample> bed_training_samples(const std::vector<PmdFrame>& frames,
-                                                    const MatDescriptor& mat) {
+                                                    const MatDescriptor& mat,
+                                                    const BedTrainingOptions& options) {
   std::vector<BedTrainingSample> samples;
   samples.reserve(frames.size());
+  const auto every = static_cast<std::size_t>(std::max(options.position_every_nth, 1));
   for (const auto& frame : frames) {
     std::string error;
     // With the head end given, the model is not consulted.
     auto features =
         extract_bed_features(frame.canonical, mat, builtin_bed_model(), HeadEnd::kFirstRow, &error);
     if (!features || !features->occupied) continue;
-    samples.push_back(
-        BedTrainingSample{std::move(*features), frame.position,
-                          frame.subtype_labelled ? frame.subtype : LateralSubtype::kNotLateral});
+    BedTrainingSample sample{std::move(*features),
+                             {},
+                             samples.size() % every == 0,
+                             frame.position,
+                             frame.subtype_labelled ? frame.subtype : LateralSubtype::kNotLateral};
+    // Only the samples the position classifier will use need the (costly) augmented views.
+    if (sample.position_sample) {
+      sample.augmented_positions =
+          augmented_position_descriptors(frame.canonical, mat, HeadEnd::kFirstRow);
+    }
+    samples.push_back(std::move(sample));
   }
   return samples;
 }
 
-LosoResult leave_one_subject_out(const std::vector<PmdFrame>& frames, const MatDescriptor& mat) {
-  // Features with the known head end do not depend on the model: compute them once.
-  std::vector<std::pair<int, BedTrainingSample>> samples;
+LosoResult leave_one_subject_out(const std::vector<PmdFrame>& frames, const MatDescriptor& mat,
+                                 const BedTrainingOptions& options) {
+  // Features with the known head end do not depend on the model: compute them once, per subject.
   std::set<int> subjects;
-  for (const auto& frame : frames) {
-    subjects.insert(frame.subject);
-    std::string error;
-    auto features =
-        extract_bed_features(frame.canonical, mat, builtin_bed_model(), HeadEnd::kFirstRow, &error);
-    if (!features || !features->occupied) continue;
-    samples.emplace_back(
-        frame.subject,
-        BedTrainingSample{std::move(*features), frame.position,
-                          frame.subtype_labelled ? frame.subtype : LateralSubtype::kNotLateral});
+  for (const auto& frame : frames) subjects.insert(frame.subject);
+  std::map<int, std::vector<BedTrainingSample>> samples;
+  for (int subject : subjects) {
+    std::vector<PmdFrame> own;
+    for (const auto& f : frames) {
+      if (f.subject == subject) own.push_back(f);
+    }
+    samples[subject] = bed_training_samples(own, mat, options);
   }
   LosoResult result;
   for (int held_out : subjects) {
     std::vector<BedTrainingSample> train;
-    for (const auto& [subject, sample] : samples) {
-      if (subject != held_out) train.push_back(sample);
+    for (const auto& [subject, own] : samples) {
+      if (subject != held_out) train.insert(train.end(), own.begin(), own.end());
     }
     std::vector<PmdFrame> test;
     for (const auto& f : frames) {
       if (f.subject == held_out) test.push_back(f);
     }
-    BedEvaluation e = evaluate_bed_model(fit_bed_model(train), test, mat);
+    BedEvaluation e = evaluate_bed_model(fit_bed_model(train, options), test, mat);
     result.overall.merge(e);
     result.per_subject.emplace(held_out, std::move(e));
   }

@@ -1,4 +1,4 @@
-// pmap-posture-train: fits the bed posture models on every PMD experiment-i subject and writes the
+// pmap-train: fits the bed posture models on every PMD experiment-i subject and writes the
 // C++ source of builtin_bed_model() (gateway/posture/src/bed_model_coefficients.cpp).
 #include <filesystem>
 #include <fstream>
@@ -17,14 +17,17 @@ int main(int argc, char** argv) {
   std::string pmd_dir;
   std::string output;
   int first_frame = 4;
+  int every_nth = pmap::posture::BedTrainingOptions{}.position_every_nth;
   po::options_description options(
-      "pmap-posture-train: fit the bed posture models on PMD experiment-i (all subjects)\n"
+      "pmap-train: fit the bed posture models on PMD experiment-i (all subjects)\n"
       "and write the C++ source of the built-in model.\n\nOptions");
   options.add_options()("help,h", "show this help")(
       "pmd", po::value(&pmd_dir)->default_value("../shared/data/pmd"),
       "PMD root (holding experiment-i/)")(
       "first-frame", po::value(&first_frame)->default_value(4),
       "skip frames before this 1-based number in every file (subjects settling)")(
+      "every-nth", po::value(&every_nth)->default_value(every_nth),
+      "the position classifier learns from every n-th frame (1..100)")(
       "output,o", po::value(&output),
       "write the source here (e.g. gateway/posture/src/bed_model_coefficients.cpp); "
       "default: standard output");
@@ -33,7 +36,7 @@ int main(int argc, char** argv) {
     po::store(po::parse_command_line(argc, argv, options), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    std::cerr << "pmap-posture-train: " << e.what() << "\n" << options << "\n";
+    std::cerr << "pmap-train: " << e.what() << "\n" << options << "\n";
     return 2;
   }
   if (vm.count("help") != 0) {
@@ -41,19 +44,27 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (first_frame < 1) {
-    std::cerr << "pmap-posture-train: --first-frame must be >= 1\n";
+    std::cerr << "pmap-train: --first-frame must be >= 1\n";
+    return 2;
+  }
+  if (every_nth < 1 || every_nth > 100) {
+    std::cerr << "pmap-train: --every-nth must be in 1..100\n";
     return 2;
   }
   auto loaded = pmap::posture::load_pmd_experiment_i(pmd_dir, first_frame);
   if (const auto* error = std::get_if<std::string>(&loaded)) {
-    std::cerr << "pmap-posture-train: " << *error << "\n";
+    std::cerr << "pmap-train: " << *error << "\n";
     return 1;
   }
   const auto& frames = std::get<std::vector<pmap::posture::PmdFrame>>(loaded);
+  pmap::posture::BedTrainingOptions training;
+  training.position_every_nth = every_nth;
   const auto model = pmap::posture::fit_bed_model(
-      pmap::posture::bed_training_samples(frames, pmap::posture::pmd_experiment_i_mat()));
+      pmap::posture::bed_training_samples(frames, pmap::posture::pmd_experiment_i_mat(), training),
+      training);
   const std::string source = pmap::posture::bed_model_to_cpp(
-      model, "pmap-posture-train --pmd <PMD root> --first-frame " + std::to_string(first_frame) +
+      model, "pmap-train --pmd <PMD root> --first-frame " + std::to_string(first_frame) +
+                 " --every-nth " + std::to_string(every_nth) +
                  " -o gateway/posture/src/bed_model_coefficients.cpp");
   if (output.empty()) {
     std::cout << source;
@@ -63,9 +74,9 @@ int main(int argc, char** argv) {
   out << source;
   out.close();
   if (!out) {
-    std::cerr << "pmap-posture-train: cannot write " << output << "\n";
+    std::cerr << "pmap-train: cannot write " << output << "\n";
     return 1;
   }
-  std::cerr << "pmap-posture-train: " << frames.size() << " frames, wrote " << output << "\n";
+  std::cerr << "pmap-train: " << frames.size() << " frames, wrote " << output << "\n";
   return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "pmap/mat_descriptor.hpp"
 #include "pmap/posture/bed_posture.hpp"
+#include "pmap/posture/kernel_classifier.hpp"
 
 namespace pmap::posture {
 
@@ -38,12 +39,16 @@ inline constexpr double kRidgePerSample = 1e-3;
 [[nodiscard]] LogisticModel fit_logistic(const Eigen::MatrixXd& features,
                                          const std::vector<int>& labels, bool symmetric);
 
+/// Classes of the position classifier (prone is decided apart, see docs/posture.md).
+enum class PositionClass : int { kSupine = 0, kLeftSide = 1, kRightSide = 2 };
+inline constexpr int kPositionClassCount = 3;
+
 /// The complete set of fitted models of the bed engine.
 struct BedModel {
   LogisticModel head_at_first_row;  ///< on head-end features of the image as given
-  LogisticModel lateral;  ///< side-lying (incl. partly rolled) vs supine, on body features
-  LogisticModel left_given_lateral;   ///< left vs right side, on signed asymmetry features
-  LogisticModel fetal_given_lateral;  ///< fetal vs not, on body features
+  /// Supine / left / right on the body-aligned position descriptor.
+  KernelClassifier position;
+  LogisticModel fetal_given_lateral;             ///< fetal vs not, on body features
   LogisticModel rolled_given_lateral_not_fetal;  ///< partly rolled vs straight side-lying
 };
 
@@ -57,17 +62,17 @@ struct BedFeatures {
   /// Odd under a 180° rotation of the image (computed on the image as given).
   Eigen::VectorXd head_end;
   /// Computed on the image turned head-up (as `head_at_first_row` says or as forced): features that
-  /// do not change under a left-right mirror ...
+  /// do not change under a left-right mirror.
   Eigen::VectorXd body;
-  /// ... and features that change sign under it (positive = towards increasing columns).
-  Eigen::VectorXd side;
+  /// The position descriptor of the head-up image (kPositionDescriptorSize values).
+  Eigen::VectorXf position;
   /// Prone evidence (knee-zone vs heel-zone load), see docs/posture.md; not fitted.
   double knee_to_heel_load_ratio = 0;
 };
 
 inline constexpr int kHeadEndFeatureCount = 6;
 inline constexpr int kBodyFeatureCount = 10;
-inline constexpr int kSideFeatureCount = 5;
+inline constexpr int kPositionDescriptorSize = 128;
 
 /// Computes the features of a canonical image. With `known_head_end` the body/side features use
 /// that orientation (training); without it the head end is detected with `model`.
@@ -82,14 +87,35 @@ inline constexpr int kSideFeatureCount = 5;
 /// One labelled training frame (features computed with its true head end).
 struct BedTrainingSample {
   BedFeatures features;
+  /// Extra position descriptors of the same frame seen through other mats (a strip 20 % narrower
+  /// and wider, a blurred image), teaching the classifier what must not matter. Optional.
+  std::vector<Eigen::VectorXf> augmented_positions;
+  /// Whether the position classifier learns from this sample (see
+  /// BedTrainingOptions::position_every_nth).
+  bool position_sample = true;
   SleepPosition position = SleepPosition::kSupine;
   LateralSubtype subtype = LateralSubtype::kNotLateral;
 };
 
+/// Position descriptors seen through other mats, for BedTrainingSample::augmented_positions.
+[[nodiscard]] std::vector<Eigen::VectorXf> augmented_position_descriptors(
+    const Eigen::MatrixXf& canonical, const MatDescriptor& mat, HeadEnd head_end);
+
+struct BedTrainingOptions {
+  /// bed_training_samples marks every n-th occupied frame as a position sample: consecutive 1-Hz
+  /// frames of a still person are nearly identical, and n = 4 keeps training to about a minute.
+  int position_every_nth = 4;
+  KernelTrainingOptions kernel;
+};
+
 /// Fits every model of the engine from labelled frames whose head is at the first row (the head-end
-/// model learns from each frame as given and rotated by 180°; the side model from each lateral
-/// frame as given and mirrored).
-[[nodiscard]] BedModel fit_bed_model(const std::vector<BedTrainingSample>& samples);
+/// model learns from each frame as given and rotated by 180°; the position classifier from each
+/// position sample and its augmented views as given and mirrored, left becoming right).
+[[nodiscard]] BedModel fit_bed_model(const std::vector<BedTrainingSample>& samples,
+                                     const BedTrainingOptions& options = {});
+
+/// Version of the generated model source's layout; bumped when BedModel's parts change.
+inline constexpr int kBedModelFormatVersion = 2;
 
 /// C++ source defining builtin_bed_model() with `model`'s coefficients (for pmap-posture-train).
 [[nodiscard]] std::string bed_model_to_cpp(const BedModel& model, const std::string& provenance);

@@ -81,8 +81,10 @@ struct BedEvaluation {
                                                const MatDescriptor& mat);
 
 /// Training samples (features with the known head end) of frames on `mat`.
+/// Every `options.position_every_nth` occupied frame also gets its augmented position views.
 [[nodiscard]] std::vector<BedTrainingSample> bed_training_samples(
-    const std::vector<PmdFrame>& frames, const MatDescriptor& mat);
+    const std::vector<PmdFrame>& frames, const MatDescriptor& mat,
+    const BedTrainingOptions& options = {});
 
 /// Leave-one-subject-out: for each subject, fit on all others and evaluate on that subject.
 struct LosoResult {
@@ -90,6 +92,7 @@ struct LosoResult {
   BedEvaluation overall;
 };
 [[nodiscard]] LosoResult leave_one_subject_out(const std::vector<PmdFrame>& frames,
-                                               const MatDescriptor& mat);
+                                               const MatDescriptor& mat,
+                                               const BedTrainingOptions& options = {});
 
 }  // namespace pmap::posture
