@@ -8,6 +8,7 @@
 #include "pmap/posture/bed_model.hpp"
 #include "pmap/posture/evaluation.hpp"
 #include "pmap/posture/pmd_dataset.hpp"
+#include "pmap/posture/simulated_training.hpp"
 
 namespace pmap::posture {
 namespace {
@@ -42,10 +43,12 @@ std::vector<PmdFrame> PmdAccuracy::frames_ii_;
 std::string PmdAccuracy::load_error_;
 
 TEST_F(PmdAccuracy, LeaveOneSubjectOutOnExperimentI) {
-  const LosoResult loso = leave_one_subject_out(frames_i_, pmd_experiment_i_mat());
+  const LosoResult loso =
+      leave_one_subject_out(frames_i_, pmd_experiment_i_mat(), {},
+                            simulated_bed_training_samples(1, kDefaultSimulatedTrainingFrames));
   ASSERT_GE(loso.per_subject.size(), 8u);
   // Measured with the RBF position classifier (docs/accuracy.md); floors leave a small margin.
-  EXPECT_GE(loso.overall.positions.accuracy(), 0.985);
+  EXPECT_GE(loso.overall.positions.accuracy(), 0.98);
   for (const auto& [subject, e] : loso.per_subject) {
     EXPECT_GE(e.positions.accuracy(), 0.90) << "S" << subject;
   }
@@ -65,7 +68,10 @@ TEST_F(PmdAccuracy, CrossMatOnExperimentII) {
 }
 
 TEST_F(PmdAccuracy, BuiltinModelIsReproducedByRefitting) {
-  const BedModel refit = fit_bed_model(bed_training_samples(frames_i_, pmd_experiment_i_mat()));
+  auto samples = bed_training_samples(frames_i_, pmd_experiment_i_mat());
+  const auto simulated = simulated_bed_training_samples(1, kDefaultSimulatedTrainingFrames);
+  samples.insert(samples.end(), simulated.begin(), simulated.end());
+  const BedModel refit = fit_bed_model(samples);
   const BedModel& builtin = builtin_bed_model();
   auto same = [](const LogisticModel& a, const LogisticModel& b) {
     EXPECT_TRUE(a.weight.isApprox(b.weight, 1e-6)) << a.weight.transpose() << "\n"

@@ -116,7 +116,8 @@ std::vector<BedTrainingSample> bed_training_samples(const std::vector<PmdFrame>&
 }
 
 LosoResult leave_one_subject_out(const std::vector<PmdFrame>& frames, const MatDescriptor& mat,
-                                 const BedTrainingOptions& options) {
+                                 const BedTrainingOptions& options,
+                                 const std::vector<BedTrainingSample>& extra) {
   // Features with the known head end do not depend on the model: compute them once, per subject.
   std::set<int> subjects;
   for (const auto& frame : frames) subjects.insert(frame.subject);
@@ -130,7 +131,7 @@ LosoResult leave_one_subject_out(const std::vector<PmdFrame>& frames, const MatD
   }
   LosoResult result;
   for (int held_out : subjects) {
-    std::vector<BedTrainingSample> train;
+    std::vector<BedTrainingSample> train = extra;
     for (const auto& [subject, own] : samples) {
       if (subject != held_out) train.insert(train.end(), own.begin(), own.end());
     }

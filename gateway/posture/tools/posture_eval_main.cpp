@@ -13,6 +13,7 @@
 #include "pmap/posture/bed_model.hpp"
 #include "pmap/posture/evaluation.hpp"
 #include "pmap/posture/pmd_dataset.hpp"
+#include "pmap/posture/simulated_training.hpp"
 
 namespace po = boost::program_options;
 using namespace pmap::posture;
@@ -145,17 +146,21 @@ int main(int argc, char** argv) {
   const auto mat_ii = pmd_experiment_ii_mat();
   std::printf("PMD: %zu experiment-i frames (frames >= %d), %zu experiment-ii frames\n\n",
               frames_i.size(), first_frame, frames_ii.size());
+  // Every fitted model also learns from the simulated sleepers, as the shipped one does.
+  const auto simulated = simulated_bed_training_samples(1, kDefaultSimulatedTrainingFrames);
 
   if (vm.count("skip-loso") == 0) {
     std::printf("== experiment-i, leave-one-subject-out ==\n");
-    const LosoResult loso = leave_one_subject_out(frames_i, mat_i);
+    const LosoResult loso = leave_one_subject_out(frames_i, mat_i, {}, simulated);
     print_per_subject(loso.per_subject);
     print_evaluation(loso.overall);
     std::printf("\n");
   }
 
   std::printf("== experiment-ii (BodiTrak, other mat), model fitted on all of experiment-i ==\n");
-  const BedModel model = fit_bed_model(bed_training_samples(frames_i, mat_i));
+  auto all_samples = bed_training_samples(frames_i, mat_i);
+  all_samples.insert(all_samples.end(), simulated.begin(), simulated.end());
+  const BedModel model = fit_bed_model(all_samples);
   std::map<int, BedEvaluation> per_subject;
   BedEvaluation overall;
   for (const auto& frame : frames_ii) {

@@ -86,13 +86,15 @@ struct BedEvaluation {
     const std::vector<PmdFrame>& frames, const MatDescriptor& mat,
     const BedTrainingOptions& options = {});
 
-/// Leave-one-subject-out: for each subject, fit on all others and evaluate on that subject.
+/// Leave-one-subject-out: for each subject, fit on all others (plus `extra` samples, e.g.
+/// simulated ones) and evaluate on that subject.
 struct LosoResult {
   std::map<int, BedEvaluation> per_subject;
   BedEvaluation overall;
 };
 [[nodiscard]] LosoResult leave_one_subject_out(const std::vector<PmdFrame>& frames,
                                                const MatDescriptor& mat,
-                                               const BedTrainingOptions& options = {});
+                                               const BedTrainingOptions& options = {},
+                                               const std::vector<BedTrainingSample>& extra = {});
 
 }  // namespace pmap::posture
