@@ -3,6 +3,7 @@
 // PMD: M. Baran Pouyan, J. Birjandtalab, M. Heydarzadeh, M. Nourani, S. Ostadabbas, "A pressure
 // map dataset for posture and subject analytics", IEEE EMBS BHI 2017, PhysioNet, ODC-By 1.0.
 #include "pmap/posture/knee_support.hpp"
+#include "pmap/posture/simulated_training.hpp"
 
 #include <gtest/gtest.h>
 
@@ -25,16 +26,7 @@ namespace pmap::posture {
 namespace {
 
 MatDescriptor sim_bed_mat() {
-  const sim::MatGeometry geometry = sim::MatGeometry::bed();
-  MatDescriptor mat;
-  mat.id = "sim-bed";
-  mat.kind = MatKind::kBed;
-  mat.rows = geometry.rows;
-  mat.cols = geometry.cols;
-  mat.row_pitch_mm = geometry.row_pitch_mm;
-  mat.col_pitch_mm = geometry.col_pitch_mm;
-  mat.sample_rate_hz = 1;
-  return mat;
+  return simulated_bed_mat();
 }
 
 /// One simulated side-lying frame with its truth.
