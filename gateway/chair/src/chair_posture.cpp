@@ -294,7 +294,7 @@ struct ChairAnalyzer::Workspace {
 namespace {
 
 // The robust peak: the mean of the top 2 % of taxels (at least 4). Only the values of at least
-// half the maximum are collected (an eighth, then all, if those are too few), from the rows whose
+// 5/8 of the maximum are collected (a quarter, then all, if those are too few), from the rows whose
 // maximum reaches that. The k largest of those are then found by counting them into buckets
 // between that threshold and the maximum: every value in a bucket above the one holding the k-th
 // largest is summed, and only that bucket's values are sorted. `buffer` holds the whole image,
@@ -309,7 +309,7 @@ double robust_peak(const Input& image, float* buffer, float* row_max, Index* row
   if (!(max > 0)) return 0;
   std::size_t kept = 0;
   float lo = 0;
-  for (const float threshold : {max / 2, max / 8, 0.0F}) {
+  for (const float threshold : {max * 0.625F, max / 4, 0.0F}) {
     lo = threshold;
     Index n_rows = 0;
     for (Index r = 0; r < rows; ++r)
@@ -465,17 +465,21 @@ double wallet_sharpness(const Input& image, const Geometry& g, const SeatPoint& 
   const Index h = r1 - r0 + 1, w = c1 - c0 + 1;
   // Copied column by column, i.e. transposed when read row-major (w rows of h): the 3x3 median, its
   // peak and its steepest step are the same for the transposed window.
-  Eigen::Map<Eigen::MatrixXf>(window, h, w) = image.block(r0, c0, h, w);
+  for (Index c = 0; c < w; ++c)
+    std::copy_n(image.data() + (c0 + c) * image.rows() + r0, h, window + c * h);
   median3x3(window, w, h, median, scratch);
-  const Eigen::Map<const Eigen::MatrixXf> m(median, h, w);
-  const double top = m.maxCoeff();
+  // Its peak and steepest step (between neighbours within an image column, i.e. along a row of
+  // the transposed window, and across columns, which are h apart).
+  const Index n = h * w;
+  const Eigen::Map<const Eigen::ArrayXf> flat(median, n);
+  const float top = flat.maxCoeff();
   if (top <= 0) return 0;
-  double sharpness = 0;
-  if (h > 1) sharpness = (m.bottomRows(h - 1) - m.topRows(h - 1)).cwiseAbs().maxCoeff();
+  const Eigen::Map<const Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> m(
+      median, w, h);
+  float sharpness = h > 1 ? (m.rightCols(h - 1) - m.leftCols(h - 1)).abs().maxCoeff() : 0.0F;
   if (w > 1)
-    sharpness =
-        std::max<double>(sharpness, (m.rightCols(w - 1) - m.leftCols(w - 1)).cwiseAbs().maxCoeff());
-  return std::min(1.0, sharpness / top);
+    sharpness = std::max(sharpness, (flat.tail(n - h) - flat.head(n - h)).abs().maxCoeff());
+  return std::min(1.0, static_cast<double>(sharpness) / top);
 }
 
 }  // namespace
