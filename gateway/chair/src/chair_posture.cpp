@@ -380,23 +380,26 @@ Index contact_load(const Input& image, double threshold, float* out) {
   return static_cast<Index>(mask.sum());
 }
 
-// Mean lag-1 autocorrelation along rows and columns: near 1 for a body, near 0 for noise. In
-// float (vectorised): the result is only compared with a threshold far from both a body (about
-// 0.9) and noise (about 0).
-double autocorrelation(const Input& image, float mean) {
+// Whether the image is spatially coherent: its mean lag-1 autocorrelation along rows and columns,
+// lag / (2 var) with d = x - mean, lag = the sum of d d' over neighbouring pairs and var = the sum
+// of d^2, reaches kOccupiedMinAutocorrelation (a body is smooth, about 0.9; sensor noise is not,
+// about 0). Decided as lag - 2 k var >= 0, in one vectorised pass in float (only the sign
+// matters, and it is far from 0 for both). A constant image has var = 0: not coherent.
+bool spatially_coherent(const Input& image, float mean, bool constant) {
+  if (constant) return false;
   const Index rows = image.rows(), n = image.size();
   const Eigen::Map<const Eigen::ArrayXf> x(image.data(), n);
   const auto d = x - mean;
-  const double var = d.square().sum();
-  if (var <= 0) return 0;
+  constexpr auto k2 = static_cast<float>(2 * kOccupiedMinAutocorrelation);
   // Down a column, neighbours are next to each other in memory; along a row, a column apart. One
-  // pass over all but the last column, then the last column's vertical pairs, less the pairs the
-  // first pass took across column boundaries.
+  // pass over all but the last column (each taxel with its lower and right neighbours), then the
+  // last column, less the pairs the first pass took across column boundaries.
   const Index m = n - rows;
-  double lag = (d.head(m) * (d.segment(1, m) + d.tail(m))).sum();
-  lag += (d.segment(m, rows - 1) * d.tail(rows - 1)).sum();
-  for (Index i = rows; i < n; i += rows) lag -= (x[i - 1] - mean) * (x[i] - mean);
-  return lag / (2 * var);
+  double score = (d.head(m) * (d.segment(1, m) + d.tail(m) - k2 * d.head(m))).sum();
+  score += (d.segment(m, rows - 1) * (d.tail(rows - 1) - k2 * d.segment(m, rows - 1))).sum();
+  score -= k2 * (x[n - 1] - mean) * (x[n - 1] - mean);
+  for (Index i = rows; i < n; i += rows) score -= (x[i - 1] - mean) * (x[i] - mean);
+  return score >= 0;
 }
 
 // 16 x the load smoothed with [1 2 1] / 4 along the rows and then down the columns, renormalised
@@ -425,15 +428,16 @@ void smooth16(const Load& load, Index out_rows, float* v_buffer, float* out) {
   }
   // The border: the load smoothed along its row (in double), then down the column.
   const auto l = [&](Index r, Index c) { return static_cast<double>(load(r, c)); };
+  constexpr double kThird = 1.0 / 3;
   const auto along_row = [&](Index r, Index c) {
-    if (c == 0) return (2 * l(r, 0) + l(r, 1)) / 3;
-    if (c == cols - 1) return (2 * l(r, cols - 1) + l(r, cols - 2)) / 3;
+    if (c == 0) return (2 * l(r, 0) + l(r, 1)) * kThird;
+    if (c == cols - 1) return (2 * l(r, cols - 1) + l(r, cols - 2)) * kThird;
     return (2 * l(r, c) + l(r, c - 1) + l(r, c + 1)) * 0.25;
   };
   const auto set = [&](Index r, Index c, double value) {
     out[c * rows + r] = static_cast<float>(16 * value);
   };
-  for (Index c = 0; c < cols; ++c) set(0, c, (2 * along_row(0, c) + along_row(1, c)) / 3);
+  for (Index c = 0; c < cols; ++c) set(0, c, (2 * along_row(0, c) + along_row(1, c)) * kThird);
   for (const Index c : {Index{0}, cols - 1}) {
     double above = along_row(0, c), here = along_row(1, c);
     for (Index r = 1; r < out_rows && r + 1 < rows; ++r) {
@@ -445,7 +449,7 @@ void smooth16(const Load& load, Index out_rows, float* v_buffer, float* out) {
   }
   if (out_rows == rows)
     for (Index c = 0; c < cols; ++c)
-      set(rows - 1, c, (2 * along_row(rows - 1, c) + along_row(rows - 2, c)) / 3);
+      set(rows - 1, c, (2 * along_row(rows - 1, c) + along_row(rows - 2, c)) * kThird);
 }
 
 // Hard objects have sharp edges; soft tissue is a rounded bump. Measured on the 3x3-median image in
@@ -537,7 +541,8 @@ ChairAnalyzer& ChairAnalyzer::operator=(ChairAnalyzer&&) noexcept = default;
     if (!image.allFinite()) return ChairPostureError{"image contains NaN or infinite values"};
     sum = image.cast<double>().sum();
   }
-  if (image.minCoeff() < 0) return ChairPostureError{"image contains negative values"};
+  const float min = image.minCoeff();
+  if (min < 0) return ChairPostureError{"image contains negative values"};
   const double raw_peak =
       robust_peak(image, ws.image(Workspace::kTop), ws.row_max.data(), ws.peak_rows.data());
 
@@ -553,8 +558,8 @@ ChairAnalyzer& ChairAnalyzer::operator=(ChairAnalyzer&&) noexcept = default;
       contact_load(image, kContactFractionOfPeak * raw_peak, ws.image(Workspace::kLoad));
   const double contact_area = static_cast<double>(contacts) * taxel_cm2;
   if (contact_area < kOccupiedMinAreaCm2 ||
-      autocorrelation(image, static_cast<float>(sum / static_cast<double>(image.size()))) <
-          kOccupiedMinAutocorrelation)
+      !spatially_coherent(image, static_cast<float>(sum / static_cast<double>(image.size())),
+                          static_cast<double>(min) == raw_peak))
     return result;
   result.occupied = true;
   result.contact_area_cm2 = contact_area;
