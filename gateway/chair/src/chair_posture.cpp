@@ -186,7 +186,8 @@ struct Sorted3 {
 /// median9 of every three neighbouring triples; the first and last pixel of each row (which read
 /// the neighbouring rows' triples there) and the top and bottom rows are then overwritten with the
 /// edge formulas.
-void median3x3(const float* in, Index H, Index W, float* out, float* scratch) {
+[[gnu::flatten, gnu::noinline]] void median3x3(const float* in, Index H, Index W, float* out,
+                                               float* scratch) {
   const auto at = [&](Index r, Index c) { return in[r * W + c]; };
   if (H < 3 || W < 3) {
     // Degenerate window: sort the available neighbours.
@@ -299,7 +300,8 @@ namespace {
 // between that threshold and the maximum: every value in a bucket above the one holding the k-th
 // largest is summed, and only that bucket's values are sorted. `buffer` holds the whole image,
 // `row_max` and `row_list` a column.
-double robust_peak(const Input& image, float* buffer, float* row_max, Index* row_list) {
+[[gnu::flatten, gnu::noinline]] double robust_peak(const Input& image, float* buffer,
+                                                   float* row_max, Index* row_list) {
   const Index rows = image.rows(), cols = image.cols();
   const auto n = static_cast<std::size_t>(image.size());
   const std::size_t k = std::min(std::max<std::size_t>(4, n / 50), n);
@@ -359,7 +361,8 @@ double robust_peak(const Input& image, float* buffer, float* row_max, Index* row
 // min(1, max(0, x - b) * 2 / (t - b)) is exactly 1 for a contact and 0 otherwise. The product
 // stays finite: x <= k * robust peak (the robust peak is the mean of the k largest values) and
 // t - b >= t * 2^-24 for a normal t, so it is at most 2^25 * k / 0.05.
-Index contact_load(const Input& image, double threshold, float* out) {
+[[gnu::flatten, gnu::noinline]] Index contact_load(const Input& image, double threshold,
+                                                   float* out) {
   const auto n = image.size();
   const Eigen::Map<const Eigen::ArrayXf> x(image.data(), n);
   Eigen::Map<Eigen::ArrayXf> load(out, n);
@@ -385,7 +388,8 @@ Index contact_load(const Input& image, double threshold, float* out) {
 // of d^2, reaches kOccupiedMinAutocorrelation (a body is smooth, about 0.9; sensor noise is not,
 // about 0). Decided as lag - 2 k var >= 0, in one vectorised pass in float (only the sign
 // matters, and it is far from 0 for both). A constant image has var = 0: not coherent.
-bool spatially_coherent(const Input& image, float mean, bool constant) {
+[[gnu::flatten, gnu::noinline]] bool spatially_coherent(const Input& image, float mean,
+                                                        bool constant) {
   if (constant) return false;
   const Index rows = image.rows(), n = image.size();
   const Eigen::Map<const Eigen::ArrayXf> x(image.data(), n);
@@ -409,7 +413,8 @@ bool spatially_coherent(const Input& image, float mean, bool constant) {
 // v(c - 1) + 2 v(c) + v(c + 1), as vectorised column segments over the rows needed; the border
 // (row 0, columns 0 and cols - 1, the last row), where the edge weights divide by 3, follows the
 // rows-then-columns formula in double.
-void smooth16(const Load& load, Index out_rows, float* v_buffer, float* out) {
+[[gnu::flatten, gnu::noinline]] void smooth16(const Load& load, Index out_rows, float* v_buffer,
+                                              float* out) {
   using Column = Eigen::Map<const Eigen::ArrayXf>;
   const Index rows = load.rows(), cols = load.cols();
   const Index k = std::min(out_rows, rows - 1) - 1;  // interior rows: [1, 1 + k)
@@ -455,8 +460,9 @@ void smooth16(const Load& load, Index out_rows, float* v_buffer, float* out) {
 // Hard objects have sharp edges; soft tissue is a rounded bump. Measured on the 3x3-median image in
 // a window around the IT: the steepest step between neighbouring taxels over the local peak.
 // `window` and `median` hold the window (at most the image), `scratch` three times that.
-double wallet_sharpness(const Input& image, const Geometry& g, const SeatPoint& it, float* window,
-                        float* median, float* scratch) {
+[[gnu::flatten, gnu::noinline]] double wallet_sharpness(const Input& image, const Geometry& g,
+                                                        const SeatPoint& it, float* window,
+                                                        float* median, float* scratch) {
   const auto r0 =
       static_cast<Index>(std::max(0.0, std::floor((it.y_mm - kWalletSearchHalfMm) / g.row_pitch)));
   const auto r1 = std::min<Index>(
@@ -513,7 +519,9 @@ ChairAnalyzer::~ChairAnalyzer() = default;
 ChairAnalyzer::ChairAnalyzer(ChairAnalyzer&&) noexcept = default;
 ChairAnalyzer& ChairAnalyzer::operator=(ChairAnalyzer&&) noexcept = default;
 
-// Flattened: Eigen's loops are inlined here, which keeps their pointers in registers.
+// Each stage that runs Eigen loops is a function of its own, flattened (Eigen's loops inlined into
+// it, which keeps their pointers in registers) and kept out of line (one flattened function for
+// everything measured 15 % slower).
 [[gnu::flatten]] std::variant<ChairPostureResult, ChairPostureError> ChairAnalyzer::analyze(
     const Eigen::Ref<const Eigen::MatrixXf>& canonical, const MatDescriptor& mat) {
   if (canonical.rows() < 8 || canonical.cols() < 8)
