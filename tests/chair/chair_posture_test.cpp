@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "chair_sim.hpp"
 #include "pmap/chair/chair_posture.hpp"
@@ -144,6 +145,60 @@ TEST(ChairPosture, OneMissingItLowersConfidence) {
   EXPECT_FALSE(r.left_it.found);
   EXPECT_LT(r.it_confidence, 0.5);
   EXPECT_EQ(r.it_separation_mm, 0);
+}
+
+// Every field of two results, for the analyser reuse tests.
+void expect_same(const ChairPostureResult& a, const ChairPostureResult& b) {
+  EXPECT_EQ(a.occupied, b.occupied);
+  for (const auto& [x, y] : {std::pair{a.right_it, b.right_it}, std::pair{a.left_it, b.left_it}}) {
+    EXPECT_EQ(x.found, y.found);
+    EXPECT_EQ(x.position.row, y.position.row);
+    EXPECT_EQ(x.position.col, y.position.col);
+    EXPECT_EQ(x.load_share_pct, y.load_share_pct);
+    EXPECT_EQ(x.peak_pressure_index, y.peak_pressure_index);
+  }
+  EXPECT_EQ(a.obliquity_deg, b.obliquity_deg);
+  EXPECT_EQ(a.tilt_deg, b.tilt_deg);
+  EXPECT_EQ(a.sitting_class, b.sitting_class);
+  EXPECT_EQ(a.wallet.detected, b.wallet.detected);
+  EXPECT_EQ(a.wallet.confidence, b.wallet.confidence);
+  EXPECT_EQ(a.dispersion_index_pct, b.dispersion_index_pct);
+  EXPECT_EQ(a.contact_area_cm2, b.contact_area_cm2);
+  EXPECT_EQ(a.centre_of_pressure.x_mm, b.centre_of_pressure.x_mm);
+  EXPECT_EQ(a.centre_of_pressure.y_mm, b.centre_of_pressure.y_mm);
+}
+
+TEST(ChairAnalyzer, ReusedAcrossFramesAndShapesGivesTheResultsOfAFreshOne) {
+  const Eigen::MatrixXf upright = frame_with({}).counts_above_floor;
+  const Eigen::MatrixXf wallet = frame_with({.wallet = sim::Wallet::kLeft}).counts_above_floor;
+  MatDescriptor small = kMat;
+  small.rows = 24;
+  small.cols = 28;
+  const Eigen::MatrixXf corner = upright.topLeftCorner(24, 28);
+  ChairAnalyzer analyzer;
+  for (int round = 0; round < 2; ++round) {
+    expect_same(std::get<ChairPostureResult>(analyzer.analyze(upright, kMat)), analyse(upright));
+    expect_same(std::get<ChairPostureResult>(analyzer.analyze(corner, small)),
+                analyse(corner, small));
+    expect_same(std::get<ChairPostureResult>(analyzer.analyze(wallet, kMat)), analyse(wallet));
+  }
+  // An error leaves the analyser usable.
+  EXPECT_TRUE(std::holds_alternative<ChairPostureError>(analyzer.analyze(corner, kMat)));
+  expect_same(std::get<ChairPostureResult>(analyzer.analyze(upright, kMat)), analyse(upright));
+  // A moved-from analyser gets a new workspace.
+  ChairAnalyzer moved = std::move(analyzer);
+  expect_same(std::get<ChairPostureResult>(moved.analyze(upright, kMat)), analyse(upright));
+  expect_same(std::get<ChairPostureResult>(analyzer.analyze(upright, kMat)), analyse(upright));
+}
+
+TEST(ChairAnalyzer, ABlockOfALargerMatrixIsAnalysedLikeACopy) {
+  const Eigen::MatrixXf frame = frame_with({.obliquity_deg = 4}).counts_above_floor;
+  Eigen::MatrixXf larger = Eigen::MatrixXf::Constant(40, 45, 1e6F);
+  larger.block(5, 7, 32, 32) = frame;
+  ChairAnalyzer analyzer;
+  const auto block = analyzer.analyze(larger.block(5, 7, 32, 32), kMat);
+  ASSERT_TRUE(std::holds_alternative<ChairPostureResult>(block));
+  expect_same(std::get<ChairPostureResult>(block), analyse(frame));
 }
 
 TEST(ChairShiftTracker, ReportsAnExcursionThatReturns) {

@@ -19,7 +19,9 @@ std::optional<WeightShift> ChairShiftTracker::update(const ChairPostureResult& f
     settled_ = cop;
     return std::nullopt;
   }
-  const double distance = std::hypot(cop.x_mm - settled_->x_mm, cop.y_mm - settled_->y_mm);
+  // sqrt, not std::hypot (several times slower; mm values can neither overflow nor underflow).
+  const double dx = cop.x_mm - settled_->x_mm, dy = cop.y_mm - settled_->y_mm;
+  const double distance = std::sqrt(dx * dx + dy * dy);
   if (!excursion_start_s_) {
     if (distance >= kShiftMinDistanceMm) {
       excursion_start_s_ = time_s;

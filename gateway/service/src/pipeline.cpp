@@ -186,14 +186,15 @@ void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t>
 Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatDescriptor>& meta) {
   auto it = mats_.find(meta->id);
   if (it == mats_.end()) {
-    it = mats_
-             .emplace(meta->id,
-                      MatPipelineState{
-                          meta, MatConditioner(config_.condition, calibration_(*meta)),
-                          FeatureExtractor(config_.features),
-                          MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
-                          std::nullopt, nullptr, chair::ChairShiftTracker{}})
-             .first;
+    it =
+        mats_
+            .emplace(meta->id,
+                     MatPipelineState{
+                         meta, MatConditioner(config_.condition, calibration_(*meta)),
+                         FeatureExtractor(config_.features),
+                         MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
+                         std::nullopt, nullptr, chair::ChairShiftTracker{}, chair::ChairAnalyzer{}})
+            .first;
   } else if (it->second.meta != meta) {
     // New meta: keep the learned floor only if the shape and layout are unchanged.
     const auto& old = *it->second.meta;
@@ -238,7 +239,7 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
         add_knee_support(image, meta, *bed, posture, labels);
       }
     } else {
-      const auto result = chair::analyze_chair_frame(image, meta);
+      const auto result = st.chair_analyzer.analyze(image, meta);
       if (const auto* seat = std::get_if<chair::ChairPostureResult>(&result);
           seat != nullptr && seat->occupied) {
         labels.position = std::string(chair::to_string(seat->sitting_class));

@@ -96,6 +96,7 @@ class Pipeline {
     std::optional<FrameFeatures> latest;
     nlohmann::json latest_posture;           ///< null unless an occupied frame was analysed
     chair::ChairShiftTracker weight_shifts;  ///< chair mats: pressure-relief manoeuvres
+    chair::ChairAnalyzer chair_analyzer;     ///< chair mats: the engine's reusable workspace
   };
 
   void on_accepted(std::vector<AcceptedFrame>&& frames, Clock::time_point now);

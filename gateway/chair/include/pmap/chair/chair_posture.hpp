@@ -8,6 +8,7 @@
 // Every model and threshold is documented in docs/chair.md; the mappings to angles are calibrated
 // on the PostureMap simulator only.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -111,9 +112,32 @@ struct ChairPostureError {
   std::string message;
 };
 
-/// Analyses one canonical chair frame. Never throws: wrong shapes, non-finite or negative values
-/// and an unusable descriptor give a ChairPostureError. An empty seat gives occupied == false
-/// with every other field at its default.
+/// Analyses canonical chair frames, reusing its workspace from frame to frame: once it has seen a
+/// frame of a given shape, analysing another frame of that shape allocates no memory (only an
+/// error result does, for its message). One analyser per mat or thread; not thread-safe.
+class ChairAnalyzer {
+ public:
+  ChairAnalyzer();
+  ~ChairAnalyzer();
+  ChairAnalyzer(ChairAnalyzer&&) noexcept;
+  ChairAnalyzer& operator=(ChairAnalyzer&&) noexcept;
+  ChairAnalyzer(const ChairAnalyzer&) = delete;
+  ChairAnalyzer& operator=(const ChairAnalyzer&) = delete;
+
+  /// Analyses one canonical chair frame. Never throws: wrong shapes, non-finite or negative values
+  /// and an unusable descriptor give a ChairPostureError. An empty seat gives occupied == false
+  /// with every other field at its default. `canonical` binds to a column-major float matrix, map
+  /// or block without a copy.
+  [[nodiscard]] std::variant<ChairPostureResult, ChairPostureError> analyze(
+      const Eigen::Ref<const Eigen::MatrixXf>& canonical, const MatDescriptor& mat);
+
+ private:
+  struct Workspace;
+  std::unique_ptr<Workspace> workspace_;
+};
+
+/// Convenience wrapper: ChairAnalyzer{}.analyze(canonical, mat) (a fresh workspace per call; keep
+/// a ChairAnalyzer for a stream of frames).
 [[nodiscard]] std::variant<ChairPostureResult, ChairPostureError> analyze_chair_frame(
     const Eigen::MatrixXf& canonical, const MatDescriptor& mat);
 
