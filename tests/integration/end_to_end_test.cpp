@@ -420,7 +420,7 @@ TEST(Offline, AnalyzeARecordedNight) {
                     "--duration", "7200", "--start-us", "1700000000000000"},
                    dir / "sim");
   ASSERT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
-  ChildProcess analyze({(bin_dir() / "pmap-analyze").string(), "--input",
+  ChildProcess analyze({(bin_dir() / "pmap-analyze").string(), "--summary", "--input",
                         (dir / "night.pmaplog").string(), "--db", (dir / "night.db").string()},
                        dir / "analyze");
   ASSERT_EQ(analyze.wait_for(120s), 0) << analyze.stderr_text();
@@ -438,7 +438,9 @@ TEST(Offline, AnalyzeARecordedNight) {
   EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs"), 7200);
   EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM episodes"), report["episodes"].size());
 
-  ChildProcess bad({(bin_dir() / "pmap-analyze").string(), "--input", "/etc/passwd"}, dir / "bad");
+  ChildProcess bad({(bin_dir() / "pmap-analyze").string(), "--summary", "--format", "pmaplog",
+                    "--input", "/etc/passwd"},
+                   dir / "bad");
   EXPECT_EQ(bad.wait_for(30s), 1);
   EXPECT_NE(bad.stderr_text().find("not a frame log"), std::string::npos) << bad.stderr_text();
 }
