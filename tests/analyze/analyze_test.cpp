@@ -77,9 +77,7 @@ class AnalyzeTest : public ::testing::Test {
     }
     return out;
   }
-  static void require_pmd() {
-    if (!fs::exists(pmd_i("S1", 1))) GTEST_SKIP() << "no PMD data at " << pmd_root();
-  }
+  static bool have_pmd() { return fs::exists(pmd_i("S1", 1)); }
 };
 
 // A PMD experiment-i style line: 64 x 32 values, tab separated, trailing tab, CRLF.
@@ -248,7 +246,7 @@ TEST(FrameAnalyzerTest, DegenerateFramesAndMatSizes) {
 // ---- the binary -----------------------------------------------------------------------------
 
 TEST_F(AnalyzeTest, RealPmdExperimentIFileOneLinePerFrameMostlySupine) {
-  require_pmd();
+  if (!have_pmd()) GTEST_SKIP() << "no PMD data at " << pmd_root();
   const fs::path file = pmd_i("S1", 1);
   const std::size_t frames = lines_of(file).size();
   const BinaryRun run =
@@ -279,7 +277,7 @@ TEST_F(AnalyzeTest, RealPmdExperimentIFileOneLinePerFrameMostlySupine) {
 }
 
 TEST_F(AnalyzeTest, RealPmdExperimentIIMatrixWithTheHeadAtTheLastRow) {
-  require_pmd();
+  if (!have_pmd()) GTEST_SKIP() << "no PMD data at " << pmd_root();
   const fs::path file = pmd_root() / "experiment-ii" / "S1" / "Air_Mat" / "Matrix_Air_B1.txt";
   const BinaryRun last =
       analyze_binary({"--format", "pmd", "--mirror", "--head", "last", file.string()}, dir_);
@@ -298,7 +296,7 @@ TEST_F(AnalyzeTest, RealPmdExperimentIIMatrixWithTheHeadAtTheLastRow) {
 }
 
 TEST_F(AnalyzeTest, TurnedRoundFileWithHeadLastGivesTheSameAnswers) {
-  require_pmd();
+  if (!have_pmd()) GTEST_SKIP() << "no PMD data at " << pmd_root();
   // Every frame of S1/2.txt rotated by 180°: reversing a row-major frame.
   std::string turned;
   const auto lines = lines_of(pmd_i("S1", 2));
@@ -326,7 +324,7 @@ TEST_F(AnalyzeTest, TurnedRoundFileWithHeadLastGivesTheSameAnswers) {
 }
 
 TEST_F(AnalyzeTest, CsvOfAPmdFileGivesThePmdAnswers) {
-  require_pmd();
+  if (!have_pmd()) GTEST_SKIP() << "no PMD data at " << pmd_root();
   std::string csv = "t_ms,applied_mmHg";
   for (int i = 0; i < 2048; ++i) csv += ",v" + std::to_string(i);
   csv += "\n";
@@ -461,7 +459,7 @@ TEST_F(AnalyzeTest, ABadFileAmongSeveralIsReportedAndTheOthersAnalysed) {
 }
 
 TEST_F(AnalyzeTest, SmoothingRestartsWithEveryFile) {
-  require_pmd();
+  if (!have_pmd()) GTEST_SKIP() << "no PMD data at " << pmd_root();
   // A right-side file, then a supine one: the second file's first occupied frame starts from a
   // uniform prior, so its smoothed probabilities are the frame's own (floored).
   const BinaryRun run = analyze_binary(
@@ -489,7 +487,7 @@ TEST_F(AnalyzeTest, SmoothingRestartsWithEveryFile) {
 }
 
 TEST_F(AnalyzeTest, SummaryOfAPmdFile) {
-  require_pmd();
+  if (!have_pmd()) GTEST_SKIP() << "no PMD data at " << pmd_root();
   const fs::path file = pmd_i("S1", 1);
   ChildProcess p({(pmap::testing::bin_dir() / "pmap-analyze").string(), "--summary", "--format",
                   "pmd", "--mirror", file.string()},
