@@ -58,7 +58,19 @@ po::options_description describe() {
        "scenario sitting: pelvic tilt, -20..30 (+ = posterior, slouched)")
       ("chair-wallet", po::value<std::string>(), "scenario sitting: none|left|right")
       ("window", po::value<std::size_t>()->default_value(64),
-       "QoS 1 deliveries in flight per mat at --speed max, 1-1024");
+       "QoS 1 deliveries in flight per mat at --speed max, 1-1024")
+      ("replay", po::value<std::vector<std::string>>()->multitoken(),
+       "replay recordings (one after the other, as one mat) instead of simulating")
+      ("format", po::value<std::string>(),
+       "--replay: pmd|csv|pmaplog (default pmaplog when every file ends in .pmaplog)")
+      ("rows", po::value<int>(), "--replay: the mat's rows, 1-256 (pmd: inferred if not given)")
+      ("cols", po::value<int>(), "--replay: the mat's columns, 1-256")
+      ("mirror", "--replay: the recording's columns are mirrored (declared in meta; PMD: yes)")
+      ("head", po::value<std::string>(),
+       "--replay: first|last: the head is at the recording's first or last row (default first; "
+       "declared in meta)")
+      ("pitch-mm", po::value<std::string>(),
+       "--replay: taxel pitch ROW[,COL] in mm, 1-200 (default 25.4; pmaplog: its meta)");
   // clang-format on
   return all;
 }
@@ -67,6 +79,99 @@ template <typename T>
 std::optional<T> get(const po::variables_map& vm, const char* name) {
   if (!vm.count(name)) return std::nullopt;
   return vm[name].as<T>();
+}
+
+std::optional<std::pair<double, double>> parse_pitch(const std::string& text) {
+  auto number = [](const std::string& part) -> std::optional<double> {
+    try {
+      std::size_t used = 0;
+      const double value = std::stod(part, &used);
+      if (used != part.size() || !(value >= 1 && value <= 200)) return std::nullopt;
+      return value;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  };
+  const auto comma = text.find(',');
+  const auto row = number(text.substr(0, comma));
+  const auto col = comma == std::string::npos ? row : number(text.substr(comma + 1));
+  if (!row || !col) return std::nullopt;
+  return std::make_pair(*row, *col);
+}
+
+// The --replay options; the simulation-only ones are refused.
+std::variant<ReplayConfig, std::string> parse_replay(const po::variables_map& vm) {
+  ReplayConfig replay;
+  replay.files = vm["replay"].as<std::vector<std::string>>();
+  if (replay.files.empty()) return std::string("--replay needs at least one FILE");
+  for (const auto& f : replay.files) {
+    if (f.empty()) return std::string("--replay: a FILE argument is empty");
+  }
+  for (const char* name : {"scenario", "duration", "publish-truth", "height-cm", "weight-kg",
+                           "chair-obliquity-deg", "chair-tilt-deg", "chair-wallet"}) {
+    if (vm.count(name)) return "--" + std::string(name) + " does not apply to --replay";
+  }
+  for (const char* name : {"first-row", "drop-rate", "dup-rate", "encoding"}) {
+    if (!vm[name].defaulted()) return "--" + std::string(name) + " does not apply to --replay";
+  }
+  if (vm.count("format")) {
+    const auto format = recording_format_from_string(vm["format"].as<std::string>());
+    if (!format) return std::string("--format must be pmd, csv or pmaplog");
+    replay.read.format = *format;
+  } else {
+    for (const auto& f : replay.files) {
+      if (!f.ends_with(".pmaplog")) return std::string("--replay needs --format pmd|csv|pmaplog");
+    }
+    replay.read.format = RecordingFormat::kPmaplog;
+  }
+  if (vm.count("rows") != vm.count("cols")) {
+    return std::string("give both --rows and --cols, or neither");
+  }
+  if (vm.count("rows")) {
+    const int rows = vm["rows"].as<int>();
+    const int cols = vm["cols"].as<int>();
+    if (rows < 1 || rows > 256 || cols < 1 || cols > 256 || rows * cols > 16384) {
+      return std::string("--rows and --cols must be 1-256, at most 16384 taxels");
+    }
+    replay.read.rows = static_cast<std::uint16_t>(rows);
+    replay.read.cols = static_cast<std::uint16_t>(cols);
+  }
+  const bool log = replay.read.format == RecordingFormat::kPmaplog;
+  if (replay.read.format == RecordingFormat::kCsv && !replay.read.rows) {
+    return std::string("--format csv needs --rows and --cols");
+  }
+  if (vm.count("mat")) {
+    const auto mats = vm["mat"].as<std::vector<std::string>>();
+    if (mats.size() != 1) return std::string("--replay publishes one mat: give one --mat");
+    if (!is_valid_mat_id(mats[0])) {
+      return "invalid mat id '" + mats[0] + "': use 1-64 characters of [A-Za-z0-9_-]";
+    }
+    replay.mat_id = mats[0];
+  }
+  if (vm.count("kind")) {
+    const auto kinds = vm["kind"].as<std::vector<std::string>>();
+    const auto kind = kinds.size() == 1 ? mat_kind_from_string(kinds[0]) : std::nullopt;
+    if (!kind) return std::string("--kind must be one of bed or chair");
+    replay.kind = *kind;
+  }
+  const bool mirror = vm.count("mirror") || vm.count("mirrored");
+  const std::string head = get<std::string>(vm, "head").value_or("first");
+  if (head != "first" && head != "last") return std::string("--head must be first or last");
+  if (log && (mirror || vm.count("head") || vm.count("pitch-mm"))) {
+    return std::string(
+        "--mirror, --head and --pitch-mm do not apply to pmaplog: its meta declares them");
+  }
+  replay.layout = MatLayout{head == "last" ? RowOrigin::kFar : RowOrigin::kNear, mirror};
+  if (vm.count("pitch-mm")) {
+    replay.pitch_mm = parse_pitch(vm["pitch-mm"].as<std::string>());
+    if (!replay.pitch_mm) return std::string("--pitch-mm must be ROW or ROW,COL in mm, each 1-200");
+  }
+  if (auto rate = get<double>(vm, "rate")) {
+    if (!(*rate >= 0.01 && *rate <= 200))
+      return std::string("--rate must be between 0.01 and 200 Hz");
+    replay.rate_hz = *rate;
+  }
+  return replay;
 }
 
 }  // namespace
@@ -88,7 +193,10 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
             "--speed max --seed 7 --publish-truth\n"
             "  pmap-sim --broker tcp://localhost:1883 --mat bed1 --mat chair1 --kind bed --kind "
             "chair --speed 1\n"
-            "  pmap-sim --output night.pmaplog --mat bed1 --kind bed --duration 600 --seed 3\n";
+            "  pmap-sim --output night.pmaplog --mat bed1 --kind bed --duration 600 --seed 3\n"
+            "  pmap-sim --broker tcp://localhost:1883 --mat pmd1 --replay "
+            "../shared/data/pmd/experiment-i/S1/1.txt --format pmd --mirror --head first "
+            "--speed 10\n";
     return CliExit{help.str(), ""};
   }
   auto fail = [](std::string message) { return CliExit{"", std::move(message)}; };
@@ -117,6 +225,17 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
     } catch (const std::exception&) {
       return fail("--speed must be 'max' or a number between 0 and 100000, not '" + speed + "'");
     }
+  }
+
+  if (vm.count("replay")) {
+    auto replay = parse_replay(vm);
+    if (auto* error = std::get_if<std::string>(&replay)) return fail(*error);
+    cli.replay = std::get<ReplayConfig>(std::move(replay));
+    cli.client_id = get<std::string>(vm, "client-id").value_or("");
+    return cli;
+  }
+  for (const char* name : {"format", "rows", "cols", "mirror", "head", "pitch-mm"}) {
+    if (vm.count(name)) return fail("--" + std::string(name) + " needs --replay");
   }
 
   const auto mats = get<std::vector<std::string>>(vm, "mat");

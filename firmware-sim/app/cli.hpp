@@ -3,12 +3,26 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "mat_simulator.hpp"
+#include "pmap/recording.hpp"
 
 namespace pmap::sim {
+
+/// `--replay FILE...`: real recordings published as one live mat (docs/firmware-sim.md, "Replay").
+struct ReplayConfig {
+  std::vector<std::string> files;
+  RecordingOptions read;              ///< format and (optionally) rows/cols
+  std::optional<std::string> mat_id;  ///< default "replay" (pmaplog: the log's mat id)
+  std::optional<MatKind> kind;        ///< default bed (pmaplog: its meta's, must agree)
+  /// Declared in `meta` (text formats): --head first|last and --mirror.
+  MatLayout layout;
+  std::optional<std::pair<double, double>> pitch_mm;  ///< text formats; default 25.4 mm
+  std::optional<double> rate_hz;  ///< nominal rate for `meta` (csv; default from its t_ms)
+};
 
 struct CliOptions {
   std::optional<std::string> broker;
@@ -20,6 +34,7 @@ struct CliOptions {
   std::optional<std::int64_t> start_us;
   bool json_frames = false;
   std::size_t window = 64;
+  std::optional<ReplayConfig> replay;  ///< set: replay recordings instead of simulating
 };
 
 /// `help` is set when --help was asked for (print it, exit 0); otherwise `error` explains what is

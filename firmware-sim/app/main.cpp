@@ -1,9 +1,11 @@
-// pmap-sim: simulated PostureMap pressure mats. See docs/firmware-sim.md.
+// pmap-sim: simulated PostureMap pressure mats, or real recordings replayed as a live mat
+// (--replay). See docs/firmware-sim.md.
 #include <atomic>
 #include <csignal>
 #include <iostream>
 
 #include "cli.hpp"
+#include "replay.hpp"
 #include "run.hpp"
 
 namespace {
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
-  return pmap::sim::run_simulation(std::get<pmap::sim::CliOptions>(parsed), g_stop, std::cout,
-                                   std::cerr);
+  const auto& options = std::get<pmap::sim::CliOptions>(parsed);
+  if (options.replay) return pmap::sim::run_replay(options, g_stop, std::cout, std::cerr);
+  return pmap::sim::run_simulation(options, g_stop, std::cout, std::cerr);
 }

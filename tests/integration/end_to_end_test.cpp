@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <boost/math/statistics/univariate_statistics.hpp>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <random>
 
@@ -412,6 +414,52 @@ TEST(EndToEnd, KillDashNineNeverCorruptsOrLosesStoredData) {
       static_cast<long long>(final_frames), static_cast<long long>(published));
 }
 
+// A real recording replayed as a live mat: PMD experiment-i S1/1.txt (supine; PhysioNet Pressure
+// Map Dataset, M. Baran Pouyan et al., IEEE EMBS BHI 2017, ODC-By 1.0) published by
+// pmap-sim --replay with its declared layout, through mosquitto into pmap-gateway: every frame is
+// stored and the gateway reports the sleeper supine.
+TEST(EndToEnd, ReplayedPmdRecordingIsStoredAndSupine) {
+  const char* source = std::getenv("PMAP_SOURCE_DIR");
+  const auto pmd = std::filesystem::path(source != nullptr ? source : ".") / ".." / "shared" /
+                   "data" / "pmd" / "experiment-i" / "S1" / "1.txt";
+  if (!std::filesystem::exists(pmd)) GTEST_SKIP() << "no PMD data at " << pmd;
+  const auto dir = fresh_dir("replay");
+  Broker broker(dir);
+  Recorder rec(broker.uri());
+  auto gateway = start_gateway(broker, dir);
+  ASSERT_TRUE(broker.wait_for_subscriptions(5, 30s)) << gateway->stderr_text();
+  ChildProcess sim(sim_args(broker, {"--mat", "pmd1", "--replay", pmd.string(), "--format", "pmd",
+                                     "--mirror", "--head", "first", "--speed", "20"}),
+                   dir / "sim");
+  ASSERT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
+  const json summary = last_json_line(sim.stdout_text());
+  const auto published = summary["mats"]["pmd1"]["frames_published"].get<std::int64_t>();
+  EXPECT_GE(published, 50);  // about 2 minutes at 1 Hz
+  ASSERT_TRUE(wait_for_accepted(rec, {{"pmd1", published}}, 60s)) << gateway->stderr_text();
+  const json state = rec.latest_state().at("pmd1");
+  EXPECT_EQ(state["kind"], "bed");
+  EXPECT_EQ(state["occupied"], true);
+  ASSERT_TRUE(state["posture"].is_object()) << state.dump();
+  EXPECT_EQ(state["posture"]["position"], "supine") << state.dump();
+  EXPECT_EQ(state["posture"]["head_end"], "first-row") << state.dump();
+  EXPECT_EQ(state["frames"]["rejected"], 0);
+  gateway->signal(SIGTERM);
+  ASSERT_EQ(gateway->wait_for(60s), 0) << gateway->stderr_text();
+  Db db(dir / "pmap.db");
+  EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs WHERE mat_id='pmd1'"), published);
+  EXPECT_EQ(db.scalar("SELECT count FROM mat_counters WHERE mat_id='pmd1' AND reason='accepted'"),
+            published);
+  // Supine for most of the stored night (the first frames are the subject settling).
+  const auto supine = db.scalar(
+      "SELECT COALESCE(SUM((end_us - start_us)),0) FROM episodes WHERE mat_id='pmd1' AND "
+      "stream='position' AND label='supine'");
+  const auto all = db.scalar(
+      "SELECT COALESCE(SUM((end_us - start_us)),0) FROM episodes WHERE mat_id='pmd1' AND "
+      "stream='position'");
+  EXPECT_GT(all.get<double>(), 0.0);
+  EXPECT_GE(supine.get<double>(), 0.9 * all.get<double>());
+}
+
 // Offline: a recorded night (frame log) through pmap-analyze gives the night's episodes.
 TEST(Offline, AnalyzeARecordedNight) {
   const auto dir = fresh_dir("analyze");
@@ -420,7 +468,7 @@ TEST(Offline, AnalyzeARecordedNight) {
                     "--duration", "7200", "--start-us", "1700000000000000"},
                    dir / "sim");
   ASSERT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
-  ChildProcess analyze({(bin_dir() / "pmap-analyze").string(), "--input",
+  ChildProcess analyze({(bin_dir() / "pmap-analyze").string(), "--summary", "--input",
                         (dir / "night.pmaplog").string(), "--db", (dir / "night.db").string()},
                        dir / "analyze");
   ASSERT_EQ(analyze.wait_for(120s), 0) << analyze.stderr_text();
@@ -438,7 +486,9 @@ TEST(Offline, AnalyzeARecordedNight) {
   EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs"), 7200);
   EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM episodes"), report["episodes"].size());
 
-  ChildProcess bad({(bin_dir() / "pmap-analyze").string(), "--input", "/etc/passwd"}, dir / "bad");
+  ChildProcess bad({(bin_dir() / "pmap-analyze").string(), "--summary", "--format", "pmaplog",
+                    "--input", "/etc/passwd"},
+                   dir / "bad");
   EXPECT_EQ(bad.wait_for(30s), 1);
   EXPECT_NE(bad.stderr_text().find("not a frame log"), std::string::npos) << bad.stderr_text();
 }

@@ -2,13 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <string_view>
 
-#include "pmap/frame.hpp"
 #include "pmap/layout.hpp"
+#include "pmap/recording.hpp"
 
 namespace pmap::posture {
 namespace {
@@ -19,11 +17,10 @@ constexpr int kRows = 64;
 constexpr int kColsI = 32;
 constexpr int kColsII = 27;
 // The README gives 0-1000 (experiment-i) and 0-500 (experiment-ii), but both sets of files hold
-// readings up to 4095 (about 0.5% of experiment-i taxels; 12-bit ADCs), so that is the bound.
-constexpr int kMaxCountI = 4095;
-constexpr int kMaxCountII = 4095;
-// Files larger than this are not PMD files (the largest experiment-i file is ~1 MB).
-constexpr std::uintmax_t kMaxFileBytes = 64u << 20;
+// readings up to 4095 (about 0.5% of experiment-i taxels; 12-bit ADCs), so that is the bound
+// (pmap::kPmdMaxValue, enforced by the recording reader that parses the files).
+constexpr int kMaxCountI = static_cast<int>(kPmdMaxValue);
+constexpr int kMaxCountII = static_cast<int>(kPmdMaxValue);
 constexpr double kAssumedPitchMm = 25.4;
 
 MatDescriptor pmd_mat(std::string id, std::uint16_t cols, RowOrigin first_row, int full_scale) {
@@ -104,62 +101,31 @@ std::optional<Label> experiment_ii_label(std::string_view code) {
   return std::nullopt;
 }
 
-std::optional<std::string> read_small_file(const fs::path& path, std::string* error) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (ec) {
-    *error = path.string() + ": " + ec.message();
-    return std::nullopt;
-  }
-  if (size > kMaxFileBytes) {
-    *error = path.string() + ": file too large for a PMD recording";
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = path.string() + ": cannot open";
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// Every frame of one PMD file in the given layout (pmap/recording.hpp parses and validates it:
+// values 0..4095, value counts, errors naming file and line).
+std::variant<std::vector<RecordedFrame>, std::string> read_pmd_file(const fs::path& path, int cols,
+                                                                    PmdLayout layout) {
+  RecordingOptions options;
+  options.format = RecordingFormat::kPmd;
+  options.rows = kRows;
+  options.cols = static_cast<std::uint16_t>(cols);
+  options.pmd_layout = layout;
+  auto read = read_recording(path, options);
+  if (auto* error = std::get_if<RecordingError>(&read)) return std::move(error->message);
+  return std::move(std::get<RecordingContents>(read).frames);
 }
 
-// Parses one line of non-negative integers separated by tabs/spaces (CR and trailing separators
-// allowed). Returns an error message or empty.
-std::string parse_counts(std::string_view line, int max_count, std::vector<int>* values) {
-  values->clear();
-  std::size_t i = 0;
-  while (i < line.size()) {
-    const char ch = line[i];
-    if (ch == ' ' || ch == '\t' || ch == '\r') {
-      ++i;
-      continue;
-    }
-    int value = 0;
-    const auto [end, ec] = std::from_chars(line.data() + i, line.data() + line.size(), value);
-    if (ec != std::errc{} || end == line.data() + i) {
-      return "not an integer at character " + std::to_string(i + 1);
-    }
-    if (value < 0 || value > max_count) {
-      return "value " + std::to_string(value) + " outside [0, " + std::to_string(max_count) + "]";
-    }
-    values->push_back(value);
-    i = static_cast<std::size_t>(end - line.data());
-  }
-  return {};
-}
-
-Eigen::MatrixXf canonical_image(const std::vector<int>& row_major, int rows, int cols,
+Eigen::MatrixXf canonical_image(const std::vector<float>& row_major, int rows, int cols,
                                 const MatLayout& layout) {
-  PressureFrame frame;
-  frame.rows = static_cast<std::uint16_t>(rows);
-  frame.cols = static_cast<std::uint16_t>(cols);
-  frame.values.assign(row_major.begin(), row_major.end());
-  const PressureFrame canonical = to_canonical(frame, layout);
   Eigen::MatrixXf image(rows, cols);
-  for (int r = 0; r < rows; ++r) {
-    for (int c = 0; c < cols; ++c) image(r, c) = static_cast<float>(canonical.at(r, c));
+  const auto R = static_cast<std::size_t>(rows);
+  const auto C = static_cast<std::size_t>(cols);
+  for (std::size_t r = 0; r < R; ++r) {
+    for (std::size_t c = 0; c < C; ++c) {
+      const TaxelIndex src = canonical_to_mat({r, c}, R, C, layout);
+      image(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
+          row_major[src.row * C + src.col];
+    }
   }
   return image;
 }
@@ -201,27 +167,15 @@ std::variant<std::vector<PmdFrame>, std::string> load_pmd_experiment_i(const fs:
   if (subjects.empty()) return dir.string() + ": no S<n> subject folders";
   const MatLayout layout = pmd_experiment_i_mat().layout;
   std::vector<PmdFrame> frames;
-  std::vector<int> values;
   for (const auto& [subject, subject_dir] : subjects) {
     for (int file = 1; file <= 17; ++file) {
       const fs::path path = subject_dir / (std::to_string(file) + ".txt");
       if (!fs::exists(path)) continue;  // the study did not record every posture for everyone
-      const auto text = read_small_file(path, &error);
-      if (!text) return error;
+      auto read = read_pmd_file(path, kColsI, PmdLayout::kFramePerLine);
+      if (auto* problem = std::get_if<std::string>(&read)) return std::move(*problem);
       const Label label = *experiment_i_label(file);
-      std::istringstream lines(*text);
-      std::string line;
-      int frame = 0;
-      while (std::getline(lines, line)) {
-        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-        ++frame;
-        const std::string problem = parse_counts(line, kMaxCountI, &values);
-        const std::string where = path.string() + ":" + std::to_string(frame) + ": ";
-        if (!problem.empty()) return where + problem;
-        if (values.size() != static_cast<std::size_t>(kRows * kColsI)) {
-          return where + "expected " + std::to_string(kRows * kColsI) + " values, got " +
-                 std::to_string(values.size());
-        }
+      for (const RecordedFrame& recorded : std::get<std::vector<RecordedFrame>>(read)) {
+        const int frame = static_cast<int>(recorded.index) + 1;
         if (frame < first_frame) continue;
         PmdFrame f;
         f.experiment = 1;
@@ -232,10 +186,9 @@ std::variant<std::vector<PmdFrame>, std::string> load_pmd_experiment_i(const fs:
         f.position = label.position;
         f.subtype = label.subtype;
         f.subtype_labelled = label.subtype_labelled;
-        f.canonical = canonical_image(values, kRows, kColsI, layout);
+        f.canonical = canonical_image(recorded.values, kRows, kColsI, layout);
         frames.push_back(std::move(f));
       }
-      if (frame == 0) return path.string() + ": no frames";
     }
   }
   return frames;
@@ -249,8 +202,6 @@ std::variant<std::vector<PmdFrame>, std::string> load_pmd_experiment_ii(const fs
   if (subjects.empty()) return dir.string() + ": no S<n> subject folders";
   const MatLayout layout = pmd_experiment_ii_mat().layout;
   std::vector<PmdFrame> frames;
-  std::vector<int> values;
-  std::vector<int> image;
   for (const auto& [subject, subject_dir] : subjects) {
     for (const std::string mat : {"Air", "Sponge"}) {
       const fs::path mat_dir = subject_dir / (mat + "_Mat");
@@ -265,25 +216,10 @@ std::variant<std::vector<PmdFrame>, std::string> load_pmd_experiment_ii(const fs
         const auto label = experiment_ii_label(
             std::string_view(name).substr(prefix.size(), name.size() - prefix.size() - 4));
         if (!label) continue;  // G1..G3 and anything else the study does not label
-        const auto text = read_small_file(path, &error);
-        if (!text) return error;
-        std::istringstream lines(*text);
-        std::string line;
-        int line_number = 0;
-        image.clear();
-        while (std::getline(lines, line)) {
-          ++line_number;
-          if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-          const std::string problem = parse_counts(line, kMaxCountII, &values);
-          const std::string where = path.string() + ":" + std::to_string(line_number) + ": ";
-          if (!problem.empty()) return where + problem;
-          if (values.size() != static_cast<std::size_t>(kColsII)) {
-            return where + "expected " + std::to_string(kColsII) + " values, got " +
-                   std::to_string(values.size());
-          }
-          image.insert(image.end(), values.begin(), values.end());
-        }
-        if (image.size() != static_cast<std::size_t>(kRows * kColsII)) {
+        auto read = read_pmd_file(path, kColsII, PmdLayout::kMatrix);
+        if (auto* problem = std::get_if<std::string>(&read)) return std::move(*problem);
+        const auto& recorded = std::get<std::vector<RecordedFrame>>(read);
+        if (recorded.size() != 1) {
           return path.string() + ": expected " + std::to_string(kRows) + " rows";
         }
         PmdFrame f;
@@ -293,7 +229,7 @@ std::variant<std::vector<PmdFrame>, std::string> load_pmd_experiment_ii(const fs
         f.position = label->position;
         f.subtype = label->subtype;
         f.subtype_labelled = label->subtype_labelled;
-        f.canonical = canonical_image(image, kRows, kColsII, layout);
+        f.canonical = canonical_image(recorded.front().values, kRows, kColsII, layout);
         frames.push_back(std::move(f));
       }
     }
