@@ -47,10 +47,10 @@ TEST_F(PmdAccuracy, LeaveOneSubjectOutOnExperimentI) {
       leave_one_subject_out(frames_i_, pmd_experiment_i_mat(), {},
                             simulated_bed_training_samples(1, kDefaultSimulatedTrainingFrames));
   ASSERT_GE(loso.per_subject.size(), 8u);
-  // Measured with the RBF position classifier (docs/accuracy.md); floors leave a small margin.
-  EXPECT_GE(loso.overall.positions.accuracy(), 0.98);
+  // Measured 99.86 %, each subject >= 99.28 % (docs/accuracy.md); the target is 99.5 %.
+  EXPECT_GE(loso.overall.positions.accuracy(), 0.995);
   for (const auto& [subject, e] : loso.per_subject) {
-    EXPECT_GE(e.positions.accuracy(), 0.90) << "S" << subject;
+    EXPECT_GE(e.positions.accuracy(), 0.98) << "S" << subject;
   }
   EXPECT_GE(loso.overall.head_end_accuracy(), 0.98);
   EXPECT_EQ(loso.overall.unoccupied, 0);
@@ -62,7 +62,9 @@ TEST_F(PmdAccuracy, CrossMatOnExperimentII) {
   const BedEvaluation e =
       evaluate_bed_model(builtin_bed_model(), frames_ii_, pmd_experiment_ii_mat());
   EXPECT_GE(e.positions.total(), 300);
-  EXPECT_GE(e.positions.accuracy(), 0.88);  // measured 90.8% on another mat model
+  // Measured 93.4 % on this other mat model (docs/accuracy.md); the target, 95 %, is not
+  // met yet.
+  EXPECT_GE(e.positions.accuracy(), 0.92);
   EXPECT_GE(e.head_end_accuracy(), 0.98);
   EXPECT_EQ(e.unoccupied, 0);
 }

@@ -82,6 +82,7 @@ std::optional<BedImage> prepare_bed_image(const Eigen::MatrixXf& canonical,
   const double baseline = *base_at;
   const double peak = top_sum / static_cast<double>(top_count) - baseline;
   out.body = Eigen::MatrixXd::Zero(image.rows(), image.cols());
+  out.light_body = Eigen::MatrixXd::Zero(image.rows(), image.cols());
   if (!(peak > 0)) return out;  // flat image: nothing lies on the mat
 
   Eigen::MatrixXd normalised = ((image.array() - baseline) / peak).cwiseMax(0.0).matrix();
@@ -138,7 +139,11 @@ std::optional<BedImage> prepare_bed_image(const Eigen::MatrixXf& canonical,
   out.occupied = out.contact_area_cm2 >= kOccupiedMinAreaCm2 &&
                  out.contact_mat_fraction <= kOccupiedMaxMatFraction &&
                  out.load_in_largest_region >= kOccupiedMinLoadInLargestRegion;
-  if (!out.occupied) out.body.setZero();
+  if (out.occupied) {
+    out.light_body = (normalised.array() >= kLightContactThreshold).select(normalised, 0.0);
+  } else {
+    out.body.setZero();
+  }
   return out;
 }
 

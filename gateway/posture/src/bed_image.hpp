@@ -9,10 +9,17 @@
 
 namespace pmap::posture::detail {
 
+/// Lower contact threshold (fraction of the robust peak) of BedImage::light_body.
+inline constexpr double kLightContactThreshold = 0.025;
+
 /// A canonical frame with the baseline removed and divided by its robust peak, keeping only
 /// taxels in contact (isolated specks of noise removed).
 struct BedImage {
   Eigen::MatrixXd body;  ///< rows x cols, >= kContactThreshold or exactly 0
+  /// The same normalised load kept down to kLightContactThreshold, specks included (zero when not
+  /// occupied): the position descriptor's input. A faint upper body (a sleeper sitting up against
+  /// an inclined bed head) is part of the body's shape even where it is below kContactThreshold.
+  Eigen::MatrixXd light_body;
   double row_pitch_mm = 0;
   double col_pitch_mm = 0;
   bool occupied = false;

@@ -148,7 +148,7 @@ std::optional<BedFeatures> extract_bed_features(const Eigen::MatrixXf& canonical
       detail::body_features(head_up, *head_up_extent, image->row_pitch_mm, image->col_pitch_mm);
   out.body = body.body;
   out.knee_to_heel_load_ratio = body.knee_to_heel_load_ratio;
-  detail::position_descriptor(head_up, *head_up_extent, image->col_pitch_mm, 1.0, out.position);
+  detail::position_descriptor(*image, end, 1.0, out.position);
   return out;
 }
 
@@ -159,12 +159,8 @@ std::vector<Eigen::VectorXf> augmented_position_descriptors(const Eigen::MatrixX
   auto add = [&](const Eigen::MatrixXf& image, double width_scale) {
     const auto prepared = detail::prepare_bed_image(image, mat, nullptr);
     if (!prepared || !prepared->occupied) return;
-    const Eigen::MatrixXd head_up =
-        head_end == HeadEnd::kFirstRow ? prepared->body : detail::rotated_180(prepared->body);
-    const auto extent = detail::contact_row_extent(head_up);
-    if (!extent) return;
     Eigen::VectorXf d(kPositionDescriptorSize);
-    detail::position_descriptor(head_up, *extent, prepared->col_pitch_mm, width_scale, d);
+    detail::position_descriptor(*prepared, head_end, width_scale, d);
     out.push_back(std::move(d));
   };
   // Another mat's pitch or a wider/narrower person: the strip 20 % narrower and 20 % wider.

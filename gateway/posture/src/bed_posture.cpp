@@ -195,7 +195,7 @@ BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDe
   thread_local Eigen::VectorXf kernel_scratch;
   Eigen::Vector3f class_probability = Eigen::Vector3f(1.0F, 0.0F, 0.0F);
   if (model.position.trained()) {
-    detail::position_descriptor(head_up, *up_extent, image->col_pitch_mm, 1.0, descriptor);
+    detail::position_descriptor(*image, out.head_end, 1.0, descriptor);
     model.position.decide(descriptor, kernel_scratch, class_probability);
     model.position.to_probabilities(class_probability);
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <vector>
 
 namespace pmap::posture::detail {
 namespace {
@@ -27,25 +28,26 @@ void spread(double cell, double value, double start, double width, std::array<do
   }
 }
 
-}  // namespace
+// The light body seen head-up without copying it: row 0 is the head end.
+struct HeadUpView {
+  const Eigen::MatrixXd& image;
+  bool turned;
+  [[nodiscard]] Eigen::Index rows() const { return image.rows(); }
+  [[nodiscard]] Eigen::Index cols() const { return image.cols(); }
+  [[nodiscard]] double operator()(Eigen::Index r, Eigen::Index c) const {
+    return turned ? image(image.rows() - 1 - r, image.cols() - 1 - c) : image(r, c);
+  }
+};
 
-void position_descriptor(const Eigen::MatrixXd& head_up, const RowExtent& extent,
-                         double col_pitch_mm, double width_scale, Eigen::Ref<Eigen::VectorXf> out) {
-  out.setZero();
-  const Eigen::Index cols = head_up.cols();
-  // 98th percentile of the whole frame by a partial selection over a copy of the values.
-  thread_local std::vector<double> values;
-  values.assign(head_up.data(), head_up.data() + head_up.size());
-  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(0.98 * (values.size() - 1));
-  std::nth_element(values.begin(), nth, values.end());
-  const double clip = kClipOverPercentile98 * *nth;
-  if (!(clip > 0)) return;
-
+// One grid of `Rows` x kDescriptorCols cells over the head-up rows [first, last] (see the header).
+template <int Rows>
+void grid_descriptor(const HeadUpView& up, int first, int last, double clip, double half_width,
+                     float* out) {
   double total = 0;
   double moment = 0;
-  for (int r = extent.first; r <= extent.last; ++r) {
-    for (Eigen::Index c = 0; c < cols; ++c) {
-      const double v = std::min(head_up(r, c), clip);
+  for (int r = first; r <= last; ++r) {
+    for (Eigen::Index c = 0; c < up.cols(); ++c) {
+      const double v = std::min(up(r, c), clip);
       total += v;
       moment += v * static_cast<double>(c);
     }
@@ -54,27 +56,26 @@ void position_descriptor(const Eigen::MatrixXd& head_up, const RowExtent& extent
   // Column edges in taxel units: taxel c spans [c, c + 1); the strip is centred on the centre of
   // pressure (taxel centre at c + 0.5).
   const double centre = moment / total + 0.5;
-  const double half = kDescriptorHalfWidthMm * width_scale / col_pitch_mm;
-  const double col_start = centre - half;
-  const double col_width = 2.0 * half / kDescriptorCols;
-  const double row_width = static_cast<double>(extent.length()) / kDescriptorRows;
+  const double col_start = centre - half_width;
+  const double col_width = 2.0 * half_width / kDescriptorCols;
+  const double row_width = static_cast<double>(last - first + 1) / Rows;
   const auto first_col = static_cast<Eigen::Index>(std::max(0.0, std::floor(col_start)));
-  const auto last_col =
-      static_cast<Eigen::Index>(std::min<double>(static_cast<double>(cols - 1), centre + half));
+  const auto last_col = static_cast<Eigen::Index>(
+      std::min<double>(static_cast<double>(up.cols() - 1), centre + half_width));
 
-  std::array<double, kDescriptorRows * kDescriptorCols> grid{};
+  std::array<double, static_cast<std::size_t>(Rows) * kDescriptorCols> grid{};
   std::array<double, kDescriptorCols> row_bins{};
-  std::array<double, kDescriptorRows> weights{};
-  for (int r = extent.first; r <= extent.last; ++r) {
+  std::array<double, Rows> weights{};
+  for (int r = first; r <= last; ++r) {
     row_bins.fill(0.0);
     for (Eigen::Index c = first_col; c <= last_col; ++c) {
-      const double v = std::min(head_up(r, c), clip);
+      const double v = std::min(up(r, c), clip);
       if (v > 0) spread(static_cast<double>(c), v, col_start, col_width, row_bins);
     }
     // Distribute this row's bins over the descriptor rows it overlaps.
     weights.fill(0.0);
-    spread(static_cast<double>(r - extent.first), 1.0, 0.0, row_width, weights);
-    for (int k = 0; k < kDescriptorRows; ++k) {
+    spread(static_cast<double>(r - first), 1.0, 0.0, row_width, weights);
+    for (int k = 0; k < Rows; ++k) {
       const double w = weights[static_cast<std::size_t>(k)];
       if (w == 0) continue;
       for (int j = 0; j < kDescriptorCols; ++j) {
@@ -86,9 +87,38 @@ void position_descriptor(const Eigen::MatrixXd& head_up, const RowExtent& extent
   double sum = 0;
   for (double v : grid) sum += v;
   if (!(sum > 0)) return;
-  for (int i = 0; i < kDescriptorSize; ++i) {
-    out(i) = static_cast<float>(std::sqrt(grid[static_cast<std::size_t>(i)] / sum));
-  }
+  for (std::size_t i = 0; i < grid.size(); ++i)
+    out[i] = static_cast<float>(std::sqrt(grid[i] / sum));
+}
+
+}  // namespace
+
+void position_descriptor(const BedImage& image, HeadEnd head_end, double width_scale,
+                         Eigen::Ref<Eigen::VectorXf> out) {
+  out.setZero();
+  const Eigen::MatrixXd& light = image.light_body;
+  if (light.size() == 0 || !(image.col_pitch_mm > 0)) return;
+  const HeadUpView up{light, head_end == HeadEnd::kLastRow};
+  const auto extent = contact_row_extent(light);
+  if (!extent) return;
+  const int first = up.turned ? static_cast<int>(light.rows()) - 1 - extent->last : extent->first;
+  const int last = first + extent->length() - 1;
+
+  // 98th percentile of the whole frame by a partial selection over a copy of the values.
+  thread_local std::vector<double> values;
+  values.assign(light.data(), light.data() + light.size());
+  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(0.98 * (values.size() - 1));
+  std::nth_element(values.begin(), nth, values.end());
+  const double clip = kClipOverPercentile98 * *nth;
+  if (!(clip > 0)) return;
+
+  const double half_width = kDescriptorHalfWidthMm * width_scale / image.col_pitch_mm;
+  grid_descriptor<kBodyGridRows>(up, first, last, clip, half_width, out.data());
+  const int trunk_rows = std::max(
+      1,
+      static_cast<int>(std::lround(kTrunkLengthFraction * static_cast<double>(extent->length()))));
+  grid_descriptor<kTrunkGridRows>(up, first, first + trunk_rows - 1, clip, half_width,
+                                  out.data() + kBodyGridRows * kDescriptorCols);
 }
 
 Eigen::VectorXf mirrored_descriptor(const Eigen::VectorXf& descriptor) {

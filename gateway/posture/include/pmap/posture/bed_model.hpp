@@ -72,7 +72,7 @@ struct BedFeatures {
 
 inline constexpr int kHeadEndFeatureCount = 6;
 inline constexpr int kBodyFeatureCount = 10;
-inline constexpr int kPositionDescriptorSize = 128;
+inline constexpr int kPositionDescriptorSize = 224;
 
 /// Computes the features of a canonical image. With `known_head_end` the body/side features use
 /// that orientation (training); without it the head end is detected with `model`.
@@ -115,7 +115,7 @@ struct BedTrainingOptions {
                                      const BedTrainingOptions& options = {});
 
 /// Version of the generated model source's layout; bumped when BedModel's parts change.
-inline constexpr int kBedModelFormatVersion = 2;
+inline constexpr int kBedModelFormatVersion = 3;
 
 /// C++ source defining builtin_bed_model() with `model`'s coefficients (for pmap-posture-train).
 [[nodiscard]] std::string bed_model_to_cpp(const BedModel& model, const std::string& provenance);
