@@ -3,6 +3,8 @@
 #include <chrono>
 
 #include "pmap/pipeline.hpp"
+#include "pmap/sim/body_model.hpp"
+#include "pmap/sim/sensor_model.hpp"
 #include "pmap/wire_codec.hpp"
 #include "test_util.hpp"
 
@@ -44,6 +46,54 @@ std::vector<std::uint8_t> person_frame(std::uint32_t seq, bool occupied) {
     }
   }
   return encode_binary(f);
+}
+
+// A simulated sleeper (adult of the simulator's middle size) on the 64 x 32 bed as the mat would
+// send it, at `seq` seconds.
+std::vector<std::uint8_t> sleeper_frame(std::uint32_t seq, sim::BedPosture position) {
+  sim::BedPose pose;
+  pose.posture = position;
+  const sim::BodyModel body(MatKind::kBed, sim::MatGeometry::bed(), sim::BodyParams{});
+  const sim::PressureImage image = body.render(sim::BodyState{pose, pose, 0, {}, 1.0});
+  sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, 7);
+  return encode_binary(sensor.read(image, seq, kNowUs + seq * 1'000'000LL));
+}
+
+TEST(Pipeline, BedStateReportsTheSmoothedPositionAndTheFramesOwn) {
+  Harness h;
+  h.send("pmap/v1/bed1/meta", bytes(test::meta_json("bed", 64, 32, "head", true, 28.6)));
+  const auto t0 = std::chrono::steady_clock::now();
+  std::uint32_t seq = 0;
+  auto send = [&](sim::BedPosture position) {
+    h.send("pmap/v1/bed1/frame", sleeper_frame(seq, position),
+           t0 + std::chrono::seconds(2 * seq));  // 2 s apart: every frame publishes a state
+    ++seq;
+    return nlohmann::json::parse(h.published.back().second)["posture"];
+  };
+  nlohmann::json posture;
+  for (int i = 0; i < 20; ++i) posture = send(sim::BedPosture::kSupine);
+  EXPECT_EQ(posture["position"], "supine");
+  EXPECT_EQ(posture["position_frame"], "supine");
+  EXPECT_GT(posture["confidence"].get<double>(), 0.9);
+  // One frame that looks like lying on the right side does not flip what is reported...
+  posture = send(sim::BedPosture::kRight);
+  EXPECT_EQ(posture["position_frame"], "right");
+  EXPECT_EQ(posture["position"], "supine");
+  // ... a real turn does, within a few frames, and then stays.
+  int frames_to_follow = 0;
+  for (int i = 1; i <= 10; ++i) {
+    posture = send(sim::BedPosture::kRight);
+    if (frames_to_follow == 0 && posture["position"] == "right") frames_to_follow = i;
+  }
+  EXPECT_GE(frames_to_follow, 1);
+  EXPECT_LE(frames_to_follow, 3);
+  EXPECT_EQ(posture["position"], "right");
+  // Nobody on the mat: no posture, and the next sleeper starts afresh (reported at once).
+  h.send("pmap/v1/bed1/frame", test::binary(seq, kNowUs + seq * 1'000'000LL, 64, 32, 45),
+         t0 + std::chrono::seconds(2 * seq));
+  ++seq;
+  EXPECT_TRUE(nlohmann::json::parse(h.published.back().second)["posture"].is_null());
+  EXPECT_EQ(send(sim::BedPosture::kLeft)["position"], "left");
 }
 
 TEST(Pipeline, EndToEndEpochsCountersStatesAndUnattributed) {

@@ -15,9 +15,11 @@ using posture::BedPosture;
 using posture::BedPostureResult;
 using posture::LateralSubtype;
 
-nlohmann::json bed_posture_json(const BedPosture& bed) {
-  return {{"position", to_string(bed.position)},
-          {"confidence", bed.position_confidence},
+nlohmann::json bed_posture_json(const BedPosture& bed, const posture::SmoothedPosition& smoothed) {
+  return {{"position", posture::to_string(smoothed.label)},
+          {"confidence", smoothed.confidence},
+          {"position_frame", to_string(bed.position)},
+          {"confidence_frame", bed.position_confidence},
           {"subtype", bed.subtype == LateralSubtype::kNotLateral
                           ? nlohmann::json(nullptr)
                           : nlohmann::json(to_string(bed.subtype))},
@@ -186,15 +188,15 @@ void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t>
 Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatDescriptor>& meta) {
   auto it = mats_.find(meta->id);
   if (it == mats_.end()) {
-    it =
-        mats_
-            .emplace(meta->id,
-                     MatPipelineState{
-                         meta, MatConditioner(config_.condition, calibration_(*meta)),
-                         FeatureExtractor(config_.features),
-                         MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
-                         std::nullopt, nullptr, chair::ChairShiftTracker{}, chair::ChairAnalyzer{}})
-            .first;
+    it = mats_
+             .emplace(meta->id,
+                      MatPipelineState{
+                          meta, MatConditioner(config_.condition, calibration_(*meta)),
+                          FeatureExtractor(config_.features),
+                          MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
+                          std::nullopt, nullptr, chair::ChairShiftTracker{}, chair::ChairAnalyzer{},
+                          posture::PositionSmoother{posture::PositionSmootherConfig{}}})
+             .first;
   } else if (it->second.meta != meta) {
     // New meta: keep the learned floor only if the shape and layout are unchanged.
     const auto& old = *it->second.meta;
@@ -232,10 +234,21 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
                                                             : conditioned.above_floor.matrix();
     if (meta.kind == MatKind::kBed) {
       const BedPostureResult result = posture::analyze_bed_frame(image, meta);
-      if (const auto* bed = std::get_if<BedPosture>(&result); bed != nullptr && bed->occupied) {
-        labels.position = std::string(to_string(bed->position));
-        labels.position_confidence = bed->position_confidence;
-        posture = bed_posture_json(*bed);
+      const auto* bed = std::get_if<BedPosture>(&result);
+      if (bed == nullptr) {
+        st.position_smoother.observe_error();
+      } else if (!bed->occupied) {
+        st.position_smoother.observe_empty();
+      } else {
+        // The state and the position episodes report the smoothed position (earlier frames of
+        // this mat, never later ones): one odd frame does not flip what the person is shown.
+        const posture::SmoothedPosition smoothed = st.position_smoother.observe(
+            bed->position_probabilities, static_cast<double>(features.timestamp_us) / 1e6);
+        if (smoothed.label != posture::SmoothedLabel::kUnknown) {
+          labels.position = std::string(posture::to_string(smoothed.label));
+          labels.position_confidence = smoothed.confidence;
+        }
+        posture = bed_posture_json(*bed, smoothed);
         add_knee_support(image, meta, *bed, posture, labels);
       }
     } else {
@@ -256,6 +269,8 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
         posture["weight_shifts"] = st.weight_shifts.shift_count();
       }
     }
+  } else if (meta.kind == MatKind::kBed) {
+    st.position_smoother.observe_empty();  // the next sleeper starts afresh
   }
   for (Episode& e : st.episodes.add(labels)) pending_.episodes.push_back(std::move(e));
   epochs_.add(meta.id, features);
