@@ -61,5 +61,91 @@ TEST(SimEvalTurns, DetectionCountsGiveF1) {
   EXPECT_EQ(Detection{}.f1(), 0.0);
 }
 
+// --- In range: the simulator's random adults and its default sensor ----------------------------
+// pmap-sim-eval prints the same figures on more seeds (docs/accuracy.md quotes both).
+
+constexpr int kFrames = 300;
+
+TEST(SimEvidence, BedPositionOnRandomSleepers) {
+  const PositionReport p = evaluate_position(kFirstEvaluationSeed, kFrames);
+  std::printf(
+      "position: accuracy %.4f (%d/%d), macro-F1 %.3f, confident wrong %d; prone read as "
+      "supine %d of %d\n",
+      p.accuracy(), p.correct, p.scored, p.macro_f1(), p.confident_wrong, p.confusion[3][0],
+      p.confusion[3][0] + p.confusion[3][1] + p.confusion[3][2] + p.confusion[3][3] +
+          p.confusion[3][4]);
+  // Measured 263/263 (1000 frames in the tool: docs/accuracy.md).
+  EXPECT_GE(p.accuracy(), 0.98);
+  EXPECT_GE(p.macro_f1(), 0.98);
+  EXPECT_LE(p.confident_wrong, p.scored / 100);
+}
+
+TEST(SimEvidence, KneePillowF1) {
+  const KneePillowReport k = evaluate_knee_pillow(kFirstEvaluationSeed, kFrames);
+  std::printf(
+      "knee pillow: F1 aligned %.3f, dropped %.3f (P %.3f R %.3f), macro %.3f, answered "
+      "%.3f, wrong %.3f\n",
+      k.aligned.f1(), k.dropped.f1(), k.dropped.precision(), k.dropped.recall(), k.macro_f1(),
+      k.answered(), k.wrong());
+  // Measured macro-F1 0.959, dropped F1 0.942 (target 0.95 per class: not met for dropped, see
+  // docs/accuracy.md); the floors leave a small margin.
+  EXPECT_GE(k.macro_f1(), 0.95);
+  EXPECT_GE(k.aligned.f1(), 0.96);
+  EXPECT_GE(k.dropped.f1(), 0.92);
+  EXPECT_GE(k.answered(), 0.97);
+}
+
+TEST(SimEvidence, UnderKneeF1) {
+  const UnderKneeReport u = evaluate_under_knee(kFirstEvaluationSeed, kFrames);
+  std::printf(
+      "under-knee: F1 flat %.3f, flexed %.3f (P %.3f R %.3f), macro %.3f; flexed read by "
+      "flexion 30-35 %d/%d, 35-40 %d/%d, 40-45 %d/%d, 45-50 %d/%d\n",
+      u.flat.f1(), u.flexed.f1(), u.flexed.precision(), u.flexed.recall(), u.macro_f1(),
+      u.flexed_by_flexion[0][0], u.flexed_by_flexion[0][1], u.flexed_by_flexion[1][0],
+      u.flexed_by_flexion[1][1], u.flexed_by_flexion[2][0], u.flexed_by_flexion[2][1],
+      u.flexed_by_flexion[3][0], u.flexed_by_flexion[3][1]);
+  // Target F1 >= 0.95 NOT met: pillows flexing the knees 30-35 deg are read as flat (the
+  // threshold is fitted on real PMD knees-up frames, docs/accuracy.md). Asserted: what holds.
+  EXPECT_GE(u.macro_f1(), 0.74);
+  EXPECT_GE(u.flexed.precision(), 0.98);  // a flat sleeper is not called supported
+  EXPECT_GE(u.flat.recall(), 0.98);
+  // From 40 deg of flexion every pillow is found.
+  for (std::size_t b = 2; b < 4; ++b)
+    EXPECT_EQ(u.flexed_by_flexion[b][0], u.flexed_by_flexion[b][1]);
+}
+
+TEST(SimEvidence, TurnsOverWholeNights) {
+  // One 8-h night (≈ 9 s); pmap-sim-eval runs 30.
+  const TurnReport t = evaluate_turns(kFirstEvaluationSeed, 1);
+  std::printf(
+      "turns over %d nights: true %zu (%d with prone), detected %zu, F1 %.3f (P %.3f R "
+      "%.3f), F1 within 5 s %.3f, without prone %.3f; timing median %.1f s, worst %.1f "
+      "s\n",
+      t.nights, t.true_turns.size(), t.true_turns_with_prone, t.detected_turns.size(), t.turns.f1(),
+      t.turns.precision(), t.turns.recall(), t.turns_within_5s.f1(), t.turns_without_prone.f1(),
+      t.median_abs_timing_error_s(), t.worst_abs_timing_error_s());
+  EXPECT_GE(t.true_turns.size(), 12U);
+  // Turns between supine, left and right: target F1 >= 0.95 within 5 s.
+  EXPECT_GE(t.turns_without_prone.f1(), 0.95);
+  EXPECT_LE(t.worst_abs_timing_error_s(), 5.0);
+  // All turns: prone is read as supine, so turns to or from prone are missed (docs/accuracy.md).
+  EXPECT_GE(t.turns.f1(), 0.85);
+}
+
+TEST(SimEvidence, ChairAnglesAndWalletF1) {
+  const ChairReport c = evaluate_chair(kFirstEvaluationSeed, 100);
+  std::printf(
+      "chair: obliquity MAE %.2f deg, sign %d/%d, tilt MAE %.2f deg, wallet F1 %.3f "
+      "(P %.3f R %.3f), side %d/%d\n",
+      c.obliquity_mae_deg, c.sign_correct, c.sign_checked, c.tilt_mae_deg, c.wallet.f1(),
+      c.wallet.precision(), c.wallet.recall(), c.wallet_side_correct, c.wallet.true_positive);
+  EXPECT_EQ(c.unoccupied, 0);
+  EXPECT_LE(c.obliquity_mae_deg, 2.0);
+  EXPECT_EQ(c.sign_correct, c.sign_checked);
+  EXPECT_LE(c.tilt_mae_deg, 3.0);
+  EXPECT_GE(c.wallet.f1(), 0.95);
+  EXPECT_EQ(c.wallet_side_correct, c.wallet.true_positive);
+}
+
 }  // namespace
 }  // namespace pmap::simeval

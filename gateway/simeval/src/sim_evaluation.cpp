@@ -321,6 +321,12 @@ UnderKneeReport evaluate_under_knee(std::uint64_t first_seed, int count,
     }
     ++report.frames;
     ++report.confusion[truth][engine];
+    if (truth == 1) {
+      auto& bin = report.flexed_by_flexion[std::min<std::size_t>(
+          static_cast<std::size_t>((flexion - 30) / 5), 3)];
+      bin[0] += engine == 1 ? 1 : 0;
+      ++bin[1];
+    }
     for (std::size_t k = 0; k < 2; ++k) {
       Detection& d = k == 0 ? report.flat : report.flexed;
       if (truth == k && engine == k) ++d.true_positive;
@@ -470,6 +476,20 @@ TurnReport evaluate_turns(std::uint64_t first_seed, int nights, const Conditions
       if (match_turns({turn}, detected, match_tolerance_s).true_positive == 0)
         ++report.missed_with_prone;
     }
+    std::vector<Turn> truth_np, detected_np;
+    for (const Turn& turn : truth)
+      if (turn.from != "prone" && turn.to != "prone") truth_np.push_back(turn);
+    for (const Turn& turn : detected) {
+      const bool near_prone = std::any_of(truth.begin(), truth.end(), [&](const Turn& t) {
+        return (t.from == "prone" || t.to == "prone") &&
+               std::abs(t.time_s - turn.time_s) <= match_tolerance_s;
+      });
+      if (!near_prone) detected_np.push_back(turn);
+    }
+    const Detection np = match_turns(truth_np, detected_np, match_tolerance_s);
+    report.turns_without_prone.true_positive += np.true_positive;
+    report.turns_without_prone.false_positive += np.false_positive;
+    report.turns_without_prone.false_negative += np.false_negative;
     for (const Turn& turn : truth) report.true_turns.push_back({turn.time_s, turn.from, turn.to});
     report.detected_turns.insert(report.detected_turns.end(), detected.begin(), detected.end());
     ++report.nights;

@@ -99,6 +99,11 @@ void print_in_range(std::uint64_t seed, const Sizes& n) {
       "%.1f%%, wrong %.1f%%\n\n",
       u.flat.f1(), u.flat.precision(), u.flat.recall(), u.flexed.f1(), u.flexed.precision(),
       u.flexed.recall(), u.macro_f1(), pct(u.answered()), pct(u.wrong()));
+  std::printf("pillow frames read as flexed_supported by knee flexion:");
+  for (std::size_t b = 0; b < 4; ++b)
+    std::printf(" %d-%d deg %d/%d;", 30 + 5 * static_cast<int>(b), 35 + 5 * static_cast<int>(b),
+                u.flexed_by_flexion[b][0], u.flexed_by_flexion[b][1]);
+  std::printf("\n\n");
 
   if (n.nights > 0) {
     const TurnReport t = evaluate_turns(seed, n.nights);
@@ -171,7 +176,8 @@ void print_sweeps(std::uint64_t seed, const Sizes& n) {
     std::printf("### %s, %s\n\n", sweep.name, sweep.unit);
     std::printf(
         "| %s | position acc | pos. confident wrong | knee-pillow F1 | knee answered / wrong | "
-        "under-knee F1 | under-knee answered / wrong | turns F1 | turn timing median / worst s | "
+        "under-knee F1 | under-knee answered / wrong | turns F1 (without prone) | turn timing "
+        "median / worst s | "
         "chair obliquity MAE | sign | tilt MAE | wallet F1 |\n",
         sweep.name);
     std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
@@ -187,8 +193,8 @@ void print_sweeps(std::uint64_t seed, const Sizes& n) {
                   pct(u.wrong()));
       if (n.nights > 0) {
         const TurnReport t = evaluate_turns(seed, n.nights, c);
-        std::printf(" %.3f | %.0f / %.0f |", t.turns.f1(), t.median_abs_timing_error_s(),
-                    t.worst_abs_timing_error_s());
+        std::printf(" %.3f (%.3f) | %.0f / %.0f |", t.turns.f1(), t.turns_without_prone.f1(),
+                    t.median_abs_timing_error_s(), t.worst_abs_timing_error_s());
       } else {
         std::printf(" - | - |");
       }

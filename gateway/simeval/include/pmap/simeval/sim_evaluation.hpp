@@ -93,6 +93,9 @@ struct UnderKneeReport {
   /// rows: truth flat, pillow; columns: engine flat, flexed_supported, unknown, not supine.
   std::array<std::array<int, 4>, 2> confusion{};
   Detection flat, flexed;  ///< per class; unknown / not supine are misses
+  /// Pillow frames read as flexed_supported / all pillow frames, by flexion 30–35, 35–40, 40–45,
+  /// 45–50°.
+  std::array<std::array<int, 2>, 4> flexed_by_flexion{};
   [[nodiscard]] double macro_f1() const { return (flat.f1() + flexed.f1()) / 2; }
   [[nodiscard]] double answered() const;
   [[nodiscard]] double wrong() const;
@@ -124,7 +127,10 @@ struct TurnReport {
   Detection turns_within_5s;            ///< the same within 5 s
   std::vector<double> timing_errors_s;  ///< detected − true, matched turns
   int true_turns_with_prone = 0;        ///< true turns to or from prone
-  int missed_with_prone = 0;            ///< missed ones among them
+  /// The same as `turns` without the true turns to or from prone (the engine's prone is not
+  /// validated) and without the detections within the tolerance of such a turn.
+  Detection turns_without_prone;
+  int missed_with_prone = 0;  ///< missed ones among them
   double match_tolerance_s = 60;
   [[nodiscard]] double median_abs_timing_error_s() const;
   [[nodiscard]] double p95_abs_timing_error_s() const;
