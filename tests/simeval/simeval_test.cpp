@@ -147,5 +147,55 @@ TEST(SimEvidence, ChairAnglesAndWalletF1) {
   EXPECT_EQ(c.wallet_side_correct, c.wallet.true_positive);
 }
 
+// --- Beyond the simulator's defaults: the edges of the working range in docs/accuracy.md ---------
+// Same seeds and sizes as the sweep tables (pmap-sim-eval --sweep), so the printed figures are
+// the table's rows.
+
+Conditions with(void (*set)(Conditions&)) {
+  Conditions c;
+  set(c);
+  return c;
+}
+
+TEST(SimEvidenceOutOfRange, WorkingRangeEdgesHold) {
+  constexpr int kSweepFrames = 200;
+  struct Point {
+    const char* name;
+    Conditions conditions;
+    double min_position, min_knee_f1, max_knee_wrong;
+  };
+  const Point points[] = {
+      {"height 140 cm", with([](Conditions& c) { c.height_cm = 140; }), 0.98, 0.95, 0.03},
+      {"BMI 16", with([](Conditions& c) { c.bmi = 16; }), 0.98, 0.93, 0.05},
+      {"noise x4", with([](Conditions& c) { c.noise_scale = 4; }), 0.98, 0.92, 0.05},
+      {"gain sigma 0.2", with([](Conditions& c) { c.gain_sigma = 0.2; }), 0.98, 0.95, 0.03},
+      {"50 dead taxels", with([](Conditions& c) { c.dead_taxels = 50; }), 0.98, 0.93, 0.05},
+      {"baseline +400 counts", with([](Conditions& c) { c.baseline_offset_counts = 400; }), 0.97,
+       0.94, 0.04},
+  };
+  for (const Point& p : points) {
+    const PositionReport position =
+        evaluate_position(kFirstEvaluationSeed, kSweepFrames, p.conditions);
+    const KneePillowReport knee =
+        evaluate_knee_pillow(kFirstEvaluationSeed, kSweepFrames, p.conditions);
+    std::printf("%s: position %.3f, knee pillow F1 %.3f (wrong %.3f, answered %.3f)\n", p.name,
+                position.accuracy(), knee.macro_f1(), knee.wrong(), knee.answered());
+    EXPECT_GE(position.accuracy(), p.min_position) << p.name;
+    EXPECT_GE(knee.macro_f1(), p.min_knee_f1) << p.name;
+    EXPECT_LE(knee.wrong(), p.max_knee_wrong) << p.name;
+  }
+  // The chair keeps its in-range figures with a gain spread of 0.2 and 50 dead taxels of 1024.
+  for (const Conditions& c : {with([](Conditions& c) { c.gain_sigma = 0.2; }),
+                              with([](Conditions& c) { c.dead_taxels = 50; })}) {
+    const ChairReport chair = evaluate_chair(kFirstEvaluationSeed, 100, c);
+    std::printf("chair, %s: obliquity MAE %.2f, tilt MAE %.2f, wallet F1 %.3f\n",
+                c.describe().c_str(), chair.obliquity_mae_deg, chair.tilt_mae_deg,
+                chair.wallet.f1());
+    EXPECT_LE(chair.obliquity_mae_deg, 2.0);
+    EXPECT_LE(chair.tilt_mae_deg, 3.0);
+    EXPECT_GE(chair.wallet.f1(), 0.95);
+  }
+}
+
 }  // namespace
 }  // namespace pmap::simeval

@@ -115,6 +115,12 @@ void print_in_range(std::uint64_t seed, const Sizes& n) {
         t.turns.true_positive, t.turns.false_positive, t.turns.false_negative, t.turns.precision(),
         t.turns.recall(), t.turns.f1(), t.turns_within_5s.f1(), t.missed_with_prone);
     std::printf(
+        "without turns to or from prone (and detections near them): TP %d FP %d FN %d, "
+        "precision %.3f recall %.3f F1 %.3f\n",
+        t.turns_without_prone.true_positive, t.turns_without_prone.false_positive,
+        t.turns_without_prone.false_negative, t.turns_without_prone.precision(),
+        t.turns_without_prone.recall(), t.turns_without_prone.f1());
+    std::printf(
         "timing error |detected - true|: median %.1f s, 95th percentile %.1f s, worst %.1f s\n\n",
         t.median_abs_timing_error_s(), t.p95_abs_timing_error_s(), t.worst_abs_timing_error_s());
   }
