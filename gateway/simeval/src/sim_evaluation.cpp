@@ -1,4 +1,5 @@
 #include "pmap/simeval/sim_evaluation.hpp"
+#include "pmap/posture/position_smoother.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -95,11 +96,6 @@ int position_index(posture::SleepPosition position) {
       return 3;
   }
   return 4;
-}
-
-std::string position_name(posture::SleepPosition position) {
-  static const char* const kNames[] = {"supine", "left", "right", "prone", "?"};
-  return kNames[position_index(position)];
 }
 
 double quantile_abs(std::vector<double> values, double q) {
@@ -412,6 +408,7 @@ TurnReport evaluate_turns(std::uint64_t first_seed, int nights, const Conditions
     sim::SensorModel sensor(mat.rows, mat.cols, sensor_config(sim::SensorConfig{}, conditions),
                             sensor_seed);
     MatEpisodes episodes("sim-bed", true);
+    posture::PositionSmoother smoother;
     std::vector<Episode> closed;
     std::vector<std::string> truth_labels;
     std::optional<sim::BodyState> cached_state;
@@ -431,9 +428,18 @@ TurnReport evaluate_turns(std::uint64_t first_seed, int nights, const Conditions
       const auto result = posture::analyze_bed_frame(canonical, mat);
       const auto* bed = std::get_if<posture::BedPosture>(&result);
       FrameLabels labels{.timestamp_us = ts_us, .occupied = bed != nullptr && bed->occupied};
-      if (labels.occupied) {
-        labels.position = position_name(bed->position);
-        labels.position_confidence = bed->position_confidence;
+      // As the gateway's pipeline does (docs/gateway.md): the position episodes are fed the
+      // causal smoother's position, not the frame's own.
+      if (bed == nullptr) {
+        smoother.observe_error();
+      } else if (!bed->occupied) {
+        smoother.observe_empty();
+      } else {
+        const posture::SmoothedPosition smoothed = smoother.observe(bed->position_probabilities, t);
+        if (smoothed.label != posture::SmoothedLabel::kUnknown) {
+          labels.position = std::string(posture::to_string(smoothed.label));
+          labels.position_confidence = smoothed.confidence;
+        }
       }
       for (Episode& e : episodes.add(labels)) closed.push_back(std::move(e));
       truth_labels.push_back(sim::posture_label(MatKind::kBed, state));
