@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <vector>
 
 namespace pmap::posture::detail {
 namespace {
@@ -27,17 +28,55 @@ void spread(double cell, double value, double start, double width, std::array<do
   }
 }
 
+/// One (column, bin) pair of `spread` with its overlap: bins[bin] += value * overlap.
+struct ColumnShare {
+  Eigen::Index col;
+  int bin;
+  double overlap;
+};
+
+// The pairs `spread` would add to for the cell of column `col`, in the same order.
+void spread_shares(double cell, double start, double width, int bins, Eigen::Index col,
+                   std::vector<ColumnShare>& out) {
+  const double lo = cell;
+  const double hi = cell + 1.0;
+  int k = static_cast<int>(std::floor((lo - start) / width));
+  for (k = std::max(k, 0); k < bins; ++k) {
+    const double b_lo = start + k * width;
+    const double b_hi = b_lo + width;
+    if (b_lo >= hi) break;
+    const double overlap = std::min(hi, b_hi) - std::max(lo, b_lo);
+    if (overlap > 0) out.push_back({col, k, overlap});
+  }
+}
+
 }  // namespace
 
 void position_descriptor(const Eigen::MatrixXd& head_up, const RowExtent& extent,
                          double col_pitch_mm, double width_scale, Eigen::Ref<Eigen::VectorXf> out) {
   out.setZero();
   const Eigen::Index cols = head_up.cols();
-  // 98th percentile of the whole frame by a partial selection over a copy of the values.
+  // 98th percentile of the whole frame: the (n - index)-th largest value. The image is normalised
+  // by its robust peak, so that value is usually above half of it: only the values above a
+  // threshold are selected from (lower thresholds when those are too few). The buffer is reused,
+  // so steady-state frames do not allocate.
+  const auto n = static_cast<std::size_t>(head_up.size());
+  const auto from_top = n - static_cast<std::size_t>(0.98 * static_cast<double>(n - 1));
   thread_local std::vector<double> values;
-  values.assign(head_up.data(), head_up.data() + head_up.size());
-  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(0.98 * (values.size() - 1));
-  std::nth_element(values.begin(), nth, values.end());
+  values.resize(n);
+  std::size_t kept = 0;
+  for (const double threshold : {0.5, 0.125, 0.0}) {
+    kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = head_up.data()[i];
+      values[kept] = v;  // branch-free: kept only if it is above the threshold
+      kept += v > threshold ? 1 : 0;
+    }
+    if (kept >= from_top) break;
+  }
+  if (kept < from_top) return;  // the percentile is 0: nothing to clip to
+  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(kept - from_top);
+  std::nth_element(values.begin(), nth, values.begin() + static_cast<std::ptrdiff_t>(kept));
   const double clip = kClipOverPercentile98 * *nth;
   if (!(clip > 0)) return;
 
@@ -62,14 +101,20 @@ void position_descriptor(const Eigen::MatrixXd& head_up, const RowExtent& extent
   const auto last_col =
       static_cast<Eigen::Index>(std::min<double>(static_cast<double>(cols - 1), centre + half));
 
+  // The bins each column spreads over, and by how much, are the same in every row: found once.
+  thread_local std::vector<ColumnShare> shares;
+  shares.clear();
+  for (Eigen::Index c = first_col; c <= last_col; ++c) {
+    spread_shares(static_cast<double>(c), col_start, col_width, kDescriptorCols, c, shares);
+  }
   std::array<double, kDescriptorRows * kDescriptorCols> grid{};
   std::array<double, kDescriptorCols> row_bins{};
   std::array<double, kDescriptorRows> weights{};
   for (int r = extent.first; r <= extent.last; ++r) {
     row_bins.fill(0.0);
-    for (Eigen::Index c = first_col; c <= last_col; ++c) {
-      const double v = std::min(head_up(r, c), clip);
-      if (v > 0) spread(static_cast<double>(c), v, col_start, col_width, row_bins);
+    for (const ColumnShare& share : shares) {
+      const double v = std::min(head_up(r, share.col), clip);
+      if (v > 0) row_bins[static_cast<std::size_t>(share.bin)] += v * share.overlap;
     }
     // Distribute this row's bins over the descriptor rows it overlaps.
     weights.fill(0.0);

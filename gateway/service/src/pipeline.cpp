@@ -12,7 +12,6 @@ namespace pmap {
 namespace {
 
 using posture::BedPosture;
-using posture::BedPostureResult;
 using posture::LateralSubtype;
 
 nlohmann::json bed_posture_json(const BedPosture& bed) {
@@ -28,11 +27,8 @@ nlohmann::json bed_posture_json(const BedPosture& bed) {
 
 // Side-lying: knee-pillow state; supine: knee support and pelvic tilt (docs/posture.md). Adds
 // them to the posture JSON and feeds the knee stream (pillow-slip episodes).
-void add_knee_support(const Eigen::MatrixXf& image, const MatDescriptor& meta,
-                      const BedPosture& bed, nlohmann::json& posture, FrameLabels& labels) {
-  const auto analysis =
-      posture::analyze_knee_support(image, meta, bed, posture::KneeSupportModel{});
-  const auto* knee = std::get_if<posture::KneeSupportResult>(&analysis);
+void add_knee_support(const posture::KneeSupportResult* knee, nlohmann::json& posture,
+                      FrameLabels& labels) {
   if (knee == nullptr) return;
   if (knee->side) {
     const auto& side = *knee->side;
@@ -186,15 +182,15 @@ void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t>
 Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatDescriptor>& meta) {
   auto it = mats_.find(meta->id);
   if (it == mats_.end()) {
-    it =
-        mats_
-            .emplace(meta->id,
-                     MatPipelineState{
-                         meta, MatConditioner(config_.condition, calibration_(*meta)),
-                         FeatureExtractor(config_.features),
-                         MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
-                         std::nullopt, nullptr, chair::ChairShiftTracker{}, chair::ChairAnalyzer{}})
-            .first;
+    it = mats_
+             .emplace(meta->id,
+                      MatPipelineState{
+                          meta, MatConditioner(config_.condition, calibration_(*meta)),
+                          FeatureExtractor(config_.features),
+                          MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
+                          std::nullopt, nullptr, chair::ChairShiftTracker{}, chair::ChairAnalyzer{},
+                          posture::BedAnalyzer{}})
+             .first;
   } else if (it->second.meta != meta) {
     // New meta: keep the learned floor only if the shape and layout are unchanged.
     const auto& old = *it->second.meta;
@@ -231,12 +227,15 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
     const Eigen::MatrixXf image = conditioned.pressure_mmhg ? conditioned.pressure_mmhg->matrix()
                                                             : conditioned.above_floor.matrix();
     if (meta.kind == MatKind::kBed) {
-      const BedPostureResult result = posture::analyze_bed_frame(image, meta);
-      if (const auto* bed = std::get_if<BedPosture>(&result); bed != nullptr && bed->occupied) {
-        labels.position = std::string(to_string(bed->position));
-        labels.position_confidence = bed->position_confidence;
-        posture = bed_posture_json(*bed);
-        add_knee_support(image, meta, *bed, posture, labels);
+      // The posture and the knee analysis from one body image, in the mat's own workspace.
+      const auto result = st.bed_analyzer.analyze_with_knees(image, meta);
+      if (const auto* knee = std::get_if<posture::KneeSupportResult>(&result);
+          knee != nullptr && knee->posture.occupied) {
+        const BedPosture& bed = knee->posture;
+        labels.position = std::string(to_string(bed.position));
+        labels.position_confidence = bed.position_confidence;
+        posture = bed_posture_json(bed);
+        add_knee_support(knee, posture, labels);
       }
     } else {
       const auto result = st.chair_analyzer.analyze(image, meta);
