@@ -24,42 +24,99 @@ constexpr int kMinRegionTaxels = 2;
 constexpr int kMinRows = 8;
 constexpr int kMinCols = 4;
 
-// The k-th smallest (0-based) of values[0, n): the value std::nth_element would put at k. A full
-// selection over the frame costs more than the rest of the image stage, so the values are first
-// counted into buckets between their minimum and maximum; only the bucket holding the k-th value
-// goes on to the next round (the bucket index is a monotonic function of the value, so ranks are
-// kept), and the few values left are selected exactly. `scratch` holds n values.
-float kth_smallest(const float* values, std::size_t n, std::size_t k, float* scratch) {
-  constexpr int kBuckets = 64;
+constexpr int kBuckets = 64;
+
+// Counts the bucket of every candidate into kBuckets bins: the index is a monotonic function of
+// the value, so ranks are kept. The indices are computed in one vectorised pass and kept in
+// `index` for the gathering; four interleaved counters avoid one long chain of increments of the
+// same bin (most values of a frame fall into a few bins).
+void count_buckets(const float* values, std::size_t m, float lo, float scale, std::int32_t* index,
+                   std::array<std::size_t, kBuckets>& count) {
+  const auto size = static_cast<Eigen::Index>(m);
+  Eigen::Map<Eigen::ArrayXi>(index, size) =
+      ((Eigen::Map<const Eigen::ArrayXf>(values, size) - lo) * scale).cast<int>().min(kBuckets - 1);
+  std::array<std::array<std::size_t, kBuckets>, 4> partial{};
+  std::size_t i = 0;
+  for (; i + 4 <= m; i += 4) {
+    for (std::size_t j = 0; j < 4; ++j) ++partial[j][static_cast<std::size_t>(index[i + j])];
+  }
+  for (; i < m; ++i) ++partial[0][static_cast<std::size_t>(index[i])];
+  for (int b = 0; b < kBuckets; ++b) {
+    const auto u = static_cast<std::size_t>(b);
+    count[u] = partial[0][u] + partial[1][u] + partial[2][u] + partial[3][u];
+  }
+}
+
+// The bucket holding the k-th smallest value; `below` receives the count of the buckets before it.
+int bucket_of_rank(const std::array<std::size_t, kBuckets>& count, std::size_t k,
+                   std::size_t& below) {
+  int target = 0;
+  below = 0;
+  while (below + count[static_cast<std::size_t>(target)] <= k)
+    below += count[static_cast<std::size_t>(target++)];
+  return target;
+}
+
+// Copies the candidates of bucket `target` to `out` (which may be `values` itself).
+std::size_t gather(const float* values, const std::int32_t* index, std::size_t m, int target,
+                   float* out) {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    out[kept] = values[i];  // branch-free: kept only if it falls into the target bucket
+    kept += index[i] == target ? 1 : 0;
+  }
+  return kept;
+}
+
+// The k-th smallest (0-based) of the m candidates in `scratch` (reordered): the value
+// std::nth_element would put at k. A full selection over the frame costs more than the rest of the
+// image stage, so the candidates are counted into buckets between their minimum and maximum and
+// only the bucket holding the k-th value goes on to the next round; the few values left are
+// selected exactly.
+float kth_smallest(float* scratch, std::size_t m, std::size_t k, std::int32_t* index) {
   constexpr std::size_t kSelectDirectly = 48;
-  std::copy(values, values + n, scratch);
-  std::size_t m = n;
   for (int round = 0; round < 4 && m > kSelectDirectly; ++round) {
     const Eigen::Map<const Eigen::ArrayXf> candidates(scratch, static_cast<Eigen::Index>(m));
     const float lo = candidates.minCoeff();
     const float hi = candidates.maxCoeff();
     const float scale = static_cast<float>(kBuckets) / (hi - lo);
     if (!(hi > lo) || !std::isfinite(scale)) break;
-    const auto bucket = [lo, scale](float v) {
-      return std::min(kBuckets - 1, static_cast<int>((v - lo) * scale));
-    };
     std::array<std::size_t, kBuckets> count{};
-    for (std::size_t i = 0; i < m; ++i) ++count[static_cast<std::size_t>(bucket(scratch[i]))];
-    int target = 0;
+    count_buckets(scratch, m, lo, scale, index, count);
     std::size_t below = 0;
-    while (below + count[static_cast<std::size_t>(target)] <= k)
-      below += count[static_cast<std::size_t>(target++)];
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < m; ++i) {
-      const float v = scratch[i];
-      scratch[kept] = v;  // branch-free: kept only if it falls into the target bucket
-      kept += bucket(v) == target ? 1 : 0;
-    }
-    m = kept;
+    const int target = bucket_of_rank(count, k, below);
+    m = gather(scratch, index, m, target, scratch);
     k -= below;
   }
   std::nth_element(scratch, scratch + k, scratch + m);
   return scratch[k];
+}
+
+// The values at ranks `low_rank` and `high_rank` (0-based, ascending) of values[0, n), by one
+// shared first round of kth_smallest.
+std::pair<float, float> two_ranks(const float* values, std::size_t n, std::size_t low_rank,
+                                  std::size_t high_rank, BedWorkspace& ws) {
+  const Eigen::Map<const Eigen::ArrayXf> all(values, static_cast<Eigen::Index>(n));
+  const float lo = all.minCoeff();
+  const float hi = all.maxCoeff();
+  const float scale = static_cast<float>(kBuckets) / (hi - lo);
+  if (!(hi > lo) || !std::isfinite(scale)) return {lo, lo};
+  std::array<std::size_t, kBuckets> count{};
+  count_buckets(values, n, lo, scale, ws.bucket_index.data(), count);
+  std::size_t below_low = 0, below_high = 0;
+  const int low_bucket = bucket_of_rank(count, low_rank, below_low);
+  const int high_bucket = bucket_of_rank(count, high_rank, below_high);
+  float* low_candidates = ws.selected.data();
+  float* high_candidates = ws.selected.data() + n;
+  const std::size_t low_count =
+      gather(values, ws.bucket_index.data(), n, low_bucket, low_candidates);
+  const std::size_t high_count =
+      gather(values, ws.bucket_index.data(), n, high_bucket, high_candidates);
+  const float low =
+      kth_smallest(low_candidates, low_count, low_rank - below_low, ws.bucket_index.data());
+  const float high =
+      kth_smallest(high_candidates, high_count, high_rank - below_high, ws.bucket_index.data());
+  return {low, high};
 }
 
 int find_root(std::vector<ContactRun>& runs, int i) {
@@ -159,7 +216,9 @@ bool prepare_bed_image(const Eigen::Ref<const Eigen::MatrixXf>& canonical, const
 
   // Robust peak and baseline by exact selections (the values nth_element would give).
   const auto top_count = std::max<std::size_t>(1, static_cast<std::size_t>(kPeakFraction * n));
-  const float top_lowest = kth_smallest(image.data(), n, n - top_count, ws.selected.data());
+  const auto [baseline_value, top_lowest] = two_ranks(
+      image.data(), n, static_cast<std::size_t>(kBaselinePercentile * static_cast<double>(n - 1)),
+      n - top_count, ws);
   double top_sum = 0;
   std::size_t above = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -170,9 +229,7 @@ bool prepare_bed_image(const Eigen::Ref<const Eigen::MatrixXf>& canonical, const
     }
   }
   top_sum += static_cast<double>(top_count - above) * top_lowest;
-  const double baseline = kth_smallest(
-      image.data(), n, static_cast<std::size_t>(kBaselinePercentile * static_cast<double>(n - 1)),
-      ws.selected.data());
+  const double baseline = baseline_value;
   const double peak = top_sum / static_cast<double>(top_count) - baseline;
   if (!(peak > 0)) {  // flat image: nothing lies on the mat
     out.body.setZero();

@@ -59,20 +59,21 @@ struct KneePeak {
 struct BedWorkspace {
   Eigen::Index rows = 0;
   Eigen::Index cols = 0;
-  BedImage image;                ///< the frame's body image (image.body: rows x cols)
-  Eigen::MatrixXd turned;        ///< the body turned by 180°, when the head is at the last row
-  Eigen::MatrixXd normalised;    ///< value above baseline / robust peak, before the contact mask
-  std::vector<float> values;     ///< the frame's values, for the percentile selections
-  std::vector<float> selected;   ///< the candidates of one selection
-  std::vector<ContactRun> runs;  ///< contact runs, row by row (regions of the body image)
-  RowSummary body_rows;          ///< of image.body
-  RowSummary head_up_rows;       ///< of the head-up image (image.body or turned)
-  Eigen::VectorXd smooth_rows;   ///< a smoothed row profile
-  Eigen::VectorXd col_load;      ///< column sums of the head-up image
-  Eigen::MatrixXd knee_smooth;   ///< knee analysis: the 3x3-smoothed head-up image
-  std::vector<KneePeak> knee_peaks;  ///< knee analysis: candidate knee contacts
-  Eigen::VectorXf descriptor;        ///< the position descriptor
-  Eigen::VectorXf kernel;            ///< the position classifier's kernel values
+  BedImage image;               ///< the frame's body image (image.body: rows x cols)
+  Eigen::MatrixXd turned;       ///< the body turned by 180°, when the head is at the last row
+  Eigen::MatrixXd normalised;   ///< value above baseline / robust peak, before the contact mask
+  std::vector<float> values;    ///< the frame's values, for the percentile selections
+  std::vector<float> selected;  ///< the candidates of two selections (2 n)
+  std::vector<std::int32_t> bucket_index;  ///< a selection's bucket per candidate
+  std::vector<ContactRun> runs;            ///< contact runs, row by row (regions of the body image)
+  RowSummary body_rows;                    ///< of image.body
+  RowSummary head_up_rows;                 ///< of the head-up image (image.body or turned)
+  Eigen::VectorXd smooth_rows;             ///< a smoothed row profile
+  Eigen::VectorXd col_load;                ///< column sums of the head-up image
+  Eigen::MatrixXd knee_smooth;             ///< knee analysis: the 3x3-smoothed head-up image
+  std::vector<KneePeak> knee_peaks;        ///< knee analysis: candidate knee contacts
+  Eigen::VectorXf descriptor;              ///< the position descriptor
+  Eigen::VectorXf kernel;                  ///< the position classifier's kernel values
 
   /// Sizes every buffer for rows x cols frames (nothing happens when they already fit).
   void prepare(Eigen::Index r, Eigen::Index c) {
@@ -84,7 +85,8 @@ struct BedWorkspace {
     turned.resize(r, c);
     normalised.resize(r, c);
     values.resize(n);
-    selected.resize(n);
+    selected.resize(2 * n);
+    bucket_index.resize(n);
     runs.reserve(static_cast<std::size_t>(r * ((c + 1) / 2)));
     body_rows.resize(r);
     head_up_rows.resize(r);
