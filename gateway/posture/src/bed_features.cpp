@@ -168,7 +168,7 @@ BodyFeatures body_features(const Eigen::MatrixXd& head_up, const RowSummary& p,
   // the mirror image interpolated between columns lo and lo + 1, the same for every row, so whole
   // columns are compared at once. Taxels without load add min(0, ...) = 0.
   const double centre_col = mx / col_pitch_mm - 0.5;
-  const Eigen::Index rows = head_up.rows(), cols = head_up.cols();
+  const Eigen::Index cols = head_up.cols();
   double overlap = 0;
   for (Eigen::Index c = 0; c < cols; ++c) {
     if (column_load(c) <= 0) continue;
@@ -189,7 +189,6 @@ BodyFeatures body_features(const Eigen::MatrixXd& head_up, const RowSummary& p,
       overlap += column.min(t * head_up.col(static_cast<Eigen::Index>(lo + 1)).array()).sum();
     }
   }
-  (void)rows;
 
   // Straightness of the two long edges of the trunk: the back is the straight one when on the side.
   ZoneMean left_edge, right_edge;
