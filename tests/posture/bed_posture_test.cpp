@@ -3,9 +3,12 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
+#include "pmap/posture/bed_analyzer.hpp"
 #include "pmap/posture/bed_model.hpp"
 #include "pmap/posture/bed_posture.hpp"
 
@@ -217,6 +220,57 @@ TEST(BedPosture, NegativeValuesAreTreatedAsZero) {
   const auto b = posture_of(analyze_bed_frame(body, mat));
   EXPECT_EQ(a.position, b.position);
   EXPECT_NEAR(a.axis_angle_deg, b.axis_angle_deg, 1e-9);
+}
+
+void expect_same(const BedPosture& a, const BedPosture& b) {
+  EXPECT_EQ(a.occupied, b.occupied);
+  EXPECT_EQ(a.head_end, b.head_end);
+  EXPECT_EQ(a.head_end_confidence, b.head_end_confidence);
+  EXPECT_EQ(a.position, b.position);
+  EXPECT_EQ(a.position_probabilities, b.position_probabilities);
+  EXPECT_EQ(a.subtype, b.subtype);
+  EXPECT_EQ(a.axis_angle_deg, b.axis_angle_deg);
+  EXPECT_EQ(a.centre_of_pressure_mm, b.centre_of_pressure_mm);
+  EXPECT_EQ(a.landmarks.pelvis.row, b.landmarks.pelvis.row);
+  EXPECT_EQ(a.landmarks.heels.confidence, b.landmarks.heels.confidence);
+}
+
+TEST(BedAnalyzer, ReusedAcrossFramesAndShapesGivesTheResultsOfAFreshOne) {
+  const auto big = bed_mat(64, 32);
+  const auto small = bed_mat(48, 24);
+  const std::vector<std::pair<Eigen::MatrixXf, MatDescriptor>> frames = {
+      {stick_body(64, 32), big},
+      {Eigen::MatrixXf(stick_body(64, 32).reverse()), big},
+      {ellipse(64, 32, 30, 15, 22, 6, 20), big},
+      {Eigen::MatrixXf::Zero(64, 32), big},
+      {stick_body(48, 24), small},
+      {stick_body(64, 32) * 3.0F, big},
+  };
+  BedAnalyzer analyzer;
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [frame, mat] : frames) {
+      expect_same(posture_of(analyzer.analyze(frame, mat)),
+                  posture_of(analyze_bed_frame(frame, mat)));
+      const auto knees = analyzer.analyze_with_knees(frame, mat);
+      ASSERT_TRUE(std::holds_alternative<KneeSupportResult>(knees));
+      expect_same(std::get<KneeSupportResult>(knees).posture,
+                  posture_of(analyze_bed_frame(frame, mat)));
+    }
+  }
+  BedAnalyzer moved = std::move(analyzer);
+  expect_same(posture_of(moved.analyze(stick_body(64, 32), big)),
+              posture_of(analyze_bed_frame(stick_body(64, 32), big)));
+  EXPECT_TRUE(std::holds_alternative<PostureError>(
+      moved.analyze(Eigen::MatrixXf::Zero(64, 27), big)));  // shape mismatch
+}
+
+TEST(BedAnalyzer, ABlockOfALargerMatrixIsAnalysedLikeACopy) {
+  const auto mat = bed_mat(64, 32);
+  Eigen::MatrixXf larger = Eigen::MatrixXf::Constant(80, 40, 7.0F);
+  larger.block(5, 3, 64, 32) = stick_body(64, 32);
+  BedAnalyzer analyzer;
+  expect_same(posture_of(analyzer.analyze(larger.block(5, 3, 64, 32), mat)),
+              posture_of(analyze_bed_frame(stick_body(64, 32), mat)));
 }
 
 }  // namespace

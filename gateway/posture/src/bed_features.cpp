@@ -33,49 +33,60 @@ struct ZoneMean {
     sum += value * w;
     weight += w;
   }
+  // A whole row at once: `sum_xw` = sum of x * w over the row, `w` = sum of w.
+  void add_row(double sum_xw, double w) {
+    sum += sum_xw;
+    weight += w;
+  }
   [[nodiscard]] double mean() const { return weight > 0 ? sum / weight : 0.0; }
 };
 
 }  // namespace
 
-RowProfile row_profile(const Eigen::MatrixXd& body) {
-  const auto rows = body.rows();
-  RowProfile p;
-  p.load = body.rowwise().sum();
-  p.contact = Eigen::VectorXd::Zero(rows);
-  p.runs = Eigen::VectorXd::Zero(rows);
-  p.first_col = Eigen::VectorXd::Constant(rows, -1);
-  p.last_col = Eigen::VectorXd::Constant(rows, -1);
-  for (Eigen::Index r = 0; r < rows; ++r) {
-    bool inside = false;
-    for (Eigen::Index c = 0; c < body.cols(); ++c) {
-      const bool on = body(r, c) > 0;
-      if (on) {
-        p.contact(r) += 1;
-        if (p.first_col(r) < 0) p.first_col(r) = static_cast<double>(c);
-        p.last_col(r) = static_cast<double>(c);
-        if (!inside) p.runs(r) += 1;
-      }
-      inside = on;
-    }
-  }
-  return p;
-}
-
-Eigen::VectorXd smoothed(const Eigen::VectorXd& values, int width) {
+void smoothed(const Eigen::VectorXd& values, int width, Eigen::VectorXd& out) {
   const auto n = values.size();
-  Eigen::VectorXd out(n);
+  out.resize(n);
   const int half = width / 2;
   for (Eigen::Index i = 0; i < n; ++i) {
     const Eigen::Index lo = std::max<Eigen::Index>(0, i - half);
     const Eigen::Index hi = std::min<Eigen::Index>(n - 1, i + half);
     out(i) = values.segment(lo, hi - lo + 1).mean();
   }
-  return out;
 }
 
-Eigen::VectorXd head_end_features(const Eigen::MatrixXd& body, const RowExtent& extent) {
-  const RowProfile p = row_profile(body);
+// Sums per row (load, load-weighted column) and per column (load) give every moment: the image
+// itself is not visited again.
+PressureMoments pressure_moments(const RowSummary& rows, const Eigen::VectorXd& column_load,
+                                 double row_pitch_mm, double col_pitch_mm) {
+  PressureMoments m;
+  double sum_x = 0, sum_y = 0;
+  for (Eigen::Index r = 0; r < rows.load.size(); ++r) {
+    m.total += rows.load(r);
+    sum_x += col_pitch_mm * (rows.moment(r) + 0.5 * rows.load(r));
+    sum_y += (static_cast<double>(r) + 0.5) * row_pitch_mm * rows.load(r);
+  }
+  m.mean_x = sum_x / m.total;
+  m.mean_y = sum_y / m.total;
+  double xx = 0, xy = 0, yy = 0, xxx = 0;
+  for (Eigen::Index r = 0; r < rows.load.size(); ++r) {
+    if (rows.load(r) == 0) continue;
+    const double dy = (static_cast<double>(r) + 0.5) * row_pitch_mm - m.mean_y;
+    yy += rows.load(r) * dy * dy;
+    xy += dy * (col_pitch_mm * (rows.moment(r) + 0.5 * rows.load(r)) - m.mean_x * rows.load(r));
+  }
+  for (Eigen::Index c = 0; c < column_load.size(); ++c) {
+    const double dx = (static_cast<double>(c) + 0.5) * col_pitch_mm - m.mean_x;
+    xx += column_load(c) * dx * dx;
+    xxx += column_load(c) * dx * dx * dx;
+  }
+  m.covariance << xx, xy, xy, yy;
+  m.covariance /= m.total;
+  m.third_x = xxx / m.total;
+  return m;
+}
+
+HeadEndFeatureVector head_end_features(const RowSummary& p, const RowExtent& extent,
+                                       Eigen::VectorXd& scratch) {
   const double total_load = p.load.sum();
   const double total_contact = p.contact.sum();
   double mean_u = 0;
@@ -101,13 +112,13 @@ Eigen::VectorXd head_end_features(const Eigen::MatrixXd& body, const RowExtent& 
   }
   m2 /= total_load;
   m3 /= total_load;
-  const Eigen::VectorXd smooth_load = smoothed(p.load, 5);
+  smoothed(p.load, 5, scratch);
   Eigen::Index peak_row = extent.first;
-  smooth_load.segment(extent.first, extent.length()).maxCoeff(&peak_row);
+  scratch.segment(extent.first, extent.length()).maxCoeff(&peak_row);
   peak_row += extent.first;
   const double max_width = p.contact.maxCoeff();
 
-  Eigen::VectorXd f(kHeadEndFeatureCount);
+  HeadEndFeatureVector f;
   f << mean_u - 0.5,                                         // load centroid towards the head
       (load_top - load_bottom) / total_load,                 // head quarter vs foot quarter
       (contact_top - contact_bottom) / total_contact,        // contact area, same quarters
@@ -117,78 +128,65 @@ Eigen::VectorXd head_end_features(const Eigen::MatrixXd& body, const RowExtent& 
   return f;
 }
 
-BodyFeatures body_features(const Eigen::MatrixXd& head_up, const RowExtent& extent,
-                           double row_pitch_mm, double col_pitch_mm) {
-  const RowProfile p = row_profile(head_up);
+BodyFeatures body_features(const Eigen::MatrixXd& head_up, const RowSummary& p,
+                           const Eigen::VectorXd& column_load, const RowExtent& extent,
+                           double row_pitch_mm, double col_pitch_mm, Eigen::VectorXd& smooth_load) {
   const double length_mm = extent.length() * row_pitch_mm;
-  const double total = head_up.sum();
+  const PressureMoments moments = pressure_moments(p, column_load, row_pitch_mm, col_pitch_mm);
+  const double total = moments.total;
+  const double mx = moments.mean_x;
+  const Eigen::Matrix2d& cov = moments.covariance;
 
-  // Pressure-weighted moments in mm.
-  double mx = 0, my = 0;
-  for (Eigen::Index r = 0; r < head_up.rows(); ++r) {
-    for (Eigen::Index c = 0; c < head_up.cols(); ++c) {
-      const double w = head_up(r, c);
-      mx += w * (static_cast<double>(c) + 0.5) * col_pitch_mm;
-      my += w * (static_cast<double>(r) + 0.5) * row_pitch_mm;
-    }
-  }
-  mx /= total;
-  my /= total;
-  Eigen::Matrix2d cov = Eigen::Matrix2d::Zero();
-  double m3x = 0;
   ZoneMean legs_x, torso_x, shoulders_x, hips_x;
   ZoneMean shoulder_width, hip_width, leg_runs, torso_runs;
   double contact = 0, strong = 0;
-  for (Eigen::Index r = 0; r < head_up.rows(); ++r) {
-    const double u = extent.fraction(static_cast<int>(r));
-    for (Eigen::Index c = 0; c < head_up.cols(); ++c) {
-      const double w = head_up(r, c);
-      if (w <= 0) continue;
-      const double x = (static_cast<double>(c) + 0.5) * col_pitch_mm;
-      const double dx = x - mx;
-      const double dy = (static_cast<double>(r) + 0.5) * row_pitch_mm - my;
-      cov(0, 0) += w * dx * dx;
-      cov(0, 1) += w * dx * dy;
-      cov(1, 1) += w * dy * dy;
-      m3x += w * dx * dx * dx;
-      contact += 1;
-      if (w >= 0.5) strong += 1;
-      if (u >= kLegsBegin && u < kLegsEnd) legs_x.add(x, w);
-      if (u >= kShouldersBegin && u < kTorsoEnd) torso_x.add(x, w);
-      if (u >= kShouldersBegin && u < kHipsBegin) shoulders_x.add(x, w);
-      if (u >= kHipsBegin && u < kHipsEnd) hips_x.add(x, w);
-    }
+  for (int r = extent.first; r <= extent.last; ++r) {
     if (p.contact(r) <= 0) continue;
+    const double u = extent.fraction(r);
+    // Sum of x * w over the row, x the column centre in mm.
+    const double row_x = col_pitch_mm * (p.moment(r) + 0.5 * p.load(r));
+    contact += p.contact(r);
+    strong += p.strong(r);
+    if (u >= kLegsBegin && u < kLegsEnd) legs_x.add_row(row_x, p.load(r));
+    if (u >= kShouldersBegin && u < kTorsoEnd) torso_x.add_row(row_x, p.load(r));
+    if (u >= kShouldersBegin && u < kHipsBegin) shoulders_x.add_row(row_x, p.load(r));
+    if (u >= kHipsBegin && u < kHipsEnd) hips_x.add_row(row_x, p.load(r));
     const double width_mm = p.contact(r) * col_pitch_mm;
     if (u >= kShouldersBegin && u < kHipsBegin) shoulder_width.add(width_mm, 1);
     if (u >= kHipsBegin && u < kHipsEnd) hip_width.add(width_mm, 1);
     if (u >= kKneeZoneBegin - 0.02 && u < kLegsEnd) leg_runs.add(p.runs(r), 1);
     if (u >= kShouldersBegin && u < kTorsoEnd) torso_runs.add(p.runs(r), 1);
   }
-  cov(1, 0) = cov(0, 1);
-  cov /= total;
-  const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(cov);
+  const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(cov, Eigen::ComputeEigenvectors);
   const double minor = std::max(eig.eigenvalues()(0), 0.0);
   const double major = std::max(eig.eigenvalues()(1), kTiny);
   Eigen::Vector2d axis = eig.eigenvectors().col(1);
   if (axis(1) < 0) axis = -axis;  // point from head to feet
   const double sigma_x = std::sqrt(cov(0, 0));
 
-  // Overlap of the image with its mirror about the column of the centre of pressure.
+  // Overlap of the image with its mirror about the column of the centre of pressure: taxel c meets
+  // the mirror image interpolated between columns lo and lo + 1, the same for every row, so whole
+  // columns are compared at once. Taxels without load add min(0, ...) = 0.
   const double centre_col = mx / col_pitch_mm - 0.5;
+  const Eigen::Index cols = head_up.cols();
   double overlap = 0;
-  for (Eigen::Index r = 0; r < head_up.rows(); ++r) {
-    for (Eigen::Index c = 0; c < head_up.cols(); ++c) {
-      const double w = head_up(r, c);
-      if (w <= 0) continue;
-      const double mirrored = 2 * centre_col - static_cast<double>(c);
-      const double lo = std::floor(mirrored);
-      const double t = mirrored - lo;
-      auto at = [&](double col) {
-        if (col < 0 || col > static_cast<double>(head_up.cols() - 1)) return 0.0;
-        return head_up(r, static_cast<Eigen::Index>(col));
-      };
-      overlap += std::min(w, (1 - t) * at(lo) + t * at(lo + 1));
+  for (Eigen::Index c = 0; c < cols; ++c) {
+    if (column_load(c) <= 0) continue;
+    const double mirrored = 2 * centre_col - static_cast<double>(c);
+    const double lo = std::floor(mirrored);
+    const double t = mirrored - lo;
+    const bool lo_in = lo >= 0 && lo <= static_cast<double>(cols - 1);
+    const bool hi_in = lo + 1 >= 0 && lo + 1 <= static_cast<double>(cols - 1);
+    const auto column = head_up.col(c).array();
+    if (lo_in && hi_in) {
+      overlap += column
+                     .min((1 - t) * head_up.col(static_cast<Eigen::Index>(lo)).array() +
+                          t * head_up.col(static_cast<Eigen::Index>(lo + 1)).array())
+                     .sum();
+    } else if (lo_in) {
+      overlap += column.min((1 - t) * head_up.col(static_cast<Eigen::Index>(lo)).array()).sum();
+    } else if (hi_in) {
+      overlap += column.min(t * head_up.col(static_cast<Eigen::Index>(lo + 1)).array()).sum();
     }
   }
 
@@ -215,14 +213,12 @@ BodyFeatures body_features(const Eigen::MatrixXd& head_up, const RowExtent& exte
   };
 
   BodyFeatures out;
-  out.side = Eigen::VectorXd(5);
-  out.side << (sigma_x > kTiny ? m3x / total / std::pow(sigma_x, 3) : 0.0),  // lateral skew
+  out.side << (sigma_x > kTiny ? moments.third_x / std::pow(sigma_x, 3) : 0.0),  // lateral skew
       zone_offset(legs_x, torso_x),  // legs (knees) displaced sideways from the trunk
       (left_spread - right_spread) / (left_spread + right_spread + kTiny),  // straighter edge
       zone_offset(shoulders_x, hips_x),  // shoulders vs pelvis sideways
       axis(0);                           // tilt of the body axis
-  out.body = Eigen::VectorXd(kBodyFeatureCount);
-  out.body << std::sqrt(minor / major),                                 // slender vs broad
+  out.body << std::sqrt(minor / major),  // slender vs broad
       contact * row_pitch_mm * col_pitch_mm / (length_mm * length_mm),  // area for the length
       shoulder_width.mean() / length_mm,                                // shoulder contact width
       hip_width.mean() / length_mm,                                     // pelvis contact width
@@ -233,7 +229,7 @@ BodyFeatures body_features(const Eigen::MatrixXd& head_up, const RowExtent& exte
       std::abs(out.side(1)),                                            // any leg offset
       std::abs(out.side(2));                                            // any edge asymmetry
 
-  const Eigen::VectorXd smooth_load = smoothed(p.load, 3);
+  smoothed(p.load, 3, smooth_load);
   double knee_load = 0, heel_load = 0;
   for (int r = extent.first; r <= extent.last; ++r) {
     const double u = extent.fraction(r);

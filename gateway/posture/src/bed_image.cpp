@@ -1,10 +1,12 @@
 #include "bed_image.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <utility>
 #include <vector>
 
+#include "bed_workspace.hpp"
 #include "pmap/posture/bed_posture.hpp"
 
 namespace pmap::posture::detail {
@@ -18,9 +20,146 @@ constexpr double kBaselinePercentile = 0.20;
 // a side-lying body loads more than 2% of a bed mat.
 constexpr double kPeakFraction = 0.02;
 // Connected contact regions smaller than this many taxels are noise, not a body part.
-constexpr std::size_t kMinRegionTaxels = 2;
+constexpr int kMinRegionTaxels = 2;
 constexpr int kMinRows = 8;
 constexpr int kMinCols = 4;
+
+constexpr int kBuckets = 64;
+
+// Counts the bucket of every candidate into kBuckets bins: the index is a monotonic function of
+// the value, so ranks are kept. The indices are computed in one vectorised pass and kept in
+// `index` for the gathering; four interleaved counters avoid one long chain of increments of the
+// same bin (most values of a frame fall into a few bins).
+void count_buckets(const float* values, std::size_t m, float lo, float scale, std::int32_t* index,
+                   std::array<std::size_t, kBuckets>& count) {
+  const auto size = static_cast<Eigen::Index>(m);
+  Eigen::Map<Eigen::ArrayXi>(index, size) =
+      ((Eigen::Map<const Eigen::ArrayXf>(values, size) - lo) * scale).cast<int>().min(kBuckets - 1);
+  std::array<std::array<std::size_t, kBuckets>, 4> partial{};
+  std::size_t i = 0;
+  for (; i + 4 <= m; i += 4) {
+    for (std::size_t j = 0; j < 4; ++j) ++partial[j][static_cast<std::size_t>(index[i + j])];
+  }
+  for (; i < m; ++i) ++partial[0][static_cast<std::size_t>(index[i])];
+  for (int b = 0; b < kBuckets; ++b) {
+    const auto u = static_cast<std::size_t>(b);
+    count[u] = partial[0][u] + partial[1][u] + partial[2][u] + partial[3][u];
+  }
+}
+
+// The bucket holding the k-th smallest value; `below` receives the count of the buckets before it.
+int bucket_of_rank(const std::array<std::size_t, kBuckets>& count, std::size_t k,
+                   std::size_t& below) {
+  int target = 0;
+  below = 0;
+  while (below + count[static_cast<std::size_t>(target)] <= k)
+    below += count[static_cast<std::size_t>(target++)];
+  return target;
+}
+
+// Copies the candidates of bucket `target` to `out` (which may be `values` itself).
+std::size_t gather(const float* values, const std::int32_t* index, std::size_t m, int target,
+                   float* out) {
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < m; ++i) {
+    out[kept] = values[i];  // branch-free: kept only if it falls into the target bucket
+    kept += index[i] == target ? 1 : 0;
+  }
+  return kept;
+}
+
+// The k-th smallest (0-based) of the m candidates in `scratch` (reordered): the value
+// std::nth_element would put at k. A full selection over the frame costs more than the rest of the
+// image stage, so the candidates are counted into buckets between their minimum and maximum and
+// only the bucket holding the k-th value goes on to the next round; the few values left are
+// selected exactly.
+float kth_smallest(float* scratch, std::size_t m, std::size_t k, std::int32_t* index) {
+  constexpr std::size_t kSelectDirectly = 48;
+  for (int round = 0; round < 4 && m > kSelectDirectly; ++round) {
+    const Eigen::Map<const Eigen::ArrayXf> candidates(scratch, static_cast<Eigen::Index>(m));
+    const float lo = candidates.minCoeff();
+    const float hi = candidates.maxCoeff();
+    const float scale = static_cast<float>(kBuckets) / (hi - lo);
+    if (!(hi > lo) || !std::isfinite(scale)) break;
+    std::array<std::size_t, kBuckets> count{};
+    count_buckets(scratch, m, lo, scale, index, count);
+    std::size_t below = 0;
+    const int target = bucket_of_rank(count, k, below);
+    m = gather(scratch, index, m, target, scratch);
+    k -= below;
+  }
+  std::nth_element(scratch, scratch + k, scratch + m);
+  return scratch[k];
+}
+
+// The values at ranks `low_rank` and `high_rank` (0-based, ascending) of values[0, n), by one
+// shared first round of kth_smallest.
+std::pair<float, float> two_ranks(const float* values, std::size_t n, std::size_t low_rank,
+                                  std::size_t high_rank, BedWorkspace& ws) {
+  const Eigen::Map<const Eigen::ArrayXf> all(values, static_cast<Eigen::Index>(n));
+  const float lo = all.minCoeff();
+  const float hi = all.maxCoeff();
+  const float scale = static_cast<float>(kBuckets) / (hi - lo);
+  if (!(hi > lo) || !std::isfinite(scale)) return {lo, lo};
+  std::array<std::size_t, kBuckets> count{};
+  count_buckets(values, n, lo, scale, ws.bucket_index.data(), count);
+  std::size_t below_low = 0, below_high = 0;
+  const int low_bucket = bucket_of_rank(count, low_rank, below_low);
+  const int high_bucket = bucket_of_rank(count, high_rank, below_high);
+  float* low_candidates = ws.selected.data();
+  float* high_candidates = ws.selected.data() + n;
+  const std::size_t low_count =
+      gather(values, ws.bucket_index.data(), n, low_bucket, low_candidates);
+  const std::size_t high_count =
+      gather(values, ws.bucket_index.data(), n, high_bucket, high_candidates);
+  const float low =
+      kth_smallest(low_candidates, low_count, low_rank - below_low, ws.bucket_index.data());
+  const float high =
+      kth_smallest(high_candidates, high_count, high_rank - below_high, ws.bucket_index.data());
+  return {low, high};
+}
+
+int find_root(std::vector<ContactRun>& runs, int i) {
+  while (runs[static_cast<std::size_t>(i)].region != i) {
+    auto& parent = runs[static_cast<std::size_t>(i)].region;
+    parent = runs[static_cast<std::size_t>(parent)].region;  // path halving
+    i = parent;
+  }
+  return i;
+}
+
+// Labels the 8-connected regions of contact by their runs: runs of neighbouring rows that touch
+// (overlap or meet at a corner) belong to one region. Much cheaper than a flood fill per taxel.
+void label_regions(std::vector<ContactRun>& runs) {
+  std::size_t previous_begin = 0, previous_end = 0;  // the runs of the row above
+  std::size_t i = 0;
+  while (i < runs.size()) {
+    const int row = runs[i].row;
+    std::size_t end = i;
+    while (end < runs.size() && runs[end].row == row) ++end;
+    if (previous_end > previous_begin && runs[previous_begin].row != row - 1) {
+      previous_begin = previous_end = 0;
+    }
+    std::size_t a = previous_begin, b = i;
+    while (a < previous_end && b < end) {
+      const ContactRun& above = runs[a];
+      const ContactRun& here = runs[b];
+      if (above.end + 1 >= here.begin && here.end + 1 >= above.begin) {
+        const int ra = find_root(runs, static_cast<int>(a));
+        const int rb = find_root(runs, static_cast<int>(b));
+        if (ra != rb) runs[static_cast<std::size_t>(std::max(ra, rb))].region = std::min(ra, rb);
+      }
+      if (above.end < here.end) {
+        ++a;
+      } else {
+        ++b;
+      }
+    }
+    previous_begin = i;
+    previous_end = end;
+    i = end;
+  }
+}
 
 }  // namespace
 
@@ -39,11 +178,11 @@ std::optional<RowExtent> contact_row_extent(const Eigen::MatrixXd& body) {
   return extent;
 }
 
-std::optional<BedImage> prepare_bed_image(const Eigen::MatrixXf& canonical,
-                                          const MatDescriptor& mat, std::string* error) {
-  auto fail = [error](std::string message) -> std::optional<BedImage> {
+bool prepare_bed_image(const Eigen::Ref<const Eigen::MatrixXf>& canonical, const MatDescriptor& mat,
+                       BedWorkspace& ws, std::string* error) {
+  auto fail = [error](std::string message) {
     if (error != nullptr) *error = std::move(message);
-    return std::nullopt;
+    return false;
   };
   if (mat.kind != MatKind::kBed) return fail("posture analysis needs a bed mat, got a chair mat");
   if (canonical.rows() != mat.rows || canonical.cols() != mat.cols) {
@@ -61,77 +200,85 @@ std::optional<BedImage> prepare_bed_image(const Eigen::MatrixXf& canonical,
   }
   if (!canonical.allFinite()) return fail("image contains non-finite values");
 
-  BedImage out;
+  const Eigen::Index rows = canonical.rows(), cols = canonical.cols();
+  ws.prepare(rows, cols);
+  BedImage& out = ws.image;
+  out.light_body.resize(rows, cols);  // no allocation once the shape is known
   out.row_pitch_mm = mat.row_pitch_mm;
   out.col_pitch_mm = mat.col_pitch_mm;
-  const Eigen::MatrixXd image = canonical.cast<double>().cwiseMax(0.0);
+  out.occupied = false;
+  out.contact_area_cm2 = 0;
+  out.contact_mat_fraction = 0;
+  out.load_in_largest_region = 0;
+  ws.runs.clear();
+  Eigen::Map<Eigen::MatrixXf> image(ws.values.data(), rows, cols);
+  image = canonical.cwiseMax(0.0F);
   const auto n = static_cast<std::size_t>(image.size());
 
-  // Two partial selections instead of a full sort (this runs on every frame). The buffer is reused
-  // so steady-state frames do not allocate.
-  thread_local std::vector<double> values;
-  values.assign(image.data(), image.data() + n);
+  // Robust peak and baseline by exact selections (the values nth_element would give).
   const auto top_count = std::max<std::size_t>(1, static_cast<std::size_t>(kPeakFraction * n));
-  const auto top_begin = values.begin() + static_cast<std::ptrdiff_t>(n - top_count);
-  std::nth_element(values.begin(), top_begin, values.end());
+  const auto [baseline_value, top_lowest] = two_ranks(
+      image.data(), n, static_cast<std::size_t>(kBaselinePercentile * static_cast<double>(n - 1)),
+      n - top_count, ws);
   double top_sum = 0;
-  for (auto it = top_begin; it != values.end(); ++it) top_sum += *it;
-  const auto base_at = values.begin() + static_cast<std::ptrdiff_t>(kBaselinePercentile *
-                                                                    static_cast<double>(n - 1));
-  std::nth_element(values.begin(), base_at, top_begin);
-  const double baseline = *base_at;
+  std::size_t above = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const float v = image.data()[i];
+    if (v > top_lowest) {
+      top_sum += v;
+      ++above;
+    }
+  }
+  top_sum += static_cast<double>(top_count - above) * top_lowest;
+  const double baseline = baseline_value;
   const double peak = top_sum / static_cast<double>(top_count) - baseline;
-  out.body = Eigen::MatrixXd::Zero(image.rows(), image.cols());
-  out.light_body = Eigen::MatrixXd::Zero(image.rows(), image.cols());
-  if (!(peak > 0)) return out;  // flat image: nothing lies on the mat
+  if (!(peak > 0)) {  // flat image: nothing lies on the mat
+    out.body.setZero();
+    out.light_body.setZero();
+    ws.body_rows.clear();
+    return true;
+  }
 
-  Eigen::MatrixXd normalised = ((image.array() - baseline) / peak).cwiseMax(0.0).matrix();
-  const int rows = static_cast<int>(image.rows());
-  const int cols = static_cast<int>(image.cols());
-  const Eigen::Matrix<bool, Eigen::Dynamic, Eigen::Dynamic> contact =
-      (normalised.array() >= kContactThreshold).matrix();
+  ws.normalised = ((image.cast<double>().array() - baseline) / peak).cwiseMax(0.0).matrix();
+  const Eigen::MatrixXd& normalised = ws.normalised;
 
-  // 8-connected regions of contact, found by flood fill.
-  Eigen::MatrixXi region = Eigen::MatrixXi::Constant(rows, cols, -1);
-  std::vector<std::pair<int, int>> stack;
-  std::vector<std::pair<int, int>> members;
+  // Runs of contact, row by row, each its own region to begin with.
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    Eigen::Index c = 0;
+    while (c < cols) {
+      while (c < cols && !(normalised(r, c) >= kContactThreshold)) ++c;
+      if (c == cols) break;
+      ContactRun run;
+      run.row = static_cast<int>(r);
+      run.begin = static_cast<int>(c);
+      while (c < cols && normalised(r, c) >= kContactThreshold) run.load += normalised(r, c++);
+      run.end = static_cast<int>(c - 1);
+      run.region = static_cast<int>(ws.runs.size());
+      ws.runs.push_back(run);
+    }
+  }
+  label_regions(ws.runs);
+  for (std::size_t i = 0; i < ws.runs.size(); ++i) {
+    ContactRun& run = ws.runs[i];
+    run.region = find_root(ws.runs, static_cast<int>(i));
+    ContactRun& root = ws.runs[static_cast<std::size_t>(run.region)];
+    root.region_taxels += run.end - run.begin + 1;
+    root.region_load += run.load;
+  }
   double total_load = 0;
   double largest_load = 0;
   std::size_t contact_taxels = 0;
-  int next_region = 0;
-  for (int r0 = 0; r0 < rows; ++r0) {
-    for (int c0 = 0; c0 < cols; ++c0) {
-      if (!contact(r0, c0) || region(r0, c0) >= 0) continue;
-      members.clear();
-      stack.assign(1, {r0, c0});
-      region(r0, c0) = next_region;
-      while (!stack.empty()) {
-        const auto [r, c] = stack.back();
-        stack.pop_back();
-        members.emplace_back(r, c);
-        for (int dr = -1; dr <= 1; ++dr) {
-          for (int dc = -1; dc <= 1; ++dc) {
-            const int rr = r + dr;
-            const int cc = c + dc;
-            if (rr < 0 || rr >= rows || cc < 0 || cc >= cols) continue;
-            if (!contact(rr, cc) || region(rr, cc) >= 0) continue;
-            region(rr, cc) = next_region;
-            stack.emplace_back(rr, cc);
-          }
-        }
-      }
-      ++next_region;
-      if (members.size() < kMinRegionTaxels) continue;
-      double load = 0;
-      for (const auto& [r, c] : members) {
-        out.body(r, c) = normalised(r, c);
-        load += normalised(r, c);
-      }
-      total_load += load;
-      largest_load = std::max(largest_load, load);
-      contact_taxels += members.size();
-    }
+  for (const ContactRun& root : ws.runs) {
+    if (root.region_taxels < kMinRegionTaxels) continue;  // not a root, or a speck of noise
+    total_load += root.region_load;
+    largest_load = std::max(largest_load, root.region_load);
+    contact_taxels += static_cast<std::size_t>(root.region_taxels);
   }
+  // Specks of noise go (a region's size is read at its root, before any run moves).
+  for (ContactRun& run : ws.runs) {
+    run.removed = ws.runs[static_cast<std::size_t>(run.region)].region_taxels < kMinRegionTaxels;
+  }
+  std::erase_if(ws.runs, [](const ContactRun& run) { return run.removed; });
   out.contact_area_cm2 =
       static_cast<double>(contact_taxels) * mat.row_pitch_mm * mat.col_pitch_mm / 100.0;
   out.contact_mat_fraction = static_cast<double>(contact_taxels) / static_cast<double>(n);
@@ -139,12 +286,69 @@ std::optional<BedImage> prepare_bed_image(const Eigen::MatrixXf& canonical,
   out.occupied = out.contact_area_cm2 >= kOccupiedMinAreaCm2 &&
                  out.contact_mat_fraction <= kOccupiedMaxMatFraction &&
                  out.load_in_largest_region >= kOccupiedMinLoadInLargestRegion;
+  out.body.setZero();
+  if (!out.occupied) ws.runs.clear();
+  for (const ContactRun& run : ws.runs) {
+    for (int c = run.begin; c <= run.end; ++c) out.body(run.row, c) = normalised(run.row, c);
+  }
   if (out.occupied) {
     out.light_body = (normalised.array() >= kLightContactThreshold).select(normalised, 0.0);
   } else {
-    out.body.setZero();
+    out.light_body.setZero();
   }
-  return out;
+  summarise_rows(out.body, ws.runs, false, ws.body_rows);
+  return true;
+}
+
+std::optional<BedImage> prepare_bed_image(const Eigen::MatrixXf& canonical,
+                                          const MatDescriptor& mat, std::string* error) {
+  BedWorkspace workspace;
+  if (!prepare_bed_image(canonical, mat, workspace, error)) return std::nullopt;
+  return std::move(workspace.image);
+}
+
+void summarise_rows(const Eigen::MatrixXd& image, const std::vector<ContactRun>& runs, bool turned,
+                    RowSummary& out) {
+  out.clear();
+  const auto rows = static_cast<int>(image.rows());
+  const auto cols = static_cast<int>(image.cols());
+  // Turned by 180°, the runs are met in reverse order: rows and columns ascend again.
+  const auto visit = [&](const ContactRun& run) {
+    const int r = turned ? rows - 1 - run.row : run.row;
+    const int begin = turned ? cols - 1 - run.end : run.begin;
+    const int end = turned ? cols - 1 - run.begin : run.end;
+    double moment = out.moment(r), strong = out.strong(r);
+    for (int c = begin; c <= end; ++c) {
+      const double w = image(r, c);
+      moment += w * c;
+      strong += w >= 0.5 ? 1 : 0;
+    }
+    out.moment(r) = moment;
+    out.strong(r) = strong;
+    out.contact(r) += end - begin + 1;
+    out.runs(r) += 1;
+    if (out.first_col(r) < 0) out.first_col(r) = begin;
+    out.last_col(r) = end;
+  };
+  if (turned) {
+    for (auto it = runs.rbegin(); it != runs.rend(); ++it) visit(*it);
+  } else {
+    for (const ContactRun& run : runs) visit(run);
+  }
+  // Eigen's row sums, to the last bit: the head-end feature of the heaviest rows takes an argmax
+  // over them, which must not depend on the order of the additions.
+  out.load.noalias() = image.rowwise().sum();
+}
+
+std::optional<RowExtent> contact_row_extent(const RowSummary& rows) {
+  std::optional<RowExtent> extent;
+  for (int r = 0; r < rows.contact.size(); ++r) {
+    if (rows.contact(r) > 0) {
+      if (!extent) extent = RowExtent{r, r};
+      extent->last = r;
+    }
+  }
+  return extent;
 }
 
 }  // namespace pmap::posture::detail

@@ -28,7 +28,16 @@ struct BedImage {
   double load_in_largest_region = 0;
 };
 
-/// Validates and normalises; nullopt with `error` set when the input cannot be analysed.
+struct BedWorkspace;  // bed_workspace.hpp
+
+/// Validates and normalises into `workspace.image`, and lists the body's contact runs and row
+/// summaries (workspace.runs, workspace.body_rows). Allocates nothing once the workspace has the
+/// frame's shape. False with `error` set when the input cannot be analysed.
+[[nodiscard]] bool prepare_bed_image(const Eigen::Ref<const Eigen::MatrixXf>& canonical,
+                                     const MatDescriptor& mat, BedWorkspace& workspace,
+                                     std::string* error);
+
+/// The same with a workspace of its own (training and augmentation).
 [[nodiscard]] std::optional<BedImage> prepare_bed_image(const Eigen::MatrixXf& canonical,
                                                         const MatDescriptor& mat,
                                                         std::string* error);

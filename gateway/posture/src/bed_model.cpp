@@ -8,6 +8,7 @@
 
 #include "bed_features.hpp"
 #include "bed_image.hpp"
+#include "bed_workspace.hpp"
 #include "position_descriptor.hpp"
 
 namespace pmap::posture {
@@ -79,9 +80,9 @@ std::string classifier_literal(const KernelClassifier& k) {
 
 }  // namespace
 
-double LogisticModel::probability(const Eigen::VectorXd& features) const {
-  const Eigen::VectorXd z = (features - centre).cwiseQuotient(scale);
-  return sigmoid(bias + weight.dot(z));
+double LogisticModel::probability(const Eigen::Ref<const Eigen::VectorXd>& features) const {
+  // One expression: no temporary vector (this runs on every frame).
+  return sigmoid(bias + weight.dot((features - centre).cwiseQuotient(scale)));
 }
 
 LogisticModel fit_logistic(const Eigen::MatrixXd& features, const std::vector<int>& labels,
@@ -128,27 +129,27 @@ std::optional<BedFeatures> extract_bed_features(const Eigen::MatrixXf& canonical
                                                 const MatDescriptor& mat, const BedModel& model,
                                                 std::optional<HeadEnd> known_head_end,
                                                 std::string* error) {
-  const auto image = detail::prepare_bed_image(canonical, mat, error);
-  if (!image) return std::nullopt;
+  detail::BedWorkspace ws;
+  if (!detail::prepare_bed_image(canonical, mat, ws, error)) return std::nullopt;
   BedFeatures out;
   out.head_end = Eigen::VectorXd::Zero(kHeadEndFeatureCount);
   out.body = Eigen::VectorXd::Zero(kBodyFeatureCount);
   out.position = Eigen::VectorXf::Zero(kPositionDescriptorSize);
-  const auto extent = detail::contact_row_extent(image->body);
-  if (!image->occupied || !extent) return out;
+  const auto extent = detail::contact_row_extent(ws.body_rows);
+  if (!ws.image.occupied || !extent) return out;
   out.occupied = true;
-  out.head_end = detail::head_end_features(image->body, *extent);
+  out.head_end = detail::head_end_features(ws.body_rows, *extent, ws.smooth_rows);
   const HeadEnd end = known_head_end.value_or(
       model.head_at_first_row.probability(out.head_end) >= 0.5 ? HeadEnd::kFirstRow
                                                                : HeadEnd::kLastRow);
-  const Eigen::MatrixXd head_up =
-      end == HeadEnd::kFirstRow ? image->body : detail::rotated_180(image->body);
-  const auto head_up_extent = detail::contact_row_extent(head_up);
+  const Eigen::MatrixXd& head_up = detail::head_up_image(ws, end);
+  const auto head_up_extent = detail::contact_row_extent(ws.head_up_rows);
   const auto body =
-      detail::body_features(head_up, *head_up_extent, image->row_pitch_mm, image->col_pitch_mm);
+      detail::body_features(head_up, ws.head_up_rows, ws.col_load, *head_up_extent,
+                            ws.image.row_pitch_mm, ws.image.col_pitch_mm, ws.smooth_rows);
   out.body = body.body;
   out.knee_to_heel_load_ratio = body.knee_to_heel_load_ratio;
-  detail::position_descriptor(*image, end, 1.0, out.position);
+  detail::position_descriptor(ws.image, end, 1.0, out.position);
   return out;
 }
 

@@ -8,6 +8,8 @@
 
 #include "bed_features.hpp"
 #include "bed_image.hpp"
+#include "bed_workspace.hpp"
+#include "pmap/posture/bed_analyzer.hpp"
 #include "pmap/posture/bed_model.hpp"
 #include "position_descriptor.hpp"
 
@@ -120,56 +122,53 @@ std::string_view to_string(HeadEnd end) {
 }
 
 BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDescriptor& mat) {
-  return analyze_bed_frame(canonical, mat, builtin_bed_model());
+  return BedAnalyzer{}.analyze(canonical, mat);
 }
 
 BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDescriptor& mat,
                                    const BedModel& model) {
-  return analyze_bed_frame(canonical, mat, model, BedAnalysisOptions{});
+  return BedAnalyzer{model}.analyze(canonical, mat);
 }
 
 BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDescriptor& mat,
                                    const BedModel& model, const BedAnalysisOptions& options) {
-  std::string error;
-  const auto image = detail::prepare_bed_image(canonical, mat, &error);
-  if (!image) return PostureError{error};
+  return BedAnalyzer{model}.analyze(canonical, mat, options);
+}
+
+namespace detail {
+
+const Eigen::MatrixXd& head_up_image(BedWorkspace& ws, HeadEnd end) {
+  const bool turned = end == HeadEnd::kLastRow;
+  if (turned) ws.turned = ws.image.body.reverse();
+  const Eigen::MatrixXd& head_up = turned ? ws.turned : ws.image.body;
+  summarise_rows(head_up, ws.runs, turned, ws.head_up_rows);
+  ws.col_load.noalias() = head_up.colwise().sum().transpose();
+  return head_up;
+}
+
+BedPosture estimate_posture(BedWorkspace& ws, const BedModel& model,
+                            const BedAnalysisOptions& options) {
+  const BedImage& image = ws.image;
   BedPosture out;
-  out.occupied = image->occupied;
-  out.contact_area_cm2 = image->contact_area_cm2;
-  out.contact_mat_fraction = image->contact_mat_fraction;
-  out.load_in_largest_region = image->load_in_largest_region;
-  const auto extent = detail::contact_row_extent(image->body);
+  out.occupied = image.occupied;
+  out.contact_area_cm2 = image.contact_area_cm2;
+  out.contact_mat_fraction = image.contact_mat_fraction;
+  out.load_in_largest_region = image.load_in_largest_region;
+  const auto extent = contact_row_extent(ws.body_rows);
   if (!out.occupied || !extent) {
     out.occupied = false;
     return out;
   }
-  const Eigen::MatrixXd& body = image->body;
+  const Eigen::MatrixXd& body = image.body;
 
   // Centre of pressure and principal axes, in mm on the image as given.
-  const double total = body.sum();
-  Eigen::Vector2d mean = Eigen::Vector2d::Zero();
-  for (Eigen::Index r = 0; r < body.rows(); ++r) {
-    for (Eigen::Index c = 0; c < body.cols(); ++c) {
-      mean += body(r, c) * Eigen::Vector2d((static_cast<double>(c) + 0.5) * image->col_pitch_mm,
-                                           (static_cast<double>(r) + 0.5) * image->row_pitch_mm);
-    }
-  }
-  mean /= total;
-  Eigen::Matrix2d cov = Eigen::Matrix2d::Zero();
-  for (Eigen::Index r = 0; r < body.rows(); ++r) {
-    for (Eigen::Index c = 0; c < body.cols(); ++c) {
-      const Eigen::Vector2d d =
-          Eigen::Vector2d((static_cast<double>(c) + 0.5) * image->col_pitch_mm,
-                          (static_cast<double>(r) + 0.5) * image->row_pitch_mm) -
-          mean;
-      cov += body(r, c) * d * d.transpose();
-    }
-  }
-  cov /= total;
-  const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(cov);
+  ws.col_load.noalias() = body.colwise().sum().transpose();
+  const PressureMoments moments =
+      pressure_moments(ws.body_rows, ws.col_load, image.row_pitch_mm, image.col_pitch_mm);
+  const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(moments.covariance);
   Eigen::Vector2d axis = eig.eigenvectors().col(1);  // (x = across, y = along the bed)
   if (axis(1) < 0 || (axis(1) == 0 && axis(0) < 0)) axis = -axis;
-  out.centre_of_pressure_mm = mean;
+  out.centre_of_pressure_mm = Eigen::Vector2d(moments.mean_x, moments.mean_y);
   out.axis_angle_deg = std::atan2(axis(0), axis(1)) * 180.0 / std::numbers::pi;
   if (out.axis_angle_deg <= -90.0) out.axis_angle_deg += 180.0;
   out.axis_spread_mm = Eigen::Vector2d(std::sqrt(std::max(eig.eigenvalues()(1), 0.0)),
@@ -177,26 +176,23 @@ BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDe
 
   // Head end, then everything else on the image turned head-up.
   const double p_first =
-      model.head_at_first_row.probability(detail::head_end_features(body, *extent));
+      model.head_at_first_row.probability(head_end_features(ws.body_rows, *extent, ws.smooth_rows));
   out.head_end = p_first >= 0.5 ? HeadEnd::kFirstRow : HeadEnd::kLastRow;
   out.head_end_confidence = std::max(p_first, 1.0 - p_first);
   if (options.head_end) {
     out.head_end = *options.head_end;
     out.head_end_confidence = 1.0;
   }
-  const Eigen::MatrixXd head_up =
-      out.head_end == HeadEnd::kFirstRow ? body : detail::rotated_180(body);
-  const auto up_extent = detail::contact_row_extent(head_up);
-  const auto features =
-      detail::body_features(head_up, *up_extent, image->row_pitch_mm, image->col_pitch_mm);
+  const Eigen::MatrixXd& head_up = head_up_image(ws, out.head_end);
+  const auto up_extent = contact_row_extent(ws.head_up_rows);
+  const auto features = body_features(head_up, ws.head_up_rows, ws.col_load, *up_extent,
+                                      image.row_pitch_mm, image.col_pitch_mm, ws.smooth_rows);
 
   // Supine / left / right from the position descriptor; prone is split off the supine share.
-  thread_local Eigen::VectorXf descriptor(detail::kDescriptorSize);
-  thread_local Eigen::VectorXf kernel_scratch;
   Eigen::Vector3f class_probability = Eigen::Vector3f(1.0F, 0.0F, 0.0F);
   if (model.position.trained()) {
-    detail::position_descriptor(*image, out.head_end, 1.0, descriptor);
-    model.position.decide(descriptor, kernel_scratch, class_probability);
+    position_descriptor(image, out.head_end, 1.0, ws.descriptor);
+    model.position.decide(ws.descriptor, ws.kernel, class_probability);
     model.position.to_probabilities(class_probability);
   }
   const double p_lateral = 1.0 - static_cast<double>(class_probability(0));
@@ -230,9 +226,9 @@ BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDe
     }
   }
 
-  const Eigen::VectorXd smooth_load = detail::smoothed(head_up.rowwise().sum(), 3);
+  // ws.smooth_rows: the head-up row loads smoothed over 3 rows (body_features).
   auto landmark = [&](LandmarkWindow window) {
-    return to_canonical(find_landmark(head_up, *up_extent, smooth_load, window), out.head_end,
+    return to_canonical(find_landmark(head_up, *up_extent, ws.smooth_rows, window), out.head_end,
                         body.rows(), body.cols());
   };
   out.landmarks.head = landmark(kHeadWindow);
@@ -243,4 +239,5 @@ BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical, const MatDe
   return out;
 }
 
+}  // namespace detail
 }  // namespace pmap::posture

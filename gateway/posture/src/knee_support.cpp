@@ -9,15 +9,19 @@
 #include <Eigen/Dense>
 
 #include "bed_image.hpp"
+#include "bed_workspace.hpp"
+#include "pmap/posture/bed_analyzer.hpp"
 
 namespace pmap::posture {
 namespace {
 
 /// The frame turned so the head is at row 0, plus the landmark positions in that frame (mm).
 struct BodyFrame {
-  Eigen::MatrixXd body;  ///< normalised load, head up
+  const Eigen::MatrixXd& body;  ///< normalised load, head up
   double row_pitch = 0;
   double col_pitch = 0;
+  int first_row = 0;  ///< the rows holding contact: [first_row, last_row]
+  int last_row = -1;
   Eigen::Vector2d shoulders = Eigen::Vector2d::Zero();  ///< (x, y) mm
   Eigen::Vector2d pelvis = Eigen::Vector2d::Zero();
   Eigen::Vector2d heels = Eigen::Vector2d::Zero();
@@ -30,14 +34,16 @@ struct BodyFrame {
   }
 };
 
-BodyFrame head_up_frame(const detail::BedImage& image, const BedPosture& posture) {
-  BodyFrame frame;
+BodyFrame head_up_frame(const Eigen::MatrixXd& head_up, const detail::BedWorkspace& ws,
+                        const BedPosture& posture) {
+  BodyFrame frame{head_up, ws.image.row_pitch_mm, ws.image.col_pitch_mm};
+  if (const auto extent = detail::contact_row_extent(ws.head_up_rows)) {
+    frame.first_row = extent->first;
+    frame.last_row = extent->last;
+  }
   const bool turned = posture.head_end == HeadEnd::kLastRow;
-  frame.body = turned ? detail::rotated_180(image.body) : image.body;
-  frame.row_pitch = image.row_pitch_mm;
-  frame.col_pitch = image.col_pitch_mm;
-  const auto rows = static_cast<double>(image.body.rows());
-  const auto cols = static_cast<double>(image.body.cols());
+  const auto rows = static_cast<double>(head_up.rows());
+  const auto cols = static_cast<double>(head_up.cols());
   auto to_mm = [&](const Landmark& landmark) {
     const double r = turned ? rows - 1 - landmark.row : landmark.row;
     const double c = turned ? cols - 1 - landmark.col : landmark.col;
@@ -53,35 +59,52 @@ BodyFrame head_up_frame(const detail::BedImage& image, const BedPosture& posture
 }
 
 /// 3×3 binomial smoothing: one contact spreads over a few taxels, so single-taxel noise must not
-/// make or split a knee peak.
-Eigen::MatrixXd smoothed(const Eigen::MatrixXd& image) {
+/// make or split a knee peak. Only the rows next to contact can be non-zero. Inside the image the
+/// nine terms are added in the same order as at the edges, whole columns at a time.
+void smoothed(const BodyFrame& frame, Eigen::MatrixXd& out) {
+  const Eigen::MatrixXd& image = frame.body;
   const Eigen::Index rows = image.rows(), cols = image.cols();
-  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(rows, cols);
+  out.setZero();
+  if (frame.last_row < frame.first_row) return;
+  const Eigen::Index r0 = std::max<Eigen::Index>(frame.first_row - 1, 0);
+  const Eigen::Index r1 = std::min<Eigen::Index>(frame.last_row + 1, rows - 1);
   constexpr double kWeights[3] = {0.25, 0.5, 0.25};
-  for (Eigen::Index r = 0; r < rows; ++r) {
-    for (Eigen::Index c = 0; c < cols; ++c) {
-      double sum = 0, weight = 0;
-      for (int dr = -1; dr <= 1; ++dr) {
-        for (int dc = -1; dc <= 1; ++dc) {
-          const Eigen::Index rr = r + dr, cc = c + dc;
-          if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
-          const double w = kWeights[dr + 1] * kWeights[dc + 1];
-          sum += w * image(rr, cc);
-          weight += w;
-        }
+  auto taxel = [&](Eigen::Index r, Eigen::Index c) {
+    double sum = 0, weight = 0;
+    for (int dr = -1; dr <= 1; ++dr) {
+      for (int dc = -1; dc <= 1; ++dc) {
+        const Eigen::Index rr = r + dr, cc = c + dc;
+        if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
+        const double w = kWeights[dr + 1] * kWeights[dc + 1];
+        sum += w * image(rr, cc);
+        weight += w;
       }
-      out(r, c) = sum / weight;
+    }
+    out(r, c) = sum / weight;
+  };
+  // Interior rows [i0, i1] of the columns 1 .. cols - 2: all nine neighbours exist, the weights
+  // add up to exactly 1.
+  const Eigen::Index i0 = std::max<Eigen::Index>(r0, 1);
+  const Eigen::Index i1 = std::min<Eigen::Index>(r1, rows - 2);
+  if (i1 >= i0 && cols > 2) {
+    const Eigen::Index n = i1 - i0 + 1;
+    for (Eigen::Index c = 1; c < cols - 1; ++c) {
+      auto at = [&](int dr, int dc) { return image.col(c + dc).segment(i0 + dr, n).array(); };
+      out.col(c).segment(i0, n).array() = 0.0625 * at(-1, -1) + 0.125 * at(-1, 0) +
+                                          0.0625 * at(-1, 1) + 0.125 * at(0, -1) + 0.25 * at(0, 0) +
+                                          0.125 * at(0, 1) + 0.0625 * at(1, -1) + 0.125 * at(1, 0) +
+                                          0.0625 * at(1, 1);
     }
   }
-  return out;
+  for (Eigen::Index r = r0; r <= r1; ++r) {
+    const bool edge_row = r < i0 || r > i1;
+    for (Eigen::Index c = 0; c < cols; ++c) {
+      if (edge_row || c == 0 || c == cols - 1) taxel(r, c);
+    }
+  }
 }
 
-struct Peak {
-  Eigen::Index row;
-  Eigen::Index col;
-  double value;
-  Eigen::Vector2d centroid_mm;  ///< load-weighted over the 3×3 neighbourhood (sub-taxel)
-};
+using Peak = detail::KneePeak;
 
 Eigen::Vector2d local_centroid(const BodyFrame& frame, const Eigen::MatrixXd& image,
                                Eigen::Index row, Eigen::Index col) {
@@ -134,7 +157,7 @@ constexpr double kKneePeakFraction = 0.3;
 constexpr double kMinKneeZoneLoad = 0.03;
 
 SideKneeResult analyze_side(const BodyFrame& frame, const BedPosture& posture,
-                            const KneeSupportModel& model) {
+                            const KneeSupportModel& model, detail::BedWorkspace& ws) {
   SideKneeResult result;
   const Eigen::Vector2d trunk = frame.pelvis - frame.shoulders;
   const double trunk_len = trunk.norm();
@@ -149,12 +172,19 @@ SideKneeResult analyze_side(const BodyFrame& frame, const BedPosture& posture,
                                       ? right_of_body
                                       : Eigen::Vector2d(-right_of_body);
 
-  const Eigen::MatrixXd smooth = smoothed(frame.body);
+  Eigen::MatrixXd& smooth = ws.knee_smooth;
+  smoothed(frame, smooth);
   const double total = frame.body.sum();
   double knee_zone_load = 0, knee_zone_max = 0;
-  std::vector<Peak> peaks;
-  for (Eigen::Index r = 0; r < smooth.rows(); ++r) {
+  std::vector<Peak>& peaks = ws.knee_peaks;
+  peaks.clear();
+  // Taxels whose smoothed value is 0 add nothing to the zone and are no peaks: only the rows next
+  // to contact are searched, and only the taxels with load.
+  const Eigen::Index first = std::max<Eigen::Index>(frame.first_row - 1, 0);
+  const Eigen::Index last = std::min<Eigen::Index>(frame.last_row + 1, smooth.rows() - 1);
+  for (Eigen::Index r = first; r <= last; ++r) {
     for (Eigen::Index c = 0; c < smooth.cols(); ++c) {
+      if (!(smooth(r, c) > 0)) continue;
       const Eigen::Vector2d d = frame.position(r, c) - frame.pelvis;
       const double along = d.dot(axis) / trunk_len;
       if (along < kKneeZoneStart || along > kKneeZoneEnd) continue;
@@ -215,7 +245,7 @@ SideKneeResult analyze_side(const BodyFrame& frame, const BedPosture& posture,
   // centroid moves forward of its peak, and forward of the shoulder–knee line.
   double band_load = 0, band_forward = 0, band_forward_sq = 0, peak_value = -1, peak_forward = 0;
   Eigen::Vector2d band_centroid = Eigen::Vector2d::Zero();
-  for (Eigen::Index r = 0; r < frame.body.rows(); ++r) {
+  for (Eigen::Index r = frame.first_row; r <= frame.last_row; ++r) {
     for (Eigen::Index c = 0; c < frame.body.cols(); ++c) {
       const double v = frame.body(r, c);
       if (v <= 0) continue;
@@ -260,14 +290,20 @@ SideKneeResult analyze_side(const BodyFrame& frame, const BedPosture& posture,
   return result;
 }
 
-/// Sum of the load in rows [r0, r1) (head-up), columns whose centre is within [x0, x1) mm.
+/// Sum of the load in rows [r0, r1) (head-up), columns whose centre is within [x0, x1) mm. The
+/// conditions are per row and per column, so only the rows and columns meeting them are visited
+/// (in the same order as a scan of the whole image).
 double band(const BodyFrame& frame, double y0, double y1, double x0, double x1) {
   double sum = 0;
-  for (Eigen::Index r = 0; r < frame.body.rows(); ++r) {
-    for (Eigen::Index c = 0; c < frame.body.cols(); ++c) {
-      const Eigen::Vector2d p = frame.position(r, c);
-      if (p.y() >= y0 && p.y() < y1 && p.x() >= x0 && p.x() < x1) sum += frame.body(r, c);
-    }
+  Eigen::Index c0 = 0, c1 = frame.body.cols();  // columns [c0, c1)
+  while (c0 < c1 && !(frame.position(0, c0).x() >= x0 && frame.position(0, c0).x() < x1)) ++c0;
+  Eigen::Index end = c0;
+  while (end < c1 && frame.position(0, end).x() >= x0 && frame.position(0, end).x() < x1) ++end;
+  c1 = end;
+  for (Eigen::Index r = frame.first_row; r <= frame.last_row; ++r) {
+    const double y = frame.position(r, 0).y();
+    if (!(y >= y0 && y < y1)) continue;
+    for (Eigen::Index c = c0; c < c1; ++c) sum += frame.body(r, c);
   }
   return sum;
 }
@@ -365,23 +401,25 @@ std::string_view to_string(KneeSupport support) {
 
 KneeSupportAnalysis analyze_knee_support(const Eigen::MatrixXf& canonical, const MatDescriptor& mat,
                                          const KneeSupportModel& model) {
-  const BedPostureResult posture = analyze_bed_frame(canonical, mat);
-  if (const auto* error = std::get_if<PostureError>(&posture)) return *error;
-  return analyze_knee_support(canonical, mat, std::get<BedPosture>(posture), model);
+  return BedAnalyzer{}.analyze_with_knees(canonical, mat, model);
 }
 
 KneeSupportAnalysis analyze_knee_support(const Eigen::MatrixXf& canonical, const MatDescriptor& mat,
                                          const BedPosture& posture, const KneeSupportModel& model) {
-  std::string error;
-  const auto image = detail::prepare_bed_image(canonical, mat, &error);
-  if (!image) return PostureError{error};
+  return BedAnalyzer{}.analyze_knees(canonical, mat, posture, model);
+}
+
+namespace detail {
+
+KneeSupportResult analyze_knees(const Eigen::MatrixXd& head_up, const BedPosture& posture,
+                                const KneeSupportModel& model, BedWorkspace& ws) {
   KneeSupportResult result{posture, std::nullopt, std::nullopt};
   if (!posture.occupied) return result;
-  const BodyFrame frame = head_up_frame(*image, posture);
+  const BodyFrame frame = head_up_frame(head_up, ws, posture);
   switch (posture.position) {
     case SleepPosition::kLeftSide:
     case SleepPosition::kRightSide:
-      result.side = analyze_side(frame, posture, model);
+      result.side = analyze_side(frame, posture, model, ws);
       break;
     case SleepPosition::kSupine:
       result.supine = analyze_supine(frame, model);
@@ -391,6 +429,8 @@ KneeSupportAnalysis analyze_knee_support(const Eigen::MatrixXf& canonical, const
   }
   return result;
 }
+
+}  // namespace detail
 
 std::optional<double> fit_threshold(const std::vector<double>& scores,
                                     const std::vector<bool>& positive, bool positive_above) {

@@ -104,11 +104,27 @@ void position_descriptor(const BedImage& image, HeadEnd head_end, double width_s
   const int first = up.turned ? static_cast<int>(light.rows()) - 1 - extent->last : extent->first;
   const int last = first + extent->length() - 1;
 
-  // 98th percentile of the whole frame by a partial selection over a copy of the values.
+  // 98th percentile of the whole frame: the (n - index)-th largest value. The image is normalised
+  // by its robust peak, so that value is usually above half of it: only the values above a
+  // threshold are selected from (lower thresholds when those are too few). The buffer is reused,
+  // so steady-state frames do not allocate.
+  const auto n = static_cast<std::size_t>(light.size());
+  const auto from_top = n - static_cast<std::size_t>(0.98 * static_cast<double>(n - 1));
   thread_local std::vector<double> values;
-  values.assign(light.data(), light.data() + light.size());
-  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(0.98 * (values.size() - 1));
-  std::nth_element(values.begin(), nth, values.end());
+  values.resize(n);
+  std::size_t kept = 0;
+  for (const double threshold : {0.5, 0.125, 0.0}) {
+    kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double v = light.data()[i];
+      values[kept] = v;  // branch-free: kept only if it is above the threshold
+      kept += v > threshold ? 1 : 0;
+    }
+    if (kept >= from_top) break;
+  }
+  if (kept < from_top) return;  // the percentile is 0: nothing to clip to
+  const auto nth = values.begin() + static_cast<std::ptrdiff_t>(kept - from_top);
+  std::nth_element(values.begin(), nth, values.begin() + static_cast<std::ptrdiff_t>(kept));
   const double clip = kClipOverPercentile98 * *nth;
   if (!(clip > 0)) return;
 

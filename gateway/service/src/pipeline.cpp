@@ -12,7 +12,6 @@ namespace pmap {
 namespace {
 
 using posture::BedPosture;
-using posture::BedPostureResult;
 using posture::LateralSubtype;
 
 nlohmann::json bed_posture_json(const BedPosture& bed, const posture::SmoothedPosition& smoothed) {
@@ -30,11 +29,8 @@ nlohmann::json bed_posture_json(const BedPosture& bed, const posture::SmoothedPo
 
 // Side-lying: knee-pillow state; supine: knee support and pelvic tilt (docs/posture.md). Adds
 // them to the posture JSON and feeds the knee stream (pillow-slip episodes).
-void add_knee_support(const Eigen::MatrixXf& image, const MatDescriptor& meta,
-                      const BedPosture& bed, nlohmann::json& posture, FrameLabels& labels) {
-  const auto analysis =
-      posture::analyze_knee_support(image, meta, bed, posture::KneeSupportModel{});
-  const auto* knee = std::get_if<posture::KneeSupportResult>(&analysis);
+void add_knee_support(const posture::KneeSupportResult* knee, nlohmann::json& posture,
+                      FrameLabels& labels) {
   if (knee == nullptr) return;
   if (knee->side) {
     const auto& side = *knee->side;
@@ -195,6 +191,7 @@ Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatD
                           FeatureExtractor(config_.features),
                           MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
                           std::nullopt, nullptr, chair::ChairShiftTracker{}, chair::ChairAnalyzer{},
+                          posture::BedAnalyzer{},
                           posture::PositionSmoother{posture::PositionSmootherConfig{}}})
              .first;
   } else if (it->second.meta != meta) {
@@ -233,23 +230,25 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
     const Eigen::MatrixXf image = conditioned.pressure_mmhg ? conditioned.pressure_mmhg->matrix()
                                                             : conditioned.above_floor.matrix();
     if (meta.kind == MatKind::kBed) {
-      const BedPostureResult result = posture::analyze_bed_frame(image, meta);
-      const auto* bed = std::get_if<BedPosture>(&result);
-      if (bed == nullptr) {
+      // The posture and the knee analysis from one body image, in the mat's own workspace.
+      const auto result = st.bed_analyzer.analyze_with_knees(image, meta);
+      const auto* knee = std::get_if<posture::KneeSupportResult>(&result);
+      if (knee == nullptr) {
         st.position_smoother.observe_error();
-      } else if (!bed->occupied) {
+      } else if (!knee->posture.occupied) {
         st.position_smoother.observe_empty();
       } else {
+        const BedPosture& bed = knee->posture;
         // The state and the position episodes report the smoothed position (earlier frames of
         // this mat, never later ones): one odd frame does not flip what the person is shown.
         const posture::SmoothedPosition smoothed = st.position_smoother.observe(
-            bed->position_probabilities, static_cast<double>(features.timestamp_us) / 1e6);
+            bed.position_probabilities, static_cast<double>(features.timestamp_us) / 1e6);
         if (smoothed.label != posture::SmoothedLabel::kUnknown) {
           labels.position = std::string(posture::to_string(smoothed.label));
           labels.position_confidence = smoothed.confidence;
         }
-        posture = bed_posture_json(*bed, smoothed);
-        add_knee_support(image, meta, *bed, posture, labels);
+        posture = bed_posture_json(bed, smoothed);
+        add_knee_support(knee, posture, labels);
       }
     } else {
       const auto result = st.chair_analyzer.analyze(image, meta);

@@ -26,6 +26,7 @@
 #include "pmap/features.hpp"
 #include "pmap/ingest.hpp"
 #include "pmap/log.hpp"
+#include "pmap/posture/bed_analyzer.hpp"
 #include "pmap/posture/position_smoother.hpp"
 #include "pmap/serve.hpp"
 #include "pmap/store.hpp"
@@ -98,6 +99,7 @@ class Pipeline {
     nlohmann::json latest_posture;           ///< null unless an occupied frame was analysed
     chair::ChairShiftTracker weight_shifts;  ///< chair mats: pressure-relief manoeuvres
     chair::ChairAnalyzer chair_analyzer;     ///< chair mats: the engine's reusable workspace
+    posture::BedAnalyzer bed_analyzer;       ///< bed mats: the engine's reusable workspace
     /// Bed mats: the causal HMM filter over the engine's per-frame positions; what the state and
     /// the position episodes report.
     posture::PositionSmoother position_smoother;

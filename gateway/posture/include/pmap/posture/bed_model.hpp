@@ -27,7 +27,7 @@ struct LogisticModel {
   Eigen::VectorXd weight;
   double bias = 0;
 
-  [[nodiscard]] double probability(const Eigen::VectorXd& features) const;
+  [[nodiscard]] double probability(const Eigen::Ref<const Eigen::VectorXd>& features) const;
 };
 
 /// How strongly the weights are pulled towards zero, per training sample (the penalty is
