@@ -239,14 +239,15 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
         st.position_smoother.observe_empty();
       } else {
         const BedPosture& bed = knee->posture;
-        // The state and the position episodes report the smoothed position (earlier frames of
-        // this mat, never later ones): one odd frame does not flip what the person is shown.
+        // The state reports the smoothed position (earlier frames of this mat, never later
+        // ones): one odd frame does not flip what the person is shown. The position episodes get
+        // the frame's own label: their dwell is their hysteresis, and fed the smoothed labels
+        // (which turn flicker into long confident runs) they found 50 % more false turns on
+        // simulated nights (docs/accuracy.md, "Turns").
         const posture::SmoothedPosition smoothed = st.position_smoother.observe(
             bed.position_probabilities, static_cast<double>(features.timestamp_us) / 1e6);
-        if (smoothed.label != posture::SmoothedLabel::kUnknown) {
-          labels.position = std::string(posture::to_string(smoothed.label));
-          labels.position_confidence = smoothed.confidence;
-        }
+        labels.position = std::string(to_string(bed.position));
+        labels.position_confidence = bed.position_confidence;
         posture = bed_posture_json(bed, smoothed);
         add_knee_support(knee, posture, labels);
       }

@@ -1,5 +1,4 @@
 #include "pmap/simeval/sim_evaluation.hpp"
-#include "pmap/posture/position_smoother.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -408,7 +407,6 @@ TurnReport evaluate_turns(std::uint64_t first_seed, int nights, const Conditions
     sim::SensorModel sensor(mat.rows, mat.cols, sensor_config(sim::SensorConfig{}, conditions),
                             sensor_seed);
     MatEpisodes episodes("sim-bed", true);
-    posture::PositionSmoother smoother;
     std::vector<Episode> closed;
     std::vector<std::string> truth_labels;
     std::optional<sim::BodyState> cached_state;
@@ -429,17 +427,10 @@ TurnReport evaluate_turns(std::uint64_t first_seed, int nights, const Conditions
       const auto* bed = std::get_if<posture::BedPosture>(&result);
       FrameLabels labels{.timestamp_us = ts_us, .occupied = bed != nullptr && bed->occupied};
       // As the gateway's pipeline does (docs/gateway.md): the position episodes are fed the
-      // causal smoother's position, not the frame's own.
-      if (bed == nullptr) {
-        smoother.observe_error();
-      } else if (!bed->occupied) {
-        smoother.observe_empty();
-      } else {
-        const posture::SmoothedPosition smoothed = smoother.observe(bed->position_probabilities, t);
-        if (smoothed.label != posture::SmoothedLabel::kUnknown) {
-          labels.position = std::string(posture::to_string(smoothed.label));
-          labels.position_confidence = smoothed.confidence;
-        }
+      // frame's own position (the smoothed one only goes to the state).
+      if (labels.occupied) {
+        labels.position = std::string(to_string(bed->position));
+        labels.position_confidence = bed->position_confidence;
       }
       for (Episode& e : episodes.add(labels)) closed.push_back(std::move(e));
       truth_labels.push_back(sim::posture_label(MatKind::kBed, state));
