@@ -73,9 +73,9 @@ struct SupineKneeResult {
 /// Thresholds and coefficients. The defaults are the values fitted as docs/posture.md says
 /// (knee band on PMD experiment-i, knee pillow and roll on the simulator); tests refit them.
 struct KneeSupportModel {
-  double second_knee_threshold = 0.0575;  ///< dropped iff second_knee_score above this
+  double second_knee_threshold = 0.0755;  ///< dropped iff second_knee_score above this
   /// Pelvic roll = roll[0] + roll[1]·asymmetry + roll[2]·line offset, clamped to 0..45°.
-  Eigen::Vector3d roll_coefficients{16.45, 17.13, 28.20};
+  Eigen::Vector3d roll_coefficients{14.76, 18.93, 24.94};
   double flexion_score_threshold = 0.1206;  ///< flexed iff flexion_score below this
   double neutral_pelvic_index = -0.175;     ///< the index of a flat-lying supine sleeper
   double tilt_deg_per_index = 40.0;         ///< nominal scale, see docs/posture.md
