@@ -2,8 +2,10 @@
 
 #include <chrono>
 
+#include "pmap/occupancy.hpp"
 #include "pmap/pipeline.hpp"
 #include "pmap/sim/body_model.hpp"
+#include "pmap/sim/scenario.hpp"
 #include "pmap/sim/sensor_model.hpp"
 #include "pmap/wire_codec.hpp"
 #include "test_util.hpp"
@@ -94,6 +96,104 @@ TEST(Pipeline, BedStateReportsTheSmoothedPositionAndTheFramesOwn) {
   ++seq;
   EXPECT_TRUE(nlohmann::json::parse(h.published.back().second)["posture"].is_null());
   EXPECT_EQ(send(sim::BedPosture::kLeft)["position"], "left");
+}
+
+TEST(Occupancy, GettingInSettlesAndLeavingIsSeenBeforeEmpty) {
+  OccupancyTracker t;
+  double time = 0;
+  auto frame = [&](bool occupied, double load, double area) {
+    return t.update(occupied, load, area, time++);
+  };
+  EXPECT_EQ(frame(false, 0, 0), Occupancy::kEmpty);
+  // Getting in: load and area ramp up over 10 s...
+  for (int i = 1; i <= 10; ++i) {
+    EXPECT_EQ(frame(true, 100.0 * i, 300.0 * i), Occupancy::kGettingInOrOut) << i;
+  }
+  // ... then lying still: occupied once 5 s of frames agree.
+  Occupancy last = Occupancy::kEmpty;
+  int settled_after = 0;
+  for (int i = 1; i <= 10; ++i) {
+    last = frame(true, 1000 + (i % 2) * 20, 3000 - (i % 2) * 30);
+    if (last == Occupancy::kOccupied && settled_after == 0) settled_after = i;
+  }
+  EXPECT_EQ(last, Occupancy::kOccupied);
+  EXPECT_GE(settled_after, 3);
+  EXPECT_LE(settled_after, 7);
+  // A roll onto the side: less contact area, the same load: still occupied.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(frame(true, 1000, 1800), Occupancy::kOccupied) << i;
+  // Sitting up on the edge and standing up: load and area fall.
+  EXPECT_EQ(frame(true, 500, 900), Occupancy::kGettingInOrOut);
+  EXPECT_EQ(frame(true, 300, 500), Occupancy::kGettingInOrOut);
+  EXPECT_EQ(frame(false, 0, 0), Occupancy::kEmpty);
+  // Out-of-order and non-finite input do not change anything.
+  EXPECT_EQ(t.update(true, 1000, 3000, 1.0), Occupancy::kEmpty);
+  EXPECT_EQ(frame(true, std::nan(""), 3000), Occupancy::kEmpty);
+  EXPECT_EQ(to_string(Occupancy::kGettingInOrOut), "getting_in_or_out");
+}
+
+// A whole simulated night (1 Hz) through the pipeline: the state's occupancy against the
+// simulator's truth. Getting in and out are the "transition" stretches next to an empty period.
+TEST(Pipeline, OccupancyOfASimulatedNightFollowsTheTruth) {
+  Harness h;
+  h.send("pmap/v1/bed1/meta", bytes(test::meta_json("bed", 64, 32, "head", true, 28.6)));
+  auto made = sim::Scenario::make("night", MatKind::kBed, std::nullopt, 21);
+  const auto& scenario = std::get<sim::Scenario>(made);
+  const sim::BodyModel body(MatKind::kBed, sim::MatGeometry::bed(), sim::BodyParams{});
+  sim::SensorModel sensor(64, 32, sim::SensorConfig{}, 5);
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> truth;
+  std::vector<std::string> reported;
+  std::optional<sim::BodyState> cached;
+  sim::PressureImage image;
+  const auto frames = static_cast<std::uint32_t>(scenario.duration_s());
+  for (std::uint32_t seq = 0; seq < frames; ++seq) {
+    const sim::BodyState state = scenario.state_at(seq);
+    if (!cached || !(*cached == state)) {
+      image = body.render(state);
+      cached = state;
+    }
+    // The wall clock moves with the recording, as on a live mat (frames far ahead of it are
+    // refused).
+    const std::int64_t ts_us = kNowUs + seq * 1'000'000LL;
+    h.pipeline.handle("pmap/v1/bed1/frame", encode_binary(sensor.read(image, seq, ts_us)), ts_us,
+                      t0 + std::chrono::seconds(2 * seq));
+    truth.push_back(sim::posture_label(MatKind::kBed, state));
+    reported.push_back(
+        nlohmann::json::parse(h.published.back().second)["occupancy"].get<std::string>());
+  }
+  // Truth per frame: empty; transition next to (within 30 s of) an empty frame = getting in/out;
+  // anything else = occupied.
+  auto near_empty = [&](std::size_t i) {
+    for (std::size_t k = i > 30 ? i - 30 : 0; k < std::min(truth.size(), i + 31); ++k) {
+      if (truth[k] == "empty") return true;
+    }
+    return false;
+  };
+  int getting = 0, getting_found = 0, getting_empty = 0, occupied = 0, occupied_called_getting = 0,
+      empty = 0, empty_right = 0;
+  for (std::size_t i = 0; i < truth.size(); ++i) {
+    if (truth[i] == "empty") {
+      ++empty;
+      empty_right += reported[i] == "empty" ? 1 : 0;
+    } else if (truth[i] == "transition" && near_empty(i)) {
+      ++getting;
+      getting_found += reported[i] == "getting_in_or_out" ? 1 : 0;
+      getting_empty += reported[i] == "empty" ? 1 : 0;
+    } else if (truth[i] != "transition") {
+      ++occupied;
+      occupied_called_getting += reported[i] == "getting_in_or_out" ? 1 : 0;
+    }
+  }
+  std::cout << "occupancy over a simulated night: empty " << empty_right << "/" << empty
+            << ", getting in/out found " << getting_found << "/" << getting << " (" << getting_empty
+            << " read as empty: too little on the mat yet)"
+            << ", lying frames called getting in/out " << occupied_called_getting << "/" << occupied
+            << "\n";
+  EXPECT_GE(getting, 30);  // in, out and back in at night, up in the morning
+  EXPECT_GE(empty_right, 0.99 * empty);
+  // Measured 34 of the 45 the mat can see (12 more carry too little load to count as occupied).
+  EXPECT_GE(getting_found, 0.7 * (getting - getting_empty));
+  EXPECT_LE(occupied_called_getting, 0.01 * occupied);
 }
 
 TEST(Pipeline, EndToEndEpochsCountersStatesAndUnattributed) {

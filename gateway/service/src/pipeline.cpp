@@ -192,7 +192,8 @@ Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatD
                           MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
                           std::nullopt, nullptr, chair::ChairShiftTracker{}, chair::ChairAnalyzer{},
                           posture::BedAnalyzer{},
-                          posture::PositionSmoother{posture::PositionSmootherConfig{}}})
+                          posture::PositionSmoother{posture::PositionSmootherConfig{}},
+                          OccupancyTracker{}, Occupancy::kEmpty})
              .first;
   } else if (it->second.meta != meta) {
     // New meta: keep the learned floor only if the shape and layout are unchanged.
@@ -219,6 +220,9 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
   const MatDescriptor& meta = *frame.mat;
   ConditionedFrame conditioned = st.conditioner.condition(frame.canonical, meta);
   FrameFeatures features = st.features.extract(conditioned, meta);
+  const Occupancy occupancy =
+      st.occupancy.update(features.occupied, features.load_raw, features.contact_area_cm2,
+                          static_cast<double>(features.timestamp_us) / 1e6);
   if (!features.occupied) st.conditioner.learn_empty(conditioned);
   FrameLabels labels{.timestamp_us = features.timestamp_us,
                      .occupied = features.occupied,
@@ -283,6 +287,7 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
   if (!st.latest || features.timestamp_us >= st.latest->timestamp_us) {
     st.latest = features;
     st.latest_posture = std::move(posture);
+    st.latest_occupancy = occupancy;
     if (throttle_.offer(meta.id, features.occupied, now)) publish_state(meta.id, now);
   }
 }
@@ -292,6 +297,7 @@ void Pipeline::publish_state(const std::string& mat_id, Clock::time_point now) {
   if (it == mats_.end() || !it->second.latest) return;
   const auto& st = it->second;
   nlohmann::json state = make_state_json(*st.meta, *st.latest, ingest_.counters(mat_id));
+  state["occupancy"] = to_string(st.latest_occupancy);
   state["posture"] = st.latest_posture;
   nlohmann::json episodes = nlohmann::json::object();
   for (const auto& [stream, e] : st.episodes.current()) {

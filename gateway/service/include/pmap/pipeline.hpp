@@ -26,6 +26,7 @@
 #include "pmap/features.hpp"
 #include "pmap/ingest.hpp"
 #include "pmap/log.hpp"
+#include "pmap/occupancy.hpp"
 #include "pmap/posture/bed_analyzer.hpp"
 #include "pmap/posture/position_smoother.hpp"
 #include "pmap/serve.hpp"
@@ -103,6 +104,8 @@ class Pipeline {
     /// Bed mats: the causal HMM filter over the engine's per-frame positions; what the state and
     /// the position episodes report.
     posture::PositionSmoother position_smoother;
+    OccupancyTracker occupancy;                      ///< empty / occupied / getting in or out
+    Occupancy latest_occupancy = Occupancy::kEmpty;  ///< of the latest frame (state)
   };
 
   void on_accepted(std::vector<AcceptedFrame>&& frames, Clock::time_point now);
