@@ -274,6 +274,11 @@ TEST_F(AnalyzeTest, RealPmdExperimentIFileOneLinePerFrameMostlySupine) {
   EXPECT_GE(supine, static_cast<int>(0.9 * frames));
   // The tail of the file is supine throughout once smoothed.
   for (std::size_t i = 10; i < run.lines.size(); ++i) EXPECT_EQ(run.lines[i]["posture"], "supine");
+  // The subject settles in the first frames (getting in), then lies still.
+  EXPECT_EQ(run.lines[1]["occupancy"], "getting_in_or_out");
+  for (std::size_t i = 10; i < run.lines.size(); ++i) {
+    EXPECT_EQ(run.lines[i]["occupancy"], "occupied") << i;
+  }
 }
 
 TEST_F(AnalyzeTest, RealPmdExperimentIIMatrixWithTheHeadAtTheLastRow) {

@@ -1,5 +1,6 @@
 #include "pmap/analyze.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <ostream>
@@ -194,6 +195,14 @@ void FrameAnalyzer::analyze_bed(const Eigen::MatrixXf& image, double t_s, ordere
   }
   const auto& bed = std::get<posture::BedPosture>(result);
   out["occupied"] = bed.occupied;
+  // Load above the bare mat (its 20th percentile, as the bed engine takes it) for the occupancy
+  // tracker, which only compares a frame's load with the settled load: any unit will do.
+  thread_local std::vector<float> values;
+  values.assign(image.data(), image.data() + image.size());
+  const auto base_at = values.begin() + static_cast<std::ptrdiff_t>(0.2 * (values.size() - 1));
+  std::nth_element(values.begin(), base_at, values.end());
+  const double load = static_cast<double>((image.array() - *base_at).cwiseMax(0.0F).sum());
+  out["occupancy"] = to_string(occupancy_.update(bed.occupied, load, bed.contact_area_cm2, t_s));
   out["contact_area_cm2"] = bed.contact_area_cm2;
   out["contact_fraction"] = bed.contact_mat_fraction;
   if (!bed.occupied) {

@@ -15,6 +15,7 @@
 
 #include "pmap/chair/chair_posture.hpp"
 #include "pmap/mat_descriptor.hpp"
+#include "pmap/occupancy.hpp"
 #include "pmap/posture/position_smoother.hpp"
 #include "pmap/recording.hpp"
 
@@ -67,6 +68,7 @@ class FrameAnalyzer {
 
   AnalysisSetup setup_;
   posture::PositionSmoother smoother_;
+  OccupancyTracker occupancy_;  ///< bed: empty / occupied / getting in or out
   chair::ChairShiftTracker shifts_;
   std::optional<std::int64_t> first_time_us_;
 };
