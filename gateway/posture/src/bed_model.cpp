@@ -149,7 +149,7 @@ std::optional<BedFeatures> extract_bed_features(const Eigen::MatrixXf& canonical
                             ws.image.row_pitch_mm, ws.image.col_pitch_mm, ws.smooth_rows);
   out.body = body.body;
   out.knee_to_heel_load_ratio = body.knee_to_heel_load_ratio;
-  detail::position_descriptor(ws.image, end, 1.0, out.position);
+  detail::position_descriptor(ws.image, end, 1.0, out.position, ws.descriptor_scratch);
   return out;
 }
 

@@ -191,7 +191,7 @@ BedPosture estimate_posture(BedWorkspace& ws, const BedModel& model,
   // Supine / left / right from the position descriptor; prone is split off the supine share.
   Eigen::Vector3f class_probability = Eigen::Vector3f(1.0F, 0.0F, 0.0F);
   if (model.position.trained()) {
-    position_descriptor(image, out.head_end, 1.0, ws.descriptor);
+    position_descriptor(image, out.head_end, 1.0, ws.descriptor, ws.descriptor_scratch);
     model.position.decide(ws.descriptor, ws.kernel, class_probability);
     model.position.to_probabilities(class_probability);
   }

@@ -12,6 +12,7 @@
 #include "bed_image.hpp"
 #include "pmap/posture/bed_model.hpp"
 #include "pmap/posture/knee_support.hpp"
+#include "position_descriptor.hpp"
 
 namespace pmap::posture::detail {
 
@@ -73,6 +74,7 @@ struct BedWorkspace {
   Eigen::MatrixXd knee_smooth;             ///< knee analysis: the 3x3-smoothed head-up image
   std::vector<KneePeak> knee_peaks;        ///< knee analysis: candidate knee contacts
   Eigen::VectorXf descriptor;              ///< the position descriptor
+  DescriptorScratch descriptor_scratch;    ///< the descriptor's buffers
   Eigen::VectorXf kernel;                  ///< the position classifier's kernel values
 
   /// Sizes every buffer for rows x cols frames (nothing happens when they already fit).
@@ -95,6 +97,7 @@ struct BedWorkspace {
     knee_smooth.resize(r, c);
     knee_peaks.reserve(n);
     descriptor.resize(kPositionDescriptorSize);
+    descriptor_scratch.prepare(r, c);
   }
 };
 

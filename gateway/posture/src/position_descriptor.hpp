@@ -1,6 +1,8 @@
 #pragma once
 // Internal: the body-aligned pressure descriptor the sleeping-position classifier works on
 // (docs/posture.md, "Sleeping position").
+#include <vector>
+
 #include <Eigen/Core>
 
 #include "bed_image.hpp"
@@ -28,11 +30,32 @@ inline constexpr int kDescriptorSize = kDescriptorRows * kDescriptorCols;
 /// Half of the covered width: 14.5 taxels of 25.4 mm (PMD), enough for a supine adult's elbows.
 inline constexpr double kDescriptorHalfWidthMm = 368.3;
 
+inline constexpr int kMaxGridRows = kBodyGridRows > kTrunkGridRows ? kBodyGridRows : kTrunkGridRows;
+
+/// The descriptor's buffers, kept by the bed workspace so that a frame allocates nothing.
+struct DescriptorScratch {
+  using RowArray = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  std::vector<double> values;   ///< candidates of the 98th-percentile selection
+  RowArray clipped;             ///< the light body head-up, clipped
+  Eigen::ArrayXd row_total;     ///< per row of `clipped`: its load
+  Eigen::ArrayXd row_moment;    ///< per row of `clipped`: sum of load x column
+  Eigen::ArrayXd column_index;  ///< 0, 1, ..., cols - 1
+  RowArray column_shares;       ///< a grid's share of each taxel column per grid column
+  RowArray resampled;           ///< a grid's rows, still per taxel column
+  Eigen::Array<double, kMaxGridRows, kDescriptorCols, Eigen::RowMajor> grid;
+
+  /// Sizes the buffers for rows x cols images (nothing happens when they already fit).
+  void prepare(Eigen::Index rows, Eigen::Index cols);
+};
+
 /// Computes the descriptor of `image.light_body` seen head-up (`head_end` says where the head is).
 /// `width_scale` > 1 covers a wider strip (training augmentation only; 1 at run time). Writes
 /// kDescriptorSize values to `out`; all zero for an empty image.
 void position_descriptor(const BedImage& image, HeadEnd head_end, double width_scale,
                          Eigen::Ref<Eigen::VectorXf> out);
+/// The same with the caller's buffers (no allocation once they have the image's shape).
+void position_descriptor(const BedImage& image, HeadEnd head_end, double width_scale,
+                         Eigen::Ref<Eigen::VectorXf> out, DescriptorScratch& scratch);
 
 /// The descriptor of the left-right mirrored body (a person on the left side becomes one on the
 /// right side): columns reversed within each descriptor row.
