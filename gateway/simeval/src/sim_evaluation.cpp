@@ -13,6 +13,7 @@
 #include "pmap/episodes.hpp"
 #include "pmap/posture/bed_posture.hpp"
 #include "pmap/posture/knee_support.hpp"
+#include "pmap/posture/simulated_training.hpp"
 #include "pmap/sim/body_model.hpp"
 #include "pmap/sim/scenario.hpp"
 #include "pmap/sim/sensor_model.hpp"
@@ -141,16 +142,7 @@ double Detection::f1() const {
 }
 
 MatDescriptor sim_bed_mat() {
-  const sim::MatGeometry geometry = sim::MatGeometry::bed();
-  MatDescriptor mat;
-  mat.id = "sim-bed";
-  mat.kind = MatKind::kBed;
-  mat.rows = geometry.rows;
-  mat.cols = geometry.cols;
-  mat.row_pitch_mm = geometry.row_pitch_mm;
-  mat.col_pitch_mm = geometry.col_pitch_mm;
-  mat.sample_rate_hz = 1;
-  return mat;
+  return posture::simulated_bed_mat();  // the mat the position classifier's sleepers lie on
 }
 
 MatDescriptor sim_chair_mat() {
