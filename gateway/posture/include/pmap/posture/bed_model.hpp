@@ -1,8 +1,8 @@
 #pragma once
-// The data-derived part of the bed posture engine: the interpretable features and the small
-// logistic models that turn them into probabilities, plus the code that fits them. Used by the
-// engine itself, by pmap-posture-train (which regenerates src/bed_model_coefficients.cpp) and by
-// pmap-posture-eval (leave-one-subject-out refits). See docs/posture.md for every feature.
+// The data-derived part of the bed posture engine: the interpretable features, the small logistic
+// models and the position classifier that turn them into probabilities, plus the code that fits
+// them. Used by the engine itself, by pmap-train (which regenerates src/bed_model_coefficients.cpp)
+// and by pmap-posture-eval (leave-one-subject-out refits). See docs/posture.md for every feature.
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,7 +53,7 @@ struct BedModel {
 };
 
 /// The model shipped with the engine (src/bed_model_coefficients.cpp, fitted on all PMD
-/// experiment-i subjects by pmap-posture-train).
+/// experiment-i subjects and simulated sleepers by pmap-train).
 [[nodiscard]] const BedModel& builtin_bed_model();
 
 /// Feature vectors of one frame.
@@ -117,7 +117,7 @@ struct BedTrainingOptions {
 /// Version of the generated model source's layout; bumped when BedModel's parts change.
 inline constexpr int kBedModelFormatVersion = 3;
 
-/// C++ source defining builtin_bed_model() with `model`'s coefficients (for pmap-posture-train).
+/// C++ source defining builtin_bed_model() with `model`'s coefficients (for pmap-train).
 [[nodiscard]] std::string bed_model_to_cpp(const BedModel& model, const std::string& provenance);
 
 }  // namespace pmap::posture
