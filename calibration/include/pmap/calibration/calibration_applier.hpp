@@ -1,0 +1,88 @@
+#pragma once
+// The hot path: raw counts → mmHg for every taxel of a frame, with a calibration
+// (docs/calibration.md, "Applying"). Built once per calibration; `apply` is const, allocates
+// nothing and may be called from any number of threads at once.
+//
+// Per taxel: x = raw − zero_shift; x at or below offset + gate (3 σ of the zero noise, at least
+// one count) → 0 mmHg; otherwise the piecewise-linear curve through the knots, extended above the
+// top knot with the last segment's slope (pressures above the calibrated range are extrapolated
+// and flagged by `above_range`). Dead and stuck taxels are then filled with the mean of their
+// working 8-neighbours (0 if none works).
+//
+// Hysteresis: a calibration fitted on a session that loaded and unloaded also holds each taxel's
+// loading and unloading branch. Given a State (one per mat, kept across frames), the applier
+// follows each taxel's history: rising readings use the loading branch; a reading below the peak
+// since the taxel was last unloaded lies on a descending branch from that peak, modelled as the
+// major unloading branch scaled to start at the peak (docs/calibration.md, "Hysteresis"). Without
+// a State the midline curve is used.
+//
+// Why the curve is evaluated as a sum of clamped segments rather than a search per taxel: every
+// taxel runs the same instructions, so the loop vectorises (AVX2 where the CPU has it, chosen at
+// run time), and blocks of taxels that are all below their gate (most of a bed) are skipped.
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "pmap/calibration/mat_calibration.hpp"
+
+namespace pmap::calibration {
+
+class CalibrationApplier {
+ public:
+  /// `calibration` must have curves and pass `validate` (throws std::invalid_argument otherwise:
+  /// callers load calibrations through load_calibration, which refuses bad ones first).
+  explicit CalibrationApplier(const MatCalibration& calibration);
+
+  /// Per-mat history for hysteresis compensation: each taxel's peak reading since it was last
+  /// unloaded. Owned by the caller, one per mat; a reset State (all zero) is a fresh start.
+  struct State {
+    std::vector<float> peak_counts;
+  };
+  [[nodiscard]] State make_state() const { return State{std::vector<float>(taxels_, 0.0f)}; }
+  /// True when the calibration has both branches (a State changes the result).
+  [[nodiscard]] bool follows_hysteresis() const { return branches_; }
+
+  [[nodiscard]] std::size_t taxel_count() const { return taxels_; }
+  [[nodiscard]] double full_scale_mmhg() const { return full_scale_mmhg_; }
+
+  /// Converts one frame. `raw` and `mmhg` hold taxel_count() values in the calibration's taxel
+  /// order. `zero_shift` (empty or taxel_count() values): how far each taxel's zero has moved
+  /// since calibration (tracked zero − calibrated offset), subtracted from the reading first.
+  /// `state`: null → the midline curve; otherwise the taxels' branches, and the state is updated.
+  /// Non-finite readings give 0. Sizes that do not match (also a State of another size) leave
+  /// `mmhg` untouched and return false.
+  bool apply(std::span<const float> raw, std::span<float> mmhg,
+             std::span<const float> zero_shift = {}, State* state = nullptr) const noexcept;
+
+  /// How many taxels of the last converted `mmhg` lie above the calibrated range.
+  [[nodiscard]] std::size_t above_range(std::span<const float> mmhg) const noexcept;
+
+ private:
+  /// One curve per taxel as a sum of clamped segments, segment-major: for segment s, the values
+  /// of every taxel at [s * taxels + i]; p = constant + Σ slope · clamp(x, lo, hi).
+  struct Segments {
+    std::vector<float> constant;
+    std::vector<float> lo;
+    std::vector<float> hi;
+    std::vector<float> slope;
+  };
+  static Segments segments_for(const MatCalibration& c, const std::vector<float>& knot_counts);
+
+  std::size_t taxels_ = 0;
+  std::size_t segments_ = 0;  ///< knots + 1 (the last one extrapolates)
+  double full_scale_mmhg_ = 0;
+  std::vector<float> offset_;
+  std::vector<float> gate_;  ///< per taxel: offset + noise gate, counts (+inf: unusable taxel)
+  Segments midline_;
+  bool branches_ = false;
+  Segments loading_;
+  Segments unloading_;
+  std::vector<float> top_counts_;  ///< per taxel: loading-branch reading at the top knot
+  std::vector<float> band_;        ///< per taxel: noise band below the peak (4 σ, ≥ 1 count)
+  /// Unusable taxels and the working neighbours each is filled from (CSR layout).
+  std::vector<std::size_t> fill_target_;
+  std::vector<std::size_t> fill_begin_;  ///< fill_target_.size() + 1 offsets into fill_source_
+  std::vector<std::size_t> fill_source_;
+};
+
+}  // namespace pmap::calibration
