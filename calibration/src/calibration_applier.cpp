@@ -71,9 +71,12 @@ CalibrationApplier::Segments CalibrationApplier::segments_for(const MatCalibrati
         previous_mmhg = c.knot_mmhg[s];
         last_slope = slope;
       } else {
-        // Above the calibrated range: the last segment's slope, up to the ADC's full scale.
+        // Above the calibrated range, up to the ADC's full scale: the last segment's slope, but
+        // no steeper than the chord from the zero to the top knot. Near saturation the last
+        // segment can be almost vertical, and a few counts of noise would read as tens of mmHg.
         hi = std::max(lo, c.full_scale_counts);
-        slope = last_slope;
+        const double chord = previous_mmhg / std::max(previous_counts - c.offset_counts[i], 1e-3);
+        slope = std::min(last_slope, chord);
       }
       t.lo[s * n + i] = static_cast<float>(lo);
       t.hi[s * n + i] = static_cast<float>(hi);

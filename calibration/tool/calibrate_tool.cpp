@@ -613,7 +613,7 @@ int run_calibrate(int argc, const char* const argv[], std::ostream& out, std::os
        "fit, check: the part of each hold (from its end) that counts")
       ("max-dead-pct", po::value<double>()->default_value(5.0),
        "refuse calibrations with more dead + stuck taxels than this % of all")
-      ("max-fit-error-pct", po::value<double>()->default_value(3.0),
+      ("max-fit-error-pct", po::value<double>()->default_value(8.0),
        "refuse calibrations whose median taxel fit error is above this % of full scale")
       ("max-rms-pct", po::value<double>(), "check: exit 1 if the rms error is above this % FS")
       ("json", "check, inspect: JSON output")

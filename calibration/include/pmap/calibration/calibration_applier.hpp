@@ -4,10 +4,11 @@
 // nothing and may be called from any number of threads at once.
 //
 // Per taxel: x = raw − zero_shift; x at or below offset + gate (3 σ of the zero noise, at least
-// one count) → 0 mmHg; otherwise the piecewise-linear curve through the knots, extended above the
-// top knot with the last segment's slope (pressures above the calibrated range are extrapolated
-// and flagged by `above_range`). Dead and stuck taxels are then filled with the mean of their
-// working 8-neighbours (0 if none works).
+// one count) → 0 mmHg; otherwise the piecewise-linear curve through the knots. Above the top knot
+// the curve goes on with the last segment's slope, at most the chord's from the zero to the top
+// knot (pressures above the calibrated range are extrapolated, a lower bound near saturation, and
+// counted by `above_range`). Dead and stuck taxels are then filled with the mean of their working
+// 8-neighbours (0 if none works).
 //
 // Hysteresis: a calibration fitted on a session that loaded and unloaded also holds each taxel's
 // loading and unloading branch. Given a State (one per mat, kept across frames), the applier

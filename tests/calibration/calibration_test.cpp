@@ -1,0 +1,504 @@
+// The calibration library: file format, applier, sessions, fitting, checks (docs/calibration.md).
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <functional>
+#include <sstream>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "independent_session.hpp"
+#include "pmap/calibration/calibration_applier.hpp"
+#include "pmap/calibration/calibration_check.hpp"
+#include "pmap/calibration/calibration_file.hpp"
+#include "pmap/calibration/calibration_fit.hpp"
+#include "pmap/calibration/calibration_session.hpp"
+#include "pmap/recording.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace pmap::calibration {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() /
+                       ("pmap_calibration_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// A 2 x 3 mat: every working taxel reads offset 40, +100 counts at 50 mmHg, +300 at 100 mmHg,
+// except taxel 1 (twice as sensitive) and taxel 4 (dead).
+MatCalibration small_calibration() {
+  MatCalibration c;
+  c.mat_id = "bed1";
+  c.mat_serial = "SN-1";
+  c.rows = 2;
+  c.cols = 3;
+  c.full_scale_counts = 1000;
+  c.created_utc = "2026-11-26T03:00:00Z";
+  c.source = "test";
+  c.family = CurveFamily::kPiecewiseLinear;
+  c.family_reason = "test";
+  c.knot_mmhg = {50, 100};
+  c.offset_counts.assign(6, 40.0f);
+  c.noise_counts.assign(6, 1.0f);
+  c.status.assign(6, TaxelStatus::kOk);
+  c.status[4] = TaxelStatus::kDead;
+  for (int i = 0; i < 6; ++i) {
+    const float g = i == 1 ? 2.0f : 1.0f;
+    c.knot_counts.push_back(40 + 100 * g);
+    c.knot_counts.push_back(40 + 300 * g);
+  }
+  c.fit_rms_mmhg.assign(6, 0.5f);
+  return c;
+}
+
+// The small mats of these tests have 1 dead taxel in 6: accepted up to 20 %.
+const AcceptanceLimits kSmallMat{0.2, 8.0};
+
+std::vector<float> frame_of(std::initializer_list<float> v) { return std::vector<float>(v); }
+
+// ---- file format ---------------------------------------------------------------------------
+
+TEST(CalibrationFile, RoundTripsEveryField) {
+  MatCalibration c = small_calibration();
+  c.loading_knot_counts = c.knot_counts;
+  c.unloading_knot_counts = c.knot_counts;
+  for (auto& v : c.unloading_knot_counts) v += 5;
+  SessionFigures f;
+  f.levels_mmhg = {0, 50, 100};
+  f.holds = 5;
+  f.hold_s_median = 60;
+  f.unloading = true;
+  f.hysteresis_pct_median = 7.5;
+  f.creep_pct_p95 = 9.25;
+  f.family_cv_rms_pct_fs = {{"piecewise_linear", 1.25}};
+  c.session = f;
+  const auto parsed = parse_calibration(to_json(c), kSmallMat);
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(parsed))
+      << std::get<CalibrationFileError>(parsed).message;
+  const auto& back = std::get<MatCalibration>(parsed);
+  EXPECT_EQ(back.mat_id, "bed1");
+  EXPECT_EQ(back.mat_serial, "SN-1");
+  EXPECT_EQ(back.status, c.status);
+  EXPECT_EQ(back.knot_counts, c.knot_counts);
+  EXPECT_EQ(back.unloading_knot_counts, c.unloading_knot_counts);
+  EXPECT_EQ(back.knot_mmhg, c.knot_mmhg);
+  ASSERT_TRUE(back.session.has_value());
+  EXPECT_DOUBLE_EQ(back.session->hysteresis_pct_median, 7.5);
+  EXPECT_DOUBLE_EQ(back.session->family_cv_rms_pct_fs.at("piecewise_linear"), 1.25);
+  EXPECT_EQ(to_json(back), to_json(c));
+}
+
+std::string refusal(const std::string& json) {
+  const auto parsed = parse_calibration(json, kSmallMat);
+  if (std::holds_alternative<MatCalibration>(parsed)) return "accepted";
+  return std::get<CalibrationFileError>(parsed).message;
+}
+
+TEST(CalibrationFile, RefusesBadFilesWithTheReason) {
+  EXPECT_EQ(refusal("not json"), "not valid JSON");
+  EXPECT_NE(refusal("{}").find("format"), std::string::npos);
+  auto doc = nlohmann::json::parse(to_json(small_calibration()));
+  auto with = [&](const std::function<void(nlohmann::json&)>& change) {
+    auto d = doc;
+    change(d);
+    return refusal(d.dump());
+  };
+  EXPECT_NE(with([](auto& d) { d["version"] = 2; }).find("version 2"), std::string::npos);
+  EXPECT_NE(with([](auto& d) { d["mat"]["rows"] = 3; }).find("status_map"), std::string::npos);
+  EXPECT_NE(with([](auto& d) { d["taxels"]["offset_counts"].erase(0); }).find("wrong dimensions"),
+            std::string::npos);
+  EXPECT_NE(with([](auto& d) { d["taxels"]["knot_counts"][0] = {200, 150}; }).find("non-monotone"),
+            std::string::npos);
+  EXPECT_NE(with([](auto& d) { d["taxels"]["status_map"][0] = "DDD"; }).find("too many dead"),
+            std::string::npos);
+  EXPECT_NE(with([](auto& d) { d["curve"]["family"] = "spline9"; }).find("unknown curve family"),
+            std::string::npos);
+  EXPECT_NE(with([](auto& d) { d["taxels"]["noise_counts"][2] = "x"; }).find("numbers"),
+            std::string::npos);
+  EXPECT_NE(with([](auto& d) { d["taxels"]["fit_rms_mmhg"] = std::vector<double>(6, 50.0); })
+                .find("poor fits"),
+            std::string::npos);
+  EXPECT_EQ(with([](auto&) {}), "accepted");
+}
+
+TEST(CalibrationFile, SaveRefusesABadCalibrationAndKeepsTheOldFile) {
+  const fs::path dir = temp_dir("save");
+  const fs::path path = dir / "bed1.json";
+  ASSERT_EQ(save_calibration(small_calibration(), path, kSmallMat), "");
+  const std::string before = to_json(std::get<MatCalibration>(load_calibration(path, kSmallMat)));
+  MatCalibration bad = small_calibration();
+  bad.knot_counts[0] = 10;  // below the offset: not monotone
+  const std::string error = save_calibration(bad, path, kSmallMat);
+  EXPECT_NE(error.find("not written"), std::string::npos) << error;
+  EXPECT_NE(error.find("non-monotone"), std::string::npos) << error;
+  EXPECT_EQ(to_json(std::get<MatCalibration>(load_calibration(path, kSmallMat))), before);
+  // With the default limits the same file is refused: 1 dead taxel in 6 is too many.
+  const auto strict = load_calibration(path);
+  ASSERT_TRUE(std::holds_alternative<CalibrationFileError>(strict));
+  EXPECT_NE(std::get<CalibrationFileError>(strict).message.find("too many dead"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(path.string() + ".tmp"));
+  const auto missing = load_calibration(dir / "none.json");
+  ASSERT_TRUE(std::holds_alternative<CalibrationFileError>(missing));
+  EXPECT_NE(std::get<CalibrationFileError>(missing).message.find("none.json"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(CalibrationFile, ChecksTheMatItIsUsedFor) {
+  const MatCalibration c = small_calibration();
+  MatDescriptor mat;
+  mat.id = "bed1";
+  mat.rows = 2;
+  mat.cols = 3;
+  mat.full_scale_counts = 1000;
+  EXPECT_FALSE(check_matches(c, mat).has_value());
+  mat.id = "bed2";
+  EXPECT_NE(check_matches(c, mat)->find("not 'bed2'"), std::string::npos);
+  mat.id = "bed1";
+  mat.cols = 4;
+  EXPECT_NE(check_matches(c, mat)->find("2 x 3"), std::string::npos);
+}
+
+TEST(CalibrationFile, CanonicalOrderFollowsTheLayout) {
+  const MatCalibration c = small_calibration();
+  // Turned round (180°): own taxel 1 (row 0, col 1) is canonical (row 1, col 1) = 4.
+  const MatCalibration turned = to_canonical(c, MatLayout{RowOrigin::kFar, false});
+  EXPECT_EQ(turned.status[1], TaxelStatus::kDead);
+  EXPECT_FLOAT_EQ(turned.knot_counts[4 * 2], 240.0f);
+  // Mirrored: own (0,1) stays (0,1); own (0,0) is canonical (0,2).
+  MatCalibration marked = c;
+  marked.offset_counts[0] = 30;
+  const MatCalibration mirrored = to_canonical(marked, MatLayout{RowOrigin::kNear, true});
+  EXPECT_FLOAT_EQ(mirrored.offset_counts[2], 30.0f);
+  EXPECT_FLOAT_EQ(mirrored.knot_counts[1 * 2], 240.0f);
+}
+
+// ---- applier --------------------------------------------------------------------------------
+
+TEST(CalibrationApplier, FollowsTheKnotsAndFillsDeadTaxels) {
+  const CalibrationApplier a(small_calibration());
+  std::vector<float> out(6);
+  // Taxel 0 at a knot, taxel 1 half way up its first segment, taxel 2 between knots, taxel 3 at
+  // the offset, taxel 5 above the top knot (extrapolated with the last slope).
+  ASSERT_TRUE(a.apply(frame_of({140, 140, 240, 40, 0, 440}), out));
+  EXPECT_NEAR(out[0], 50.0f, 1e-3);
+  EXPECT_NEAR(out[1], 25.0f, 1e-3);
+  EXPECT_NEAR(out[2], 75.0f, 1e-3);
+  EXPECT_EQ(out[3], 0.0f);
+  EXPECT_NEAR(out[5], 125.0f, 1e-3);
+  // Dead taxel 4 (row 1, col 1): the mean of its 5 working neighbours.
+  EXPECT_NEAR(out[4], (out[0] + out[1] + out[2] + out[3] + out[5]) / 5.0f, 1e-3);
+  EXPECT_EQ(a.above_range(out), 1U);
+}
+
+TEST(CalibrationApplier, GatesNoiseAndNonFiniteReadingsToZero) {
+  const CalibrationApplier a(small_calibration());
+  std::vector<float> out(6, -1.0f);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  ASSERT_TRUE(a.apply(frame_of({42.9f, nan, std::numeric_limits<float>::infinity(), 0, 0, 43.5f}),
+                      out));
+  EXPECT_EQ(out[0], 0.0f);  // within 3 σ of the offset
+  EXPECT_EQ(out[1], 0.0f);
+  EXPECT_TRUE(std::isfinite(out[2]));
+  EXPECT_GT(out[5], 0.0f);
+  std::vector<float> short_out(5);
+  EXPECT_FALSE(a.apply(frame_of({1, 2, 3, 4, 5, 6}), short_out));
+}
+
+TEST(CalibrationApplier, SubtractsTheTrackedZeroShift) {
+  const CalibrationApplier a(small_calibration());
+  std::vector<float> out(6);
+  const std::vector<float> shift(6, 10.0f);
+  ASSERT_TRUE(a.apply(frame_of({150, 0, 0, 0, 0, 0}), out, shift));
+  EXPECT_NEAR(out[0], 50.0f, 1e-3);
+}
+
+TEST(CalibrationApplier, FollowsTheUnloadingBranchAfterAPeak) {
+  MatCalibration c = small_calibration();
+  c.loading_knot_counts = c.knot_counts;
+  c.unloading_knot_counts = c.knot_counts;
+  // Unloading: 50 mmHg reads 40 counts more than when loading; the top is shared.
+  for (int i = 0; i < 6; ++i) c.unloading_knot_counts[i * 2] += 40;
+  const CalibrationApplier a(c);
+  ASSERT_TRUE(a.follows_hysteresis());
+  auto state = a.make_state();
+  std::vector<float> out(6);
+  // Rising: the loading branch.
+  ASSERT_TRUE(a.apply(frame_of({140, 0, 0, 0, 0, 0}), out, {}, &state));
+  EXPECT_NEAR(out[0], 50.0f, 1e-3);
+  ASSERT_TRUE(a.apply(frame_of({340, 0, 0, 0, 0, 0}), out, {}, &state));
+  EXPECT_NEAR(out[0], 100.0f, 1e-3);
+  // Back down from the top: 180 counts is 50 mmHg on the unloading branch (60 when loading).
+  ASSERT_TRUE(a.apply(frame_of({180, 0, 0, 0, 0, 0}), out, {}, &state));
+  EXPECT_NEAR(out[0], 50.0f, 0.8);  // the 4 σ noise band shifts it by under a mmHg
+  // Unloaded: the history restarts, rising again is the loading branch.
+  ASSERT_TRUE(a.apply(frame_of({40, 0, 0, 0, 0, 0}), out, {}, &state));
+  EXPECT_EQ(out[0], 0.0f);
+  ASSERT_TRUE(a.apply(frame_of({180, 0, 0, 0, 0, 0}), out, {}, &state));
+  EXPECT_NEAR(out[0], 60.0f, 1e-3);
+  // Without a state: the midline.
+  ASSERT_TRUE(a.apply(frame_of({140, 0, 0, 0, 0, 0}), out));
+  EXPECT_NEAR(out[0], 50.0f, 1e-3);
+}
+
+// ---- sessions and fitting -------------------------------------------------------------------
+
+MatIdentity identity(std::uint16_t rows, std::uint16_t cols, double full_scale = 1000) {
+  MatIdentity id;
+  id.mat_id = "bed1";
+  id.rows = rows;
+  id.cols = cols;
+  id.full_scale_counts = full_scale;
+  id.created_utc = "2026-11-26T03:00:00Z";
+  return id;
+}
+
+TEST(CalibrationSession, SplitsHoldsAndRejectsBadFrames) {
+  CalibrationSession s(2, SessionOptions{0.5, 2});
+  for (int t = 0; t < 4; ++t) ASSERT_FALSE(s.add(t, 0.0, frame_of({10.0f + t, 20})));
+  for (int t = 4; t < 8; ++t) ASSERT_FALSE(s.add(t, 50.0, frame_of({100, 200})));
+  EXPECT_FALSE(s.add(8, std::nullopt, frame_of({0, 0})));
+  EXPECT_FALSE(s.finish());
+  ASSERT_EQ(s.holds().size(), 2U);
+  EXPECT_FLOAT_EQ(s.holds()[0].settled_mean[0], 12.5f);  // the last half: 12 and 13
+  EXPECT_EQ(s.holds()[1].frames, 4U);
+  EXPECT_EQ(s.unlabelled_frames(), 1U);
+
+  CalibrationSession bad(2);
+  EXPECT_NE(bad.add(0, 0.0, frame_of({1}))->find("1 values"), std::string::npos);
+  EXPECT_NE(bad.add(1, 0.0, frame_of({std::nanf(""), 1}))->find("non-finite"), std::string::npos);
+  EXPECT_NE(bad.add(2, -1.0, frame_of({1, 1}))->find("applied pressure"), std::string::npos);
+  ASSERT_FALSE(bad.add(5, 0.0, frame_of({1, 1})));
+  EXPECT_NE(bad.add(4, 0.0, frame_of({1, 1}))->find("backwards"), std::string::npos);
+  CalibrationSession short_hold(1, SessionOptions{0.5, 3});
+  ASSERT_FALSE(short_hold.add(0, 10.0, frame_of({1})));
+  EXPECT_NE(short_hold.add(1, 20.0, frame_of({2}))->find("at least 3"), std::string::npos);
+}
+
+// Reads a CSV session written by IndependentSession into a CalibrationSession.
+CalibrationSession read_session(const fs::path& csv, std::uint16_t rows, std::uint16_t cols) {
+  RecordingOptions o;
+  o.format = RecordingFormat::kCsv;
+  o.rows = rows;
+  o.cols = cols;
+  auto contents = read_recording(csv, o);
+  EXPECT_TRUE(std::holds_alternative<RecordingContents>(contents));
+  CalibrationSession s(std::size_t{rows} * cols);
+  for (const auto& f : std::get<RecordingContents>(contents).frames) {
+    EXPECT_FALSE(s.add(static_cast<double>(f.time_us) / 1e6, f.applied_mmhg, f.values));
+  }
+  EXPECT_FALSE(s.finish());
+  return s;
+}
+
+CheckReport check_on(const MatCalibration& c, const fs::path& csv, std::uint16_t rows,
+                     std::uint16_t cols) {
+  const CalibrationApplier applier(c);
+  CalibrationCheck check(applier);
+  RecordingOptions o;
+  o.format = RecordingFormat::kCsv;
+  o.rows = rows;
+  o.cols = cols;
+  auto contents = read_recording(csv, o);
+  for (const auto& f : std::get<RecordingContents>(contents).frames) {
+    EXPECT_FALSE(check.add(f.applied_mmhg, f.values));
+  }
+  EXPECT_FALSE(check.finish());
+  return check.report();
+}
+
+struct ShapeCase {
+  testing::Shape shape;
+  double hysteresis;
+  double creep;
+};
+
+class IndependentShapes : public ::testing::TestWithParam<ShapeCase> {};
+
+// Sessions with curve shapes the simulator never makes, with hysteresis and creep: fitted on one
+// session, checked on another session of the same mat at the fit's levels and at levels between
+// them. Per-taxel calibration is ≤ 2 % of full scale; dead and stuck taxels are all found.
+TEST_P(IndependentShapes, CalibrationIsWithinTwoPercentOfFullScale) {
+  const fs::path dir = temp_dir("shapes");
+  testing::IndependentSession s;
+  s.shape = GetParam().shape;
+  s.hysteresis = GetParam().hysteresis;
+  s.creep = GetParam().creep;
+  s.shape_sigma = 0.05;
+  s.seed = 11 + static_cast<std::uint64_t>(GetParam().shape);
+  ASSERT_TRUE(s.write((dir / "fit.csv").string()));
+  s.noise_seed = 1;
+  ASSERT_TRUE(s.write((dir / "check.csv").string()));
+  s.noise_seed = 2;
+  s.levels = {0, 5, 15, 30, 50, 70, 90, 120, 160, 175};
+  ASSERT_TRUE(s.write((dir / "between.csv").string()));
+
+  auto fitted = fit_curves(read_session(dir / "fit.csv", s.rows, s.cols), identity(s.rows, s.cols),
+                           FitOptions{});
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(fitted)) << std::get<std::string>(fitted);
+  const auto& c = std::get<MatCalibration>(fitted);
+  EXPECT_FALSE(validate(c).has_value()) << *validate(c);
+  EXPECT_TRUE(c.has_branches());
+  std::vector<std::size_t> dead;
+  std::vector<std::size_t> stuck;
+  for (std::size_t i = 0; i < c.status.size(); ++i) {
+    if (c.status[i] == TaxelStatus::kDead) dead.push_back(i);
+    if (c.status[i] == TaxelStatus::kStuck) stuck.push_back(i);
+  }
+  EXPECT_EQ(dead, s.dead_taxels);
+  EXPECT_EQ(stuck, s.stuck_taxels);
+
+  const CheckReport same = check_on(c, dir / "check.csv", s.rows, s.cols);
+  const CheckReport between = check_on(c, dir / "between.csv", s.rows, s.cols);
+  const CheckReport global = check_on(single_global_curve(c), dir / "check.csv", s.rows, s.cols);
+  EXPECT_LE(same.rms_pct_fs, 2.0);
+  EXPECT_LE(between.rms_pct_fs, 2.0);
+  EXPECT_GT(global.rms_pct_fs, 2.0 * same.rms_pct_fs);  // per-taxel calibration is worth it
+  EXPECT_LT(std::abs(same.bias_mmhg), 1.0);
+  fs::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, IndependentShapes,
+    ::testing::Values(ShapeCase{testing::Shape::kLogarithmic, 0, 0},
+                      ShapeCase{testing::Shape::kTanh, 0.0, 0.08},
+                      ShapeCase{testing::Shape::kLogarithmic, 0.1, 0.08},
+                      ShapeCase{testing::Shape::kSqrtPower, 0.1, 0},
+                      ShapeCase{testing::Shape::kTwoSlope, 0, 0.08},
+                      ShapeCase{testing::Shape::kNearLinear, 0.05, 0.05}));
+
+TEST(CalibrationFit, ChoosesTheFamilyFromTheData) {
+  const fs::path dir = temp_dir("family");
+  testing::IndependentSession s;
+  s.shape = testing::Shape::kSqrtPower;  // a pure power law: the power-law family must win
+  s.shape_sigma = 0;
+  s.noise_counts = 0.5;
+  ASSERT_TRUE(s.write((dir / "fit.csv").string()));
+  auto fitted = fit_curves(read_session(dir / "fit.csv", s.rows, s.cols), identity(s.rows, s.cols),
+                           FitOptions{});
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(fitted));
+  const auto& c = std::get<MatCalibration>(fitted);
+  EXPECT_EQ(c.family, CurveFamily::kPowerLaw) << c.family_reason;
+  ASSERT_TRUE(c.session.has_value());
+  EXPECT_EQ(c.session->family_cv_rms_pct_fs.size(), 3U);
+  EXPECT_GT(c.knots(), 8U);  // midpoints where straight lines would stray from the power law
+  s.shape = testing::Shape::kTwoSlope;  // a kink: the piecewise families beat the power law
+  ASSERT_TRUE(s.write((dir / "kink.csv").string()));
+  auto kink = fit_curves(read_session(dir / "kink.csv", s.rows, s.cols), identity(s.rows, s.cols),
+                         FitOptions{});
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(kink));
+  EXPECT_NE(std::get<MatCalibration>(kink).family, CurveFamily::kPowerLaw);
+  fs::remove_all(dir);
+}
+
+TEST(CalibrationFit, MeasuresHysteresisAndCreep) {
+  const fs::path dir = temp_dir("hysteresis");
+  testing::IndependentSession s;
+  s.shape = testing::Shape::kNearLinear;
+  s.hysteresis = 0.10;  // +10 % of the top signal at mid range on the way down
+  s.creep = 0.08;
+  ASSERT_TRUE(s.write((dir / "fit.csv").string()));
+  auto fitted = fit_curves(read_session(dir / "fit.csv", s.rows, s.cols), identity(s.rows, s.cols),
+                           FitOptions{});
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(fitted));
+  const auto& f = *std::get<MatCalibration>(fitted).session;
+  EXPECT_TRUE(f.unloading);
+  EXPECT_GT(f.hysteresis_pct_p95, 8.0);
+  EXPECT_LT(f.hysteresis_pct_p95, 12.0);
+  // Creep reaches 1 − e^-3 = 95 % of 8 % by the end of a hold; the first tenth already has some.
+  EXPECT_GT(f.creep_pct_median, 5.0);
+  EXPECT_LT(f.creep_pct_median, 8.0);
+  fs::remove_all(dir);
+}
+
+CalibrationSession session_of(const std::vector<double>& levels, std::size_t taxels = 4,
+                              float value_per_mmhg = 2.0f) {
+  CalibrationSession s(taxels);
+  double t = 0;
+  for (const double level : levels) {
+    for (int f = 0; f < 4; ++f, t += 1) {
+      std::vector<float> v(taxels);
+      for (std::size_t i = 0; i < taxels; ++i) {
+        v[i] = 40.0f + value_per_mmhg * static_cast<float>(level) + static_cast<float>(f % 2);
+      }
+      EXPECT_FALSE(s.add(t, level, v));
+    }
+  }
+  EXPECT_FALSE(s.finish());
+  return s;
+}
+
+std::string fit_error(const CalibrationSession& s, const FitOptions& o = {}) {
+  auto r = fit_curves(s, identity(2, 2), o);
+  if (std::holds_alternative<MatCalibration>(r)) {
+    const auto reason = validate(std::get<MatCalibration>(r));
+    return reason ? "refused: " + *reason : "fitted";
+  }
+  return std::get<std::string>(r);
+}
+
+TEST(CalibrationFit, RefusesSessionsThatCannotGiveCurves) {
+  EXPECT_EQ(fit_error(session_of({0, 20, 40, 60, 40, 20, 0})), "fitted");
+  EXPECT_NE(fit_error(session_of({0, 50, 0})).find("at least two loaded levels"),
+            std::string::npos);
+  EXPECT_NE(fit_error(session_of({0, 40, 20, 60, 0})).find("levels out of order"),
+            std::string::npos);
+  EXPECT_NE(fit_error(session_of({20, 40, 60})).find("no zero"), std::string::npos);
+  EXPECT_NE(fit_error(session_of({0, 20, 40, 60}, 4, 0.0f)).find("does not respond"),
+            std::string::npos);
+  EXPECT_NE(fit_error(CalibrationSession(4)).find("no frame with a known applied pressure"),
+            std::string::npos);
+  const auto wrong = fit_curves(session_of({0, 20, 40}, 6), identity(2, 2), FitOptions{});
+  EXPECT_NE(std::get<std::string>(wrong).find("wrong dimensions"), std::string::npos);
+}
+
+TEST(CalibrationFit, ConstantTaxelsAreStuckAndTooManyAreRefused) {
+  // Half the taxels never change: stuck, and far more than 5 % of the mat.
+  CalibrationSession s(4);
+  double t = 0;
+  for (const double level : {0.0, 20.0, 40.0, 60.0}) {
+    for (int f = 0; f < 4; ++f, t += 1) {
+      const auto v = static_cast<float>(40 + 2 * level);
+      ASSERT_FALSE(s.add(t, level, frame_of({v, v + 1, 300, 300})));
+    }
+  }
+  ASSERT_FALSE(s.finish());
+  EXPECT_NE(fit_error(s).find("too many dead or stuck taxels: 2 of 4"), std::string::npos);
+}
+
+TEST(CalibrationZero, OffsetsNoiseAndFrozenTaxels) {
+  CalibrationSession s(4, SessionOptions{1.0, 2});
+  for (int t = 0; t < 20; ++t) {
+    const auto noise = static_cast<float>((t * 7) % 5);  // 0..4 counts
+    ASSERT_FALSE(s.add(t, 0.0, frame_of({40 + noise, 50 + noise, 0, 123})));
+  }
+  ASSERT_FALSE(s.finish());
+  auto zero = fit_zero(s.holds().front(), identity(2, 2));
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(zero));
+  const auto& c = std::get<MatCalibration>(zero);
+  EXPECT_NEAR(c.offset_counts[0], 42.0, 0.01);
+  EXPECT_GT(c.noise_counts[0], 1.0);
+  EXPECT_EQ(c.status[2], TaxelStatus::kDead);
+  EXPECT_EQ(c.status[3], TaxelStatus::kStuck);
+  EXPECT_FALSE(c.has_curves());
+  // A zero is refused as a whole when half the mat is frozen.
+  EXPECT_TRUE(validate(c).has_value());
+  // The zero file's offsets serve a session without its own 0 mmHg hold.
+  MatCalibration usable = c;
+  usable.status.assign(4, TaxelStatus::kOk);
+  usable.offset_counts.assign(4, 40.0f);
+  FitOptions o;
+  o.zero = &usable;
+  EXPECT_EQ(fit_error(session_of({20, 40, 60}), o), "fitted");
+}
+
+}  // namespace
+}  // namespace pmap::calibration
