@@ -8,59 +8,78 @@
 namespace pmap::calibration {
 namespace {
 
-// Taxels converted together: x and the running sums stay in L1, and a block whose taxels are all
-// below their gate costs one pass over 64 values.
-constexpr std::size_t kBlock = 64;
+// The arrays are padded to a multiple of this many taxels (padding taxels never pass the gate).
+constexpr std::size_t kChunk = 16;
 
 struct Table {
   const float* constant;
-  const float* lo;
-  const float* hi;
+  const float* knot;
   const float* slope;
-  std::size_t taxels;
-  std::size_t segments;
 };
 
-// acc[j] = curve of taxel b + j at x[j], j < len. Compiled twice (AVX2 and baseline x86-64); the
-// loader picks the one the CPU runs. The clamps are comparisons, so a NaN x stays NaN (and is
-// then gated to 0 by the caller).
-__attribute__((target_clones("avx2", "default"))) void evaluate(const Table& t, std::size_t b,
-                                                                std::size_t len,
-                                                                const float* __restrict x,
-                                                                float* __restrict acc) {
-  const float* constant = t.constant + b;
-  for (std::size_t j = 0; j < len; ++j) acc[j] = constant[j];
-  for (std::size_t s = 0; s < t.segments; ++s) {
-    const float* lo = t.lo + s * t.taxels + b;
-    const float* hi = t.hi + s * t.taxels + b;
-    const float* slope = t.slope + s * t.taxels + b;
-    for (std::size_t j = 0; j < len; ++j) {
-      float v = x[j] < lo[j] ? lo[j] : x[j];
-      v = v > hi[j] ? hi[j] : v;
-      acc[j] += slope[j] * v;
+// out[i] = the curve of taxel i at x = raw[i] − shift[i] for every taxel, gated: 0 at or below the
+// gate (and for NaN, whose comparisons are false). Segment-major passes over the whole frame: the
+// loops are plain streams the compiler vectorises, and the cost is the bytes of the curves
+// (docs/performance.md, "Calibration"). Compiled for AVX2 and baseline x86-64; the loader picks.
+__attribute__((target_clones("avx2", "default"))) void convert(
+    const Table& t, std::size_t padded, std::size_t segments, const float* __restrict gate,
+    const float* __restrict raw, const float* __restrict shift, float* __restrict out,
+    std::size_t taxels) {
+  for (std::size_t i = 0; i < taxels; ++i) out[i] = t.constant[i];
+  for (std::size_t s = 0; s < segments; ++s) {
+    const float* __restrict lo = t.knot + s * padded;
+    const float* __restrict hi = lo + padded;
+    const float* __restrict slope = t.slope + s * padded;
+    if (shift != nullptr) {
+      for (std::size_t i = 0; i < taxels; ++i) {
+        const float x = raw[i] - shift[i];
+        float v = x < lo[i] ? lo[i] : x;
+        v = v > hi[i] ? hi[i] : v;
+        out[i] += slope[i] * v;
+      }
+    } else {
+      for (std::size_t i = 0; i < taxels; ++i) {
+        float v = raw[i] < lo[i] ? lo[i] : raw[i];
+        v = v > hi[i] ? hi[i] : v;
+        out[i] += slope[i] * v;
+      }
     }
   }
+  if (shift != nullptr) {
+    for (std::size_t i = 0; i < taxels; ++i) out[i] = raw[i] - shift[i] > gate[i] ? out[i] : 0.0f;
+  } else {
+    for (std::size_t i = 0; i < taxels; ++i) out[i] = raw[i] > gate[i] ? out[i] : 0.0f;
+  }
+}
+
+// One taxel's curve at x (the few descending taxels of the hysteresis pass).
+float curve_at(const Table& t, std::size_t padded, std::size_t segments, std::size_t i, float x) {
+  float p = t.constant[i];
+  for (std::size_t s = 0; s < segments; ++s) {
+    const float lo = t.knot[s * padded + i];
+    const float hi = t.knot[(s + 1) * padded + i];
+    p += t.slope[s * padded + i] * std::clamp(x, lo, hi);
+  }
+  return p;
 }
 
 }  // namespace
 
 CalibrationApplier::Segments CalibrationApplier::segments_for(const MatCalibration& c,
-                                                              const std::vector<float>& knots) {
-  const std::size_t n = c.taxel_count();
+                                                              const std::vector<float>& knots) const {
   const std::size_t m = c.knots();
-  const std::size_t segments = m + 1;
   Segments t;
-  t.constant.assign(n, 0.0f);
-  t.lo.assign(segments * n, 0.0f);
-  t.hi.assign(segments * n, 0.0f);
-  t.slope.assign(segments * n, 0.0f);
-  for (std::size_t i = 0; i < n; ++i) {
+  t.constant.assign(padded_, 0.0f);
+  t.knot.assign((segments_ + 1) * padded_, 0.0f);
+  t.slope.assign(segments_ * padded_, 0.0f);
+  for (std::size_t i = 0; i < taxels_; ++i) {
     if (c.status[i] != TaxelStatus::kOk) continue;  // all zero: the fill decides
     double constant = 0;
     double previous_counts = c.offset_counts[i];
     double previous_mmhg = 0;
     double last_slope = 0;
-    for (std::size_t s = 0; s < segments; ++s) {
+    t.knot[i] = c.offset_counts[i];
+    for (std::size_t s = 0; s < segments_; ++s) {
       const double lo = previous_counts;
       double hi;
       double slope;
@@ -78,9 +97,8 @@ CalibrationApplier::Segments CalibrationApplier::segments_for(const MatCalibrati
         const double chord = previous_mmhg / std::max(previous_counts - c.offset_counts[i], 1e-3);
         slope = std::min(last_slope, chord);
       }
-      t.lo[s * n + i] = static_cast<float>(lo);
-      t.hi[s * n + i] = static_cast<float>(hi);
-      t.slope[s * n + i] = static_cast<float>(slope);
+      t.knot[(s + 1) * padded_ + i] = static_cast<float>(hi);
+      t.slope[s * padded_ + i] = static_cast<float>(slope);
       constant -= slope * lo;
     }
     t.constant[i] = static_cast<float>(constant);
@@ -92,24 +110,26 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
   if (!c.has_curves()) throw std::invalid_argument("calibration has no pressure curves");
   if (auto reason = validate(c, AcceptanceLimits{1.0, 1e9})) throw std::invalid_argument(*reason);
   taxels_ = c.taxel_count();
+  padded_ = (taxels_ + kChunk - 1) / kChunk * kChunk;
   const std::size_t m = c.knots();
   segments_ = m + 1;
   full_scale_mmhg_ = c.full_scale_mmhg();
-  offset_ = c.offset_counts;
-  gate_.assign(taxels_, std::numeric_limits<float>::infinity());
+  offset_.assign(padded_, 0.0f);
+  gate_.assign(padded_, std::numeric_limits<float>::infinity());
+  band_.assign(padded_, 1.0f);
+  top_counts_.assign(padded_, 0.0f);
   for (std::size_t i = 0; i < taxels_; ++i) {
+    offset_[i] = c.offset_counts[i];
+    band_[i] = std::max(1.0f, 4.0f * c.noise_counts[i]);
     if (c.status[i] == TaxelStatus::kOk) {
       gate_[i] = c.offset_counts[i] + std::max(1.0f, 3.0f * c.noise_counts[i]);
     }
   }
-  band_.assign(taxels_, 0.0f);
-  for (std::size_t i = 0; i < taxels_; ++i) band_[i] = std::max(1.0f, 4.0f * c.noise_counts[i]);
   midline_ = segments_for(c, c.knot_counts);
   branches_ = c.has_branches();
   if (branches_) {
     loading_ = segments_for(c, c.loading_knot_counts);
     unloading_ = segments_for(c, c.unloading_knot_counts);
-    top_counts_.assign(taxels_, 0.0f);
     for (std::size_t i = 0; i < taxels_; ++i) top_counts_[i] = c.loading_knot_counts[i * m + m - 1];
   }
   fill_begin_.push_back(0);
@@ -139,75 +159,43 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
     return false;
   }
   const bool follow = state != nullptr && branches_;
-  const auto table = [this](const Segments& s) {
-    return Table{s.constant.data(), s.lo.data(), s.hi.data(), s.slope.data(), taxels_, segments_};
+  const auto table = [](const Segments& s) {
+    return Table{s.constant.data(), s.knot.data(), s.slope.data()};
   };
-  const Table curve = table(follow ? loading_ : midline_);
-  const Table load = table(loading_);
-  const Table unload = table(unloading_);
-  float* peak = state != nullptr ? state->peak_counts.data() : nullptr;
-  for (std::size_t b = 0; b < taxels_; b += kBlock) {
-    const std::size_t len = std::min(kBlock, taxels_ - b);
-    float x[kBlock];
-    float acc[kBlock];
-    const float* gate = gate_.data() + b;
-    for (std::size_t j = 0; j < len; ++j) x[j] = raw[b + j];
-    if (!zero_shift.empty()) {
-      for (std::size_t j = 0; j < len; ++j) x[j] -= zero_shift[b + j];
-    }
-    int loaded = 0;
-    for (std::size_t j = 0; j < len; ++j) loaded += x[j] > gate[j] ? 1 : 0;
-    if (loaded == 0) {
-      for (std::size_t j = 0; j < len; ++j) mmhg[b + j] = 0.0f;
-      if (peak != nullptr) std::fill(peak + b, peak + b + len, 0.0f);
-      continue;
-    }
-    evaluate(curve, b, len, x, acc);
-    if (follow) {
-      // Descending taxels: map x onto the major loop (x̃) and add the scaled gap between the
-      // branches there. Rising taxels get x̃ = their top, where the branches meet (gap 0).
-      float mapped[kBlock];
-      float weight[kBlock];
-      int descending = 0;
-      for (std::size_t j = 0; j < len; ++j) {
-        const std::size_t i = b + j;
-        const float o = offset_[i];
-        const float top = top_counts_[i];
-        if (!(x[j] > gate[j])) {
-          peak[i] = 0.0f;
-          mapped[j] = top;
-          weight[j] = 0.0f;
-          continue;
-        }
-        if (x[j] >= peak[i]) {
-          peak[i] = x[j];
-          mapped[j] = top;
-          weight[j] = 0.0f;
-          continue;
-        }
-        // Within the noise band below the peak the taxel is not descending: read noise alone
-        // would otherwise pull it onto the steep start of the unloading branch.
-        const float descent = std::min(x[j] + band_[i], peak[i]);
-        if (descent >= peak[i]) {
-          mapped[j] = top;
-          weight[j] = 0.0f;
-          continue;
-        }
-        ++descending;
-        const float reach = std::max(peak[i] - o, 1e-3f);
-        const float scale = std::max(1.0f, (top - o) / reach);
-        mapped[j] = o + (descent - o) * scale;
-        weight[j] = std::min(1.0f, reach / std::max(top - o, 1e-3f));
+  const float* shift = zero_shift.empty() ? nullptr : zero_shift.data();
+  convert(table(follow ? loading_ : midline_), padded_, segments_, gate_.data(), raw.data(), shift,
+          mmhg.data(), taxels_);
+  if (follow) {
+    // Hysteresis: each taxel's peak since it was last unloaded. A taxel more than its noise band
+    // below its peak is descending: map x onto the major loop (x̃) and add the gap between the
+    // branches there, scaled by how far up the loop the peak was. Few taxels descend in a frame,
+    // so this pass is per taxel.
+    const Table load = table(loading_);
+    const Table unload = table(unloading_);
+    float* peak = state->peak_counts.data();
+    for (std::size_t i = 0; i < taxels_; ++i) {
+      const float x = shift != nullptr ? raw[i] - shift[i] : raw[i];
+      if (!(x > gate_[i])) {
+        peak[i] = 0.0f;
+        continue;
       }
-      if (descending > 0) {
-        float up[kBlock];
-        float down[kBlock];
-        evaluate(load, b, len, mapped, up);
-        evaluate(unload, b, len, mapped, down);
-        for (std::size_t j = 0; j < len; ++j) acc[j] += weight[j] * (down[j] - up[j]);
+      if (x >= peak[i]) {
+        peak[i] = x;
+        continue;
       }
+      // Within the noise band below the peak the taxel is not descending: read noise alone
+      // would otherwise pull it onto the steep start of the unloading branch.
+      const float descent = x + band_[i];
+      if (descent >= peak[i]) continue;
+      const float o = offset_[i];
+      const float top = top_counts_[i];
+      const float reach = std::max(peak[i] - o, 1e-3f);
+      const float scale = std::max(1.0f, (top - o) / reach);
+      const float mapped = o + (descent - o) * scale;
+      const float weight = std::min(1.0f, reach / std::max(top - o, 1e-3f));
+      mmhg[i] += weight * (curve_at(unload, padded_, segments_, i, mapped) -
+                           curve_at(load, padded_, segments_, i, mapped));
     }
-    for (std::size_t j = 0; j < len; ++j) mmhg[b + j] = x[j] > gate[j] ? acc[j] : 0.0f;
   }
   for (std::size_t t = 0; t < fill_target_.size(); ++t) {
     const std::size_t begin = fill_begin_[t];

@@ -310,6 +310,10 @@ int run_zero_or_fit(bool zero, const po::variables_map& vm, std::ostream& out, s
   } else {
     FitOptions options;
     if (zero_cal) options.zero = &*zero_cal;
+    options.knot_tolerance_pct_fs = vm["knot-tolerance-pct"].as<double>();
+    if (!(options.knot_tolerance_pct_fs > 0 && options.knot_tolerance_pct_fs <= 10)) {
+      return fail(err, "--knot-tolerance-pct must be in (0, 10]", 2);
+    }
     const std::string family = vm["family"].as<std::string>();
     if (family != "auto") {
       const auto f = curve_family_from_string(family);
@@ -609,6 +613,9 @@ int run_calibrate(int argc, const char* const argv[], std::ostream& out, std::os
       ("family", po::value<std::string>()->default_value("auto"),
        "fit: auto|piecewise_linear|monotone_cubic|power_law (auto: least leave-one-level-out "
        "error)")
+      ("knot-tolerance-pct", po::value<double>()->default_value(FitOptions{}.knot_tolerance_pct_fs),
+       "fit: add knots between levels until straight lines stray less than this % of full scale "
+       "from the fitted family (more knots: closer curves, slower conversion)")
       ("settle-fraction", po::value<double>()->default_value(0.5),
        "fit, check: the part of each hold (from its end) that counts")
       ("max-dead-pct", po::value<double>()->default_value(5.0),

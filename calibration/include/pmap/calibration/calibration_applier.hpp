@@ -59,27 +59,29 @@ class CalibrationApplier {
   [[nodiscard]] std::size_t above_range(std::span<const float> mmhg) const noexcept;
 
  private:
-  /// One curve per taxel as a sum of clamped segments, segment-major: for segment s, the values
-  /// of every taxel at [s * taxels + i]; p = constant + Σ slope · clamp(x, lo, hi).
+  /// One curve per taxel as a sum of clamped segments, p = constant + Σ_s slope_s · clamp(x,
+  /// knot_s, knot_s+1), segment-major: knot s of every taxel at [s * padded + i] (knot 0 is the
+  /// offset, the last one the ADC's full scale), slope s at [s * padded + i].
   struct Segments {
     std::vector<float> constant;
-    std::vector<float> lo;
-    std::vector<float> hi;
+    std::vector<float> knot;
     std::vector<float> slope;
   };
-  static Segments segments_for(const MatCalibration& c, const std::vector<float>& knot_counts);
+  Segments segments_for(const MatCalibration& c, const std::vector<float>& knot_counts) const;
 
   std::size_t taxels_ = 0;
+  std::size_t padded_ = 0;    ///< taxels_ rounded up to the 8-taxel chunks the kernel works in
   std::size_t segments_ = 0;  ///< knots + 1 (the last one extrapolates)
   double full_scale_mmhg_ = 0;
+  // Per taxel, padded (padding taxels never pass the gate):
   std::vector<float> offset_;
-  std::vector<float> gate_;  ///< per taxel: offset + noise gate, counts (+inf: unusable taxel)
+  std::vector<float> gate_;        ///< offset + noise gate, counts (+inf: unusable taxel)
+  std::vector<float> top_counts_;  ///< loading-branch reading at the top knot
+  std::vector<float> band_;        ///< noise band below the peak (4 σ, ≥ 1 count)
   Segments midline_;
   bool branches_ = false;
   Segments loading_;
   Segments unloading_;
-  std::vector<float> top_counts_;  ///< per taxel: loading-branch reading at the top knot
-  std::vector<float> band_;        ///< per taxel: noise band below the peak (4 σ, ≥ 1 count)
   /// Unusable taxels and the working neighbours each is filled from (CSR layout).
   std::vector<std::size_t> fill_target_;
   std::vector<std::size_t> fill_begin_;  ///< fill_target_.size() + 1 offsets into fill_source_

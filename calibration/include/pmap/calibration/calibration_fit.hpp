@@ -38,8 +38,8 @@ struct FitOptions {
   double min_response_fraction = 0.1;
   /// Knots are added between levels until linear interpolation of the fitted family is within
   /// this fraction of full scale (90th percentile of taxels), up to `max_knots`.
-  double knot_tolerance_pct_fs = 0.1;
-  std::size_t max_knots = 24;
+  double knot_tolerance_pct_fs = 0.5;
+  std::size_t max_knots = 16;
 };
 
 /// Per-taxel curves from a finished session. Errors (as the string) for sessions that cannot give
