@@ -59,25 +59,32 @@ SensorModel::SensorModel(std::uint16_t rows, std::uint16_t cols, SensorConfig co
   // Shape spread, creep and hysteresis per taxel, from a generator of their own (see header).
   std::mt19937_64 shape_rng(seed ^ 0x63616c6962726174ULL);
   std::normal_distribution<double> unit(0.0, 1.0);
-  exponent_.resize(count);
-  creep_.resize(count);
-  hysteresis_.resize(count);
   // Creep: lognormal factor of unit mean (σ 0.35), kept within 0.5–2.375 × the mean, which for the
   // default 8 % spans the published 4–19 %. Hysteresis: σ 0.15, within 0.75–1.3 × the mean.
   constexpr double kCreepSigma = 0.35;
   constexpr double kHysteresisSigma = 0.15;
-  for (std::size_t i = 0; i < count; ++i) {
-    const double z_exponent = std::clamp(unit(shape_rng), -2.5, 2.5);
-    const double z_creep = unit(shape_rng);
-    const double z_hysteresis = unit(shape_rng);
-    exponent_[i] = config_.response_exponent + config_.exponent_sigma * z_exponent;
-    creep_[i] =
-        config_.creep_fraction *
-        std::clamp(std::exp(kCreepSigma * z_creep - kCreepSigma * kCreepSigma / 2), 0.5, 2.375);
-    hysteresis_[i] =
-        config_.hysteresis * std::clamp(std::exp(kHysteresisSigma * z_hysteresis -
-                                                 kHysteresisSigma * kHysteresisSigma / 2),
-                                        0.75, 1.3);
+  // Only drawn when used, so that the many short-lived default models (training, evaluation)
+  // cost nothing more; when drawn, all three are, so each is the same whichever others are on.
+  const bool spread = config_.exponent_sigma > 0 || config_.has_dynamics();
+  if (!spread) {
+    exponent_.assign(count, config_.response_exponent);
+    creep_.assign(count, 0.0);
+    hysteresis_.assign(count, 0.0);
+  } else {
+    exponent_.resize(count);
+    creep_.resize(count);
+    hysteresis_.resize(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const double z_exponent = std::clamp(unit(shape_rng), -2.5, 2.5);
+      const double z_creep = unit(shape_rng);
+      const double z_hysteresis = unit(shape_rng);
+      exponent_[i] = config_.response_exponent + config_.exponent_sigma * z_exponent;
+      creep_[i] = config_.creep_fraction *
+                  std::clamp(std::exp(kCreepSigma * (z_creep - kCreepSigma / 2)), 0.5, 2.375);
+      hysteresis_[i] =
+          config_.hysteresis *
+          std::clamp(std::exp(kHysteresisSigma * (z_hysteresis - kHysteresisSigma / 2)), 0.75, 1.3);
+    }
   }
   if (config_.has_dynamics()) {
     creep_state_.assign(count, 0.0);
