@@ -1,5 +1,7 @@
 #include "pmap/frame_log.hpp"
 
+#include <bit>
+#include <cmath>
 #include <cstring>
 #include <utility>
 
@@ -27,6 +29,24 @@ std::uint32_t get_u32(const unsigned char* bytes) {
          std::uint32_t{bytes[3]} << 24;
 }
 
+void put_u64(std::string& out, std::uint64_t value) {
+  for (int shift = 0; shift < 64; shift += 8)
+    out.push_back(static_cast<char>((value >> shift) & 0xFF));
+}
+
+std::uint64_t get_u64(const unsigned char* bytes) {
+  std::uint64_t value = 0;
+  for (int i = 7; i >= 0; --i) value = value << 8 | bytes[i];
+  return value;
+}
+
+// Annotation flags of a version-2 record.
+constexpr std::uint8_t kAnnotationApplied = 0x01;
+
+bool valid_applied(double mmhg) {
+  return std::isfinite(mmhg) && std::fabs(mmhg) <= kFrameLogMaxAppliedMmhg;
+}
+
 std::uint16_t get_u16(const unsigned char* bytes) {
   return static_cast<std::uint16_t>(bytes[0] | bytes[1] << 8);
 }
@@ -39,40 +59,60 @@ bool read_exact(std::ifstream& in, void* into, std::size_t size) {
 
 }  // namespace
 
-FrameLogWriter::FrameLogWriter(std::ofstream out, MatDescriptor mat, std::uint64_t offset)
-    : out_(std::move(out)), mat_(std::move(mat)), offset_(offset) {}
+FrameLogWriter::FrameLogWriter(std::ofstream out, MatDescriptor mat, std::uint64_t offset,
+                               std::uint16_t version)
+    : out_(std::move(out)), mat_(std::move(mat)), version_(version), offset_(offset) {}
 
 std::variant<FrameLogWriter, FrameLogError> FrameLogWriter::create(
-    const std::filesystem::path& path, const MatDescriptor& mat) {
+    const std::filesystem::path& path, const MatDescriptor& mat, std::uint16_t version) {
+  if (version != kFrameLogVersion && version != kFrameLogVersionAnnotated) {
+    return FrameLogError{"unsupported frame-log version " + std::to_string(version), 0};
+  }
   if (!is_valid_mat_id(mat.id)) return FrameLogError{"invalid mat id '" + mat.id + "'", 0};
   const std::string meta = to_meta_json(mat);
   if (meta.size() > kMaxMetaBytes) return FrameLogError{"meta document larger than 8 KiB", 0};
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) return FrameLogError{"cannot create " + path.string(), 0};
   std::string header(kFrameLogMagic.begin(), kFrameLogMagic.end());
-  put_u16(header, kFrameLogVersion);
+  put_u16(header, version);
   put_u16(header, static_cast<std::uint16_t>(mat.id.size()));
   put_u32(header, static_cast<std::uint32_t>(meta.size()));
   header += mat.id;
   header += meta;
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
   if (!out) return FrameLogError{"cannot write header to " + path.string(), 0};
-  return FrameLogWriter(std::move(out), mat, header.size());
+  return FrameLogWriter(std::move(out), mat, header.size(), version);
 }
 
-std::optional<FrameLogError> FrameLogWriter::append(const PressureFrame& frame) {
+std::optional<FrameLogError> FrameLogWriter::append(const PressureFrame& frame,
+                                                    const FrameAnnotation& annotation) {
   if (frame.rows != mat_.rows || frame.cols != mat_.cols || frame.encoding != mat_.encoding ||
       !frame.well_formed()) {
     return FrameLogError{"frame shape or encoding differs from the mat's meta", offset_};
   }
+  if (version_ == kFrameLogVersion && annotation != FrameAnnotation{}) {
+    return FrameLogError{"a version-1 frame log cannot carry annotations (create version 2)",
+                         offset_};
+  }
+  if (annotation.applied_mmhg && !valid_applied(*annotation.applied_mmhg)) {
+    return FrameLogError{"applied pressure must be finite and within +-1e6 mmHg", offset_};
+  }
   const std::vector<std::uint8_t> bytes = encode_binary(frame);
   std::string length;
   put_u32(length, static_cast<std::uint32_t>(bytes.size()));
+  std::string trailer;
+  if (version_ == kFrameLogVersionAnnotated) {
+    trailer.push_back(static_cast<char>(annotation.applied_mmhg ? kAnnotationApplied : 0));
+    if (annotation.applied_mmhg) {
+      put_u64(trailer, std::bit_cast<std::uint64_t>(*annotation.applied_mmhg));
+    }
+  }
   out_.write(length.data(), static_cast<std::streamsize>(length.size()));
   out_.write(reinterpret_cast<const char*>(bytes.data()),
              static_cast<std::streamsize>(bytes.size()));
+  out_.write(trailer.data(), static_cast<std::streamsize>(trailer.size()));
   if (!out_) return FrameLogError{"write failed", offset_};
-  offset_ += length.size() + bytes.size();
+  offset_ += length.size() + bytes.size() + trailer.size();
   ++frames_written_;
   return std::nullopt;
 }
@@ -86,8 +126,12 @@ std::optional<FrameLogError> FrameLogWriter::close() {
 }
 
 FrameLogReader::FrameLogReader(std::ifstream in, MatDescriptor mat, std::string meta_json,
-                               std::uint64_t offset)
-    : in_(std::move(in)), mat_(std::move(mat)), meta_json_(std::move(meta_json)), offset_(offset) {}
+                               std::uint64_t offset, std::uint16_t version)
+    : in_(std::move(in)),
+      mat_(std::move(mat)),
+      meta_json_(std::move(meta_json)),
+      version_(version),
+      offset_(offset) {}
 
 std::variant<FrameLogReader, FrameLogError> FrameLogReader::open(
     const std::filesystem::path& path) {
@@ -99,7 +143,7 @@ std::variant<FrameLogReader, FrameLogError> FrameLogReader::open(
     return FrameLogError{"not a frame log (bad magic)", 0};
   }
   const std::uint16_t version = get_u16(fixed + 8);
-  if (version != kFrameLogVersion) {
+  if (version != kFrameLogVersion && version != kFrameLogVersionAnnotated) {
     return FrameLogError{"unsupported frame-log version " + std::to_string(version), 8};
   }
   const std::uint16_t id_length = get_u16(fixed + 10);
@@ -124,10 +168,11 @@ std::variant<FrameLogReader, FrameLogError> FrameLogReader::open(
   if (!parsed.ok()) return FrameLogError{"invalid meta: " + parsed.error, meta_offset};
   parsed.descriptor->id = mat_id;
   return FrameLogReader(std::move(in), std::move(*parsed.descriptor), std::move(meta),
-                        meta_offset + meta_length);
+                        meta_offset + meta_length, version);
 }
 
 FrameLogRecord FrameLogReader::next() {
+  annotation_ = FrameAnnotation{};
   if (final_) return *final_;
   auto fail = [this](std::string message, std::uint64_t at) -> FrameLogRecord {
     final_ = FrameLogError{std::move(message), at};
@@ -161,7 +206,31 @@ FrameLogRecord FrameLogReader::next() {
       return fail("taxel value above full_scale_counts", offset_ + 4);
     }
   }
-  offset_ += 4 + length;
+  std::uint64_t record_end = offset_ + 4 + length;
+  FrameAnnotation annotation;
+  if (version_ == kFrameLogVersionAnnotated) {
+    unsigned char flags = 0;
+    if (!read_exact(in_, &flags, 1))
+      return fail("file ends before a frame's annotation", record_end);
+    if ((flags & ~kAnnotationApplied) != 0) {
+      return fail("unknown annotation flags " + std::to_string(flags), record_end);
+    }
+    if (flags & kAnnotationApplied) {
+      unsigned char value[8];
+      if (!read_exact(in_, value, sizeof value)) {
+        return fail("file ends inside a frame's applied pressure", record_end + 1);
+      }
+      const double applied = std::bit_cast<double>(get_u64(value));
+      if (!valid_applied(applied)) {
+        return fail("applied pressure not finite or beyond +-1e6 mmHg", record_end + 1);
+      }
+      annotation.applied_mmhg = applied;
+      record_end += sizeof value;
+    }
+    record_end += 1;
+  }
+  offset_ = record_end;
+  annotation_ = annotation;
   return std::move(frame);
 }
 
@@ -169,12 +238,13 @@ std::variant<FrameLogContents, FrameLogError> read_frame_log(const std::filesyst
   auto opened = FrameLogReader::open(path);
   if (auto* error = std::get_if<FrameLogError>(&opened)) return std::move(*error);
   auto& reader = std::get<FrameLogReader>(opened);
-  FrameLogContents contents{reader.mat(), {}};
+  FrameLogContents contents{reader.mat(), {}, {}, reader.version()};
   while (true) {
     FrameLogRecord record = reader.next();
     if (std::holds_alternative<FrameLogEnd>(record)) return contents;
     if (auto* error = std::get_if<FrameLogError>(&record)) return std::move(*error);
     contents.frames.push_back(std::move(std::get<PressureFrame>(record)));
+    contents.annotations.push_back(reader.annotation());
   }
 }
 

@@ -312,6 +312,7 @@ RecordingRecord RecordingReader::Impl::next_pmaplog() {
   const auto& wire = std::get<PressureFrame>(record);
   RecordedFrame frame;
   frame.time_us = wire.timestamp_us;
+  frame.applied_mmhg = log->annotation().applied_mmhg;  // version-2 logs of calibration sessions
   frame.values.assign(wire.values.begin(), wire.values.end());
   return frame_out(std::move(frame));
 }

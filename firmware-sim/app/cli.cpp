@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -15,7 +16,10 @@ po::options_description describe() {
   po::options_description all(
       "pmap-sim: simulated PostureMap pressure mats (bed and chair)\n\n"
       "Usage: pmap-sim --broker URI --mat ID --kind bed|chair "
-      "--scenario NAME --speed N|max --seed S [options]\n\nOptions");
+      "--scenario NAME --speed N|max --seed S [options]\n"
+      "       pmap-sim --scenario calibration --mat ID --kind bed|chair --seed S "
+      "[--cal-levels L,...] [--cal-hold-s S] --csv FILE|--output FILE|--broker URI "
+      "[--truth-out FILE]\n\nOptions");
   // clang-format off
   all.add_options()
       ("help,h", "show this help and exit")
@@ -23,13 +27,36 @@ po::options_description describe() {
       ("output", po::value<std::string>(),
        "write frames to a frame-log file (instead of or besides --broker); with several mats "
        "the path must contain {mat}")
+      ("csv", po::value<std::string>(),
+       "write frames to a CSV file: a header, then t_ms,applied_mmHg,v0,v1,... per frame (t_ms "
+       "since the start; applied_mmHg empty except in calibration sessions); with several mats "
+       "the path must contain {mat}")
+      ("truth-out", po::value<std::string>(),
+       "write the sensor's hidden truth (per-taxel baseline, gain, exponent, creep, hysteresis, "
+       "dead and stuck taxels, config) as JSON; with several mats the path must contain {mat}")
       ("mat", po::value<std::vector<std::string>>(), "mat id ([A-Za-z0-9_-], 1-64), repeatable")
       ("kind", po::value<std::vector<std::string>>(),
        "bed|chair: one for all mats or one per --mat")
       ("scenario", po::value<std::vector<std::string>>(),
        "scenario, one for all mats or one per --mat (default: night for bed, workday for "
        "chair): night, workday, supine, prone, left, right, fetal-left, fetal-right, sitting, "
-       "empty")
+       "empty, calibration (uniform known pressures, loading then unloading; see --cal-*)")
+      ("cal-levels", po::value<std::string>(),
+       "calibration: pressure levels in mmHg, strictly increasing, 0-1000, comma separated "
+       "(default 0,10,20,40,60,80,100,140,180); the mat starts and ends empty")
+      ("cal-hold-s", po::value<double>(), "calibration: seconds each level is held, 1-3600 (default 120)")
+      ("cal-ramp-s", po::value<double>(),
+       "calibration: seconds of linear change between levels, 0-600 (default 10)")
+      ("sensor-creep", po::value<double>(),
+       "mean creep fraction 0-0.5: a held reading rises by this fraction of its signal (default "
+       "0; calibration 0.08)")
+      ("sensor-creep-tau-s", po::value<double>(),
+       "creep time constant, 1-86400 s (default 600: settled after ~30 min)")
+      ("sensor-hysteresis", po::value<double>(),
+       "mean hysteresis 0-0.45: unloading reads this fraction above loading at half the peak "
+       "signal (default 0; calibration 0.15)")
+      ("sensor-exponent-sigma", po::value<double>(),
+       "per-taxel spread (sigma) of the response exponent 0-0.2 (default 0; calibration 0.05)")
       ("speed", po::value<std::string>(),
        "N = N x real time, max = as fast as the broker accepts (default: 1 with --broker, max "
        "with --output only)")
@@ -99,6 +126,28 @@ std::optional<std::pair<double, double>> parse_pitch(const std::string& text) {
   return std::make_pair(*row, *col);
 }
 
+// "0,10,20": comma-separated numbers (the range and order are checked by Scenario::calibration).
+std::optional<std::vector<double>> parse_levels(const std::string& text) {
+  std::vector<double> levels;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', start);
+    const std::string part =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    try {
+      std::size_t used = 0;
+      const double value = std::stod(part, &used);
+      if (used != part.size() || !std::isfinite(value)) return std::nullopt;
+      levels.push_back(value);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return levels;
+}
+
 // The --replay options; the simulation-only ones are refused.
 std::variant<ReplayConfig, std::string> parse_replay(const po::variables_map& vm) {
   ReplayConfig replay;
@@ -108,7 +157,9 @@ std::variant<ReplayConfig, std::string> parse_replay(const po::variables_map& vm
     if (f.empty()) return std::string("--replay: a FILE argument is empty");
   }
   for (const char* name : {"scenario", "duration", "publish-truth", "height-cm", "weight-kg",
-                           "chair-obliquity-deg", "chair-tilt-deg", "chair-wallet"}) {
+                           "chair-obliquity-deg", "chair-tilt-deg", "chair-wallet", "csv",
+                           "truth-out", "cal-levels", "cal-hold-s", "cal-ramp-s", "sensor-creep",
+                           "sensor-creep-tau-s", "sensor-hysteresis", "sensor-exponent-sigma"}) {
     if (vm.count(name)) return "--" + std::string(name) + " does not apply to --replay";
   }
   for (const char* name : {"first-row", "drop-rate", "dup-rate", "encoding"}) {
@@ -194,6 +245,8 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
             "  pmap-sim --broker tcp://localhost:1883 --mat bed1 --mat chair1 --kind bed --kind "
             "chair --speed 1\n"
             "  pmap-sim --output night.pmaplog --mat bed1 --kind bed --duration 600 --seed 3\n"
+            "  pmap-sim --scenario calibration --kind bed --mat bed1 --seed 4 --csv cal.csv "
+            "--output cal.pmaplog --truth-out cal-truth.json\n"
             "  pmap-sim --broker tcp://localhost:1883 --mat pmd1 --replay "
             "../shared/data/pmd/experiment-i/S1/1.txt --format pmd --mirror --head first "
             "--speed 10\n";
@@ -203,9 +256,15 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
   CliOptions cli;
   cli.broker = get<std::string>(vm, "broker");
   cli.output = get<std::string>(vm, "output");
-  if (!cli.broker && !cli.output) return fail("give --broker URI and/or --output FILE");
+  cli.csv = get<std::string>(vm, "csv");
+  cli.truth_out = get<std::string>(vm, "truth-out");
+  if (!cli.broker && !cli.output && !cli.csv) {
+    return fail("give --broker URI and/or --output FILE and/or --csv FILE");
+  }
   if (cli.broker && cli.broker->empty()) return fail("--broker must not be empty");
   if (cli.output && cli.output->empty()) return fail("--output must not be empty");
+  if (cli.csv && cli.csv->empty()) return fail("--csv must not be empty");
+  if (cli.truth_out && cli.truth_out->empty()) return fail("--truth-out must not be empty");
   cli.seed = vm["seed"].as<std::uint64_t>();
   cli.start_us = get<std::int64_t>(vm, "start-us");
   if (cli.start_us && *cli.start_us < 0) return fail("--start-us must not be negative");
@@ -253,8 +312,12 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
                 std::to_string(mats->size()) + " mats, " + std::to_string(scenarios.size()) +
                 " scenarios)");
   }
-  if (mats->size() > 1 && cli.output && cli.output->find("{mat}") == std::string::npos) {
-    return fail("with several mats, --output must contain {mat} (one file per mat)");
+  for (const auto& [name, path] : {std::pair{"--output", cli.output}, std::pair{"--csv", cli.csv},
+                                   std::pair{"--truth-out", cli.truth_out}}) {
+    if (mats->size() > 1 && path && path->find("{mat}") == std::string::npos) {
+      return fail(std::string("with several mats, ") + name +
+                  " must contain {mat} (one file per mat)");
+    }
   }
 
   MatConfig common;
@@ -305,6 +368,64 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
     }
   }
   if (common.with_truth && !cli.broker) return fail("--publish-truth needs --broker");
+  // Sensor behaviour (docs/firmware-sim.md, "Calibration session").
+  struct Range {
+    const char* name;
+    double lo;
+    double hi;
+    std::optional<double>* into;
+  };
+  for (const Range& r : {Range{"sensor-creep", 0, 0.5, &common.sensor_creep},
+                         Range{"sensor-creep-tau-s", 1, 86400, &common.sensor_creep_tau_s},
+                         Range{"sensor-hysteresis", 0, 0.45, &common.sensor_hysteresis},
+                         Range{"sensor-exponent-sigma", 0, 0.2, &common.sensor_exponent_sigma}}) {
+    if (auto value = get<double>(vm, r.name)) {
+      if (!(*value >= r.lo && *value <= r.hi)) {
+        std::ostringstream message;
+        message << "--" << r.name << " must be between " << r.lo << " and " << r.hi;
+        return fail(message.str());
+      }
+      *r.into = *value;
+    }
+  }
+  bool any_calibration = false;
+  for (std::size_t i = 0; i < mats->size(); ++i) {
+    if ((scenarios.size() == 1 ? scenarios[0]
+         : scenarios.empty()   ? ""
+                               : scenarios[i]) == "calibration") {
+      any_calibration = true;
+    }
+  }
+  if (any_calibration) {
+    if (common.duration_s) {
+      return fail(
+          "--duration does not apply to --scenario calibration: its length follows from "
+          "--cal-levels, --cal-hold-s and --cal-ramp-s");
+    }
+    for (const char* name :
+         {"height-cm", "weight-kg", "chair-obliquity-deg", "chair-tilt-deg", "chair-wallet"}) {
+      if (vm.count(name)) return fail("--" + std::string(name) + " does not apply to calibration");
+    }
+    if (auto levels = get<std::string>(vm, "cal-levels")) {
+      auto parsed = parse_levels(*levels);
+      if (!parsed) {
+        return fail("--cal-levels must be comma-separated numbers in mmHg, e.g. 0,20,40, not '" +
+                    *levels + "'");
+      }
+      common.calibration.levels_mmhg = std::move(*parsed);
+    }
+    if (auto hold = get<double>(vm, "cal-hold-s")) common.calibration.hold_s = *hold;
+    if (auto ramp = get<double>(vm, "cal-ramp-s")) common.calibration.ramp_s = *ramp;
+    // The plan's own checks (order, range, hold, ramp) give the messages.
+    if (auto plan = Scenario::calibration(common.calibration);
+        auto* error = std::get_if<std::string>(&plan)) {
+      return fail("calibration: " + *error);
+    }
+  } else {
+    for (const char* name : {"cal-levels", "cal-hold-s", "cal-ramp-s"}) {
+      if (vm.count(name)) return fail("--" + std::string(name) + " needs --scenario calibration");
+    }
+  }
 
   std::set<std::string> seen;
   for (std::size_t i = 0; i < mats->size(); ++i) {

@@ -27,7 +27,10 @@ struct ReplayConfig {
 struct CliOptions {
   std::optional<std::string> broker;
   std::optional<std::string> output;  ///< frame-log path; "{mat}" is replaced by the mat id
-  std::string client_id;              ///< empty = "pmap-sim-<mat>"
+  std::optional<std::string> csv;     ///< CSV path (t_ms,applied_mmHg,v0,...); "{mat}" as above
+  /// The sensor's hidden truth (JSON) per mat, written before the first frame; "{mat}" as above.
+  std::optional<std::string> truth_out;
+  std::string client_id;  ///< empty = "pmap-sim-<mat>"
   std::vector<MatConfig> mats;
   std::optional<double> speed;  ///< real-time multiple; nullopt = as fast as possible ("max")
   std::uint64_t seed = 1;

@@ -21,8 +21,11 @@ std::variant<MatSimulator, std::string> MatSimulator::make(const MatConfig& conf
                                                            std::uint64_t run_seed) {
   std::mt19937_64 seeds(mat_seed(run_seed, config.id));
   const std::uint64_t body_seed = seeds(), scenario_seed = seeds(), sensor_seed = seeds();
-  auto scenario = Scenario::make(config.scenario, config.kind, config.duration_s, scenario_seed,
-                                 config.sitting_pose);
+  const bool calibration = config.scenario == "calibration";
+  auto scenario = calibration && !config.duration_s
+                      ? Scenario::calibration(config.calibration)
+                      : Scenario::make(config.scenario, config.kind, config.duration_s,
+                                       scenario_seed, config.sitting_pose);
   if (auto* error = std::get_if<std::string>(&scenario)) return "mat " + config.id + ": " + *error;
 
   const MatGeometry geometry = MatGeometry::for_kind(config.kind);
@@ -33,6 +36,15 @@ std::variant<MatSimulator, std::string> MatSimulator::make(const MatConfig& conf
   if (config.kind == MatKind::kChair) sensor_config.nominal_full_scale_mmhg = 200;
   sensor_config.drop_rate = config.drop_rate;
   sensor_config.dup_rate = config.dup_rate;
+  // Creep, hysteresis and shape spread: off for body scenarios unless asked for (the posture
+  // engines are tuned on the frames without them), on for calibration sessions.
+  sensor_config.creep_fraction =
+      config.sensor_creep.value_or(calibration ? kCalibrationCreepFraction : 0.0);
+  sensor_config.hysteresis =
+      config.sensor_hysteresis.value_or(calibration ? kCalibrationHysteresis : 0.0);
+  sensor_config.exponent_sigma =
+      config.sensor_exponent_sigma.value_or(calibration ? kCalibrationExponentSigma : 0.0);
+  if (config.sensor_creep_tau_s) sensor_config.creep_tau_s = *config.sensor_creep_tau_s;
 
   MatDescriptor mat;
   mat.id = config.id;
@@ -78,8 +90,17 @@ MatStep MatSimulator::step(std::int64_t start_us) {
   out.timestamp_us = start_us + static_cast<std::int64_t>(std::llround(t * 1e6));
   ++next_index_;
   const BodyState state = scenario_.state_at(t);
-  // Most of a night is spent lying still: render only when the body state changes.
-  if (!cached_state_ || !(*cached_state_ == state)) {
+  out.applied = scenario_.applied_at(t);
+  if (out.applied) {
+    // Calibration: the same known pressure on every taxel.
+    if (!cached_applied_ || *cached_applied_ != out.applied->mmhg) {
+      cached_image_ = PressureImage{
+          descriptor_.rows, descriptor_.cols,
+          std::vector<double>(std::size_t{descriptor_.rows} * descriptor_.cols, out.applied->mmhg)};
+      cached_applied_ = out.applied->mmhg;
+    }
+  } else if (!cached_state_ || !(*cached_state_ == state)) {
+    // Most of a night is spent lying still: render only when the body state changes.
     cached_image_ = model_.render(state);
     cached_state_ = state;
   }
@@ -92,8 +113,9 @@ MatStep MatSimulator::step(std::int64_t start_us) {
   out.frames.push_back(mat_frame);
   if (out.fate.duplicated) out.frames.push_back(mat_frame);
   if (config_.with_truth) {
-    out.truth = truth_json(TruthInput{config_.id, config_.kind, out.sequence, out.timestamp_us,
-                                      &state, &cached_image_, model_.geometry(), out.fate});
+    out.truth =
+        truth_json(TruthInput{config_.id, config_.kind, out.sequence, out.timestamp_us, &state,
+                              &cached_image_, model_.geometry(), out.fate, out.applied});
   }
   return out;
 }

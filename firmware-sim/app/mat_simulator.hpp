@@ -27,7 +27,14 @@ struct MatConfig {
   std::optional<double> height_cm;
   std::optional<double> weight_kg;
   bool with_truth = false;
-  ChairPose sitting_pose;  ///< the pose of the static `sitting` scenario
+  ChairPose sitting_pose;       ///< the pose of the static `sitting` scenario
+  CalibrationPlan calibration;  ///< the `calibration` scenario's levels, hold and ramp
+  // Sensor behaviour (SensorConfig): unset = 0 for body scenarios (frames as they always were),
+  // the kCalibration* defaults for the calibration scenario.
+  std::optional<double> sensor_creep;           ///< mean creep fraction
+  std::optional<double> sensor_creep_tau_s;     ///< creep time constant
+  std::optional<double> sensor_hysteresis;      ///< mean hysteresis magnitude
+  std::optional<double> sensor_exponent_sigma;  ///< per-taxel spread of the response exponent
 };
 
 /// Per-mat seed: the run seed mixed with the mat id, so mats in one run differ and each mat's
@@ -39,8 +46,9 @@ struct MatStep {
   std::uint32_t sequence = 0;
   std::int64_t timestamp_us = 0;
   FrameFate fate;
-  std::vector<PressureFrame> frames;  ///< 0 (dropped), 1, or 2 (duplicated) copies, mat layout
-  std::optional<std::string> truth;   ///< when requested and not dropped
+  std::vector<PressureFrame> frames;       ///< 0 (dropped), 1, or 2 (duplicated) copies, mat layout
+  std::optional<std::string> truth;        ///< when requested and not dropped
+  std::optional<AppliedPressure> applied;  ///< calibration sessions: the uniform applied pressure
 };
 
 class MatSimulator {
@@ -52,6 +60,7 @@ class MatSimulator {
   [[nodiscard]] const MatConfig& config() const { return config_; }
   [[nodiscard]] const Scenario& scenario() const { return scenario_; }
   [[nodiscard]] const BodyParams& body() const { return model_.body(); }
+  [[nodiscard]] const SensorModel& sensor() const { return sensor_; }
   [[nodiscard]] std::uint64_t frame_count() const { return frame_count_; }
   [[nodiscard]] bool done() const { return next_index_ >= frame_count_; }
   /// Simulated time (s since the start of the run) of the next frame.
@@ -71,6 +80,7 @@ class MatSimulator {
   std::uint64_t frame_count_ = 0;
   std::uint64_t next_index_ = 0;
   std::optional<BodyState> cached_state_;
+  std::optional<double> cached_applied_;
   PressureImage cached_image_;
 };
 

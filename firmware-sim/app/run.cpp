@@ -1,6 +1,8 @@
 #include "run.hpp"
 
+#include <charconv>
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -28,10 +30,64 @@ struct MatCounters {
   double sim_seconds = 0;
 };
 
+/// `--csv`: one line per frame, `t_ms,applied_mmHg,v0,v1,...` (the format RecordingReader reads).
+class CsvWriter {
+ public:
+  CsvWriter(const std::string& path, std::size_t taxels, std::int64_t start_us)
+      : out_(path, std::ios::binary | std::ios::trunc), path_(path), start_us_(start_us) {
+    out_ << "t_ms,applied_mmHg";
+    for (std::size_t i = 0; i < taxels; ++i) out_ << ",v" << i;
+    out_ << "\n";
+  }
+  [[nodiscard]] bool ok() const { return static_cast<bool>(out_); }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  bool append(const PressureFrame& frame, std::optional<double> applied_mmhg) {
+    line_.clear();
+    // Milliseconds since the start of the run, exact to the microsecond.
+    const std::int64_t us = frame.timestamp_us - start_us_;
+    put(us / 1000);
+    if (const std::int64_t frac = us % 1000; frac != 0) {
+      char digits[4];
+      std::snprintf(digits, sizeof digits, "%03d", static_cast<int>(frac < 0 ? -frac : frac));
+      line_ += '.';
+      line_ += digits;
+      while (line_.back() == '0') line_.pop_back();
+    }
+    line_ += ',';
+    if (applied_mmhg) put(*applied_mmhg);
+    for (const std::uint16_t value : frame.values) {
+      line_ += ',';
+      put(value);
+    }
+    line_ += '\n';
+    out_.write(line_.data(), static_cast<std::streamsize>(line_.size()));
+    return static_cast<bool>(out_);
+  }
+  bool close() {
+    out_.flush();
+    const bool good = static_cast<bool>(out_);
+    out_.close();
+    return good && !out_.fail();
+  }
+
+ private:
+  template <typename T>
+  void put(T value) {
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    line_.append(buffer, result.ptr);
+  }
+  std::ofstream out_;
+  std::string path_;
+  std::int64_t start_us_;
+  std::string line_;
+};
+
 struct MatRun {
   MatSimulator sim;
   std::unique_ptr<MatPublisher> publisher;
   std::optional<FrameLogWriter> log;
+  std::unique_ptr<CsvWriter> csv;
   MatCounters counters;
 };
 
@@ -39,6 +95,42 @@ std::int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+/// `--truth-out`: the sensor's hidden truth (sensor_truth_json) plus the mat, the run seed and,
+/// for calibration sessions, the plan and its segments.
+std::optional<std::string> write_truth(const std::string& path, const MatSimulator& sim,
+                                       std::uint64_t seed) {
+  nlohmann::json doc = nlohmann::json::parse(sensor_truth_json(sim.sensor(), sim.config().layout));
+  doc["mat"] = sim.descriptor().id;
+  doc["kind"] = std::string(to_string(sim.descriptor().kind));
+  doc["seed"] = seed;
+  doc["scenario"] = sim.scenario().name();
+  doc["sample_rate_hz"] = sim.descriptor().sample_rate_hz;
+  if (sim.scenario().is_calibration()) {
+    nlohmann::json segments = nlohmann::json::array();
+    for (const AppliedSegment& s : sim.scenario().applied_segments()) {
+      segments.push_back({{"start_s", s.start_s},
+                          {"end_s", s.end_s},
+                          {"from_mmHg", s.from_mmhg},
+                          {"to_mmHg", s.to_mmhg},
+                          {"phase", std::string(to_string(s.phase))}});
+    }
+    const CalibrationPlan& plan = sim.config().calibration;
+    doc["calibration"] = {{"levels_mmHg", plan.levels_mmhg},
+                          {"hold_s", plan.hold_s},
+                          {"ramp_s", plan.ramp_s},
+                          {"duration_s", sim.scenario().duration_s()},
+                          {"segments", segments}};
+  } else {
+    doc["calibration"] = nullptr;
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return "cannot create " + path;
+  out << doc.dump() << "\n";
+  out.close();
+  if (!out) return "writing " + path + " failed";
+  return std::nullopt;
 }
 
 std::string replace_mat(std::string path, const std::string& mat) {
@@ -62,7 +154,8 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
       log << "pmap-sim: error: " << *error << "\n";
       return 2;
     }
-    mats.push_back(MatRun{std::move(std::get<MatSimulator>(made)), nullptr, std::nullopt, {}});
+    mats.push_back(
+        MatRun{std::move(std::get<MatSimulator>(made)), nullptr, std::nullopt, nullptr, {}});
     duration_s = std::max(duration_s, mats.back().sim.scenario().duration_s());
   }
   // Anchor simulated time so that the run ends about now: the gateway rejects frames from the
@@ -76,11 +169,33 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
     const BodyParams& body = mat.sim.body();
     log << "pmap-sim: mat " << d.id << ": " << to_string(d.kind) << ", scenario "
         << mat.sim.scenario().name() << ", " << mat.sim.frame_count() << " frames at "
-        << d.sample_rate_hz << " Hz, body " << body.height_cm << " cm / " << body.weight_kg
-        << " kg\n";
+        << d.sample_rate_hz << " Hz, ";
+    if (mat.sim.scenario().is_calibration()) {
+      log << "uniform pressures, no body\n";
+    } else {
+      log << "body " << body.height_cm << " cm / " << body.weight_kg << " kg\n";
+    }
+    if (options.truth_out) {
+      const std::string path = replace_mat(*options.truth_out, d.id);
+      if (auto error = write_truth(path, mat.sim, options.seed)) {
+        log << "pmap-sim: error: " << *error << "\n";
+        return 1;
+      }
+    }
+    if (options.csv) {
+      const std::string path = replace_mat(*options.csv, d.id);
+      mat.csv = std::make_unique<CsvWriter>(path, std::size_t{d.rows} * d.cols, start_us);
+      if (!mat.csv->ok()) {
+        log << "pmap-sim: error: cannot create " << path << "\n";
+        return 1;
+      }
+    }
     if (options.output) {
       const std::string path = replace_mat(*options.output, d.id);
-      auto writer = FrameLogWriter::create(path, d);
+      // Calibration sessions carry each frame's applied pressure: frame-log version 2.
+      auto writer = FrameLogWriter::create(
+          path, d,
+          mat.sim.scenario().is_calibration() ? kFrameLogVersionAnnotated : kFrameLogVersion);
       if (auto* error = std::get_if<FrameLogError>(&writer)) {
         log << "pmap-sim: error: " << error->message << "\n";
         return 1;
@@ -162,12 +277,23 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
         }
         if (!sent) io_failed = true;
       }
+      const std::optional<double> applied =
+          step.applied ? std::optional<double>(step.applied->mmhg) : std::nullopt;
       if (next->log) {
-        if (auto error = next->log->append(frame)) {
+        const FrameAnnotation annotation = next->log->version() == kFrameLogVersionAnnotated
+                                               ? FrameAnnotation{applied}
+                                               : FrameAnnotation{};
+        if (auto error = next->log->append(frame, annotation)) {
           log << "pmap-sim: error: " << next->sim.descriptor().id << ": " << error->message << "\n";
           io_failed = true;
           break;
         }
+      }
+      if (next->csv && !next->csv->append(frame, applied)) {
+        log << "pmap-sim: error: " << next->sim.descriptor().id << ": writing " << next->csv->path()
+            << " failed\n";
+        io_failed = true;
+        break;
       }
       ++c.published;
     }
@@ -195,6 +321,10 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
         io_failed = true;
       }
     }
+    if (mat.csv && !mat.csv->close()) {
+      log << "pmap-sim: error: writing " << mat.csv->path() << " failed\n";
+      io_failed = true;
+    }
     const MatCounters& c = mat.counters;
     const MatDescriptor& d = mat.sim.descriptor();
     report["mats"][d.id] = {
@@ -210,8 +340,10 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
         {"sim_seconds", c.sim_seconds},
         {"first_ts_us", c.first_seq ? nlohmann::json(c.first_ts_us) : nlohmann::json(nullptr)},
         {"last_ts_us", c.first_seq ? nlohmann::json(c.last_ts_us) : nlohmann::json(nullptr)},
-        {"body",
-         {{"height_cm", mat.sim.body().height_cm}, {"weight_kg", mat.sim.body().weight_kg}}},
+        {"body", mat.sim.scenario().is_calibration()
+                     ? nlohmann::json(nullptr)
+                     : nlohmann::json{{"height_cm", mat.sim.body().height_cm},
+                                      {"weight_kg", mat.sim.body().weight_kg}}},
     };
     mat.publisher.reset();
   }

@@ -271,6 +271,55 @@ TEST_F(Recording, FrameLogWithMetaAndShapeCheck) {
             std::string::npos);
 }
 
+// Version-2 frame logs (calibration sessions) carry the applied pressure; version 1 has none.
+TEST_F(Recording, FrameLogVersionTwoFillsAppliedPressure) {
+  MatDescriptor mat;
+  mat.id = "cal1";
+  mat.rows = 2;
+  mat.cols = 2;
+  mat.row_pitch_mm = mat.col_pitch_mm = 28.6;
+  mat.sample_rate_hz = 1;
+  mat.full_scale_counts = 1000;
+  for (const std::uint16_t version : {kFrameLogVersion, kFrameLogVersionAnnotated}) {
+    const fs::path path = dir_ / ("v" + std::to_string(version) + ".pmaplog");
+    {
+      auto created = FrameLogWriter::create(path, mat, version);
+      auto& writer = std::get<FrameLogWriter>(created);
+      for (int i = 0; i < 3; ++i) {
+        PressureFrame f;
+        f.sequence = static_cast<std::uint32_t>(i);
+        f.timestamp_us = 1'700'000'000'000'000 + i * 1'000'000;
+        f.rows = 2;
+        f.cols = 2;
+        f.values = {45, 46, static_cast<std::uint16_t>(100 * i), 47};
+        FrameAnnotation annotation;
+        if (version == kFrameLogVersionAnnotated && i != 1) annotation.applied_mmhg = 20.0 * i;
+        ASSERT_FALSE(writer.append(f, annotation).has_value());
+      }
+      ASSERT_FALSE(writer.close().has_value());
+    }
+    RecordingOptions o;
+    o.format = RecordingFormat::kPmaplog;
+    const RecordingContents c = contents(path, o);
+    ASSERT_EQ(c.frames.size(), 3u);
+    EXPECT_EQ(c.frames[2].values, (std::vector<float>{45, 46, 200, 47}));
+    if (version == kFrameLogVersion) {
+      for (const auto& f : c.frames) EXPECT_FALSE(f.applied_mmhg.has_value());
+    } else {
+      EXPECT_EQ(c.frames[0].applied_mmhg, 0.0);
+      EXPECT_FALSE(c.frames[1].applied_mmhg.has_value());
+      EXPECT_EQ(c.frames[2].applied_mmhg, 40.0);
+    }
+    // A damaged annotation: the frames before it, then an error naming the byte and frame.
+    if (version == kFrameLogVersionAnnotated) {
+      fs::resize_file(path, fs::file_size(path) - 3);
+      const std::string message = error_of(path, o);
+      EXPECT_NE(message.find("v2.pmaplog: "), std::string::npos) << message;
+      EXPECT_NE(message.find("frame 2"), std::string::npos) << message;
+    }
+  }
+}
+
 // The published PMD files themselves (skipped without ../shared/data/pmd).
 TEST_F(Recording, RealPmdFilesOfBothExperiments) {
   const char* source = std::getenv("PMAP_SOURCE_DIR");

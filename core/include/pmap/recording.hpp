@@ -8,7 +8,8 @@
 //            separated by spaces/tabs, CRLF and trailing separators allowed, 0..4095.
 //   csv      one frame per line: `t_ms,applied_mmHg,v0,v1,...` (row-major raw values, applied_mmHg
 //            may be empty); an optional header line (first line starting with a non-digit).
-//   pmaplog  the project's frame logs (pmap/frame_log.hpp), with their meta.
+//   pmaplog  the project's frame logs (pmap/frame_log.hpp), version 1 or 2, with their meta;
+//            version 2 frames may carry the applied pressure (calibration sessions).
 //
 // Frames come out as read: in the file's own row/column order (no layout transform), values as
 // floats. Every problem is returned as a value whose message names the file and line (text) or
@@ -80,8 +81,9 @@ struct RecordedFrame {
   std::uint64_t line = 0;   ///< 1-based line the frame starts on (text formats), 0 for pmaplog
   /// Time of the frame, µs: pmd index / 1 Hz, csv t_ms · 1000, pmaplog the frame's timestamp.
   std::int64_t time_us = 0;
-  std::optional<double> applied_mmhg;  ///< csv: the applied_mmHg column when not empty
-  std::vector<float> values;           ///< rows*cols, row-major, in the file's own order
+  /// csv: the applied_mmHg column when not empty; pmaplog: a version-2 frame's applied pressure
+  std::optional<double> applied_mmhg;
+  std::vector<float> values;  ///< rows*cols, row-major, in the file's own order
 };
 
 /// A problem with the file; `message` starts with "<path>:<line>: " or "<path>: ".

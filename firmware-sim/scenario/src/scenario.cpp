@@ -288,7 +288,83 @@ const StaticPose kStaticBed[] = {
 
 std::string Scenario::describe_names() {
   return "night (bed, 8 h), workday (chair, 8 h), supine, prone, left, right, fetal-left, "
-         "fetal-right (bed, 600 s), sitting (chair, 600 s), empty (either, 600 s)";
+         "fetal-right (bed, 600 s), sitting (chair, 600 s), empty (either, 600 s), calibration "
+         "(either: uniform known pressures, see --cal-*)";
+}
+
+std::string_view to_string(CalibrationPhase phase) {
+  switch (phase) {
+    case CalibrationPhase::kEmpty:
+      return "empty";
+    case CalibrationPhase::kLoading:
+      return "loading";
+    case CalibrationPhase::kUnloading:
+      return "unloading";
+  }
+  return "unknown";
+}
+
+std::variant<Scenario, std::string> Scenario::calibration(const CalibrationPlan& plan) {
+  if (plan.levels_mmhg.empty() || plan.levels_mmhg.size() > 64) {
+    return std::string("--cal-levels: give 1-64 levels");
+  }
+  for (std::size_t i = 0; i < plan.levels_mmhg.size(); ++i) {
+    const double level = plan.levels_mmhg[i];
+    if (!(level >= 0 && level <= 1000)) {
+      return std::string("--cal-levels must be between 0 and 1000 mmHg");
+    }
+    if (i > 0 && !(level > plan.levels_mmhg[i - 1])) {
+      return std::string("--cal-levels must be strictly increasing");
+    }
+  }
+  if (!(plan.hold_s >= 1 && plan.hold_s <= 3600)) {
+    return std::string("--cal-hold-s must be between 1 and 3600 s");
+  }
+  if (!(plan.ramp_s >= 0 && plan.ramp_s <= 600)) {
+    return std::string("--cal-ramp-s must be between 0 and 600 s");
+  }
+  std::vector<double> up;
+  for (const double level : plan.levels_mmhg) {
+    if (level > 0) up.push_back(level);
+  }
+  if (up.empty()) return std::string("--cal-levels needs at least one level above 0 mmHg");
+  Scenario scenario;
+  scenario.name_ = "calibration";
+  double now = 0;
+  double current = 0;
+  auto add = [&](double start_mmhg, double end_mmhg, double seconds, CalibrationPhase phase) {
+    if (seconds <= 0) return;
+    scenario.applied_.push_back({now, now + seconds, start_mmhg, end_mmhg, phase});
+    now += seconds;
+  };
+  auto go_to = [&](double level, CalibrationPhase phase) {
+    add(current, level, plan.ramp_s, phase);
+    add(level, level, plan.hold_s, phase);
+    current = level;
+  };
+  add(0, 0, plan.hold_s, CalibrationPhase::kEmpty);
+  for (const double level : up) go_to(level, CalibrationPhase::kLoading);
+  for (std::size_t i = up.size() - 1; i-- > 0;) go_to(up[i], CalibrationPhase::kUnloading);
+  add(current, 0, plan.ramp_s, CalibrationPhase::kUnloading);
+  add(0, 0, plan.hold_s, CalibrationPhase::kEmpty);
+  scenario.duration_s_ = now;
+  // Nobody lies on the mat: one empty body segment over the whole session.
+  BodyState empty;
+  scenario.segments_.push_back({0, now, empty, empty});
+  return scenario;
+}
+
+std::optional<AppliedPressure> Scenario::applied_at(double t_s) const {
+  if (applied_.empty()) return std::nullopt;
+  auto it = std::upper_bound(applied_.begin(), applied_.end(), t_s,
+                             [](double t, const AppliedSegment& s) { return t < s.end_s; });
+  if (it == applied_.end()) return AppliedPressure{applied_.back().to_mmhg, applied_.back().phase};
+  const AppliedSegment& segment = *it;
+  if (segment.hold()) return AppliedPressure{segment.from_mmhg, segment.phase};
+  const double span = segment.end_s - segment.start_s;
+  const double f = span > 0 ? std::clamp((t_s - segment.start_s) / span, 0.0, 1.0) : 1.0;
+  return AppliedPressure{segment.from_mmhg + (segment.to_mmhg - segment.from_mmhg) * f,
+                         segment.phase};
 }
 
 std::variant<Scenario, std::string> Scenario::make(const std::string& name, MatKind kind,
@@ -301,6 +377,13 @@ std::variant<Scenario, std::string> Scenario::make(const std::string& name, MatK
   const std::string kind_name(to_string(kind));
   if (duration_s && !(*duration_s >= 1.0 && *duration_s <= 7 * 86400.0)) {
     return std::string("duration must be between 1 s and 7 days");
+  }
+  if (name == "calibration") {
+    if (duration_s) {
+      return std::string(
+          "scenario 'calibration' takes its length from its levels and hold time, not a duration");
+    }
+    return calibration(CalibrationPlan{});
   }
   if (name == "night" || name == "workday") {
     const MatKind needed = name == "night" ? MatKind::kBed : MatKind::kChair;
@@ -409,7 +492,17 @@ std::string truth_json(const TruthInput& input) {
            {"pelvic_tilt_deg", nullptr},
            {"sitting_class", nullptr},
            {"wallet", nullptr},
-           {"sensor", {{"dropped", input.fate.dropped}, {"duplicated", input.fate.duplicated}}}};
+           {"sensor", {{"dropped", input.fate.dropped}, {"duplicated", input.fate.duplicated}}},
+           {"applied_mmHg", nullptr},
+           {"calibration_phase", nullptr}};
+  if (input.applied) {
+    // A calibration session: no body, a known uniform pressure on every taxel.
+    doc["posture"] = "calibration";
+    doc["occupied"] = false;
+    doc["applied_mmHg"] = input.applied->mmhg;
+    doc["calibration_phase"] = std::string(to_string(input.applied->phase));
+    return doc.dump();
+  }
   if (input.kind == MatKind::kBed) {
     const BedPose& pose = state.bed_from;
     if (posture == "left" || posture == "right") {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -32,6 +33,36 @@ struct ScenarioStats {
   int slouch_periods = 0;     ///< chair
 };
 
+/// A calibration session (docs/firmware-sim.md, "Calibration session"): the mat, empty, under a
+/// known UNIFORM pressure on every taxel, stepping up through the levels and back down, each held.
+struct CalibrationPlan {
+  /// Strictly increasing, 0–1000 mmHg; a leading 0 is the empty mat (added when missing).
+  std::vector<double> levels_mmhg = {0, 10, 20, 40, 60, 80, 100, 140, 180};
+  double hold_s =
+      120;  ///< each level (and the empty mat at the start and the end) is held this long
+  double ramp_s = 10;  ///< linear change from one level to the next (0 = a step)
+};
+
+enum class CalibrationPhase : std::uint8_t { kEmpty, kLoading, kUnloading };
+[[nodiscard]] std::string_view to_string(CalibrationPhase phase);
+
+/// A piece of a calibration session: within [start_s, end_s) the applied pressure moves linearly
+/// from `from_mmhg` to `to_mmhg` (a hold has from == to). Ramps belong to the phase they lead into.
+struct AppliedSegment {
+  double start_s = 0;
+  double end_s = 0;
+  double from_mmhg = 0;
+  double to_mmhg = 0;
+  CalibrationPhase phase = CalibrationPhase::kEmpty;
+  [[nodiscard]] bool hold() const { return from_mmhg == to_mmhg; }
+};
+
+/// The applied pressure at a moment of a calibration session.
+struct AppliedPressure {
+  double mmhg = 0;
+  CalibrationPhase phase = CalibrationPhase::kEmpty;
+};
+
 class Scenario {
  public:
   /// Builds a named scenario (see `names()`) for a mat kind. `duration_s` overrides the default
@@ -45,15 +76,23 @@ class Scenario {
                                                                 const ChairPose& sitting_pose = {});
   /// Every built-in scenario name, with the mat kinds it suits.
   [[nodiscard]] static std::string describe_names();
+  /// The `calibration` scenario for a plan (make("calibration", ...) uses the default plan).
+  /// Returns an error message for an invalid plan. Nobody lies on the mat (state_at is empty).
+  [[nodiscard]] static std::variant<Scenario, std::string> calibration(const CalibrationPlan& plan);
 
   [[nodiscard]] BodyState state_at(double t_s) const;
   [[nodiscard]] double duration_s() const { return duration_s_; }
   [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] const std::vector<Segment>& segments() const { return segments_; }
   [[nodiscard]] const ScenarioStats& stats() const { return stats_; }
+  /// Calibration sessions: the uniform applied pressure at `t_s`; nullopt for body scenarios.
+  [[nodiscard]] std::optional<AppliedPressure> applied_at(double t_s) const;
+  [[nodiscard]] bool is_calibration() const { return !applied_.empty(); }
+  [[nodiscard]] const std::vector<AppliedSegment>& applied_segments() const { return applied_; }
 
  private:
   std::string name_;
+  std::vector<AppliedSegment> applied_;
   double duration_s_ = 0;
   std::vector<Segment> segments_;
   ScenarioStats stats_;
@@ -74,6 +113,7 @@ struct TruthInput {
   const PressureImage* image = nullptr;
   MatGeometry geometry;
   FrameFate fate;
+  std::optional<AppliedPressure> applied;  ///< calibration sessions
 };
 [[nodiscard]] std::string truth_json(const TruthInput& input);
 

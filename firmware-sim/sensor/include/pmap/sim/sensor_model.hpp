@@ -1,13 +1,19 @@
 #pragma once
 // Sensor model: turns a true pressure image (mmHg) into the raw counts a resistive/capacitive
 // pressure mat reports, with the imperfections real mats have: per-taxel gain spread, a
-// non-linear saturating response, a non-zero idle baseline, noise, dead and stuck taxels, and
-// lost or repeated frames.
+// non-linear saturating response (optionally with a per-taxel exponent), a non-zero idle
+// baseline, noise, dead and stuck taxels, creep under constant load, hysteresis between loading
+// and unloading, and lost or repeated frames. Equations: docs/firmware-sim.md, "Sensor model" and
+// "Calibration session".
 #include <cstdint>
+#include <optional>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "pmap/frame.hpp"
+#include "pmap/mat_descriptor.hpp"
 #include "pmap/sim/body_model.hpp"
 
 namespace pmap::sim {
@@ -31,9 +37,30 @@ struct SensorConfig {
   double drop_rate = 0;  ///< probability a frame is lost (its sequence number is consumed)
   double dup_rate = 0;   ///< probability a frame is sent twice with the same sequence number
 
+  // Time-dependent behaviour and shape spread. All 0 by default, so that body simulations (and
+  // the posture engines' accuracy tests tuned on them) see exactly the frames they always did;
+  // the calibration session turns them on (kCalibration* below).
+  /// Mean creep fraction: under a constant load a taxel's signal rises towards (1 + c_i) times its
+  /// initial value, c_i spread around this mean (× 0.5–2.375: 4–19 % for the mean 8 %).
+  double creep_fraction = 0;
+  double creep_tau_s = 600;  ///< creep time constant (≈ 95 % settled after 3 τ = 30 min)
+  /// Mean hysteresis magnitude: on unloading at half the recent peak signal the reading is this
+  /// fraction above the loading reading; per taxel × 0.75–1.3. 0 = none.
+  double hysteresis = 0;
+  /// The recent peak relaxes towards the present load with this time constant (s).
+  double hysteresis_memory_s = 1800;
+  double exponent_sigma = 0;  ///< σ of the per-taxel response exponent around response_exponent
+
   /// Defaults for an encoding: u8 mats have a 255-count full scale and a proportional baseline.
   [[nodiscard]] static SensorConfig for_encoding(TaxelEncoding encoding);
+  /// Whether creep or hysteresis make readings depend on the history (per-taxel state).
+  [[nodiscard]] bool has_dynamics() const { return creep_fraction > 0 || hysteresis > 0; }
 };
+
+/// Defaults turned on for calibration sessions (docs/firmware-sim.md, "Calibration session").
+inline constexpr double kCalibrationCreepFraction = 0.08;
+inline constexpr double kCalibrationHysteresis = 0.15;
+inline constexpr double kCalibrationExponentSigma = 0.05;
 
 /// What happens to one frame on its way out.
 struct FrameFate {
@@ -46,9 +73,19 @@ class SensorModel {
   /// Draws the per-taxel properties (gain, baseline, dead and stuck taxels) from `seed`.
   SensorModel(std::uint16_t rows, std::uint16_t cols, SensorConfig config, std::uint64_t seed);
 
-  /// The noise-free reading of `taxel` for a true pressure (monotone, saturating).
+  /// The noise-free reading of `taxel` for a true pressure on the LOADING branch, without creep
+  /// (monotone, saturating): the curve a calibration should recover. Dead and stuck taxels return
+  /// their fixed value.
   [[nodiscard]] double expected_counts(std::size_t taxel, double mmhg) const;
-  /// One noisy reading of a whole canonical image, as a canonical frame.
+  /// The noise-free reading after the load has been held for ever (creep fully developed), still
+  /// on the loading branch: baseline + (1 + c_i)·signal, capped at full scale.
+  [[nodiscard]] double settled_counts(std::size_t taxel, double mmhg) const;
+  /// The noise-free reading without creep on the UNLOADING branch, coming down from a recent
+  /// peak of `peak_mmhg` (equal to expected_counts when mmhg >= peak_mmhg).
+  [[nodiscard]] double unloading_counts(std::size_t taxel, double mmhg, double peak_mmhg) const;
+  /// One noisy reading of a whole canonical image, as a canonical frame. With creep or hysteresis
+  /// the per-taxel state advances by the time since the previous read (`timestamp_us`; the first
+  /// read, or one going back in time, advances by 0). The state starts unloaded and relaxed.
   [[nodiscard]] PressureFrame read(const PressureImage& image, std::uint32_t sequence,
                                    std::int64_t timestamp_us);
   /// Whether the next frame is lost or repeated (drawn from the same per-mat generator).
@@ -57,6 +94,11 @@ class SensorModel {
   [[nodiscard]] const SensorConfig& config() const { return config_; }
   [[nodiscard]] const std::vector<double>& gains() const { return gain_; }
   [[nodiscard]] const std::vector<double>& baselines() const { return baseline_; }
+  [[nodiscard]] const std::vector<double>& exponents() const { return exponent_; }
+  [[nodiscard]] const std::vector<double>& creep_fractions() const { return creep_; }
+  [[nodiscard]] const std::vector<double>& hysteresis() const { return hysteresis_; }
+  [[nodiscard]] std::uint16_t rows() const { return rows_; }
+  [[nodiscard]] std::uint16_t cols() const { return cols_; }
   [[nodiscard]] const std::vector<std::size_t>& dead_taxels() const { return dead_; }
   /// Stuck taxels and the value each reports.
   [[nodiscard]] const std::vector<std::pair<std::size_t, std::uint16_t>>& stuck_taxels() const {
@@ -73,6 +115,23 @@ class SensorModel {
   std::vector<std::size_t> dead_;
   std::vector<std::pair<std::size_t, std::uint16_t>> stuck_;
   std::vector<std::int32_t> override_;  ///< -1 = normal taxel, else the fixed reading
+  // Drawn from a generator of their own, so that they never change the draws above (gains,
+  // baselines, faults, noise): a mat with creep on is the same mat with creep off.
+  std::vector<double> exponent_;
+  std::vector<double> creep_;
+  std::vector<double> hysteresis_;
+  // State of the time-dependent behaviour (only used when config_.has_dynamics()).
+  std::vector<double> creep_state_;  ///< lagged signal z_i (counts)
+  std::vector<double> peak_mmhg_;    ///< recent peak pressure P_i
+  std::optional<std::int64_t> last_timestamp_us_;
+
+  [[nodiscard]] double signal(std::size_t taxel, double mmhg) const;
 };
+
+/// The hidden truth of a mat as one JSON document (docs/firmware-sim.md, "Calibration session"):
+/// shape, full scale, config, per-taxel baseline, gain, exponent, creep fraction, hysteresis,
+/// the dead and the stuck taxels. Per-taxel arrays and indices are row-major in the order of
+/// `layout` (the mat's own order, as its frames and files carry the values).
+[[nodiscard]] std::string sensor_truth_json(const SensorModel& sensor, const MatLayout& layout);
 
 }  // namespace pmap::sim
