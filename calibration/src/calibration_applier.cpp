@@ -121,6 +121,7 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
   for (std::size_t i = 0; i < taxels_; ++i) {
     offset_[i] = c.offset_counts[i];
     band_[i] = std::max(1.0f, 4.0f * c.noise_counts[i]);
+    band_growth_ = static_cast<float>(4.0 * c.noise_fraction);
     if (c.status[i] == TaxelStatus::kOk) {
       gate_[i] = c.offset_counts[i] + std::max(1.0f, 3.0f * c.noise_counts[i]);
     }
@@ -184,9 +185,12 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
         continue;
       }
       // Within the noise band below the peak the taxel is not descending: read noise alone
-      // would otherwise pull it onto the steep start of the unloading branch.
-      const float descent = x + band_[i];
-      if (descent >= peak[i]) continue;
+      // would otherwise pull it onto the steep start of the unloading branch. Over the next band
+      // width the reading is eased onto the branch (continuous), below that it is used as read.
+      const float band = band_[i] + band_growth_ * std::max(0.0f, x - offset_[i]);
+      const float below = peak[i] - x;
+      if (below <= band) continue;
+      const float descent = x + band * std::max(0.0f, 2.0f - below / band);
       const float o = offset_[i];
       const float top = top_counts_[i];
       const float reach = std::max(peak[i] - o, 1e-3f);

@@ -1,9 +1,15 @@
 #include "pmap/calibration/calibration_check.hpp"
 
+#include "pmap/calibration/calibration_session.hpp"
+
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace pmap::calibration {
+namespace {
+constexpr std::size_t kMinHoldFrames = SessionOptions{}.min_hold_frames;
+}  // namespace
 
 CalibrationCheck::CalibrationCheck(const CalibrationApplier& applier, double settle_fraction,
                                    bool follow_history)
@@ -36,30 +42,46 @@ void CalibrationCheck::close_hold() {
   const std::size_t n = frames_.size() / taxels;
   const double level = *level_;
   level_.reset();
+  if (n < kMinHoldFrames) {  // a ramp between levels, as in fitting: not scored
+    frames_.clear();
+    return;
+  }
   const auto settled = std::max<std::size_t>(
       1, static_cast<std::size_t>(std::floor(settle_fraction_ * static_cast<double>(n))));
   LevelError e;
   e.level_mmhg = level;
+  e.beyond_range = level > report_.full_scale_mmhg * (1 + 1e-9);
+  std::vector<double> taxel_sum(taxels, 0.0);
   e.unloading = level < top_level_;
   top_level_ = std::max(top_level_, level);
   double sum = 0;
   double sum_sq = 0;
   for (std::size_t f = n - settled; f < n; ++f) {
     const std::span<const float> frame(frames_.data() + f * taxels, taxels);
-    for (const float p : frame) {
+    for (std::size_t i = 0; i < taxels; ++i) {
+      const float p = frame[i];
+      taxel_sum[i] += p;
       const double err = p - level;
       sum += err;
       sum_sq += err * err;
       e.max_abs_mmhg = std::max(e.max_abs_mmhg, std::abs(err));
-      if (level > 0) abs_errors_.push_back(std::abs(err));
+      if (level > 0 && !e.beyond_range) abs_errors_.push_back(std::abs(err));
     }
-    if (level > 0) report_.above_range += applier_.above_range(frame);
+    if (level > 0 && !e.beyond_range) report_.above_range += applier_.above_range(frame);
     ++report_.frames_scored;
   }
   e.samples = settled * taxels;
   e.rms_mmhg = std::sqrt(sum_sq / static_cast<double>(e.samples));
   e.bias_mmhg = sum / static_cast<double>(e.samples);
-  if (level > 0) {
+  if (e.beyond_range) {
+    beyond_sum_sq_ += sum_sq;
+    report_.beyond_range_samples += e.samples;
+  } else if (level > 0) {
+    for (const double s : taxel_sum) {
+      const double err = s / static_cast<double>(settled) - level;
+      hold_mean_sum_sq_ += err * err;
+      ++hold_mean_count_;
+    }
     sum_sq_ += sum_sq;
     sum_ += sum;
     report_.samples += e.samples;
@@ -81,6 +103,15 @@ std::optional<std::string> CalibrationCheck::finish() {
   report_.bias_mmhg = sum_ / count;
   report_.rms_pct_fs =
       report_.full_scale_mmhg > 0 ? 100.0 * report_.rms_mmhg / report_.full_scale_mmhg : 0.0;
+  if (report_.beyond_range_samples > 0) {
+    report_.beyond_range_rms_mmhg =
+        std::sqrt(beyond_sum_sq_ / static_cast<double>(report_.beyond_range_samples));
+  }
+  report_.hold_mean_rms_mmhg = std::sqrt(
+      hold_mean_sum_sq_ / static_cast<double>(std::max<std::size_t>(1, hold_mean_count_)));
+  report_.hold_mean_rms_pct_fs = report_.full_scale_mmhg > 0
+                                     ? 100.0 * report_.hold_mean_rms_mmhg / report_.full_scale_mmhg
+                                     : 0.0;
   report_.zero_rms_mmhg =
       zero_samples_ > 0 ? std::sqrt(zero_sum_sq_ / static_cast<double>(zero_samples_)) : 0.0;
   auto k = static_cast<std::size_t>(0.95 * static_cast<double>(abs_errors_.size() - 1));

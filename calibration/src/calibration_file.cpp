@@ -35,7 +35,8 @@ ordered_json figures_json(const SessionFigures& s) {
           {"creep_pct_p95", rounded(s.creep_pct_p95)},
           {"fit_rms_pct_fs", rounded(s.fit_rms_pct_fs)},
           {"family_cv_rms_pct_fs", cv},
-          {"saturated_points", s.saturated_points}};
+          {"saturated_points", s.saturated_points},
+          {"levels_beyond_range_mmhg", s.levels_beyond_range_mmhg}};
 }
 
 // Field access with messages that say which field is wrong; throws FieldError (caught below).
@@ -112,6 +113,7 @@ MatCalibration from_json(const ordered_json& doc) {
   c.family = *parsed_family;
   c.family_reason = text(curve, "reason", "curve.");
   c.knot_mmhg = numbers<double>(field(curve, "knot_mmhg", "curve."), "curve.knot_mmhg");
+  if (curve.contains("noise_fraction")) c.noise_fraction = number(curve, "noise_fraction", "curve.");
 
   const auto& taxels = field(doc, "taxels", "");
   c.offset_counts =
@@ -184,6 +186,10 @@ MatCalibration from_json(const ordered_json& doc) {
       f.family_cv_rms_pct_fs[name] = pct.get<double>();
     }
     f.saturated_points = static_cast<std::size_t>(number(s, "saturated_points", "session."));
+    if (s.contains("levels_beyond_range_mmhg")) {
+      f.levels_beyond_range_mmhg =
+          numbers<double>(s.at("levels_beyond_range_mmhg"), "session.levels_beyond_range_mmhg");
+    }
     c.session = std::move(f);
   }
   return c;
@@ -247,7 +253,10 @@ std::string to_json(const MatCalibration& c) {
       {"units", c.units},
       {"source", c.source},
       {"curve",
-       {{"family", to_string(c.family)}, {"reason", c.family_reason}, {"knot_mmhg", c.knot_mmhg}}},
+       {{"family", to_string(c.family)},
+        {"reason", c.family_reason},
+        {"knot_mmhg", c.knot_mmhg},
+        {"noise_fraction", std::round(c.noise_fraction * 1e5) / 1e5}}},
       {"session", c.session ? figures_json(*c.session) : ordered_json(nullptr)},
       {"taxels", taxels}};
   return doc.dump(1) + "\n";

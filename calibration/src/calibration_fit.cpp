@@ -381,6 +381,18 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
   }
 
   const double sat_margin = std::max(1.0, 0.005 * id.full_scale_counts);
+  // The calibrated range ends at the highest level where at most 5 % of the taxels read the ADC's
+  // full scale: above it the mat is saturated and its readings say only "at least".
+  std::vector<double> beyond_range;
+  while (loaded.size() > 2) {
+    const auto& l = *loaded.back();
+    const auto& r = l.loading.empty() ? l.unloading : l.loading;
+    const auto saturated = static_cast<double>(std::count_if(
+        r.begin(), r.end(), [&](double v) { return v >= id.full_scale_counts - sat_margin; }));
+    if (saturated <= 0.05 * static_cast<double>(n)) break;
+    beyond_range.insert(beyond_range.begin(), l.level);
+    loaded.pop_back();
+  }
   const double top_level = loaded.back()->level;
   // Per taxel, the level readings on the midline between the loading and the unloading branch
   // (the best single curve when the direction of the last change is unknown).
@@ -390,6 +402,7 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
   std::vector<double> midline(n * levels_loaded);
   SessionFigures figures;
   for (const auto& [level, readings] : levels) figures.levels_mmhg.push_back(level);
+  figures.levels_beyond_range_mmhg = beyond_range;
   figures.holds = holds.size();
   {
     std::vector<double> durations;
@@ -581,7 +594,9 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
     if (l.loading.empty() || (!top && l.unloading.empty())) both_branches = false;
     for (std::size_t i = 0; i < n && both_branches; ++i) {
       rising[i * levels_loaded + k] = l.loading[i];
-      falling[i * levels_loaded + k] = top ? l.loading[i] : l.unloading[i];
+      // The top of the range: where unloading began, or, when the session went beyond the
+      // calibrated range, its unloading reading there.
+      falling[i * levels_loaded + k] = top && l.unloading.empty() ? l.loading[i] : l.unloading[i];
     }
   }
   if (both_branches) {
@@ -617,6 +632,17 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
       creep.push_back(100.0 * (h.late_mean[i] - h.early_mean[i]) / signal);
     }
   }
+  // Read noise that grows with the signal (resistive mats: a fraction of the reading).
+  std::vector<double> noise_growth;
+  for (const auto& h : holds) {
+    if (h.level_mmhg <= 0) continue;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double signal = h.settled_mean[i] - c.offset_counts[i];
+      if (c.status[i] != TaxelStatus::kOk || signal < 20 * kMinKnotStepCounts) continue;
+      noise_growth.push_back(std::max(0.0, (h.settled_sigma[i] - c.noise_counts[i]) / signal));
+    }
+  }
+  c.noise_fraction = std::clamp(quantile(noise_growth, 0.5), 0.0, 1.0);
   figures.hysteresis_pct_median = quantile(hysteresis, 0.5);
   figures.hysteresis_pct_p95 = quantile(hysteresis, 0.95);
   figures.creep_pct_median = quantile(creep, 0.5);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 namespace pmap::calibration {
 
@@ -56,11 +55,12 @@ std::optional<std::string> CalibrationSession::close_hold() {
   const double level = *level_;
   level_.reset();
   if (n < options_.min_hold_frames) {
-    std::ostringstream out;
-    out << "the hold at " << level << " mmHg ending at t = " << times_.back() << " s has only " << n
-        << " frame(s); each level must be held for at least " << options_.min_hold_frames
-        << " frames";
-    return out.str();
+    // Too short to be a hold: a ramp between levels (the applied pressure changing from frame
+    // to frame). Not used; counted.
+    transition_ += n;
+    times_.clear();
+    values_.clear();
+    return std::nullopt;
   }
   Hold hold;
   hold.level_mmhg = level;

@@ -76,6 +76,9 @@ std::optional<std::string> validate(const MatCalibration& c, const AcceptanceLim
     return cat("full_scale_counts ", c.full_scale_counts, " is outside 1..65535");
   }
   if (c.units != "mmHg") return cat("units '", c.units, "': only mmHg is supported");
+  if (!std::isfinite(c.noise_fraction) || c.noise_fraction < 0 || c.noise_fraction > 1) {
+    return cat("noise_fraction ", c.noise_fraction, " is outside 0..1");
+  }
   const std::size_t n = c.taxel_count();
   const std::size_t m = c.knots();
   if (c.offset_counts.size() != n || c.noise_counts.size() != n || c.status.size() != n) {

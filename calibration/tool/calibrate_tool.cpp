@@ -252,6 +252,11 @@ void print_summary(std::ostream& out, const MatCalibration& c) {
     out << "family leave-one-level-out error (% FS):";
     for (const auto& [f, pct] : s.family_cv_rms_pct_fs) out << " " << f << " " << fixed(pct, 3);
     out << "\nsaturated readings left out: " << s.saturated_points << "\n";
+    if (!s.levels_beyond_range_mmhg.empty()) {
+      out << "levels beyond the calibrated range (over 5 % of taxels saturated):";
+      for (const double l : s.levels_beyond_range_mmhg) out << " " << fixed(l, 1);
+      out << " mmHg\n";
+    }
   }
 }
 
@@ -376,6 +381,9 @@ int run_apply(const po::variables_map& vm, std::ostream& out, std::ostream& err)
     return fail(err, "-o must not be the input file", 2);
   }
   const CalibrationApplier applier(cal);
+  // Frames are converted in order, following each taxel's hysteresis as the gateway does.
+  auto state = applier.make_state();
+  const bool history = vm.count("midline") == 0U;
   const std::size_t n = cal.taxel_count();
   std::vector<float> mmhg(n);
   const std::string temporary = output + ".tmp";
@@ -415,7 +423,7 @@ int run_apply(const po::variables_map& vm, std::ostream& out, std::ostream& err)
     }
     if (std::holds_alternative<RecordingEnd>(record)) break;
     const auto& frame = std::get<RecordedFrame>(record);
-    applier.apply(frame.values, mmhg);
+    applier.apply(frame.values, mmhg, {}, history ? &state : nullptr);
     above_range += applier.above_range(mmhg);
     if (log) {
       PressureFrame f;
@@ -480,6 +488,7 @@ nlohmann::ordered_json report_json(const CheckReport& r) {
   for (const auto& l : r.levels) {
     levels.push_back({{"level_mmhg", l.level_mmhg},
                       {"unloading", l.unloading},
+                      {"beyond_range", l.beyond_range},
                       {"samples", l.samples},
                       {"rms_mmhg", l.rms_mmhg},
                       {"bias_mmhg", l.bias_mmhg},
@@ -494,6 +503,10 @@ nlohmann::ordered_json report_json(const CheckReport& r) {
           {"p95_abs_mmhg", r.p95_abs_mmhg},
           {"zero_rms_mmhg", r.zero_rms_mmhg},
           {"above_range", r.above_range},
+          {"hold_mean_rms_mmhg", r.hold_mean_rms_mmhg},
+          {"hold_mean_rms_pct_fs", r.hold_mean_rms_pct_fs},
+          {"beyond_range_samples", r.beyond_range_samples},
+          {"beyond_range_rms_mmhg", r.beyond_range_rms_mmhg},
           {"levels", levels}};
 }
 
@@ -519,8 +532,10 @@ int run_check(const po::variables_map& vm, std::ostream& out, std::ostream& err)
   const CalibrationApplier per_taxel(cal);
   const CalibrationApplier curve(global_curve);
   const CalibrationApplier line(global_line);
-  CalibrationCheck checks[] = {CalibrationCheck(per_taxel, settle), CalibrationCheck(curve, settle),
-                               CalibrationCheck(line, settle)};
+  const bool history = vm.count("midline") == 0U;
+  CalibrationCheck checks[] = {CalibrationCheck(per_taxel, settle, history),
+                               CalibrationCheck(curve, settle, history),
+                               CalibrationCheck(line, settle, history)};
   for (;;) {
     auto record = reader.next();
     if (auto* e = std::get_if<RecordingError>(&record)) return fail(err, e->message);
@@ -547,7 +562,8 @@ int run_check(const po::variables_map& vm, std::ostream& out, std::ostream& err)
       out << std::setw(10) << fixed(l.level_mmhg, 1) << "  " << std::setw(9)
           << (l.unloading ? "unloading" : "loading") << "  " << std::setw(8) << fixed(l.rms_mmhg)
           << "  " << std::setw(9) << fixed(l.bias_mmhg) << "  " << std::setw(12)
-          << fixed(l.max_abs_mmhg) << "\n";
+          << fixed(l.max_abs_mmhg) << (l.beyond_range ? "  beyond the calibrated range" : "")
+          << "\n";
     }
     const char* names[] = {"per-taxel calibration", "single global curve", "single global line"};
     for (int k = 0; k < 3; ++k) {
@@ -555,10 +571,17 @@ int run_check(const po::variables_map& vm, std::ostream& out, std::ostream& err)
       out << names[k] << ": rms " << fixed(x.rms_mmhg) << " mmHg = " << fixed(x.rms_pct_fs)
           << " % of full scale (" << fixed(x.full_scale_mmhg, 1) << " mmHg), bias "
           << fixed(x.bias_mmhg) << ", 95 % |error| " << fixed(x.p95_abs_mmhg) << " mmHg, at 0 mmHg "
-          << fixed(x.zero_rms_mmhg) << " mmHg rms\n";
+          << fixed(x.zero_rms_mmhg) << " mmHg rms; hold means " << fixed(x.hold_mean_rms_mmhg)
+          << " mmHg = " << fixed(x.hold_mean_rms_pct_fs) << " % FS\n";
     }
     out << "scored " << r.frames_scored << " settled frames, " << r.samples
-        << " loaded taxel readings; " << r.above_range << " above the calibrated range\n";
+        << " loaded taxel readings; " << r.above_range << " above the calibrated range";
+    if (r.beyond_range_samples > 0) {
+      out << "; holds beyond the calibrated range (not in the figures above): "
+          << r.beyond_range_samples << " readings, rms " << fixed(r.beyond_range_rms_mmhg)
+          << " mmHg";
+    }
+    out << "\n";
   }
   if (vm.count("max-rms-pct") != 0U && r.rms_pct_fs > vm["max-rms-pct"].as<double>()) {
     return fail(err, "rms error " + fixed(r.rms_pct_fs) +
@@ -624,6 +647,7 @@ int run_calibrate(int argc, const char* const argv[], std::ostream& out, std::os
        "refuse calibrations whose median taxel fit error is above this % of full scale")
       ("max-rms-pct", po::value<double>(), "check: exit 1 if the rms error is above this % FS")
       ("json", "check, inspect: JSON output")
+      ("midline", "check, apply: use the midline curve, ignoring hysteresis (each frame alone)")
       ("command", po::value<std::string>(), "zero|fit|apply|check|inspect")
       ("positional", po::value<std::vector<std::string>>(), "inspect: CAL");
   // clang-format on

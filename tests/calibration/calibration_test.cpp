@@ -278,9 +278,16 @@ TEST(CalibrationSession, SplitsHoldsAndRejectsBadFrames) {
   EXPECT_NE(bad.add(2, -1.0, frame_of({1, 1}))->find("applied pressure"), std::string::npos);
   ASSERT_FALSE(bad.add(5, 0.0, frame_of({1, 1})));
   EXPECT_NE(bad.add(4, 0.0, frame_of({1, 1}))->find("backwards"), std::string::npos);
-  CalibrationSession short_hold(1, SessionOptions{0.5, 3});
-  ASSERT_FALSE(short_hold.add(0, 10.0, frame_of({1})));
-  EXPECT_NE(short_hold.add(1, 20.0, frame_of({2}))->find("at least 3"), std::string::npos);
+  // A ramp between two holds: runs shorter than min_hold_frames are transitions, not holds.
+  CalibrationSession ramp(1, SessionOptions{0.5, 3});
+  double t = 0;
+  for (const double level : {0.0, 0.0, 0.0, 5.0, 10.0, 10.0, 15.0, 20.0, 20.0, 20.0}) {
+    ASSERT_FALSE(ramp.add(t++, level, frame_of({static_cast<float>(level)})));
+  }
+  ASSERT_FALSE(ramp.finish());
+  ASSERT_EQ(ramp.holds().size(), 2U);
+  EXPECT_EQ(ramp.holds()[1].level_mmhg, 20.0);
+  EXPECT_EQ(ramp.transition_frames(), 4U);
 }
 
 // Reads a CSV session written by IndependentSession into a CalibrationSession.
@@ -412,7 +419,7 @@ TEST(CalibrationFit, MeasuresHysteresisAndCreep) {
   const auto& f = *std::get<MatCalibration>(fitted).session;
   EXPECT_TRUE(f.unloading);
   EXPECT_GT(f.hysteresis_pct_p95, 8.0);
-  EXPECT_LT(f.hysteresis_pct_p95, 12.0);
+  EXPECT_LT(f.hysteresis_pct_p95, 16.0);  // of the response at the top of the range (140 mmHg)
   // Creep reaches 1 − e^-3 = 95 % of 8 % by the end of a hold; the first tenth already has some.
   EXPECT_GT(f.creep_pct_median, 5.0);
   EXPECT_LT(f.creep_pct_median, 8.0);

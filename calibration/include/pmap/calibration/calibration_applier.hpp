@@ -77,7 +77,8 @@ class CalibrationApplier {
   std::vector<float> offset_;
   std::vector<float> gate_;        ///< offset + noise gate, counts (+inf: unusable taxel)
   std::vector<float> top_counts_;  ///< loading-branch reading at the top knot
-  std::vector<float> band_;        ///< noise band below the peak (4 σ, ≥ 1 count)
+  std::vector<float> band_;        ///< noise band below the peak (4 σ at zero, ≥ 1 count)
+  float band_growth_ = 0;          ///< … plus this times the signal (4 × noise_fraction)
   Segments midline_;
   bool branches_ = false;
   Segments loading_;

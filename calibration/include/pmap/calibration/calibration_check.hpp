@@ -17,7 +17,8 @@ namespace pmap::calibration {
 
 struct LevelError {
   double level_mmhg = 0;
-  bool unloading = false;   ///< the hold came after the session's top level
+  bool unloading = false;     ///< the hold came after the session's top level
+  bool beyond_range = false;  ///< above the calibration's top knot: not in the headline figures
   std::size_t samples = 0;  ///< taxel readings scored
   double rms_mmhg = 0;
   double bias_mmhg = 0;  ///< mean of calibrated − applied
@@ -34,6 +35,13 @@ struct CheckReport {
   double p95_abs_mmhg = 0;
   double zero_rms_mmhg = 0;        ///< at 0 mmHg holds (phantom pressure)
   std::size_t above_range = 0;     ///< loaded readings above the calibrated range
+  /// Holds above the calibrated range (the mat saturates there), scored apart.
+  std::size_t beyond_range_samples = 0;
+  double beyond_range_rms_mmhg = 0;
+  /// The error of each taxel's mean over a hold's settled frames: the calibration's own error,
+  /// without the read noise of single frames (loaded levels within range).
+  double hold_mean_rms_mmhg = 0;
+  double hold_mean_rms_pct_fs = 0;
   std::vector<LevelError> levels;  ///< per hold, in session order
 };
 
@@ -66,6 +74,9 @@ class CalibrationCheck {
   double sum_sq_ = 0;
   double sum_ = 0;
   double zero_sum_sq_ = 0;
+  double beyond_sum_sq_ = 0;
+  double hold_mean_sum_sq_ = 0;
+  std::size_t hold_mean_count_ = 0;
   std::size_t zero_samples_ = 0;
   CheckReport report_;
 };

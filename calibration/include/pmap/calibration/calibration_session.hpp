@@ -28,7 +28,8 @@ struct Hold {
 
 struct SessionOptions {
   double settle_fraction = 0.5;     ///< the part of each hold that counts, from its end (0..1]
-  std::size_t min_hold_frames = 3;  ///< shorter holds are an error (a level must be held)
+  /// Shorter runs of one applied pressure are transitions (ramps between levels): not used.
+  std::size_t min_hold_frames = 3;
 };
 
 class CalibrationSession {
@@ -38,7 +39,7 @@ class CalibrationSession {
   /// Adds the next frame (in time order). `applied_mmhg`: the known uniform pressure, or nullopt
   /// when unknown (such a frame ends the current hold and is not used). Returns an error for a
   /// frame that cannot be used: wrong size, a non-finite or negative reading or pressure, time
-  /// going backwards, or a hold that ended too short.
+  /// going backwards.
   [[nodiscard]] std::optional<std::string> add(double time_s, std::optional<double> applied_mmhg,
                                                std::span<const float> values);
   /// Ends the last hold. Returns an error as `add` does.
@@ -47,6 +48,8 @@ class CalibrationSession {
   [[nodiscard]] const std::vector<Hold>& holds() const { return holds_; }
   [[nodiscard]] std::size_t frames() const { return frames_; }
   [[nodiscard]] std::size_t unlabelled_frames() const { return unlabelled_; }
+  /// Frames in runs too short to be holds (ramps between levels).
+  [[nodiscard]] std::size_t transition_frames() const { return transition_; }
   [[nodiscard]] std::size_t taxels() const { return taxels_; }
 
  private:
@@ -60,6 +63,7 @@ class CalibrationSession {
   std::vector<float> values_;  ///< frames of the current hold, frame-major
   std::size_t frames_ = 0;
   std::size_t unlabelled_ = 0;
+  std::size_t transition_ = 0;
   std::optional<double> last_time_s_;
 };
 

@@ -65,6 +65,9 @@ struct SessionFigures {
   /// the family choice).
   std::map<std::string, double> family_cv_rms_pct_fs;
   std::size_t saturated_points = 0;  ///< (taxel, level) readings at the ADC's full scale, unused
+  /// Levels left out because more than 5 % of the taxels read the ADC's full scale there: the
+  /// calibrated range ends below them.
+  std::vector<double> levels_beyond_range_mmhg;
 };
 
 struct MatCalibration {
@@ -85,6 +88,9 @@ struct MatCalibration {
   std::vector<double> knot_mmhg;
   std::vector<float> offset_counts;  ///< per taxel: reading at 0 mmHg
   std::vector<float> noise_counts;   ///< per taxel: σ of the reading at 0 mmHg
+  /// Read noise that grows with the signal: σ(x) ≈ noise_counts + noise_fraction · (x − offset),
+  /// the median over the session's loaded holds (0 when unknown).
+  double noise_fraction = 0;
   /// Per taxel, M readings at the knot pressures, taxel-major (`[i * M + k]`); strictly
   /// increasing and above the offset for working taxels.
   std::vector<float> knot_counts;
