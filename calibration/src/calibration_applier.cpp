@@ -65,8 +65,8 @@ float curve_at(const Table& t, std::size_t padded, std::size_t segments, std::si
 
 }  // namespace
 
-CalibrationApplier::Segments CalibrationApplier::segments_for(const MatCalibration& c,
-                                                              const std::vector<float>& knots) const {
+CalibrationApplier::Segments CalibrationApplier::segments_for(
+    const MatCalibration& c, const std::vector<float>& knots) const {
   const std::size_t m = c.knots();
   Segments t;
   t.constant.assign(padded_, 0.0f);
@@ -131,7 +131,18 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
   if (branches_) {
     loading_ = segments_for(c, c.loading_knot_counts);
     unloading_ = segments_for(c, c.unloading_knot_counts);
-    for (std::size_t i = 0; i < taxels_; ++i) top_counts_[i] = c.loading_knot_counts[i * m + m - 1];
+    knot_mmhg_ = c.knot_mmhg;
+    loading_knots_.assign(taxels_ * (m + 1), 0.0f);
+    for (std::size_t i = 0; i < taxels_; ++i) {
+      loading_knots_[i * (m + 1)] = c.offset_counts[i];
+      for (std::size_t k = 0; k < m; ++k) {
+        loading_knots_[i * (m + 1) + k + 1] = c.loading_knot_counts[i * m + k];
+      }
+    }
+    for (std::size_t i = 0; i < taxels_; ++i) {
+      // The major loop starts at the session's peak reading (at least the top knot's).
+      top_counts_[i] = std::max(c.loop_peak_counts[i], c.loading_knot_counts[i * m + m - 1]);
+    }
   }
   fill_begin_.push_back(0);
   for (std::size_t i = 0; i < taxels_; ++i) {
@@ -191,14 +202,17 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
       const float below = peak[i] - x;
       if (below <= band) continue;
       const float descent = x + band * std::max(0.0f, 2.0f - below / band);
+      // The reading's place in its loop, r = (x − o)/(peak − o), is the same place on the major
+      // loop (which starts at the session's peak reading): there the unloading branch reads
+      // g_M counts more than the loading branch at the same pressure. This loop's gap is g_M
+      // scaled by its size, and the loading branch converts the reading minus that gap.
       const float o = offset_[i];
       const float top = top_counts_[i];
-      const float reach = std::max(peak[i] - o, 1e-3f);
-      const float scale = std::max(1.0f, (top - o) / reach);
-      const float mapped = o + (descent - o) * scale;
-      const float weight = std::min(1.0f, reach / std::max(top - o, 1e-3f));
-      mmhg[i] += weight * (curve_at(unload, padded_, segments_, i, mapped) -
-                           curve_at(load, padded_, segments_, i, mapped));
+      const float size = std::clamp((peak[i] - o) / std::max(top - o, 1e-3f), 0.0f, 1.0f);
+      const float on_major = o + (descent - o) / std::max(size, 1e-3f);
+      const float pressure = curve_at(unload, padded_, segments_, i, std::min(on_major, top));
+      const float gap = std::max(0.0f, std::min(on_major, top) - loading_counts_at(i, pressure));
+      mmhg[i] = curve_at(load, padded_, segments_, i, x - gap * size);
     }
   }
   for (std::size_t t = 0; t < fill_target_.size(); ++t) {
@@ -209,6 +223,24 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
     mmhg[fill_target_[t]] = end > begin ? sum / static_cast<float>(end - begin) : 0.0f;
   }
   return true;
+}
+
+float CalibrationApplier::loading_counts_at(std::size_t i, float p) const noexcept {
+  const std::size_t m = knot_mmhg_.size();
+  const float* k = loading_knots_.data() + i * (m + 1);  // k[0] = offset, k[j] at knot j - 1
+  if (p <= 0) return k[0];
+  double lower = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    const double upper = knot_mmhg_[j];
+    if (p <= upper || j + 1 == m) {
+      // Linear within the segment; above the top knot the same segment goes on (the forward
+      // curve's extrapolation is no steeper, so this stays at or below the reading).
+      const double t = (p - lower) / (upper - lower);
+      return static_cast<float>(k[j] + t * (k[j + 1] - k[j]));
+    }
+    lower = upper;
+  }
+  return k[m];
 }
 
 std::size_t CalibrationApplier::above_range(std::span<const float> mmhg) const noexcept {

@@ -113,7 +113,8 @@ MatCalibration from_json(const ordered_json& doc) {
   c.family = *parsed_family;
   c.family_reason = text(curve, "reason", "curve.");
   c.knot_mmhg = numbers<double>(field(curve, "knot_mmhg", "curve."), "curve.knot_mmhg");
-  if (curve.contains("noise_fraction")) c.noise_fraction = number(curve, "noise_fraction", "curve.");
+  if (curve.contains("noise_fraction"))
+    c.noise_fraction = number(curve, "noise_fraction", "curve.");
 
   const auto& taxels = field(doc, "taxels", "");
   c.offset_counts =
@@ -161,6 +162,8 @@ MatCalibration from_json(const ordered_json& doc) {
         read_knots(field(taxels, "loading_knot_counts", "taxels."), "loading_knot_counts");
     c.unloading_knot_counts =
         read_knots(field(taxels, "unloading_knot_counts", "taxels."), "unloading_knot_counts");
+    c.loop_peak_counts =
+        numbers<float>(field(taxels, "loop_peak_counts", "taxels."), "taxels.loop_peak_counts");
   }
   if (taxels.contains("fit_rms_mmhg")) {
     c.fit_rms_mmhg = numbers<float>(taxels.at("fit_rms_mmhg"), "taxels.fit_rms_mmhg");
@@ -239,26 +242,28 @@ std::string to_json(const MatCalibration& c) {
   if (c.has_branches()) {
     taxels["loading_knot_counts"] = per_taxel(c.loading_knot_counts);
     taxels["unloading_knot_counts"] = per_taxel(c.unloading_knot_counts);
+    ordered_json peaks = ordered_json::array();
+    for (const float v : c.loop_peak_counts) peaks.push_back(rounded(v));
+    taxels["loop_peak_counts"] = peaks;
   }
-  ordered_json doc = {
-      {"format", kCalibrationFormatName},
-      {"version", c.version},
-      {"mat",
-       {{"id", c.mat_id},
-        {"serial", c.mat_serial},
-        {"rows", c.rows},
-        {"cols", c.cols},
-        {"full_scale_counts", c.full_scale_counts}}},
-      {"created_utc", c.created_utc},
-      {"units", c.units},
-      {"source", c.source},
-      {"curve",
-       {{"family", to_string(c.family)},
-        {"reason", c.family_reason},
-        {"knot_mmhg", c.knot_mmhg},
-        {"noise_fraction", std::round(c.noise_fraction * 1e5) / 1e5}}},
-      {"session", c.session ? figures_json(*c.session) : ordered_json(nullptr)},
-      {"taxels", taxels}};
+  ordered_json doc = {{"format", kCalibrationFormatName},
+                      {"version", c.version},
+                      {"mat",
+                       {{"id", c.mat_id},
+                        {"serial", c.mat_serial},
+                        {"rows", c.rows},
+                        {"cols", c.cols},
+                        {"full_scale_counts", c.full_scale_counts}}},
+                      {"created_utc", c.created_utc},
+                      {"units", c.units},
+                      {"source", c.source},
+                      {"curve",
+                       {{"family", to_string(c.family)},
+                        {"reason", c.family_reason},
+                        {"knot_mmhg", c.knot_mmhg},
+                        {"noise_fraction", std::round(c.noise_fraction * 1e5) / 1e5}}},
+                      {"session", c.session ? figures_json(*c.session) : ordered_json(nullptr)},
+                      {"taxels", taxels}};
   return doc.dump(1) + "\n";
 }
 

@@ -602,6 +602,7 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
   if (both_branches) {
     c.loading_knot_counts.assign(n * m, 0.0f);
     c.unloading_knot_counts.assign(n * m, 0.0f);
+    c.loop_peak_counts = holds[peak].settled_mean;
     for (std::size_t i = 0; i < n; ++i) {
       if (c.status[i] != TaxelStatus::kOk) continue;
       const Points up = points_from(rising, i, nullptr);

@@ -100,6 +100,10 @@ std::optional<std::string> validate(const MatCalibration& c, const AcceptanceLim
                  " knot readings each, not ", c.loading_knot_counts.size(), " and ",
                  c.unloading_knot_counts.size());
     }
+    if (c.loop_peak_counts.size() != (c.loading_knot_counts.empty() ? 0 : n)) {
+      return cat("wrong dimensions: ", c.loop_peak_counts.size(), " loop peaks for ", n,
+                 " taxels with loading and unloading branches");
+    }
     if (!c.fit_rms_mmhg.empty() && c.fit_rms_mmhg.size() != n) {
       return cat("wrong dimensions: ", c.fit_rms_mmhg.size(), " fit errors for ", n, " taxels");
     }
@@ -190,6 +194,7 @@ MatCalibration to_canonical(const MatCalibration& c, const MatLayout& layout) {
       out.noise_counts[to] = c.noise_counts[from];
       out.status[to] = c.status[from];
       if (!c.fit_rms_mmhg.empty()) out.fit_rms_mmhg[to] = c.fit_rms_mmhg[from];
+      if (!c.loop_peak_counts.empty()) out.loop_peak_counts[to] = c.loop_peak_counts[from];
       for (std::size_t k = 0; k < m; ++k) {
         out.knot_counts[to * m + k] = c.knot_counts[from * m + k];
         if (c.has_branches()) {
@@ -206,6 +211,7 @@ MatCalibration single_global_curve(const MatCalibration& c) {
   MatCalibration out = c;
   out.loading_knot_counts.clear();  // one curve for all: the midline
   out.unloading_knot_counts.clear();
+  out.loop_peak_counts.clear();
   const std::size_t n = c.taxel_count();
   const std::size_t m = c.knots();
   std::vector<double> offsets;

@@ -66,7 +66,8 @@ std::vector<std::vector<float>> frames(std::size_t count, bool whole_mat) {
 }
 
 void run(benchmark::State& state, bool whole_mat, bool follow) {
-  const CalibrationApplier applier(bed_calibration(static_cast<std::size_t>(state.range(0)), follow));
+  const CalibrationApplier applier(
+      bed_calibration(static_cast<std::size_t>(state.range(0)), follow));
   const auto input = frames(64, whole_mat);
   std::vector<float> out(64 * 32);
   auto history = applier.make_state();
@@ -77,10 +78,18 @@ void run(benchmark::State& state, bool whole_mat, bool follow) {
   }
 }
 
-void BM_CalibrationApplyBed(benchmark::State& state) { run(state, false, false); }
-void BM_CalibrationApplyBedHysteresis(benchmark::State& state) { run(state, false, true); }
-void BM_CalibrationApplyWholeMat(benchmark::State& state) { run(state, true, false); }
-void BM_CalibrationApplyWholeMatHysteresis(benchmark::State& state) { run(state, true, true); }
+void BM_CalibrationApplyBed(benchmark::State& state) {
+  run(state, false, false);
+}
+void BM_CalibrationApplyBedHysteresis(benchmark::State& state) {
+  run(state, false, true);
+}
+void BM_CalibrationApplyWholeMat(benchmark::State& state) {
+  run(state, true, false);
+}
+void BM_CalibrationApplyWholeMatHysteresis(benchmark::State& state) {
+  run(state, true, true);
+}
 
 }  // namespace
 

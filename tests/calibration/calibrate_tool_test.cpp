@@ -1,9 +1,9 @@
 // pmap-calibrate end to end on files: zero → fit → check → apply → inspect, and every bad input
 // giving a clear message and the documented exit code (docs/calibration.md).
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -77,7 +77,7 @@ TEST_F(CalibrateTool, ZeroFitCheckApplyInspect) {
   ASSERT_EQ(zero.code, 0) << zero.err;
   EXPECT_NE(zero.out.find("curve: none"), std::string::npos);
   const ToolRun fit = with({"fit", "--input", path("fit.csv"), "--zero", path("zero.json"),
-                        "--serial", "SN-42", "-o", path("cal.json")});
+                            "--serial", "SN-42", "-o", path("cal.json")});
   ASSERT_EQ(fit.code, 0) << fit.err;
   EXPECT_NE(fit.out.find("1 dead, 1 stuck"), std::string::npos) << fit.out;
   const auto cal = std::get<MatCalibration>(load_calibration(path("cal.json")));
@@ -86,7 +86,7 @@ TEST_F(CalibrateTool, ZeroFitCheckApplyInspect) {
   EXPECT_EQ(cal.full_scale_counts, 1000);  // guessed from the readings
 
   const ToolRun check = with({"check", "--cal", path("cal.json"), "--input", path("check.csv"),
-                          "--json", "--max-rms-pct", "2"});
+                              "--json", "--max-rms-pct", "2"});
   ASSERT_EQ(check.code, 0) << check.err << check.out;
   const auto report = nlohmann::json::parse(check.out);
   EXPECT_LT(report["calibration"]["rms_pct_fs"].get<double>(), 2.0);
@@ -95,8 +95,8 @@ TEST_F(CalibrateTool, ZeroFitCheckApplyInspect) {
   EXPECT_GT(report["single_global_line"]["rms_pct_fs"].get<double>(),
             report["calibration"]["rms_pct_fs"].get<double>());
 
-  const ToolRun apply = with({"apply", "--cal", path("cal.json"), "--input", path("check.csv"), "-o",
-                          path("mmhg.csv")});
+  const ToolRun apply = with(
+      {"apply", "--cal", path("cal.json"), "--input", path("check.csv"), "-o", path("mmhg.csv")});
   ASSERT_EQ(apply.code, 0) << apply.err;
   RecordingOptions o;
   o.format = RecordingFormat::kCsv;
@@ -141,14 +141,16 @@ TEST_F(CalibrateTool, BadInputGivesClearErrors) {
   std::string shuffled;
   int t = 0;
   for (const int level : {0, 50}) {
-    for (int f = 0; f < 4; ++f) one += std::to_string(t++) + "," + std::to_string(level) + ",40,41,42,43\n";
+    for (int f = 0; f < 4; ++f)
+      one += std::to_string(t++) + "," + std::to_string(level) + ",40,41,42,43\n";
   }
   t = 0;
   for (const int level : {0, 40, 20, 60}) {
     for (int f = 0; f < 4; ++f) {
       const int v = 40 + 3 * level + f % 2;
       shuffled += std::to_string(t++) + "," + std::to_string(level) + "," + std::to_string(v) +
-                  "," + std::to_string(v) + "," + std::to_string(v) + "," + std::to_string(v) + "\n";
+                  "," + std::to_string(v) + "," + std::to_string(v) + "," + std::to_string(v) +
+                  "\n";
     }
   }
   expect(with({"fit", "--input", write("one.csv", one), "-o", path("c.json")}), 1,
@@ -161,8 +163,8 @@ TEST_F(CalibrateTool, BadInputGivesClearErrors) {
   expect(with({"check", "--cal", write("bad.json", "{}"), "--input", path("order.csv")}), 1,
          "bad.json");
   expect(calibrate({"inspect", write("junk.json", "[1,2")}), 1, "not valid JSON");
-  expect(with({"fit", "--input", path("order.csv"), "-o", path("c.json"), "--family", "cubic9"}),
-         2, "--family");
+  expect(with({"fit", "--input", path("order.csv"), "-o", path("c.json"), "--family", "cubic9"}), 2,
+         "--family");
   expect(with({"fit", "--input", path("order.csv"), "-o", path("c.json"), "--max-dead-pct", "-1"}),
          2, "--max-dead-pct");
 }

@@ -1,11 +1,11 @@
 // The calibration library: file format, applier, sessions, fitting, checks (docs/calibration.md).
+#include <unistd.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <functional>
+#include <limits>
 #include <sstream>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -25,8 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path temp_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() /
-                       ("pmap_calibration_" + name + "_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("pmap_calibration_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -62,7 +62,9 @@ MatCalibration small_calibration() {
 // The small mats of these tests have 1 dead taxel in 6: accepted up to 20 %.
 const AcceptanceLimits kSmallMat{0.2, 8.0};
 
-std::vector<float> frame_of(std::initializer_list<float> v) { return std::vector<float>(v); }
+std::vector<float> frame_of(std::initializer_list<float> v) {
+  return std::vector<float>(v);
+}
 
 // ---- file format ---------------------------------------------------------------------------
 
@@ -71,6 +73,7 @@ TEST(CalibrationFile, RoundTripsEveryField) {
   c.loading_knot_counts = c.knot_counts;
   c.unloading_knot_counts = c.knot_counts;
   for (auto& v : c.unloading_knot_counts) v += 5;
+  c.loop_peak_counts.assign(6, 700.0f);
   SessionFigures f;
   f.levels_mmhg = {0, 50, 100};
   f.holds = 5;
@@ -115,7 +118,9 @@ TEST(CalibrationFile, RefusesBadFilesWithTheReason) {
   EXPECT_NE(with([](auto& d) { d["mat"]["rows"] = 3; }).find("status_map"), std::string::npos);
   EXPECT_NE(with([](auto& d) { d["taxels"]["offset_counts"].erase(0); }).find("wrong dimensions"),
             std::string::npos);
-  EXPECT_NE(with([](auto& d) { d["taxels"]["knot_counts"][0] = {200, 150}; }).find("non-monotone"),
+  EXPECT_NE(with([](auto& d) {
+              d["taxels"]["knot_counts"][0] = {200, 150};
+            }).find("non-monotone"),
             std::string::npos);
   EXPECT_NE(with([](auto& d) { d["taxels"]["status_map"][0] = "DDD"; }).find("too many dead"),
             std::string::npos);
@@ -123,8 +128,9 @@ TEST(CalibrationFile, RefusesBadFilesWithTheReason) {
             std::string::npos);
   EXPECT_NE(with([](auto& d) { d["taxels"]["noise_counts"][2] = "x"; }).find("numbers"),
             std::string::npos);
-  EXPECT_NE(with([](auto& d) { d["taxels"]["fit_rms_mmhg"] = std::vector<double>(6, 50.0); })
-                .find("poor fits"),
+  EXPECT_NE(with([](auto& d) {
+              d["taxels"]["fit_rms_mmhg"] = std::vector<double>(6, 50.0);
+            }).find("poor fits"),
             std::string::npos);
   EXPECT_EQ(with([](auto&) {}), "accepted");
 }
@@ -203,8 +209,8 @@ TEST(CalibrationApplier, GatesNoiseAndNonFiniteReadingsToZero) {
   const CalibrationApplier a(small_calibration());
   std::vector<float> out(6, -1.0f);
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  ASSERT_TRUE(a.apply(frame_of({42.9f, nan, std::numeric_limits<float>::infinity(), 0, 0, 43.5f}),
-                      out));
+  ASSERT_TRUE(
+      a.apply(frame_of({42.9f, nan, std::numeric_limits<float>::infinity(), 0, 0, 43.5f}), out));
   EXPECT_EQ(out[0], 0.0f);  // within 3 σ of the offset
   EXPECT_EQ(out[1], 0.0f);
   EXPECT_TRUE(std::isfinite(out[2]));
@@ -227,6 +233,7 @@ TEST(CalibrationApplier, FollowsTheUnloadingBranchAfterAPeak) {
   c.unloading_knot_counts = c.knot_counts;
   // Unloading: 50 mmHg reads 40 counts more than when loading; the top is shared.
   for (int i = 0; i < 6; ++i) c.unloading_knot_counts[i * 2] += 40;
+  c.loop_peak_counts = {340, 640, 340, 340, 340, 340};  // the session turned at 100 mmHg
   const CalibrationApplier a(c);
   ASSERT_TRUE(a.follows_hysteresis());
   auto state = a.make_state();
@@ -238,7 +245,17 @@ TEST(CalibrationApplier, FollowsTheUnloadingBranchAfterAPeak) {
   EXPECT_NEAR(out[0], 100.0f, 1e-3);
   // Back down from the top: 180 counts is 50 mmHg on the unloading branch (60 when loading).
   ASSERT_TRUE(a.apply(frame_of({180, 0, 0, 0, 0, 0}), out, {}, &state));
-  EXPECT_NEAR(out[0], 50.0f, 0.8);  // the 4 σ noise band shifts it by under a mmHg
+  EXPECT_NEAR(out[0], 50.0f, 1e-3);
+  // A smaller loop: turned at 240 counts (75 mmHg), 2/3 of the major loop's size (200 of 300
+  // counts above the offset). 140 counts sits where the major loop reads 40 + 100 / (2/3) = 190:
+  // 53.125 mmHg on its unloading branch, which the loading branch reads at 152.5 counts, a gap
+  // of 37.5 counts. This loop's gap is 2/3 of that, 25: 140 − 25 = 115 counts on the loading
+  // branch is 37.5 mmHg (50 if it had been loading).
+  ASSERT_TRUE(a.apply(frame_of({40, 0, 0, 0, 0, 0}), out, {}, &state));
+  ASSERT_TRUE(a.apply(frame_of({240, 0, 0, 0, 0, 0}), out, {}, &state));
+  EXPECT_NEAR(out[0], 75.0f, 1e-3);
+  ASSERT_TRUE(a.apply(frame_of({140, 0, 0, 0, 0, 0}), out, {}, &state));
+  EXPECT_NEAR(out[0], 37.5f, 1e-3);
   // Unloaded: the history restarts, rising again is the loading branch.
   ASSERT_TRUE(a.apply(frame_of({40, 0, 0, 0, 0, 0}), out, {}, &state));
   EXPECT_EQ(out[0], 0.0f);
@@ -373,14 +390,13 @@ TEST_P(IndependentShapes, CalibrationIsWithinTwoPercentOfFullScale) {
   fs::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, IndependentShapes,
-    ::testing::Values(ShapeCase{testing::Shape::kLogarithmic, 0, 0},
-                      ShapeCase{testing::Shape::kTanh, 0.0, 0.08},
-                      ShapeCase{testing::Shape::kLogarithmic, 0.1, 0.08},
-                      ShapeCase{testing::Shape::kSqrtPower, 0.1, 0},
-                      ShapeCase{testing::Shape::kTwoSlope, 0, 0.08},
-                      ShapeCase{testing::Shape::kNearLinear, 0.05, 0.05}));
+INSTANTIATE_TEST_SUITE_P(Shapes, IndependentShapes,
+                         ::testing::Values(ShapeCase{testing::Shape::kLogarithmic, 0, 0},
+                                           ShapeCase{testing::Shape::kTanh, 0.0, 0.08},
+                                           ShapeCase{testing::Shape::kLogarithmic, 0.1, 0.08},
+                                           ShapeCase{testing::Shape::kSqrtPower, 0.1, 0},
+                                           ShapeCase{testing::Shape::kTwoSlope, 0, 0.08},
+                                           ShapeCase{testing::Shape::kNearLinear, 0.05, 0.05}));
 
 TEST(CalibrationFit, ChoosesTheFamilyFromTheData) {
   const fs::path dir = temp_dir("family");

@@ -77,8 +77,12 @@ class CalibrationApplier {
   std::vector<float> offset_;
   std::vector<float> gate_;        ///< offset + noise gate, counts (+inf: unusable taxel)
   std::vector<float> top_counts_;  ///< loading-branch reading at the top knot
-  std::vector<float> band_;        ///< noise band below the peak (4 σ at zero, ≥ 1 count)
-  float band_growth_ = 0;          ///< … plus this times the signal (4 × noise_fraction)
+  /// The loading branch's reading at pressure p (its inverse; descending taxels only).
+  [[nodiscard]] float loading_counts_at(std::size_t taxel, float p) const noexcept;
+  std::vector<double> knot_mmhg_;     ///< the shared knot pressures
+  std::vector<float> loading_knots_;  ///< taxel-major loading-branch knots, offset first
+  std::vector<float> band_;           ///< noise band below the peak (4 σ at zero, ≥ 1 count)
+  float band_growth_ = 0;             ///< … plus this times the signal (4 × noise_fraction)
   Segments midline_;
   bool branches_ = false;
   Segments loading_;

@@ -19,7 +19,7 @@ struct LevelError {
   double level_mmhg = 0;
   bool unloading = false;     ///< the hold came after the session's top level
   bool beyond_range = false;  ///< above the calibration's top knot: not in the headline figures
-  std::size_t samples = 0;  ///< taxel readings scored
+  std::size_t samples = 0;    ///< taxel readings scored
   double rms_mmhg = 0;
   double bias_mmhg = 0;  ///< mean of calibrated − applied
   double max_abs_mmhg = 0;
@@ -33,8 +33,8 @@ struct CheckReport {
   double rms_pct_fs = 0;
   double bias_mmhg = 0;
   double p95_abs_mmhg = 0;
-  double zero_rms_mmhg = 0;        ///< at 0 mmHg holds (phantom pressure)
-  std::size_t above_range = 0;     ///< loaded readings above the calibrated range
+  double zero_rms_mmhg = 0;     ///< at 0 mmHg holds (phantom pressure)
+  std::size_t above_range = 0;  ///< loaded readings above the calibrated range
   /// Holds above the calibrated range (the mat saturates there), scored apart.
   std::size_t beyond_range_samples = 0;
   double beyond_range_rms_mmhg = 0;

@@ -27,7 +27,7 @@ struct Hold {
 };
 
 struct SessionOptions {
-  double settle_fraction = 0.5;     ///< the part of each hold that counts, from its end (0..1]
+  double settle_fraction = 0.5;  ///< the part of each hold that counts, from its end (0..1]
   /// Shorter runs of one applied pressure are transitions (ramps between levels): not used.
   std::size_t min_hold_frames = 3;
 };

@@ -100,6 +100,9 @@ struct MatCalibration {
   /// them, used when the history is unknown.
   std::vector<float> loading_knot_counts;
   std::vector<float> unloading_knot_counts;
+  /// With the branches: per taxel, the reading where the session's unloading began (its peak,
+  /// which may lie beyond the calibrated range): the start of the major loop.
+  std::vector<float> loop_peak_counts;
   std::vector<TaxelStatus> status;  ///< per taxel
   std::vector<float> fit_rms_mmhg;  ///< per taxel: error at the measured levels (empty: zero only)
   std::optional<SessionFigures> session;
