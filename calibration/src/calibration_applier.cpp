@@ -11,6 +11,12 @@ namespace {
 // The arrays are padded to a multiple of this many taxels (padding taxels never pass the gate).
 constexpr std::size_t kChunk = 16;
 
+// The noise band below a taxel's peak, in σ of its read noise. The peak is the highest noisy
+// reading since the taxel was loaded (after n frames about √(2 ln n) σ above the mean: 3.7 σ
+// after 1000), and a reading may lie 3 σ below the mean, so 8 σ keeps a still body's taxels
+// from counting as descending.
+constexpr float kBandSigmas = 8.0f;
+
 struct Table {
   const float* constant;
   const float* knot;
@@ -50,6 +56,27 @@ __attribute__((target_clones("avx2", "default"))) void convert(
   } else {
     for (std::size_t i = 0; i < taxels; ++i) out[i] = raw[i] > gate[i] ? out[i] : 0.0f;
   }
+}
+
+// The hysteresis screen over the whole frame (vectorised): updates each taxel's peak since it was
+// last unloaded and marks the taxels that descend more than their noise band below it. Returns
+// how many descend.
+__attribute__((target_clones("avx2", "default"))) std::size_t screen(
+    std::size_t taxels, const float* __restrict raw, const float* __restrict shift,
+    const float* __restrict gate, const float* __restrict offset, const float* __restrict band,
+    float band_growth, float* __restrict peak, std::uint8_t* __restrict descending) {
+  std::size_t count = 0;
+  for (std::size_t i = 0; i < taxels; ++i) {
+    const float x = shift != nullptr ? raw[i] - shift[i] : raw[i];
+    const bool loaded = x > gate[i];
+    const float signal = x - offset[i] > 0.0f ? x - offset[i] : 0.0f;
+    const bool down = loaded && peak[i] - x > band[i] + band_growth * signal;
+    const float higher = x > peak[i] ? x : peak[i];
+    peak[i] = loaded ? higher : 0.0f;
+    descending[i] = down ? 1 : 0;
+    count += down ? 1 : 0;
+  }
+  return count;
 }
 
 // One taxel's curve at x (the few descending taxels of the hysteresis pass).
@@ -120,8 +147,8 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
   top_counts_.assign(padded_, 0.0f);
   for (std::size_t i = 0; i < taxels_; ++i) {
     offset_[i] = c.offset_counts[i];
-    band_[i] = std::max(1.0f, 4.0f * c.noise_counts[i]);
-    band_growth_ = static_cast<float>(4.0 * c.noise_fraction);
+    band_[i] = std::max(1.0f, kBandSigmas * c.noise_counts[i]);
+    band_growth_ = static_cast<float>(kBandSigmas * c.noise_fraction);
     if (c.status[i] == TaxelStatus::kOk) {
       gate_[i] = c.offset_counts[i] + std::max(1.0f, 3.0f * c.noise_counts[i]);
     }
@@ -167,7 +194,8 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
                                std::span<const float> zero_shift, State* state) const noexcept {
   if (raw.size() != taxels_ || mmhg.size() != taxels_ ||
       (!zero_shift.empty() && zero_shift.size() != taxels_) ||
-      (state != nullptr && state->peak_counts.size() != taxels_)) {
+      (state != nullptr && (state->peak_counts.size() != taxels_ ||
+                            state->descending.size() != taxels_))) {
     return false;
   }
   const bool follow = state != nullptr && branches_;
@@ -178,29 +206,22 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
   convert(table(follow ? loading_ : midline_), padded_, segments_, gate_.data(), raw.data(), shift,
           mmhg.data(), taxels_);
   if (follow) {
-    // Hysteresis: each taxel's peak since it was last unloaded. A taxel more than its noise band
-    // below its peak is descending: map x onto the major loop (x̃) and add the gap between the
-    // branches there, scaled by how far up the loop the peak was. Few taxels descend in a frame,
-    // so this pass is per taxel.
+    // Hysteresis: each taxel's peak since it was last unloaded; a taxel more than its noise band
+    // below its peak is descending (the screen, vectorised). A still body has few, so the
+    // descending taxels are converted one by one.
     const Table load = table(loading_);
     const Table unload = table(unloading_);
     float* peak = state->peak_counts.data();
-    for (std::size_t i = 0; i < taxels_; ++i) {
+    const std::size_t descending =
+        screen(taxels_, raw.data(), shift, gate_.data(), offset_.data(), band_.data(),
+               band_growth_, peak, state->descending.data());
+    for (std::size_t i = 0; descending > 0 && i < taxels_; ++i) {
+      if (state->descending[i] == 0) continue;
       const float x = shift != nullptr ? raw[i] - shift[i] : raw[i];
-      if (!(x > gate_[i])) {
-        peak[i] = 0.0f;
-        continue;
-      }
-      if (x >= peak[i]) {
-        peak[i] = x;
-        continue;
-      }
-      // Within the noise band below the peak the taxel is not descending: read noise alone
-      // would otherwise pull it onto the steep start of the unloading branch. Over the next band
-      // width the reading is eased onto the branch (continuous), below that it is used as read.
+      // Just below the noise band the reading is eased onto the branch (continuous); further
+      // down it is used as read.
       const float band = band_[i] + band_growth_ * std::max(0.0f, x - offset_[i]);
       const float below = peak[i] - x;
-      if (below <= band) continue;
       const float descent = x + band * std::max(0.0f, 2.0f - below / band);
       // The reading's place in its loop, r = (x − o)/(peak − o), is the same place on the major
       // loop (which starts at the session's peak reading): there the unloading branch reads

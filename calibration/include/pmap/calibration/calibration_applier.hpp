@@ -21,6 +21,7 @@
 // taxel runs the same instructions, so the loop vectorises (AVX2 where the CPU has it, chosen at
 // run time), and blocks of taxels that are all below their gate (most of a bed) are skipped.
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -38,8 +39,11 @@ class CalibrationApplier {
   /// unloaded. Owned by the caller, one per mat; a reset State (all zero) is a fresh start.
   struct State {
     std::vector<float> peak_counts;
+    std::vector<std::uint8_t> descending;  ///< scratch: which taxels descend in this frame
   };
-  [[nodiscard]] State make_state() const { return State{std::vector<float>(taxels_, 0.0f)}; }
+  [[nodiscard]] State make_state() const {
+    return State{std::vector<float>(taxels_, 0.0f), std::vector<std::uint8_t>(taxels_, 0)};
+  }
   /// True when the calibration has both branches (a State changes the result).
   [[nodiscard]] bool follows_hysteresis() const { return branches_; }
 
@@ -81,8 +85,8 @@ class CalibrationApplier {
   [[nodiscard]] float loading_counts_at(std::size_t taxel, float p) const noexcept;
   std::vector<double> knot_mmhg_;     ///< the shared knot pressures
   std::vector<float> loading_knots_;  ///< taxel-major loading-branch knots, offset first
-  std::vector<float> band_;           ///< noise band below the peak (4 σ at zero, ≥ 1 count)
-  float band_growth_ = 0;             ///< … plus this times the signal (4 × noise_fraction)
+  std::vector<float> band_;           ///< noise band below the peak (8 σ at zero, ≥ 1 count)
+  float band_growth_ = 0;             ///< … plus this times the signal (8 × noise_fraction)
   Segments midline_;
   bool branches_ = false;
   Segments loading_;
