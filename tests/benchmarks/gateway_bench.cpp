@@ -8,10 +8,15 @@
 #include <filesystem>
 #include <random>
 
+#include "pmap/calibration/calibration_applier.hpp"
+#include "pmap/calibration/calibration_file.hpp"
+#include "pmap/condition.hpp"
+#include "pmap/layout.hpp"
 #include "pmap/mat_descriptor.hpp"
 #include "pmap/pipeline.hpp"
 #include "pmap/store.hpp"
 #include "pmap/wire_codec.hpp"
+#include "test_calibration.hpp"
 
 namespace {
 
@@ -54,11 +59,14 @@ std::vector<std::vector<std::uint8_t>> bed_frames(std::size_t n) {
   return out;
 }
 
-void BM_PipelineBedFrame(benchmark::State& state) {
+/// The pipeline over bed frames; with `calibration_dir`, with a per-taxel calibration (with
+/// hysteresis branches) of the mat.
+void run_pipeline(benchmark::State& state, const std::string& calibration_dir) {
   const auto frames = bed_frames(4096);
   const auto meta = bed_meta();
   pmap::PipelineConfig config;
   config.ingest.clock_skew_future_us = std::int64_t{1} << 50;  // synthetic clock: never skewed
+  config.calibration_dir = calibration_dir;
   std::size_t batches = 0;
   pmap::Pipeline pipeline(
       config, nullptr, [](const std::string&, const std::string&) { return true; },
@@ -81,8 +89,93 @@ void BM_PipelineBedFrame(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.counters["accepted"] = static_cast<double>(pipeline.ingest().counters("bed1").accepted);
+  state.counters["calibrated"] = pipeline.calibration_state("bed1")["in_use"].get<bool>() ? 1 : 0;
+}
+
+void BM_PipelineBedFrame(benchmark::State& state) {
+  run_pipeline(state, "");
 }
 BENCHMARK(BM_PipelineBedFrame);
+
+/// A calibration directory holding a 64 x 32 calibration of bed1, removed at exit.
+struct CalibrationDir {
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("pmap-bench-cal-" + std::to_string(::getpid()));
+  CalibrationDir() {
+    std::filesystem::create_directories(path);
+    std::vector<float> gains(64 * 32);
+    for (std::size_t i = 0; i < gains.size(); ++i) gains[i] = 0.6f + 0.004f * (i % 200);
+    const std::string error = pmap::calibration::save_calibration(
+        pmap::test::make_calibration("bed1", 64, 32, gains, /*branches=*/true), path / "bed1.json");
+    if (!error.empty()) throw std::runtime_error(error);
+  }
+  ~CalibrationDir() { std::filesystem::remove_all(path); }
+};
+
+void BM_PipelineBedFrameCalibrated(benchmark::State& state) {
+  const CalibrationDir dir;
+  run_pipeline(state, dir.path.string());
+}
+BENCHMARK(BM_PipelineBedFrameCalibrated);
+
+/// The conditioning stage alone on a canonical 64 x 32 bed frame (raw image, floor, noise gate,
+/// pressure), into a reused ConditionedFrame. range(0) = 1: with a per-taxel calibration
+/// (hysteresis branches, zero shift tracked), 0: the nominal linear scale.
+void BM_ConditionBedFrame(benchmark::State& state) {
+  const bool calibrated = state.range(0) != 0;
+  const pmap::MatDescriptor mat = *pmap::parse_meta("bed1", bed_meta()).descriptor;
+  pmap::MatConditioner conditioner;
+  if (calibrated) {
+    std::vector<float> gains(64 * 32);
+    for (std::size_t i = 0; i < gains.size(); ++i) gains[i] = 0.6f + 0.004f * (i % 200);
+    auto made = pmap::CanonicalCalibration::make(
+        pmap::test::make_calibration("bed1", 64, 32, gains, /*branches=*/true), mat, {"b", 1});
+    conditioner.use_calibration(
+        std::get<std::shared_ptr<const pmap::CanonicalCalibration>>(std::move(made)));
+  }
+  std::vector<pmap::PressureFrame> frames;
+  for (const auto& bytes : bed_frames(64)) {
+    auto decoded = pmap::decode_frame(bytes);
+    frames.push_back(pmap::to_canonical(std::get<pmap::PressureFrame>(decoded), mat.layout));
+  }
+  pmap::ConditionedFrame out;
+  conditioner.condition(frames[0], mat, out);
+  conditioner.learn_empty(out);  // the zero is tracked: the shift is applied
+  std::size_t i = 0;
+  for (auto _ : state) {
+    conditioner.condition(frames[i++ % frames.size()], mat, out);
+    benchmark::DoNotOptimize(out.pressure_mmhg->data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_ConditionBedFrame)->Arg(0)->Arg(1);
+
+/// The calibration applier alone on the same frames (what BM_ConditionBedFrame/1 spends in it):
+/// range(0) = 1 with the hysteresis history (as the gateway runs it), 0 the midline curve.
+void BM_CalibrationApplierBedFrame(benchmark::State& state) {
+  const pmap::MatDescriptor mat = *pmap::parse_meta("bed1", bed_meta()).descriptor;
+  std::vector<float> gains(64 * 32);
+  for (std::size_t i = 0; i < gains.size(); ++i) gains[i] = 0.6f + 0.004f * (i % 200);
+  const pmap::calibration::CalibrationApplier applier(
+      pmap::test::make_calibration("bed1", 64, 32, gains, /*branches=*/true));
+  auto history = applier.make_state();
+  std::vector<std::vector<float>> frames;
+  for (const auto& bytes : bed_frames(64)) {
+    const auto f =
+        pmap::to_canonical(std::get<pmap::PressureFrame>(pmap::decode_frame(bytes)), mat.layout);
+    frames.emplace_back(f.values.begin(), f.values.end());
+  }
+  std::vector<float> mmhg(64 * 32);
+  const std::vector<float> shift(64 * 32, 1.5f);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    applier.apply(frames[i++ % frames.size()], mmhg, shift,
+                  state.range(0) != 0 ? &history : nullptr);
+    benchmark::DoNotOptimize(mmhg.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_CalibrationApplierBedFrame)->Arg(0)->Arg(1);
 
 /// One flush of a typical batch: 2 mats × 1 s of 5-s epochs plus counters (what the gateway
 /// writes every second), in a WAL database on the local disk.

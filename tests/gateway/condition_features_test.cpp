@@ -24,7 +24,7 @@ PressureFrame block_frame(std::uint16_t value = 400) {
 
 TEST(Features, UniformBlockGivesExactAreaLoadForceAndCop) {
   const MatDescriptor mat = bed(32, 16);
-  MatConditioner cond({}, nominal_calibration(mat));
+  MatConditioner cond;
   FeaturesConfig fc;
   fc.occupancy_bed_cm2 = 100;
   FeatureExtractor fx(fc);
@@ -59,7 +59,7 @@ TEST(Features, TurnedRoundMatGivesTheSameCanonicalCop) {
   MatLayout turned{RowOrigin::kFar, false};
   const PressureFrame as_sent = from_canonical(block_frame(), turned);
   const PressureFrame canonical = to_canonical(as_sent, turned);
-  MatConditioner cond({}, nominal_calibration(mat));
+  MatConditioner cond;
   FeaturesConfig fc;
   fc.occupancy_bed_cm2 = 100;
   FeatureExtractor fx(fc);
@@ -68,7 +68,7 @@ TEST(Features, TurnedRoundMatGivesTheSameCanonicalCop) {
   EXPECT_DOUBLE_EQ(f.cop->row, 14.5);
   EXPECT_DOUBLE_EQ(f.cop->col, 5.5);
   // Without the transform the CoP would be mirrored in both axes.
-  MatConditioner cond2({}, nominal_calibration(mat));
+  MatConditioner cond2;
   FeatureExtractor fx2(fc);
   const auto raw = fx2.extract(cond2.condition(as_sent, mat), mat);
   EXPECT_DOUBLE_EQ(raw.cop->row, 31 - 14.5);
@@ -77,7 +77,7 @@ TEST(Features, TurnedRoundMatGivesTheSameCanonicalCop) {
 
 TEST(Features, NoScaleMeansNoForceAndCountThreshold) {
   const MatDescriptor mat = bed(32, 16, /*nominal=*/false);
-  MatConditioner cond({}, nominal_calibration(mat));
+  MatConditioner cond;
   FeatureExtractor fx;
   const auto cf = cond.condition(block_frame(40), mat);  // 40 counts < 5 % of 1000
   EXPECT_FALSE(cf.pressure_mmhg.has_value());
@@ -94,16 +94,15 @@ TEST(Features, OccupancyThresholdsPerKind) {
   EXPECT_DOUBLE_EQ(fx.occupancy_threshold_cm2(MatKind::kBed), 400.0);
   EXPECT_DOUBLE_EQ(fx.occupancy_threshold_cm2(MatKind::kChair), 150.0);
   const MatDescriptor mat = bed(32, 16);
-  MatConditioner cond({}, nominal_calibration(mat));
+  MatConditioner cond;
   EXPECT_FALSE(fx.extract(cond.condition(block_frame(), mat), mat).occupied);  // 160 < 400 cm²
 }
 
 TEST(Condition, BaselineLearnedFromEmptyFramesThenSubtracted) {
   const MatDescriptor mat = bed(8, 8);
   ConditionConfig cc;
-  cc.baseline_alpha = 0.5;
   cc.noise_gate_fraction = 0;
-  MatConditioner cond(cc, nominal_calibration(mat));
+  MatConditioner cond(cc);
   // An empty mat with a per-taxel offset: taxel i reads 10 + i.
   PressureFrame empty = test::make_frame(1, test::kNowUs, 8, 8);
   for (std::size_t i = 0; i < empty.values.size(); ++i)
@@ -118,7 +117,8 @@ TEST(Condition, BaselineLearnedFromEmptyFramesThenSubtracted) {
   auto c2 = cond.condition(empty, mat);
   EXPECT_TRUE(c2.floor_learned);
   EXPECT_FLOAT_EQ(c2.above_floor.abs().maxCoeff(), 0.0f);
-  // EMA: another empty frame 20 counts higher moves the floor halfway.
+  // The second empty frame weighs 1/2 (the first frames are averaged): 20 counts higher moves
+  // the floor halfway.
   PressureFrame higher = empty;
   for (auto& v : higher.values) v = static_cast<std::uint16_t>(v + 20);
   cond.learn_empty(cond.condition(higher, mat));
@@ -130,23 +130,6 @@ TEST(Condition, BaselineLearnedFromEmptyFramesThenSubtracted) {
   auto c3 = cond.condition(loaded, mat);
   EXPECT_FLOAT_EQ(c3.above_floor(3, 3), 500.0f);
   EXPECT_FLOAT_EQ((*c3.pressure_mmhg)(3, 3), 50.0f);
-}
-
-TEST(Condition, CalibrationStrategyPlugsIn) {
-  // A stand-in for issue 4's per-taxel calibration: doubles the pressure, reports calibrated.
-  class Doubling final : public TaxelCalibration {
-   public:
-    TaxelImage to_mmhg(const TaxelImage&, const TaxelImage& a) const override { return a * 0.2f; }
-    bool calibrated() const override { return true; }
-  };
-  const MatDescriptor mat = bed(32, 16);
-  MatConditioner cond({}, std::make_shared<Doubling>());
-  FeaturesConfig fc;
-  fc.occupancy_bed_cm2 = 100;
-  FeatureExtractor fx(fc);
-  const auto f = fx.extract(cond.condition(block_frame(), mat), mat);
-  EXPECT_TRUE(f.calibrated);
-  EXPECT_NEAR(*f.force_n, 40 * 80 * 133.322 * 4e-4, 1e-3);
 }
 
 }  // namespace

@@ -86,5 +86,23 @@ TEST(Config, EpisodeDwellTimesReachThePipeline) {
   EXPECT_EQ(p.episodes.long_still_us, 3'600'000'000LL);
 }
 
+TEST(Config, CalibrationAndZeroTrackingKeysReachThePipeline) {
+  GatewayConfig c;
+  EXPECT_EQ(c.calibration_dir, "");  // default: no calibrations
+  EXPECT_DOUBLE_EQ(c.floor_time_constant_s, 600);
+  EXPECT_DOUBLE_EQ(c.floor_holdoff_s, 120);
+  test::TempDir dir;
+  std::ofstream(dir.file("c.json"))
+      << R"({"calibration_dir":"/var/lib/pmap/calibration","floor_time_constant_s":300})";
+  load_config_file(c, dir.file("c.json"));
+  apply_config_text(c, "floor_holdoff_s", "60");  // CLI: --floor-holdoff-s 60
+  EXPECT_THROW(apply_config_text(c, "floor_time_constant_s", "0"), ConfigError);
+  EXPECT_THROW(apply_config_json(c, {{"baseline_alpha", 0.05}}), ConfigError);  // replaced
+  const PipelineConfig p = PipelineConfig::from(c);
+  EXPECT_EQ(p.calibration_dir, "/var/lib/pmap/calibration");
+  EXPECT_DOUBLE_EQ(p.condition.floor_time_constant_s, 300);
+  EXPECT_DOUBLE_EQ(p.condition.floor_holdoff_s, 60);
+}
+
 }  // namespace
 }  // namespace pmap

@@ -11,21 +11,26 @@ FrameFeatures FeatureExtractor::extract(const ConditionedFrame& frame, const Mat
 
   Eigen::Array<bool, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> contact;
   if (frame.pressure_mmhg) {
-    contact = *frame.pressure_mmhg >= static_cast<float>(config_.contact_threshold_mmhg);
+    const TaxelImage& p = *frame.pressure_mmhg;
+    // Taxels with no pressure are never in contact, even if a threshold of 0 is configured.
+    contact = (p >= static_cast<float>(config_.contact_threshold_mmhg)) && (p > 0.0f);
     const double area_m2 = mat.row_pitch_mm * mat.col_pitch_mm * 1e-6;
-    f.force_n = frame.pressure_mmhg->cast<double>().sum() * kPascalPerMmHg * area_m2;
+    f.force_n = p.cast<double>().sum() * kPascalPerMmHg * area_m2;
   } else {
-    contact = a >= static_cast<float>(config_.contact_threshold_fraction * mat.full_scale_counts);
+    contact =
+        (a >= static_cast<float>(config_.contact_threshold_fraction * mat.full_scale_counts)) &&
+        (a > 0.0f);
   }
-  // Ignore taxels with nothing above the floor even if a threshold of 0 is configured.
-  contact = contact && (a > 0.0f);
   f.contact_taxels = static_cast<std::uint32_t>(contact.count());
   f.contact_area_cm2 = f.contact_taxels * mat.taxel_area_cm2();
   f.load_raw = a.cast<double>().sum();
   f.occupied = f.contact_area_cm2 >= occupancy_threshold_cm2(mat.kind);
 
   if (f.occupied) {
-    const Eigen::ArrayXXd w = contact.select(a, 0.0f).cast<double>();
+    // Weighted by pressure where it is known (with the nominal linear scale that is the same as
+    // weighting by counts above the floor), else by counts above the floor.
+    const TaxelImage& weight = frame.pressure_mmhg ? *frame.pressure_mmhg : a;
+    const Eigen::ArrayXXd w = contact.select(weight, 0.0f).cast<double>();
     const double total = w.sum();
     if (total > 0) {
       const Eigen::ArrayXd row_idx =

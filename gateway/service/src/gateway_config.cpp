@@ -127,10 +127,18 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(real_key("noise_gate_fraction",
                        "counts above floor up to this fraction of full scale are zeroed",
                        &C::noise_gate_fraction, 0, 1));
-  k.push_back(real_key("baseline_alpha", "EMA weight of each empty frame in the floor",
-                       &C::baseline_alpha, 0.0001, 1));
+  k.push_back(real_key("floor_time_constant_s",
+                       "zero tracking: time constant of the empty-mat floor average, seconds",
+                       &C::floor_time_constant_s, 1, 1e6));
+  k.push_back(real_key("floor_holdoff_s",
+                       "zero tracking: empty frames this soon after occupancy are not learned, s",
+                       &C::floor_holdoff_s, 0, 86400));
   k.push_back(real_key("floor_percentile", "fallback floor percentile before the first empty frame",
                        &C::floor_percentile, 0, 100));
+  k.push_back(string_key("calibration_dir",
+                         "directory of per-mat calibration files <mat id>.json; empty = none "
+                         "(re-read on SIGHUP)",
+                         &C::calibration_dir, true));
   k.push_back(
       int_key("max_queued_messages",
               "messages waiting for processing; beyond: Paho's delivery waits (back-pressure)",

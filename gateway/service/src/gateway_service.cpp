@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 #include "pmap/asio.hpp"
@@ -43,6 +44,7 @@ class GatewayService::Impl {
       : config_(std::move(config)),
         logger_(logger),
         signals_(io_, SIGINT, SIGTERM),
+        reload_signals_(io_, SIGHUP),
         flush_timer_(io_),
         state_timer_(io_),
         housekeeping_timer_(io_),
@@ -96,6 +98,20 @@ class GatewayService::Impl {
                  ", db " + config_.db);
     signals_.async_wait(
         [this](const boost::system::error_code& ec, int sig) { on_signal(ec, sig); });
+    if (config_.calibration_dir.empty()) {
+      logger_.info("no calibration_dir: every mat works on raw counts (uncalibrated)");
+    } else {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(config_.calibration_dir, ec)) {
+        logger_.warn("calibration_dir '" + config_.calibration_dir +
+                     "' is not a directory (yet): mats stay uncalibrated until it holds their "
+                     "files and SIGHUP is sent");
+      } else {
+        logger_.info("calibrations from " + config_.calibration_dir +
+                     "/<mat id>.json (loaded at each mat's first frame; SIGHUP re-reads them)");
+      }
+    }
+    arm_reload();
     connect();
     arm_flush();
     arm_state();
@@ -230,6 +246,29 @@ class GatewayService::Impl {
     });
   }
 
+  // --- SIGHUP: reload calibrations ---------------------------------------------------------
+  // The handler runs on the io_context thread, between two messages: no frame waits for a lock,
+  // none is dropped (Paho keeps posting them; they are processed right after the reload).
+  void arm_reload() {
+    reload_signals_.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec || stopping_) return;
+      if (config_.calibration_dir.empty()) {
+        logger_.info("SIGHUP: no calibration_dir configured, nothing to reload");
+      } else {
+        logger_.info("SIGHUP: reloading calibrations from " + config_.calibration_dir);
+        const auto results = pipeline_.reload_calibrations();
+        std::size_t loaded = 0, refused = 0;
+        for (const auto& r : results) {
+          if (r.outcome == CalibrationReload::Outcome::kLoaded) ++loaded;
+          if (r.outcome == CalibrationReload::Outcome::kRefused) ++refused;
+        }
+        logger_.info("SIGHUP: " + std::to_string(results.size()) + " mats, " +
+                     std::to_string(loaded) + " loaded, " + std::to_string(refused) + " refused");
+      }
+      arm_reload();
+    });
+  }
+
   // --- shutdown --------------------------------------------------------------------------
   void on_signal(const boost::system::error_code& ec, int sig) {
     if (ec) return;
@@ -272,6 +311,7 @@ class GatewayService::Impl {
     finished_ = true;
     stop_timer_.cancel();
     signals_.cancel();
+    reload_signals_.cancel();
     pipeline_.close_episodes();
     pipeline_.flush();
     writer_.stop();
@@ -285,6 +325,7 @@ class GatewayService::Impl {
   Logger& logger_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set reload_signals_;  ///< SIGHUP: reload calibrations
   boost::asio::steady_timer flush_timer_, state_timer_, housekeeping_timer_, reconnect_timer_,
       stop_timer_;
   StoreWriter writer_;

@@ -1,5 +1,7 @@
 #include "pmap/pipeline.hpp"
 
+#include <cmath>
+
 #include "pmap/chair/chair_posture.hpp"
 #include "pmap/posture/bed_posture.hpp"
 #include "pmap/posture/knee_support.hpp"
@@ -90,7 +92,8 @@ PipelineConfig PipelineConfig::from(const GatewayConfig& c) {
   p.ingest.clock_skew_future_us = c.clock_skew_future_s * 1'000'000;
   p.ingest.clock_skew_past_us = c.clock_skew_past_s * 1'000'000;
   p.ingest.log_interval = std::chrono::seconds(c.log_interval_s);
-  p.condition.baseline_alpha = c.baseline_alpha;
+  p.condition.floor_time_constant_s = c.floor_time_constant_s;
+  p.condition.floor_holdoff_s = c.floor_holdoff_s;
   p.condition.floor_percentile = c.floor_percentile;
   p.condition.noise_gate_fraction = c.noise_gate_fraction;
   p.features.occupancy_bed_cm2 = c.occupancy_bed_cm2;
@@ -101,6 +104,7 @@ PipelineConfig PipelineConfig::from(const GatewayConfig& c) {
   p.state_interval = std::chrono::milliseconds(c.state_interval_ms);
   p.raw_archive = c.raw_archive_mb > 0;
   p.flush_max_rows = static_cast<std::size_t>(c.flush_max_rows);
+  p.calibration_dir = c.calibration_dir;
   p.episodes.presence_dwell_us = c.presence_dwell_s * 1'000'000;
   p.episodes.position_dwell_us = c.position_dwell_s * 1'000'000;
   p.episodes.knee_dwell_us = c.knee_dwell_s * 1'000'000;
@@ -108,16 +112,32 @@ PipelineConfig PipelineConfig::from(const GatewayConfig& c) {
   return p;
 }
 
-Pipeline::Pipeline(PipelineConfig config, Logger* logger, Publisher publisher, BatchSink sink,
-                   CalibrationLookup calibration)
+std::string_view to_string(CalibrationReload::Outcome outcome) {
+  switch (outcome) {
+    case CalibrationReload::Outcome::kNone:
+      return "none";
+    case CalibrationReload::Outcome::kLoaded:
+      return "loaded";
+    case CalibrationReload::Outcome::kUnchanged:
+      return "unchanged";
+    case CalibrationReload::Outcome::kRefused:
+      return "refused";
+    case CalibrationReload::Outcome::kRemoved:
+      return "removed";
+  }
+  return "none";
+}
+
+Pipeline::Pipeline(PipelineConfig config, Logger* logger, Publisher publisher, BatchSink sink)
     : config_(config),
       logger_(logger),
       publisher_(std::move(publisher)),
       sink_(std::move(sink)),
-      calibration_(std::move(calibration)),
       ingest_(config.ingest, logger),
       epochs_(config.epoch_seconds),
-      throttle_(config.state_interval) {}
+      throttle_(config.state_interval) {
+  if (!config_.calibration_dir.empty()) calibrations_.emplace(config_.calibration_dir);
+}
 
 namespace {
 std::string layout_json(const MatDescriptor& m) {
@@ -130,6 +150,7 @@ std::string layout_json(const MatDescriptor& m) {
 
 void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t> payload,
                       std::int64_t now_us, Clock::time_point now) {
+  wall_now_us_ = now_us;
   const auto parsed = parse_topic(topic_name);
   if (!parsed) {
     ++global_.unattributed;
@@ -187,28 +208,199 @@ Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatD
     it = mats_
              .emplace(meta->id,
                       MatPipelineState{
-                          meta, MatConditioner(config_.condition, calibration_(*meta)),
-                          FeatureExtractor(config_.features),
+                          meta, MatConditioner(config_.condition), ConditionedFrame{},
+                          CalibrationRecord{}, FeatureExtractor(config_.features),
                           MatEpisodes(meta->id, meta->kind == MatKind::kBed, config_.episodes),
                           std::nullopt, nullptr, chair::ChairShiftTracker{}, chair::ChairAnalyzer{},
                           posture::BedAnalyzer{},
                           posture::PositionSmoother{posture::PositionSmootherConfig{}},
                           OccupancyTracker{}, Occupancy::kEmpty})
              .first;
+    resolve_calibration(it->second, /*force=*/true);
   } else if (it->second.meta != meta) {
-    // New meta: keep the learned floor only if the shape and layout are unchanged.
+    // New meta: keep the learned floor only if the shape and layout are unchanged. The
+    // calibration is loaded again either way: whether it matches depends on the meta.
     const auto& old = *it->second.meta;
     const bool same_geometry = old.rows == meta->rows && old.cols == meta->cols &&
                                old.layout == meta->layout && old.encoding == meta->encoding;
     if (!same_geometry) {
-      it->second.conditioner = MatConditioner(config_.condition, calibration_(*meta));
+      it->second.conditioner = MatConditioner(config_.condition);
       it->second.features = FeatureExtractor(config_.features);
-    } else {
-      it->second.conditioner.set_calibration(calibration_(*meta));
     }
     it->second.meta = meta;
+    resolve_calibration(it->second, /*force=*/true);
   }
   return it->second;
+}
+
+CalibrationReload Pipeline::resolve_calibration(MatPipelineState& st, bool force) {
+  using Outcome = CalibrationReload::Outcome;
+  using Status = CalibrationRecord::Status;
+  const MatDescriptor& mat = *st.meta;
+  CalibrationRecord& rec = st.calibration;
+  CalibrationReload result{mat.id, Outcome::kNone, {}};
+  const CalibratedPressure* in_use = st.conditioner.calibration();
+  // A calibration made for another geometry (the meta changed) must not stay in use.
+  if (in_use != nullptr && !in_use->calibration().made_for(mat)) {
+    st.conditioner.use_calibration(nullptr);
+    in_use = nullptr;
+  }
+  if (!calibrations_) {
+    result.message = "mat '" + mat.id + "': no calibration_dir configured: uncalibrated";
+    return result;
+  }
+  const std::string path = calibrations_->path_for(mat.id).string();
+  const auto fingerprint = calibrations_->fingerprint(mat.id);
+  if (!fingerprint) {
+    const bool had = in_use != nullptr || rec.status != Status::kUncalibrated;
+    st.conditioner.use_calibration(nullptr);
+    rec.status = Status::kUncalibrated;
+    rec.error.clear();
+    rec.refused_file.clear();
+    rec.refused_fingerprint.reset();
+    if (had) {
+      result.outcome = Outcome::kRemoved;
+      result.message = "mat '" + mat.id + "': calibration removed (" + path +
+                       " is gone): uncalibrated, raw counts with an automatic baseline";
+      if (logger_ != nullptr) logger_->warn(result.message);
+    } else {
+      result.message = "mat '" + mat.id + "': no calibration file (" + path + "): uncalibrated";
+    }
+    return result;
+  }
+  if (!force && *fingerprint != 0) {
+    if (in_use != nullptr && in_use->calibration().source().fingerprint == *fingerprint) {
+      rec.status = Status::kCalibrated;
+      rec.error.clear();
+      rec.refused_file.clear();
+      rec.refused_fingerprint.reset();
+      result.outcome = Outcome::kUnchanged;
+      result.message = "mat '" + mat.id + "': calibration unchanged (" + path + ")";
+      return result;
+    }
+    if (rec.status == Status::kRefused && rec.refused_fingerprint == *fingerprint) {
+      result.outcome = Outcome::kUnchanged;
+      result.message =
+          "mat '" + mat.id + "': calibration file unchanged, still refused: " + rec.error +
+          (in_use != nullptr ? "; the previous calibration stays in use" : "; uncalibrated");
+      return result;
+    }
+  }
+  auto loaded = calibrations_->load(mat);
+  if (auto* reason = std::get_if<std::string>(&loaded)) {
+    ++rec.refusals;
+    ++global_.calibration_refusals;
+    rec.status = Status::kRefused;
+    rec.error = *reason;
+    rec.refused_file = path;
+    rec.refused_fingerprint = *fingerprint;
+    result.outcome = Outcome::kRefused;
+    result.message = "mat '" + mat.id + "': calibration refused: " + *reason +
+                     (in_use != nullptr ? "; the previous calibration (created " +
+                                              in_use->calibration().created_utc() + ") stays in use"
+                                        : "; uncalibrated, raw counts with an automatic baseline");
+    if (logger_ != nullptr) logger_->warn(result.message);
+    return result;
+  }
+  auto calibration = std::get<std::shared_ptr<const CanonicalCalibration>>(std::move(loaded));
+  const CanonicalCalibration& c = *calibration;
+  st.conditioner.use_calibration(std::move(calibration));
+  ++rec.loads;
+  ++global_.calibration_loads;
+  rec.status = Status::kCalibrated;
+  rec.error.clear();
+  rec.refused_file.clear();
+  rec.refused_fingerprint.reset();
+  result.outcome = Outcome::kLoaded;
+  result.message = "mat '" + mat.id + "': calibration loaded from " + path + " (created " +
+                   c.created_utc() + ", " + std::string(calibration::to_string(c.family())) + ", " +
+                   std::to_string(c.dead_taxels()) + " dead and " +
+                   std::to_string(c.stuck_taxels()) + " stuck taxels" +
+                   (c.follows_hysteresis() ? ", follows hysteresis" : "") + ")";
+  if (logger_ != nullptr) logger_->info(result.message);
+  return result;
+}
+
+std::vector<CalibrationReload> Pipeline::reload_calibrations() {
+  std::vector<CalibrationReload> out;
+  for (auto& [id, st] : mats_) {
+    out.push_back(resolve_calibration(st, /*force=*/false));
+    const CalibrationReload& r = out.back();
+    // loaded / refused / removed were logged as they happened; say the rest too (one line per
+    // mat for each reload).
+    if (logger_ != nullptr && (r.outcome == CalibrationReload::Outcome::kUnchanged ||
+                               r.outcome == CalibrationReload::Outcome::kNone)) {
+      logger_->info(r.message);
+    }
+    throttle_.counters_changed(id);  // republish the state with the new calibration status
+  }
+  return out;
+}
+
+nlohmann::json Pipeline::calibration_json(const MatPipelineState& st) const {
+  using nlohmann::json;
+  using Status = CalibrationRecord::Status;
+  const CalibrationRecord& rec = st.calibration;
+  const CalibratedPressure* in_use = st.conditioner.calibration();
+  json out = json::object();
+  out["status"] = rec.status == Status::kCalibrated ? "calibrated"
+                  : rec.status == Status::kRefused  ? "refused"
+                                                    : "uncalibrated";
+  out["error"] = rec.status == Status::kRefused ? json(rec.error) : json(nullptr);
+  out["in_use"] = in_use != nullptr;
+  json zero = {{"tracked", st.conditioner.floor_learned()},
+               {"median_shift_counts", nullptr},
+               {"max_abs_shift_counts", nullptr},
+               {"limit_counts", nullptr},
+               {"excessive_taxels", 0},
+               {"excessive", false}};
+  if (in_use != nullptr) {
+    const CanonicalCalibration& c = in_use->calibration();
+    out["file"] = c.source().file;
+    out["created_utc"] = c.created_utc();
+    if (c.created_s() && wall_now_us_ != 0) {
+      const double days =
+          (static_cast<double>(wall_now_us_) / 1e6 - static_cast<double>(*c.created_s())) / 86400.0;
+      out["age_days"] = std::round(days * 100.0) / 100.0;
+    } else {
+      out["age_days"] = nullptr;
+    }
+    out["family"] = std::string(calibration::to_string(c.family()));
+    out["hysteresis_following"] = c.follows_hysteresis();
+    out["dead_taxels"] = c.dead_taxels();
+    out["stuck_taxels"] = c.stuck_taxels();
+    const ZeroTracking& z = in_use->zero();
+    zero["tracked"] = z.tracked;
+    zero["limit_counts"] = z.limit_counts;
+    if (z.tracked) {
+      zero["median_shift_counts"] = std::round(z.median_shift_counts * 100.0) / 100.0;
+      zero["max_abs_shift_counts"] = std::round(z.max_abs_shift_counts * 100.0) / 100.0;
+      zero["excessive_taxels"] = z.excessive_taxels;
+      zero["excessive"] = z.excessive();
+    }
+  } else {
+    out["file"] = rec.status == Status::kRefused ? json(rec.refused_file) : json(nullptr);
+    out["created_utc"] = nullptr;
+    out["age_days"] = nullptr;
+    out["family"] = nullptr;
+    out["hysteresis_following"] = false;
+    out["dead_taxels"] = nullptr;
+    out["stuck_taxels"] = nullptr;
+  }
+  out["zero"] = std::move(zero);
+  out["loads"] = rec.loads;
+  out["refusals"] = rec.refusals;
+  return out;
+}
+
+nlohmann::json Pipeline::calibration_state(std::string_view mat_id) const {
+  auto it = mats_.find(mat_id);
+  return it == mats_.end() ? nlohmann::json(nullptr) : calibration_json(it->second);
+}
+
+const ConditionedFrame* Pipeline::conditioned(std::string_view mat_id) const {
+  auto it = mats_.find(mat_id);
+  return it == mats_.end() ? nullptr : &it->second.conditioned;
 }
 
 void Pipeline::on_accepted(std::vector<AcceptedFrame>&& frames, Clock::time_point now) {
@@ -218,12 +410,15 @@ void Pipeline::on_accepted(std::vector<AcceptedFrame>&& frames, Clock::time_poin
 void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) {
   MatPipelineState& st = state_for(frame.mat);
   const MatDescriptor& meta = *frame.mat;
-  ConditionedFrame conditioned = st.conditioner.condition(frame.canonical, meta);
+  ConditionedFrame& conditioned = st.conditioned;  // reused: no per-frame allocation
+  st.conditioner.condition(frame.canonical, meta, conditioned);
   FrameFeatures features = st.features.extract(conditioned, meta);
   const Occupancy occupancy =
       st.occupancy.update(features.occupied, features.load_raw, features.contact_area_cm2,
                           static_cast<double>(features.timestamp_us) / 1e6);
-  if (!features.occupied) st.conditioner.learn_empty(conditioned);
+  // Zero tracking: empty frames teach the floor, slowly; frozen while occupied and for a while
+  // after (MatConditioner).
+  st.conditioner.observe(conditioned, features.occupied);
   FrameLabels labels{.timestamp_us = features.timestamp_us,
                      .occupied = features.occupied,
                      .movement = features.movement};
@@ -298,6 +493,7 @@ void Pipeline::publish_state(const std::string& mat_id, Clock::time_point now) {
   const auto& st = it->second;
   nlohmann::json state = make_state_json(*st.meta, *st.latest, ingest_.counters(mat_id));
   state["occupancy"] = to_string(st.latest_occupancy);
+  state["calibration"] = calibration_json(st);
   state["posture"] = st.latest_posture;
   nlohmann::json episodes = nlohmann::json::object();
   for (const auto& [stream, e] : st.episodes.current()) {
@@ -320,6 +516,7 @@ void Pipeline::publish_due(Clock::time_point now) {
 }
 
 void Pipeline::housekeeping(std::int64_t now_us) {
+  wall_now_us_ = now_us;
   ingest_.housekeeping(now_us);
   for (const auto& id : ingest_.mat_ids()) {
     if (ingest_.held_frames(id) > 0) counters_dirty_[id] = true;
@@ -371,6 +568,8 @@ nlohmann::json Pipeline::summary() const {
                 {"bad_status", global_.bad_status},
                 {"too_many_mats", ingest_.too_many_mats()},
                 {"states_published", global_.states_published},
+                {"calibration_loads", global_.calibration_loads},
+                {"calibration_refusals", global_.calibration_refusals},
                 {"state_publish_failures", global_.state_publish_failures}}}};
 }
 

@@ -4,13 +4,14 @@
 //
 // Definitions (canonical orientation, taxel (r, c) centred at y = (r+0.5)·row_pitch,
 // x = (c+0.5)·col_pitch):
-//  - contact taxel: pressure ≥ contact_threshold_mmhg when a pressure scale is known, otherwise
-//    counts above floor ≥ contact_threshold_fraction × full_scale_counts;
+//  - contact taxel: pressure ≥ contact_threshold_mmhg (and > 0) when a pressure is known (per-taxel
+//    calibration or nominal scale), otherwise counts above floor ≥ contact_threshold_fraction ×
+//    full_scale_counts (and > 0);
 //  - contact_area_cm2 = contact taxels × row_pitch·col_pitch / 100;
 //  - occupied: contact_area_cm2 ≥ occupancy threshold of the mat kind (bed 400, chair 150 cm²);
 //  - load_raw = Σ counts above floor (noise-gated) over all taxels;
 //  - force_n = Σ p[mmHg]·133.322 Pa/mmHg · taxel area [m²], when a pressure scale is known;
-//  - cop: weighted by counts above floor over contact taxels; null when unoccupied;
+//  - cop: weighted by pressure (else counts above floor) over contact taxels; null when unoccupied;
 //  - movement = Σ|a_t − a_{t−1}| / (Σa_t + Σa_{t−1}) on counts above floor, in [0, 1]
 //    (0 for the first frame, after a shape change, and when both are empty).
 //
@@ -21,7 +22,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "pmap/condition.hpp"
+#include "pmap/conditioned_frame.hpp"
 #include "pmap/mat_descriptor.hpp"
 
 namespace pmap {

@@ -44,8 +44,10 @@ struct GatewayConfig {
   double contact_threshold_mmhg = 5;
   double contact_threshold_fraction = 0.05;
   double noise_gate_fraction = 0.01;
-  double baseline_alpha = 0.05;
+  double floor_time_constant_s = 600;  ///< zero tracking: EMA time constant of the empty-mat floor
+  double floor_holdoff_s = 120;        ///< zero tracking: frozen this long after occupancy
   double floor_percentile = 10;
+  std::string calibration_dir;  ///< `<dir>/<mat id>.json` per mat; empty: no calibrations
   std::int64_t max_queued_messages = 20000;
   std::int64_t log_interval_s = 10;
   std::int64_t presence_dwell_s = 30;  ///< episodes: shortest bed exit / chair break

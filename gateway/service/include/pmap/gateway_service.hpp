@@ -3,8 +3,9 @@
 //
 // Threading (mosquitto-style statement):
 //  - One thread runs the Boost.Asio io_context (the caller of run()). It owns the pipeline
-//    (ingest, conditioning, features, aggregation, state publishing), the signal set
-//    (SIGINT/SIGTERM) and the timers (flush, state, housekeeping, reconnect).
+//    (ingest, conditioning, features, aggregation, state publishing), the signal sets
+//    (SIGINT/SIGTERM: shutdown; SIGHUP: reload calibrations, between two messages) and the timers
+//    (flush, state, housekeeping, reconnect).
 //  - Paho's callback thread only copies each message and posts it into the io_context. When more
 //    than max_queued_messages are waiting, new messages are dropped and counted (overload).
 //  - A StoreWriter thread does every SQLite write; the io_context thread hands it one batch per

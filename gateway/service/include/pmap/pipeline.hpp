@@ -5,6 +5,11 @@
 // Stages are composed here: ingest → condition → features → posture (bed mats) → episodes, with
 // epoch aggregation and episodes going to the store and the latest result to `state`.
 //
+// Calibration: with `calibration_dir`, each mat's `<calibration_dir>/<mat id>.json` is loaded at
+// its first frame and whenever its meta changes, and again for every mat on reload_calibrations()
+// (the service calls it on SIGHUP, between two messages). A refused file leaves the calibration in
+// use unchanged (docs/gateway.md, "Calibration").
+//
 // Threading: not thread-safe; owned by the gateway's io_context thread. Publishing and batch
 // submission are done through the callbacks given at construction (the service hands batches to a
 // StoreWriter thread and publishes through Paho).
@@ -12,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,6 +51,7 @@ struct PipelineConfig {
   std::chrono::milliseconds state_interval{1000};
   bool raw_archive = false;
   std::size_t flush_max_rows = 1000;
+  std::string calibration_dir;  ///< empty: no calibrations (every mat uncalibrated)
 
   [[nodiscard]] static PipelineConfig from(const GatewayConfig& config);
 };
@@ -56,7 +63,24 @@ struct GlobalCounters {
   std::uint64_t bad_status = 0;       ///< status payload other than online/offline
   std::uint64_t states_published = 0;
   std::uint64_t state_publish_failures = 0;
+  std::uint64_t calibration_loads = 0;     ///< calibration files loaded and put to use
+  std::uint64_t calibration_refusals = 0;  ///< calibration files refused (bad, or not this mat's)
 };
+
+/// What loading (or reloading) one mat's calibration file did.
+struct CalibrationReload {
+  enum class Outcome : std::uint8_t {
+    kNone,       ///< no calibration_dir, or no file for the mat (and none before): uncalibrated
+    kLoaded,     ///< a new calibration is in use
+    kUnchanged,  ///< the file is the one in use (or the one refused before)
+    kRefused,    ///< the file was refused; the previous calibration, if any, stays in use
+    kRemoved,    ///< the file is gone: the mat is uncalibrated now
+  };
+  std::string mat_id;
+  Outcome outcome = Outcome::kNone;
+  std::string message;  ///< the log line
+};
+[[nodiscard]] std::string_view to_string(CalibrationReload::Outcome outcome);
 
 class Pipeline {
  public:
@@ -65,8 +89,7 @@ class Pipeline {
   using Publisher = std::function<bool(const std::string& topic, const std::string& payload)>;
   using BatchSink = std::function<void(WriteBatch)>;
 
-  Pipeline(PipelineConfig config, Logger* logger, Publisher publisher, BatchSink sink,
-           CalibrationLookup calibration = nominal_calibration);
+  Pipeline(PipelineConfig config, Logger* logger, Publisher publisher, BatchSink sink);
 
   /// Handles one MQTT message. `now_us`: gateway wall clock; `now`: steady clock.
   void handle(std::string_view topic, std::span<const std::uint8_t> payload, std::int64_t now_us,
@@ -80,6 +103,9 @@ class Pipeline {
   void close_episodes();
   /// Periodic work: drops frames held too long for lack of meta.
   void housekeeping(std::int64_t now_us);
+  /// Re-reads the calibration file of every mat seen so far (SIGHUP), logs one line per mat and
+  /// marks their states for publishing. Frames are not touched: call it between two messages.
+  std::vector<CalibrationReload> reload_calibrations();
 
   /// The exit summary: per mat counters and epochs started, global counters.
   [[nodiscard]] nlohmann::json summary() const;
@@ -89,11 +115,28 @@ class Pipeline {
   [[nodiscard]] const FrameFeatures* latest(std::string_view mat_id) const;
   /// Rows waiting for the next flush.
   [[nodiscard]] std::size_t pending_rows() const;
+  /// The newest conditioned frame of a mat (the mat's reused workspace), if any.
+  [[nodiscard]] const ConditionedFrame* conditioned(std::string_view mat_id) const;
+  /// The `calibration` object of a mat's state (protocol §7); null for an unknown mat.
+  [[nodiscard]] nlohmann::json calibration_state(std::string_view mat_id) const;
 
  private:
+  /// A mat's calibration bookkeeping (the calibration in use lives in its conditioner).
+  struct CalibrationRecord {
+    enum class Status : std::uint8_t { kUncalibrated, kCalibrated, kRefused };
+    Status status = Status::kUncalibrated;
+    std::string error;         ///< why the file was refused (kRefused)
+    std::string refused_file;  ///< the refused file (kRefused)
+    std::optional<std::uint64_t> refused_fingerprint;
+    std::uint64_t loads = 0;
+    std::uint64_t refusals = 0;
+  };
+
   struct MatPipelineState {
     std::shared_ptr<const MatDescriptor> meta;
     MatConditioner conditioner;
+    ConditionedFrame conditioned;  ///< the newest frame, reused (no per-frame allocation)
+    CalibrationRecord calibration;
     FeatureExtractor features;
     MatEpisodes episodes;
     std::optional<FrameFeatures> latest;
@@ -112,12 +155,15 @@ class Pipeline {
   void process_frame(const AcceptedFrame& frame, Clock::time_point now);
   void publish_state(const std::string& mat_id, Clock::time_point now);
   MatPipelineState& state_for(const std::shared_ptr<const MatDescriptor>& meta);
+  /// Loads the mat's calibration file if it changed (`force`: whatever its fingerprint).
+  CalibrationReload resolve_calibration(MatPipelineState& st, bool force);
+  [[nodiscard]] nlohmann::json calibration_json(const MatPipelineState& st) const;
 
   PipelineConfig config_;
   Logger* logger_;
   Publisher publisher_;
   BatchSink sink_;
-  CalibrationLookup calibration_;
+  std::optional<CalibrationDirectory> calibrations_;
   Ingest ingest_;
   EpochAggregator epochs_;
   StateThrottle throttle_;
@@ -125,6 +171,7 @@ class Pipeline {
   WriteBatch pending_;  // mats, statuses, raw frames (epochs live in epochs_)
   std::map<std::string, bool, std::less<>> counters_dirty_;
   GlobalCounters global_;
+  std::int64_t wall_now_us_ = 0;  ///< the newest wall clock handed in (calibration age)
 };
 
 }  // namespace pmap
