@@ -44,6 +44,8 @@ inline calibration::MatCalibration make_calibration(const std::string& mat_id, s
         c.unloading_knot_counts.push_back(offset + g * s * 1.05f);
       }
     }
+    // The session turned at its top level, where unloading began.
+    if (branches) c.loop_peak_counts.push_back(offset + g * span[2] * 1.05f);
   }
   return c;
 }
