@@ -106,6 +106,7 @@ std::variant<AnalysisSetup, std::string> make_setup(const RecordingInfo& info,
                                                     const AnalyzeOptions& options) {
   AnalysisSetup setup;
   setup.head = options.head;
+  setup.keep_baseline = options.keep_baseline;
   MatDescriptor& mat = setup.mat;
   if (info.format == RecordingFormat::kPmaplog) {
     if (!info.mat) return std::string("frame log without a meta");
@@ -184,6 +185,7 @@ void FrameAnalyzer::analyze_bed(const Eigen::MatrixXf& image, double t_s, ordere
   posture::BedAnalysisOptions options;
   // --head first/last: the canonical image has the head at row 0 (last was turned round).
   if (setup_.head != HeadMode::kAuto) options.head_end = posture::HeadEnd::kFirstRow;
+  options.remove_baseline = !setup_.keep_baseline;
   const posture::BedPostureResult result =
       posture::analyze_bed_frame(image, mat, posture::builtin_bed_model(), options);
   if (const auto* error = std::get_if<posture::PostureError>(&result)) {
@@ -317,6 +319,8 @@ std::variant<AnalyzeCli, CliExit> parse_analyze_cli(int argc, const char* const 
       ("pitch-mm", po::value<std::string>(),
        "taxel pitch ROW[,COL] in mm, 1-200 (default 25.4; pmaplog: its meta)")
       ("summary", "the gateway pipeline's report over one recording instead of per-frame JSON")
+      ("keep-baseline", "ablation: the bed engine keeps the bare mat's idle reading instead of "
+       "removing it (docs/calibration.md)")
       ("db", po::value<std::string>(), "--summary: also store epochs and episodes in this SQLite file")
       ("states", po::value<std::string>(),
        "--summary: write every state document the gateway would publish, one JSON per line")
@@ -381,6 +385,7 @@ std::variant<AnalyzeCli, CliExit> parse_analyze_cli(int argc, const char* const 
     o.kind = *kind;
   }
   o.mirror = vm.count("mirror") != 0U;
+  o.keep_baseline = vm.count("keep-baseline") != 0U;
   const std::string head = vm["head"].as<std::string>();
   if (head == "first") {
     o.head = HeadMode::kFirst;

@@ -20,7 +20,9 @@ BedAnalyzer& BedAnalyzer::operator=(BedAnalyzer&&) noexcept = default;
 BedPostureResult BedAnalyzer::analyze(const Eigen::Ref<const Eigen::MatrixXf>& canonical,
                                       const MatDescriptor& mat, const BedAnalysisOptions& options) {
   std::string error;
-  if (!detail::prepare_bed_image(canonical, mat, *workspace_, &error)) return PostureError{error};
+  if (!detail::prepare_bed_image(canonical, mat, *workspace_, &error, options.remove_baseline)) {
+    return PostureError{error};
+  }
   return detail::estimate_posture(*workspace_, *model_, options);
 }
 
@@ -28,7 +30,9 @@ KneeSupportAnalysis BedAnalyzer::analyze_with_knees(
     const Eigen::Ref<const Eigen::MatrixXf>& canonical, const MatDescriptor& mat,
     const KneeSupportModel& knee_model, const BedAnalysisOptions& options) {
   std::string error;
-  if (!detail::prepare_bed_image(canonical, mat, *workspace_, &error)) return PostureError{error};
+  if (!detail::prepare_bed_image(canonical, mat, *workspace_, &error, options.remove_baseline)) {
+    return PostureError{error};
+  }
   const BedPosture posture = detail::estimate_posture(*workspace_, *model_, options);
   // estimate_posture left the head-up image of the reported head end in the workspace.
   const Eigen::MatrixXd& head_up =

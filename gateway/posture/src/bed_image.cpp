@@ -212,7 +212,7 @@ std::optional<RowExtent> contact_row_extent(const Eigen::MatrixXd& body) {
 }
 
 bool prepare_bed_image(const Eigen::Ref<const Eigen::MatrixXf>& canonical, const MatDescriptor& mat,
-                       BedWorkspace& ws, std::string* error) {
+                       BedWorkspace& ws, std::string* error, bool remove_baseline) {
   auto fail = [error](std::string message) {
     if (error != nullptr) *error = std::move(message);
     return false;
@@ -263,7 +263,7 @@ bool prepare_bed_image(const Eigen::Ref<const Eigen::MatrixXf>& canonical, const
     }
   }
   top_sum += static_cast<double>(top_count - above) * top_lowest;
-  const double baseline = baseline_value;
+  const double baseline = remove_baseline ? baseline_value : 0.0;
   const double peak = top_sum / static_cast<double>(top_count) - baseline;
   if (!(peak > 0)) {  // flat image: nothing lies on the mat
     out.body.setZero();

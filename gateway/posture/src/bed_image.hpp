@@ -33,9 +33,11 @@ struct BedWorkspace;  // bed_workspace.hpp
 /// Validates and normalises into `workspace.image`, and lists the body's contact runs and row
 /// summaries (workspace.runs, workspace.body_rows). Allocates nothing once the workspace has the
 /// frame's shape. False with `error` set when the input cannot be analysed.
+/// `remove_baseline` false is an ablation only (docs/calibration.md, "PMD experiment-ii"): the
+/// idle reading of the bare mat is then left in the image.
 [[nodiscard]] bool prepare_bed_image(const Eigen::Ref<const Eigen::MatrixXf>& canonical,
                                      const MatDescriptor& mat, BedWorkspace& workspace,
-                                     std::string* error);
+                                     std::string* error, bool remove_baseline = true);
 
 /// The same with a workspace of its own (training and augmentation).
 [[nodiscard]] std::optional<BedImage> prepare_bed_image(const Eigen::MatrixXf& canonical,

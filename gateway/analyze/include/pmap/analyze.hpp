@@ -37,6 +37,9 @@ struct AnalyzeOptions {
   HeadMode head = HeadMode::kAuto;
   /// Text formats: row and column pitch, mm (default kDefaultPitchMm); pmaplog: from its meta.
   std::optional<std::pair<double, double>> pitch_mm;
+  /// --keep-baseline (ablation, docs/calibration.md): the bed engine leaves the bare mat's idle
+  /// reading in the image instead of removing it.
+  bool keep_baseline = false;
 };
 
 /// How a file is analysed: the mat (kind, shape, pitch, rate) and the transform to the canonical
@@ -45,6 +48,7 @@ struct AnalyzeOptions {
 struct AnalysisSetup {
   MatDescriptor mat;
   HeadMode head = HeadMode::kAuto;
+  bool keep_baseline = false;  ///< AnalyzeOptions::keep_baseline
 };
 
 /// Checks the options against what the reader found; an error message otherwise.

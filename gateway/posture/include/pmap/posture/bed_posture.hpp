@@ -119,6 +119,9 @@ struct BedAnalysisOptions {
   /// Where the head is, when known (`pmap-analyze --head first|last`); nullopt = find it. A given
   /// end is reported with confidence 1.
   std::optional<HeadEnd> head_end;
+  /// False only for the ablation in docs/calibration.md ("PMD experiment-ii"): the engine then
+  /// keeps the bare mat's idle reading (its 20th percentile) in the image instead of removing it.
+  bool remove_baseline = true;
 };
 
 [[nodiscard]] BedPostureResult analyze_bed_frame(const Eigen::MatrixXf& canonical,
