@@ -194,8 +194,8 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
                                std::span<const float> zero_shift, State* state) const noexcept {
   if (raw.size() != taxels_ || mmhg.size() != taxels_ ||
       (!zero_shift.empty() && zero_shift.size() != taxels_) ||
-      (state != nullptr && (state->peak_counts.size() != taxels_ ||
-                            state->descending.size() != taxels_))) {
+      (state != nullptr &&
+       (state->peak_counts.size() != taxels_ || state->descending.size() != taxels_))) {
     return false;
   }
   const bool follow = state != nullptr && branches_;
@@ -213,8 +213,8 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
     const Table unload = table(unloading_);
     float* peak = state->peak_counts.data();
     const std::size_t descending =
-        screen(taxels_, raw.data(), shift, gate_.data(), offset_.data(), band_.data(),
-               band_growth_, peak, state->descending.data());
+        screen(taxels_, raw.data(), shift, gate_.data(), offset_.data(), band_.data(), band_growth_,
+               peak, state->descending.data());
     for (std::size_t i = 0; descending > 0 && i < taxels_; ++i) {
       if (state->descending[i] == 0) continue;
       const float x = shift != nullptr ? raw[i] - shift[i] : raw[i];

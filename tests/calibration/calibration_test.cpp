@@ -390,13 +390,22 @@ TEST_P(IndependentShapes, CalibrationIsWithinTwoPercentOfFullScale) {
   fs::remove_all(dir);
 }
 
+std::string shape_case_name(const ::testing::TestParamInfo<ShapeCase>& info) {
+  static const char* const kNames[] = {"logarithmic", "tanh", "power", "two_slope", "near_linear"};
+  std::string name = kNames[static_cast<int>(info.param.shape)];
+  if (info.param.hysteresis > 0) name += "_hysteresis";
+  if (info.param.creep > 0) name += "_creep";
+  return name;
+}
+
 INSTANTIATE_TEST_SUITE_P(Shapes, IndependentShapes,
                          ::testing::Values(ShapeCase{testing::Shape::kLogarithmic, 0, 0},
                                            ShapeCase{testing::Shape::kTanh, 0.0, 0.08},
                                            ShapeCase{testing::Shape::kLogarithmic, 0.1, 0.08},
                                            ShapeCase{testing::Shape::kSqrtPower, 0.1, 0},
                                            ShapeCase{testing::Shape::kTwoSlope, 0, 0.08},
-                                           ShapeCase{testing::Shape::kNearLinear, 0.05, 0.05}));
+                                           ShapeCase{testing::Shape::kNearLinear, 0.05, 0.05}),
+                         shape_case_name);
 
 TEST(CalibrationFit, ChoosesTheFamilyFromTheData) {
   const fs::path dir = temp_dir("family");
