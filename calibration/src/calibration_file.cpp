@@ -36,6 +36,7 @@ ordered_json figures_json(const SessionFigures& s) {
           {"fit_rms_pct_fs", rounded(s.fit_rms_pct_fs)},
           {"family_cv_rms_pct_fs", cv},
           {"saturated_points", s.saturated_points},
+          {"departure_pct", rounded(s.departure_pct)},
           {"levels_beyond_range_mmhg", s.levels_beyond_range_mmhg}};
 }
 
@@ -189,6 +190,7 @@ MatCalibration from_json(const ordered_json& doc) {
       f.family_cv_rms_pct_fs[name] = pct.get<double>();
     }
     f.saturated_points = static_cast<std::size_t>(number(s, "saturated_points", "session."));
+    if (s.contains("departure_pct")) f.departure_pct = number(s, "departure_pct", "session.");
     if (s.contains("levels_beyond_range_mmhg")) {
       f.levels_beyond_range_mmhg =
           numbers<double>(s.at("levels_beyond_range_mmhg"), "session.levels_beyond_range_mmhg");

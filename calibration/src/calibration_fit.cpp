@@ -161,12 +161,123 @@ class PowerLaw final : public Curve {
   double b_ = 1;
 };
 
-std::unique_ptr<Curve> make_curve(CurveFamily family, const Points& p) {
+std::vector<double> isotonic(const std::vector<double>& v);
+
+// p = H(x) / g + r(x): the mat's shared shape H, this taxel's gain g (least squares over its
+// points) and a residual r, piecewise-linear through the points' remainders (0 at the origin,
+// constant beyond the last point), so that the curve passes through the taxel's own readings
+// and follows the shared shape between them.
+class SharedShapeCurve final : public Curve {
+ public:
+  SharedShapeCurve(const MonotoneCubic& shape, const Points& p) : shape_(&shape), x_{0.0}, r_{0.0} {
+    double hy = 0;
+    double yy = 0;
+    for (std::size_t k = 0; k < p.x.size(); ++k) {
+      hy += shape.pressure(p.x[k]) * p.y[k];
+      yy += p.y[k] * p.y[k];
+    }
+    gain_ = yy > 0 && hy > 0 ? hy / yy : 1.0;
+    for (std::size_t k = 0; k < p.x.size(); ++k) {
+      x_.push_back(p.x[k]);
+      r_.push_back(p.y[k] - shape.pressure(p.x[k]) / gain_);
+    }
+  }
+  double pressure(double x) const override { return shape_->pressure(x) / gain_ + residual(x); }
+  double counts(double p) const override {
+    if (p <= 0) return 0.0;
+    double hi = std::max(1.0, x_.back());
+    for (int it = 0; it < 60 && pressure(hi) < p; ++it) hi *= 2;
+    double lo = 0;
+    for (int it = 0; it < 60; ++it) {
+      const double mid = 0.5 * (lo + hi);
+      (pressure(mid) < p ? lo : hi) = mid;
+    }
+    return 0.5 * (lo + hi);
+  }
+
+ private:
+  double residual(double x) const {
+    if (x >= x_.back()) return r_.back();
+    if (x <= 0) return 0.0;
+    const std::size_t k =
+        static_cast<std::size_t>(std::upper_bound(x_.begin(), x_.end(), x) - x_.begin());
+    const double t = (x - x_[k - 1]) / (x_[k] - x_[k - 1]);
+    return r_[k - 1] + t * (r_[k] - r_[k - 1]);
+  }
+  const MonotoneCubic* shape_;
+  double gain_ = 1;
+  std::vector<double> x_;
+  std::vector<double> r_;
+};
+
+// The mat's shared shape: every working taxel's points (x, g·p) pooled, made non-decreasing,
+// averaged in 48 bins of equal count and joined by a monotone cubic; the gains refitted against
+// it, four rounds. Taxels differing mainly in gain put their readings of one level at different
+// x, so the pool covers the gaps between the levels that no single taxel sees.
+std::unique_ptr<MonotoneCubic> fit_shared_shape(const std::vector<Points>& taxels) {
+  std::vector<double> gain(taxels.size(), 1.0);
+  std::unique_ptr<MonotoneCubic> shape;
+  for (int round = 0; round < 4; ++round) {
+    std::vector<std::pair<double, double>> pool;
+    for (std::size_t i = 0; i < taxels.size(); ++i) {
+      for (std::size_t k = 0; k < taxels[i].x.size(); ++k) {
+        pool.emplace_back(taxels[i].x[k], gain[i] * taxels[i].y[k]);
+      }
+    }
+    if (pool.size() < 8) return nullptr;
+    std::sort(pool.begin(), pool.end());
+    std::vector<double> y;
+    for (const auto& [x, v] : pool) y.push_back(v);
+    y = isotonic(y);
+    constexpr std::size_t kBins = 48;
+    Points bins;
+    for (std::size_t b = 0; b < kBins; ++b) {
+      const std::size_t from = b * pool.size() / kBins;
+      const std::size_t to = (b + 1) * pool.size() / kBins;
+      if (to <= from) continue;
+      double sx = 0;
+      double sy = 0;
+      for (std::size_t j = from; j < to; ++j) {
+        sx += pool[j].first;
+        sy += y[j];
+      }
+      const double mx = sx / static_cast<double>(to - from);
+      const double my = sy / static_cast<double>(to - from);
+      if (mx <= 0 || my <= 0) continue;
+      if (!bins.x.empty() && (mx <= bins.x.back() || my <= bins.y.back())) continue;
+      bins.x.push_back(mx);
+      bins.y.push_back(my);
+    }
+    if (bins.x.size() < 2) return nullptr;
+    shape = std::make_unique<MonotoneCubic>(bins);
+    for (std::size_t i = 0; i < taxels.size(); ++i) {
+      double hy = 0;
+      double yy = 0;
+      for (std::size_t k = 0; k < taxels[i].x.size(); ++k) {
+        hy += shape->pressure(taxels[i].x[k]) * taxels[i].y[k];
+        yy += taxels[i].y[k] * taxels[i].y[k];
+      }
+      if (yy > 0 && hy > 0) gain[i] = hy / yy;
+    }
+    std::vector<double> sorted = gain;
+    std::nth_element(sorted.begin(),
+                     sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
+    const double median = sorted[sorted.size() / 2];
+    for (double& g : gain) g /= median;
+  }
+  return shape;
+}
+
+std::unique_ptr<Curve> make_curve(CurveFamily family, const Points& p,
+                                  const MonotoneCubic* shape = nullptr) {
   switch (family) {
     case CurveFamily::kMonotoneCubic:
       return std::make_unique<MonotoneCubic>(p);
     case CurveFamily::kPowerLaw:
       return std::make_unique<PowerLaw>(p);
+    case CurveFamily::kSharedShape:
+      if (shape != nullptr) return std::make_unique<SharedShapeCurve>(*shape, p);
+      break;
     case CurveFamily::kPiecewiseLinear:
     case CurveFamily::kNone:
       break;
@@ -201,7 +312,8 @@ std::vector<double> isotonic(const std::vector<double>& v) {
 // The leave-one-level-out error of a family on one taxel's points: every point but the last (the
 // top level cannot be predicted without extrapolating) is predicted from the others. Needs at
 // least three points; returns the squared errors' sum and count.
-std::pair<double, std::size_t> cross_validate(CurveFamily family, const Points& p) {
+std::pair<double, std::size_t> cross_validate(CurveFamily family, const Points& p,
+                                              const MonotoneCubic* shape = nullptr) {
   if (p.x.size() < 3) return {0.0, 0};
   double sum = 0;
   std::size_t count = 0;
@@ -212,7 +324,7 @@ std::pair<double, std::size_t> cross_validate(CurveFamily family, const Points& 
       rest.x.push_back(p.x[j]);
       rest.y.push_back(p.y[j]);
     }
-    const double e = make_curve(family, rest)->pressure(p.x[k]) - p.y[k];
+    const double e = make_curve(family, rest, shape)->pressure(p.x[k]) - p.y[k];
     sum += e * e;
     ++count;
   }
@@ -467,6 +579,28 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
     }
     return p;
   };
+  // Erratic readings (not rising with pressure beyond what noise explains) make any curve
+  // meaningless: refuse the session rather than fit it.
+  {
+    std::vector<double> departure;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (c.status[i] != TaxelStatus::kOk || response[i] <= 0) continue;
+      std::vector<double> x(midline.begin() + static_cast<std::ptrdiff_t>(i * levels_loaded),
+                            midline.begin() + static_cast<std::ptrdiff_t>((i + 1) * levels_loaded));
+      const std::vector<double> steady = isotonic(x);
+      double sq = 0;
+      for (std::size_t k = 0; k < levels_loaded; ++k) sq += (x[k] - steady[k]) * (x[k] - steady[k]);
+      departure.push_back(100.0 * std::sqrt(sq / static_cast<double>(levels_loaded)) / response[i]);
+    }
+    figures.departure_pct = quantile(departure, 0.5);
+    if (figures.departure_pct > options.max_departure_pct) {
+      return cat(
+          "poor fits: the readings do not rise steadily with pressure (the median taxel "
+          "departs from a rising curve by ",
+          figures.departure_pct, " % of its response, at most ", options.max_departure_pct,
+          " % accepted)");
+    }
+  }
   std::vector<Points> points(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (c.status[i] != TaxelStatus::kOk) continue;
@@ -475,15 +609,59 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
   }
 
   // The family: the one that predicts left-out levels best over the whole mat.
-  const std::vector<CurveFamily> candidates = {CurveFamily::kPiecewiseLinear,
-                                               CurveFamily::kMonotoneCubic, CurveFamily::kPowerLaw};
-  std::map<CurveFamily, double> cv_rms;
+  std::vector<Points> working;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (c.status[i] == TaxelStatus::kOk) working.push_back(points[i]);
+  }
+  const std::unique_ptr<MonotoneCubic> shape = fit_shared_shape(working);
+  std::vector<CurveFamily> candidates = {CurveFamily::kPiecewiseLinear, CurveFamily::kMonotoneCubic,
+                                         CurveFamily::kPowerLaw};
+  if (shape) candidates.push_back(CurveFamily::kSharedShape);
+  // Per family and taxel, the leave-one-level-out squared errors. The shared shape is refitted
+  // without the left-out level too: otherwise every other taxel's reading of that level would
+  // tell it the answer.
+  std::map<CurveFamily, std::vector<std::pair<double, std::size_t>>> taxel_cv;
   for (const auto family : candidates) {
+    auto& per_taxel = taxel_cv[family];
+    per_taxel.assign(n, {0.0, 0});
+    if (family != CurveFamily::kSharedShape) {
+      for (std::size_t i = 0; i < n; ++i) {
+        if (c.status[i] == TaxelStatus::kOk) per_taxel[i] = cross_validate(family, points[i]);
+      }
+      continue;
+    }
+    for (std::size_t k = 0; k + 1 < levels_loaded; ++k) {
+      const double left_out = level_mmhg[k];
+      std::vector<Points> rest(n);
+      std::vector<Points> pool;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (c.status[i] != TaxelStatus::kOk) continue;
+        for (std::size_t j = 0; j < points[i].x.size(); ++j) {
+          if (points[i].y[j] == left_out) continue;
+          rest[i].x.push_back(points[i].x[j]);
+          rest[i].y.push_back(points[i].y[j]);
+        }
+        pool.push_back(rest[i]);
+      }
+      const auto without = fit_shared_shape(pool);
+      if (!without) continue;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (c.status[i] != TaxelStatus::kOk || rest[i].x.size() < 2) continue;
+        for (std::size_t j = 0; j < points[i].x.size(); ++j) {
+          if (points[i].y[j] != left_out) continue;
+          const double e =
+              SharedShapeCurve(*without, rest[i]).pressure(points[i].x[j]) - points[i].y[j];
+          per_taxel[i].first += e * e;
+          ++per_taxel[i].second;
+        }
+      }
+    }
+  }
+  std::map<CurveFamily, double> cv_rms;
+  for (const auto& [family, per_taxel] : taxel_cv) {
     double sum = 0;
     std::size_t count = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (c.status[i] != TaxelStatus::kOk) continue;
-      const auto [s, k] = cross_validate(family, points[i]);
+    for (const auto& [s, k] : per_taxel) {
       sum += s;
       count += k;
     }
@@ -496,6 +674,9 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
   if (options.family) {
     if (*options.family == CurveFamily::kNone) return std::string("family 'none' has no curve");
     family = *options.family;
+    if (family == CurveFamily::kSharedShape && !shape) {
+      return std::string("the shared shape could not be fitted (too few working points)");
+    }
     c.family_reason = "chosen on the command line";
   } else if (cv_rms.empty()) {
     c.family_reason =
@@ -518,8 +699,9 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
   std::vector<double> fit_errors;
   for (std::size_t i = 0; i < n; ++i) {
     if (c.status[i] != TaxelStatus::kOk) continue;
-    curves[i] = make_curve(family, points[i]);
-    const auto [sum, count] = cross_validate(family, points[i]);
+    curves[i] = make_curve(family, points[i], shape.get());
+    const auto [sum, count] =
+        taxel_cv.count(family) != 0 ? taxel_cv[family][i] : cross_validate(family, points[i]);
     if (count > 0) {
       c.fit_rms_mmhg[i] = static_cast<float>(std::sqrt(sum / static_cast<double>(count)));
     } else {
@@ -611,8 +793,8 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
         c.status[i] = TaxelStatus::kStuck;
         continue;
       }
-      tabulate(*make_curve(family, up), i, c.loading_knot_counts);
-      tabulate(*make_curve(family, down), i, c.unloading_knot_counts);
+      tabulate(*make_curve(family, up, shape.get()), i, c.loading_knot_counts);
+      tabulate(*make_curve(family, down, shape.get()), i, c.unloading_knot_counts);
     }
   }
 

@@ -30,13 +30,16 @@ std::string_view to_string(CurveFamily family) {
       return "monotone_cubic";
     case CurveFamily::kPowerLaw:
       return "power_law";
+    case CurveFamily::kSharedShape:
+      return "shared_shape";
   }
   return "none";
 }
 
 std::optional<CurveFamily> curve_family_from_string(std::string_view text) {
-  for (const auto f : {CurveFamily::kNone, CurveFamily::kPiecewiseLinear,
-                       CurveFamily::kMonotoneCubic, CurveFamily::kPowerLaw}) {
+  for (const auto f :
+       {CurveFamily::kNone, CurveFamily::kPiecewiseLinear, CurveFamily::kMonotoneCubic,
+        CurveFamily::kPowerLaw, CurveFamily::kSharedShape}) {
     if (to_string(f) == text) return f;
   }
   return std::nullopt;

@@ -251,7 +251,9 @@ void print_summary(std::ostream& out, const MatCalibration& c) {
         << fixed(s.creep_pct_p95) << "\n";
     out << "family leave-one-level-out error (% FS):";
     for (const auto& [f, pct] : s.family_cv_rms_pct_fs) out << " " << f << " " << fixed(pct, 3);
-    out << "\nsaturated readings left out: " << s.saturated_points << "\n";
+    out << "\nsaturated readings left out: " << s.saturated_points
+        << "; departure from rising steadily (median taxel): " << fixed(s.departure_pct)
+        << " % of its response\n";
     if (!s.levels_beyond_range_mmhg.empty()) {
       out << "levels beyond the calibrated range (over 5 % of taxels saturated):";
       for (const double l : s.levels_beyond_range_mmhg) out << " " << fixed(l, 1);
@@ -316,6 +318,7 @@ int run_zero_or_fit(bool zero, const po::variables_map& vm, std::ostream& out, s
     FitOptions options;
     if (zero_cal) options.zero = &*zero_cal;
     options.knot_tolerance_pct_fs = vm["knot-tolerance-pct"].as<double>();
+    options.max_departure_pct = vm["max-departure-pct"].as<double>();
     if (!(options.knot_tolerance_pct_fs > 0 && options.knot_tolerance_pct_fs <= 10)) {
       return fail(err, "--knot-tolerance-pct must be in (0, 10]", 2);
     }
@@ -323,7 +326,10 @@ int run_zero_or_fit(bool zero, const po::variables_map& vm, std::ostream& out, s
     if (family != "auto") {
       const auto f = curve_family_from_string(family);
       if (!f || *f == CurveFamily::kNone) {
-        return fail(err, "--family must be auto, piecewise_linear, monotone_cubic or power_law", 2);
+        return fail(
+            err,
+            "--family must be auto, piecewise_linear, monotone_cubic, power_law or shared_shape",
+            2);
       }
       options.family = *f;
     }
@@ -634,7 +640,8 @@ int run_calibrate(int argc, const char* const argv[], std::ostream& out, std::os
        "the ADC's largest reading, counts (pmaplog: its meta's; pmd 4095; csv: the smallest of "
        "255, 1000, 1023, 4095, 65535 at or above every reading)")
       ("family", po::value<std::string>()->default_value("auto"),
-       "fit: auto|piecewise_linear|monotone_cubic|power_law (auto: least leave-one-level-out "
+       "fit: auto|piecewise_linear|monotone_cubic|power_law|shared_shape (auto: least "
+       "leave-one-level-out "
        "error)")
       ("knot-tolerance-pct", po::value<double>()->default_value(FitOptions{}.knot_tolerance_pct_fs),
        "fit: add knots between levels until straight lines stray less than this % of full scale "
@@ -643,7 +650,10 @@ int run_calibrate(int argc, const char* const argv[], std::ostream& out, std::os
        "fit, check: the part of each hold (from its end) that counts")
       ("max-dead-pct", po::value<double>()->default_value(5.0),
        "refuse calibrations with more dead + stuck taxels than this % of all")
-      ("max-fit-error-pct", po::value<double>()->default_value(8.0),
+      ("max-departure-pct", po::value<double>()->default_value(FitOptions{}.max_departure_pct),
+       "fit: refuse sessions whose median taxel departs from rising steadily with pressure by "
+       "more than this % of its response")
+      ("max-fit-error-pct", po::value<double>()->default_value(AcceptanceLimits{}.max_fit_rms_pct_fs),
        "refuse calibrations whose median taxel fit error is above this % of full scale")
       ("max-rms-pct", po::value<double>(), "check: exit 1 if the rms error is above this % FS")
       ("json", "check, inspect: JSON output")
@@ -669,7 +679,7 @@ int run_calibrate(int argc, const char* const argv[], std::ostream& out, std::os
   const std::string command = vm["command"].as<std::string>();
   std::vector<std::string> extra;
   if (vm.count("positional") != 0U) extra = vm["positional"].as<std::vector<std::string>>();
-  for (const char* limit : {"max-dead-pct", "max-fit-error-pct"}) {
+  for (const char* limit : {"max-dead-pct", "max-fit-error-pct", "max-departure-pct"}) {
     const double v = vm[limit].as<double>();
     if (!(v >= 0 && v <= 100)) return fail(err, std::string("--") + limit + " must be 0-100", 2);
   }

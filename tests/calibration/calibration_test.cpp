@@ -60,7 +60,7 @@ MatCalibration small_calibration() {
 }
 
 // The small mats of these tests have 1 dead taxel in 6: accepted up to 20 %.
-const AcceptanceLimits kSmallMat{0.2, 8.0};
+const AcceptanceLimits kSmallMat{0.2, 25.0};
 
 std::vector<float> frame_of(std::initializer_list<float> v) {
   return std::vector<float>(v);
@@ -420,7 +420,7 @@ TEST(CalibrationFit, ChoosesTheFamilyFromTheData) {
   const auto& c = std::get<MatCalibration>(fitted);
   EXPECT_EQ(c.family, CurveFamily::kPowerLaw) << c.family_reason;
   ASSERT_TRUE(c.session.has_value());
-  EXPECT_EQ(c.session->family_cv_rms_pct_fs.size(), 3U);
+  EXPECT_EQ(c.session->family_cv_rms_pct_fs.size(), 4U);
   EXPECT_GT(c.knots(), 8U);  // midpoints where straight lines would stray from the power law
   s.shape = testing::Shape::kTwoSlope;  // a kink: the piecewise families beat the power law
   ASSERT_TRUE(s.write((dir / "kink.csv").string()));
@@ -488,6 +488,18 @@ TEST(CalibrationFit, RefusesSessionsThatCannotGiveCurves) {
             std::string::npos);
   EXPECT_NE(fit_error(CalibrationSession(4)).find("no frame with a known applied pressure"),
             std::string::npos);
+  // Readings that jump about with pressure: no curve means anything.
+  CalibrationSession erratic(4);
+  double t = 0;
+  for (const double level : {0.0, 20.0, 40.0, 60.0, 80.0, 100.0}) {
+    const auto v =
+        static_cast<float>(level == 0 ? 40 : 40 + (static_cast<int>(level) * 37) % 97 + 30);
+    for (int f = 0; f < 4; ++f, t += 1) ASSERT_FALSE(erratic.add(t, level, frame_of({v, v, v, v})));
+  }
+  ASSERT_FALSE(erratic.finish());
+  EXPECT_NE(fit_error(erratic).find("poor fits: the readings do not rise steadily"),
+            std::string::npos)
+      << fit_error(erratic);
   const auto wrong = fit_curves(session_of({0, 20, 40}, 6), identity(2, 2), FitOptions{});
   EXPECT_NE(std::get<std::string>(wrong).find("wrong dimensions"), std::string::npos);
 }

@@ -67,7 +67,7 @@ PressureMoments pressure_moments(const RowSummary& rows, const Eigen::VectorXd& 
   }
   m.mean_x = sum_x / m.total;
   m.mean_y = sum_y / m.total;
-  double xx = 0, xy = 0, yy = 0, xxx = 0;
+  double xx = 0, xy = 0, yy = 0, x3_sum = 0;
   for (Eigen::Index r = 0; r < rows.load.size(); ++r) {
     if (rows.load(r) == 0) continue;
     const double dy = (static_cast<double>(r) + 0.5) * row_pitch_mm - m.mean_y;
@@ -77,11 +77,11 @@ PressureMoments pressure_moments(const RowSummary& rows, const Eigen::VectorXd& 
   for (Eigen::Index c = 0; c < column_load.size(); ++c) {
     const double dx = (static_cast<double>(c) + 0.5) * col_pitch_mm - m.mean_x;
     xx += column_load(c) * dx * dx;
-    xxx += column_load(c) * dx * dx * dx;
+    x3_sum += column_load(c) * dx * dx * dx;
   }
   m.covariance << xx, xy, xy, yy;
   m.covariance /= m.total;
-  m.third_x = xxx / m.total;
+  m.third_x = x3_sum / m.total;
   return m;
 }
 

@@ -40,6 +40,9 @@ struct FitOptions {
   /// this fraction of full scale (90th percentile of taxels), up to `max_knots`.
   double knot_tolerance_pct_fs = 0.5;
   std::size_t max_knots = 16;
+  /// Refuse the session ("poor fits") when the median taxel's readings depart from rising
+  /// steadily with pressure by more than this % of its response (SessionFigures::departure_pct).
+  double max_departure_pct = 5.0;
 };
 
 /// Per-taxel curves from a finished session. Errors (as the string) for sessions that cannot give

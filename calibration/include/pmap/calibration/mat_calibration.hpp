@@ -41,6 +41,10 @@ enum class CurveFamily : std::uint8_t {
   kPiecewiseLinear,  ///< straight lines between the measured levels
   kMonotoneCubic,    ///< Fritsch–Carlson monotone cubic through the measured levels
   kPowerLaw,         ///< p = a·(raw − offset)^b per taxel, least squares in log–log
+  /// p = H(raw − offset) / g + r(raw − offset): one shape H for the mat (pooled over all taxels,
+  /// their gains filling the gaps between levels), a gain g per taxel (least squares) and a
+  /// piecewise-linear residual through the taxel's own level readings.
+  kSharedShape,
 };
 [[nodiscard]] std::string_view to_string(CurveFamily family);
 [[nodiscard]] std::optional<CurveFamily> curve_family_from_string(std::string_view text);
@@ -65,6 +69,9 @@ struct SessionFigures {
   /// the family choice).
   std::map<std::string, double> family_cv_rms_pct_fs;
   std::size_t saturated_points = 0;  ///< (taxel, level) readings at the ADC's full scale, unused
+  /// How far the median working taxel's level readings depart from rising steadily with
+  /// pressure: RMS distance to their closest non-decreasing sequence, % of its response.
+  double departure_pct = 0;
   /// Levels left out because more than 5 % of the taxels read the ADC's full scale there: the
   /// calibrated range ends below them.
   std::vector<double> levels_beyond_range_mmhg;
@@ -122,10 +129,11 @@ struct MatCalibration {
 /// What a calibration must satisfy to be used or written (docs/calibration.md, "Refused").
 struct AcceptanceLimits {
   double max_unusable_fraction = 0.05;  ///< dead + stuck taxels, of all taxels
-  /// Median per-taxel leave-one-level-out error, % of full scale. It measures how well a curve
-  /// predicts a level it did not see, so it grows with the gaps between levels: 8 % refuses
-  /// erratic sessions without refusing a saturating mat calibrated at sparse levels.
-  double max_fit_rms_pct_fs = 8.0;
+  /// Median per-taxel leave-one-level-out error, % of full scale: a guard against junk only. It
+  /// measures how well a curve predicts a level it did not see, so it grows with the gaps between
+  /// levels (a saturating mat calibrated at 50 mmHg steps reaches 8 %); erratic sessions are
+  /// refused when fitted (FitOptions::max_departure_pct).
+  double max_fit_rms_pct_fs = 25.0;
 };
 
 /// Why a calibration cannot be used, or nullopt. Checks the shape of every array, finite values,
