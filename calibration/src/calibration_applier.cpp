@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 
 namespace pmap::calibration {
 namespace {
 
-// The arrays are padded to a multiple of this many taxels (padding taxels never pass the gate).
-constexpr std::size_t kChunk = 16;
+// Taxels are converted 8 at a time (one AVX2 register; two SSE registers in the baseline build).
+constexpr std::size_t kChunk = 8;
+using Lanes = float __attribute__((vector_size(kChunk * sizeof(float))));
 
 // The noise band below a taxel's peak, in σ of its read noise. The peak is the highest noisy
 // reading since the taxel was loaded (after n frames about √(2 ln n) σ above the mean: 3.7 σ
@@ -17,120 +19,157 @@ constexpr std::size_t kChunk = 16;
 // from counting as descending.
 constexpr float kBandSigmas = 8.0f;
 
+// A curve per taxel in hinge form, p(x) = Σ_h d_h · max(x − k_h, 0): the first hinge at the
+// offset with the first segment's slope, then one per knot with the change of slope there.
+// Chunk-major: for each chunk of 8 taxels, hinge after hinge, 8 knots then 8 slope changes, so a
+// frame's conversion reads the table once, front to back.
 struct Table {
-  const float* constant;
-  const float* knot;
-  const float* slope;
+  const float* values;
+  std::size_t hinges;
+  float ceiling;  ///< the ADC's full scale: readings above it (or infinite) count as it
 };
 
-// out[i] = the curve of taxel i at x = raw[i] − shift[i] for every taxel, gated: 0 at or below the
-// gate (and for NaN, whose comparisons are false). Segment-major passes over the whole frame: the
-// loops are plain streams the compiler vectorises, and the cost is the bytes of the curves
-// (docs/performance.md, "Calibration"). Compiled for AVX2 and baseline x86-64; the loader picks.
-__attribute__((target_clones("avx2", "default"))) void convert(
-    const Table& t, std::size_t padded, std::size_t segments, const float* __restrict gate,
-    const float* __restrict raw, const float* __restrict shift, float* __restrict out,
-    std::size_t taxels) {
-  for (std::size_t i = 0; i < taxels; ++i) out[i] = t.constant[i];
-  for (std::size_t s = 0; s < segments; ++s) {
-    const float* __restrict lo = t.knot + s * padded;
-    const float* __restrict hi = lo + padded;
-    const float* __restrict slope = t.slope + s * padded;
+// out = the curves at x = raw − shift, gated: 0 at or below the gate (and for NaN, whose
+// comparisons are false). Compiled for AVX2 and baseline x86-64; the loader picks.
+__attribute__((target_clones("avx2", "default"))) void convert(const Table& t, std::size_t chunks,
+                                                               const float* __restrict gate,
+                                                               const float* __restrict raw,
+                                                               const float* __restrict shift,
+                                                               float* __restrict out) {
+  // Loads are memcpy (unaligned, no aliasing questions); a helper function returning Lanes would
+  // change the ABI between the clones.
+  const Lanes zero = {};
+  const float* table = t.values;
+  for (std::size_t c = 0; c < chunks; ++c) {
+    const std::size_t b = c * kChunk;
+    Lanes x;
+    std::memcpy(&x, raw + b, sizeof x);
     if (shift != nullptr) {
-      for (std::size_t i = 0; i < taxels; ++i) {
-        const float x = raw[i] - shift[i];
-        float v = x < lo[i] ? lo[i] : x;
-        v = v > hi[i] ? hi[i] : v;
-        out[i] += slope[i] * v;
-      }
-    } else {
-      for (std::size_t i = 0; i < taxels; ++i) {
-        float v = raw[i] < lo[i] ? lo[i] : raw[i];
-        v = v > hi[i] ? hi[i] : v;
-        out[i] += slope[i] * v;
-      }
+      Lanes s;
+      std::memcpy(&s, shift + b, sizeof s);
+      x -= s;
     }
-  }
-  if (shift != nullptr) {
-    for (std::size_t i = 0; i < taxels; ++i) out[i] = raw[i] - shift[i] > gate[i] ? out[i] : 0.0f;
-  } else {
-    for (std::size_t i = 0; i < taxels; ++i) out[i] = raw[i] > gate[i] ? out[i] : 0.0f;
+    Lanes g;
+    std::memcpy(&g, gate + b, sizeof g);
+    const auto loaded = x > g;  // false for NaN: such a taxel reads 0
+    const Lanes ceiling = zero + t.ceiling;
+    x = x < ceiling ? x : ceiling;
+    Lanes acc = zero;
+    for (std::size_t h = 0; h < t.hinges; ++h, table += 2 * kChunk) {
+      Lanes knot;
+      Lanes change;
+      std::memcpy(&knot, table, sizeof knot);
+      std::memcpy(&change, table + kChunk, sizeof change);
+      Lanes above = x - knot;
+      above = above > zero ? above : zero;
+      acc += change * above;
+    }
+    acc = loaded ? acc : zero;
+    std::memcpy(out + b, &acc, sizeof acc);
   }
 }
 
-// The hysteresis screen over the whole frame (vectorised): updates each taxel's peak since it was
-// last unloaded and marks the taxels that descend more than their noise band below it. Returns
-// how many descend.
+// The hysteresis screen over the whole frame: updates each taxel's peak since it was last
+// unloaded and marks the taxels that descend more than their noise band below it (-1 in
+// `descending`, 0 otherwise). Returns how many descend. Chunks of 8 as in convert; a partial last
+// chunk is done one taxel at a time.
 __attribute__((target_clones("avx2", "default"))) std::size_t screen(
     std::size_t taxels, const float* __restrict raw, const float* __restrict shift,
     const float* __restrict gate, const float* __restrict offset, const float* __restrict band,
-    float band_growth, float* __restrict peak, std::uint8_t* __restrict descending) {
-  std::size_t count = 0;
-  for (std::size_t i = 0; i < taxels; ++i) {
+    float band_growth, float* __restrict peak, std::int32_t* __restrict descending) {
+  using Mask = std::int32_t __attribute__((vector_size(kChunk * sizeof(std::int32_t))));
+  const Lanes zero = {};
+  Mask count = {};
+  const std::size_t full = taxels / kChunk * kChunk;
+  for (std::size_t b = 0; b < full; b += kChunk) {
+    Lanes x;
+    Lanes g;
+    Lanes o;
+    Lanes w;
+    Lanes p;
+    std::memcpy(&x, raw + b, sizeof x);
+    if (shift != nullptr) {
+      Lanes s;
+      std::memcpy(&s, shift + b, sizeof s);
+      x -= s;
+    }
+    std::memcpy(&g, gate + b, sizeof g);
+    std::memcpy(&o, offset + b, sizeof o);
+    std::memcpy(&w, band + b, sizeof w);
+    std::memcpy(&p, peak + b, sizeof p);
+    const Mask loaded = x > g;
+    Lanes signal = x - o;
+    signal = signal > zero ? signal : zero;
+    const Mask down = loaded & (p - x > w + band_growth * signal);
+    const Lanes higher = x > p ? x : p;
+    p = loaded ? higher : zero;
+    std::memcpy(peak + b, &p, sizeof p);
+    std::memcpy(descending + b, &down, sizeof down);
+    count -= down;
+  }
+  std::size_t total = 0;
+  for (std::size_t j = 0; j < kChunk; ++j) total += static_cast<std::size_t>(count[j]);
+  for (std::size_t i = full; i < taxels; ++i) {
     const float x = shift != nullptr ? raw[i] - shift[i] : raw[i];
     const bool loaded = x > gate[i];
-    const float signal = x - offset[i] > 0.0f ? x - offset[i] : 0.0f;
+    const float signal = std::max(x - offset[i], 0.0f);
     const bool down = loaded && peak[i] - x > band[i] + band_growth * signal;
-    const float higher = x > peak[i] ? x : peak[i];
-    peak[i] = loaded ? higher : 0.0f;
-    descending[i] = down ? 1 : 0;
-    count += down ? 1 : 0;
+    peak[i] = loaded ? std::max(x, peak[i]) : 0.0f;
+    descending[i] = down ? -1 : 0;
+    total += down ? 1 : 0;
   }
-  return count;
+  return total;
 }
 
 // One taxel's curve at x (the few descending taxels of the hysteresis pass).
-float curve_at(const Table& t, std::size_t padded, std::size_t segments, std::size_t i, float x) {
-  float p = t.constant[i];
-  for (std::size_t s = 0; s < segments; ++s) {
-    const float lo = t.knot[s * padded + i];
-    const float hi = t.knot[(s + 1) * padded + i];
-    p += t.slope[s * padded + i] * std::clamp(x, lo, hi);
+float curve_at(const Table& t, std::size_t i, float x) {
+  const float* chunk = t.values + (i / kChunk) * t.hinges * 2 * kChunk + i % kChunk;
+  float p = 0;
+  x = std::min(x, t.ceiling);
+  for (std::size_t h = 0; h < t.hinges; ++h) {
+    p += chunk[h * 2 * kChunk + kChunk] * std::max(x - chunk[h * 2 * kChunk], 0.0f);
   }
   return p;
 }
 
 }  // namespace
 
-CalibrationApplier::Segments CalibrationApplier::segments_for(
-    const MatCalibration& c, const std::vector<float>& knots) const {
+std::vector<float> CalibrationApplier::hinges_for(const MatCalibration& c,
+                                                  const std::vector<float>& knots) const {
   const std::size_t m = c.knots();
-  Segments t;
-  t.constant.assign(padded_, 0.0f);
-  t.knot.assign((segments_ + 1) * padded_, 0.0f);
-  t.slope.assign(segments_ * padded_, 0.0f);
+  const std::size_t stride = hinges_ * 2 * kChunk;
+  std::vector<float> table(padded_ / kChunk * stride, 0.0f);
   for (std::size_t i = 0; i < taxels_; ++i) {
-    if (c.status[i] != TaxelStatus::kOk) continue;  // all zero: the fill decides
-    double constant = 0;
+    float* chunk = table.data() + (i / kChunk) * stride + i % kChunk;
+    // Padding and unusable taxels keep d = 0 (and an infinite knot): they read 0, the fill decides.
+    for (std::size_t h = 0; h < hinges_; ++h) {
+      chunk[h * 2 * kChunk] = std::numeric_limits<float>::max();
+    }
+    if (c.status[i] != TaxelStatus::kOk) continue;
     double previous_counts = c.offset_counts[i];
     double previous_mmhg = 0;
-    double last_slope = 0;
-    t.knot[i] = c.offset_counts[i];
-    for (std::size_t s = 0; s < segments_; ++s) {
-      const double lo = previous_counts;
-      double hi;
+    double previous_slope = 0;
+    for (std::size_t h = 0; h < hinges_; ++h) {
       double slope;
-      if (s < m) {
-        hi = knots[i * m + s];
-        slope = (c.knot_mmhg[s] - previous_mmhg) / (hi - lo);
-        previous_counts = hi;
-        previous_mmhg = c.knot_mmhg[s];
-        last_slope = slope;
+      if (h < m) {
+        slope = (c.knot_mmhg[h] - previous_mmhg) / (knots[i * m + h] - previous_counts);
       } else {
-        // Above the calibrated range, up to the ADC's full scale: the last segment's slope, but
-        // no steeper than the chord from the zero to the top knot. Near saturation the last
-        // segment can be almost vertical, and a few counts of noise would read as tens of mmHg.
-        hi = std::max(lo, c.full_scale_counts);
+        // Above the calibrated range: the last segment's slope, but no steeper than the chord
+        // from the zero to the top knot. Near saturation the last segment can be almost
+        // vertical, and a few counts of noise would read as tens of mmHg.
         const double chord = previous_mmhg / std::max(previous_counts - c.offset_counts[i], 1e-3);
-        slope = std::min(last_slope, chord);
+        slope = std::min(previous_slope, chord);
       }
-      t.knot[(s + 1) * padded_ + i] = static_cast<float>(hi);
-      t.slope[s * padded_ + i] = static_cast<float>(slope);
-      constant -= slope * lo;
+      chunk[h * 2 * kChunk] = static_cast<float>(previous_counts);
+      chunk[h * 2 * kChunk + kChunk] = static_cast<float>(slope - previous_slope);
+      previous_slope = slope;
+      if (h < m) {
+        previous_counts = knots[i * m + h];
+        previous_mmhg = c.knot_mmhg[h];
+      }
     }
-    t.constant[i] = static_cast<float>(constant);
   }
-  return t;
+  return table;
 }
 
 CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
@@ -139,8 +178,9 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
   taxels_ = c.taxel_count();
   padded_ = (taxels_ + kChunk - 1) / kChunk * kChunk;
   const std::size_t m = c.knots();
-  segments_ = m + 1;
+  hinges_ = m + 1;
   full_scale_mmhg_ = c.full_scale_mmhg();
+  ceiling_ = static_cast<float>(c.full_scale_counts);
   offset_.assign(padded_, 0.0f);
   gate_.assign(padded_, std::numeric_limits<float>::infinity());
   band_.assign(padded_, 1.0f);
@@ -153,11 +193,11 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
       gate_[i] = c.offset_counts[i] + std::max(1.0f, 3.0f * c.noise_counts[i]);
     }
   }
-  midline_ = segments_for(c, c.knot_counts);
+  midline_ = hinges_for(c, c.knot_counts);
   branches_ = c.has_branches();
   if (branches_) {
-    loading_ = segments_for(c, c.loading_knot_counts);
-    unloading_ = segments_for(c, c.unloading_knot_counts);
+    loading_ = hinges_for(c, c.loading_knot_counts);
+    unloading_ = hinges_for(c, c.unloading_knot_counts);
     knot_mmhg_ = c.knot_mmhg;
     loading_knots_.assign(taxels_ * (m + 1), 0.0f);
     for (std::size_t i = 0; i < taxels_; ++i) {
@@ -199,18 +239,28 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
     return false;
   }
   const bool follow = state != nullptr && branches_;
-  const auto table = [](const Segments& s) {
-    return Table{s.constant.data(), s.knot.data(), s.slope.data()};
-  };
+  const Table curve{(follow ? loading_ : midline_).data(), hinges_, ceiling_};
   const float* shift = zero_shift.empty() ? nullptr : zero_shift.data();
-  convert(table(follow ? loading_ : midline_), padded_, segments_, gate_.data(), raw.data(), shift,
-          mmhg.data(), taxels_);
+  const std::size_t full = taxels_ / kChunk;
+  convert(curve, full, gate_.data(), raw.data(), shift, mmhg.data());
+  if (const std::size_t rest = taxels_ - full * kChunk; rest > 0) {
+    // The last, partial chunk through padded copies (padding taxels never pass their gate).
+    float raw_tail[kChunk] = {};
+    float shift_tail[kChunk] = {};
+    float out_tail[kChunk];
+    std::copy_n(raw.data() + full * kChunk, rest, raw_tail);
+    if (shift != nullptr) std::copy_n(shift + full * kChunk, rest, shift_tail);
+    const Table tail{curve.values + full * hinges_ * 2 * kChunk, hinges_, ceiling_};
+    convert(tail, 1, gate_.data() + full * kChunk, raw_tail,
+            shift != nullptr ? shift_tail : nullptr, out_tail);
+    std::copy_n(out_tail, rest, mmhg.data() + full * kChunk);
+  }
   if (follow) {
     // Hysteresis: each taxel's peak since it was last unloaded; a taxel more than its noise band
     // below its peak is descending (the screen, vectorised). A still body has few, so the
     // descending taxels are converted one by one.
-    const Table load = table(loading_);
-    const Table unload = table(unloading_);
+    const Table load{loading_.data(), hinges_, ceiling_};
+    const Table unload{unloading_.data(), hinges_, ceiling_};
     float* peak = state->peak_counts.data();
     const std::size_t descending =
         screen(taxels_, raw.data(), shift, gate_.data(), offset_.data(), band_.data(), band_growth_,
@@ -231,9 +281,9 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
       const float top = top_counts_[i];
       const float size = std::clamp((peak[i] - o) / std::max(top - o, 1e-3f), 0.0f, 1.0f);
       const float on_major = o + (descent - o) / std::max(size, 1e-3f);
-      const float pressure = curve_at(unload, padded_, segments_, i, std::min(on_major, top));
+      const float pressure = curve_at(unload, i, std::min(on_major, top));
       const float gap = std::max(0.0f, std::min(on_major, top) - loading_counts_at(i, pressure));
-      mmhg[i] = curve_at(load, padded_, segments_, i, x - gap * size);
+      mmhg[i] = curve_at(load, i, x - gap * size);
     }
   }
   for (std::size_t t = 0; t < fill_target_.size(); ++t) {

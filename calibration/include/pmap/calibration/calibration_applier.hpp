@@ -39,10 +39,10 @@ class CalibrationApplier {
   /// unloaded. Owned by the caller, one per mat; a reset State (all zero) is a fresh start.
   struct State {
     std::vector<float> peak_counts;
-    std::vector<std::uint8_t> descending;  ///< scratch: which taxels descend in this frame
+    std::vector<std::int32_t> descending;  ///< scratch: which taxels descend in this frame (≠ 0)
   };
   [[nodiscard]] State make_state() const {
-    return State{std::vector<float>(taxels_, 0.0f), std::vector<std::uint8_t>(taxels_, 0)};
+    return State{std::vector<float>(taxels_, 0.0f), std::vector<std::int32_t>(taxels_, 0)};
   }
   /// True when the calibration has both branches (a State changes the result).
   [[nodiscard]] bool follows_hysteresis() const { return branches_; }
@@ -63,20 +63,15 @@ class CalibrationApplier {
   [[nodiscard]] std::size_t above_range(std::span<const float> mmhg) const noexcept;
 
  private:
-  /// One curve per taxel as a sum of clamped segments, p = constant + Σ_s slope_s · clamp(x,
-  /// knot_s, knot_s+1), segment-major: knot s of every taxel at [s * padded + i] (knot 0 is the
-  /// offset, the last one the ADC's full scale), slope s at [s * padded + i].
-  struct Segments {
-    std::vector<float> constant;
-    std::vector<float> knot;
-    std::vector<float> slope;
-  };
-  Segments segments_for(const MatCalibration& c, const std::vector<float>& knot_counts) const;
+  /// One table per curve in hinge form (calibration_applier.cpp): per chunk of 8 taxels, per
+  /// hinge, 8 knots then 8 slope changes.
+  std::vector<float> hinges_for(const MatCalibration& c, const std::vector<float>& knots) const;
 
   std::size_t taxels_ = 0;
-  std::size_t padded_ = 0;    ///< taxels_ rounded up to the 8-taxel chunks the kernel works in
-  std::size_t segments_ = 0;  ///< knots + 1 (the last one extrapolates)
+  std::size_t padded_ = 0;  ///< taxels_ rounded up to the 8-taxel chunks the kernel works in
+  std::size_t hinges_ = 0;  ///< knots + 1: the offset and every knot (the last one extrapolates)
   double full_scale_mmhg_ = 0;
+  float ceiling_ = 0;  ///< the ADC's full scale, counts
   // Per taxel, padded (padding taxels never pass the gate):
   std::vector<float> offset_;
   std::vector<float> gate_;        ///< offset + noise gate, counts (+inf: unusable taxel)
@@ -87,10 +82,10 @@ class CalibrationApplier {
   std::vector<float> loading_knots_;  ///< taxel-major loading-branch knots, offset first
   std::vector<float> band_;           ///< noise band below the peak (8 σ at zero, ≥ 1 count)
   float band_growth_ = 0;             ///< … plus this times the signal (8 × noise_fraction)
-  Segments midline_;
+  std::vector<float> midline_;
   bool branches_ = false;
-  Segments loading_;
-  Segments unloading_;
+  std::vector<float> loading_;
+  std::vector<float> unloading_;
   /// Unusable taxels and the working neighbours each is filled from (CSR layout).
   std::vector<std::size_t> fill_target_;
   std::vector<std::size_t> fill_begin_;  ///< fill_target_.size() + 1 offsets into fill_source_
