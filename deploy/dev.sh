@@ -19,7 +19,7 @@ PACKAGES=(
   cmake g++ make pkg-config
   libboost-dev libboost-system-dev libboost-program-options-dev libeigen3-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev libsqlite3-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libpng-dev
   mosquitto mosquitto-clients sqlite3
 )
 

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "calibration_png.hpp"
 
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
@@ -33,7 +34,7 @@ constexpr const char* kUsage =
   pmap-calibrate fit     --input FILE -o CAL [--zero CAL] [--family F] [input options]
   pmap-calibrate apply   --cal CAL --input FILE -o OUT [input options]
   pmap-calibrate check   --cal CAL --input FILE [--json] [--max-rms-pct X] [input options]
-  pmap-calibrate inspect CAL [--json]
+  pmap-calibrate inspect CAL [--json] [--png FILE]
 
 zero:    frames of the empty mat -> per-taxel offset and noise floor (and frozen taxels).
 fit:     a calibration session (known uniform pressures, several levels, loading then unloading,
@@ -612,6 +613,11 @@ int run_inspect(const po::variables_map& vm, std::ostream& out, std::ostream& er
   out << path << "\n";
   print_summary(out, cal);
   print_status_map(out, cal);
+  if (vm.count("png") != 0U) {
+    const std::string png = vm["png"].as<std::string>();
+    if (const auto e = write_calibration_png(cal, png); !e.empty()) return fail(err, e);
+    out << "wrote " << png << " (offset, sensitivity, status)\n";
+  }
   if (auto reason = validate(cal, limits_from(vm))) {
     out << "REFUSED for use: " << *reason << "\n";
     return 1;
@@ -657,6 +663,7 @@ int run_calibrate(int argc, const char* const argv[], std::ostream& out, std::os
        "refuse calibrations whose median taxel fit error is above this % of full scale")
       ("max-rms-pct", po::value<double>(), "check: exit 1 if the rms error is above this % FS")
       ("json", "check, inspect: JSON output")
+      ("png", po::value<std::string>(), "inspect: also draw the offset, sensitivity and status maps")
       ("midline", "check, apply: use the midline curve, ignoring hysteresis (each frame alone)")
       ("command", po::value<std::string>(), "zero|fit|apply|check|inspect")
       ("positional", po::value<std::vector<std::string>>(), "inspect: CAL");

@@ -110,11 +110,15 @@ TEST_F(CalibrateTool, ZeroFitCheckApplyInspect) {
   ASSERT_EQ(frame.applied_mmhg, 100.0);
   for (const float p : frame.values) EXPECT_NEAR(p, 100.0, 6.0);
 
-  const ToolRun inspect = calibrate({"inspect", path("cal.json")});
+  const ToolRun inspect = calibrate({"inspect", path("cal.json"), "--png", path("cal.png")});
   EXPECT_EQ(inspect.code, 0) << inspect.err;
   EXPECT_NE(inspect.out.find("usable: yes"), std::string::npos);
   EXPECT_NE(inspect.out.find("serial SN-42"), std::string::npos);
   EXPECT_NE(inspect.out.find("hysteresis"), std::string::npos);
+  std::ifstream png(path("cal.png"), std::ios::binary);
+  char magic[8] = {};
+  png.read(magic, 8);
+  EXPECT_EQ(std::string(magic + 1, 3), "PNG");
 }
 
 TEST_F(CalibrateTool, BadInputGivesClearErrors) {
