@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli.hpp"
+#include "cli_parse.hpp"
 #include "mat_simulator.hpp"
 #include "pmap/frame_log.hpp"
 #include "pmap/layout.hpp"
@@ -274,16 +274,8 @@ TEST(Calibration, TruthJsonListsTheModelsDeadAndStuckTaxelsInTheMatsOrder) {
   }
 }
 
-std::variant<CliOptions, CliExit> parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "pmap-sim");
-  return parse_cli(static_cast<int>(args.size()), args.data());
-}
-
-std::string error_of(std::vector<const char*> args) {
-  auto parsed = parse(std::move(args));
-  auto* exit = std::get_if<CliExit>(&parsed);
-  return exit ? exit->error : "";
-}
+using testing::error_of;
+using testing::parse;
 
 TEST(Calibration, CliParsesTheSessionAndSensorOptions) {
   auto parsed =

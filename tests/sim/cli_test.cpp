@@ -1,4 +1,4 @@
-#include "cli.hpp"
+#include "cli_parse.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,16 +14,8 @@
 namespace pmap::sim {
 namespace {
 
-std::variant<CliOptions, CliExit> parse(std::vector<const char*> args) {
-  args.insert(args.begin(), "pmap-sim");
-  return parse_cli(static_cast<int>(args.size()), args.data());
-}
-
-std::string error_of(std::vector<const char*> args) {
-  auto parsed = parse(std::move(args));
-  auto* exit = std::get_if<CliExit>(&parsed);
-  return exit ? exit->error : "";
-}
+using testing::error_of;
+using testing::parse;
 
 TEST(Cli, ParsesSeveralMats) {
   auto parsed = parse({"--broker", "tcp://localhost:1883", "--mat", "bed1", "--mat", "chair1",
