@@ -1,5 +1,7 @@
 #include "pmap/calibration/calibration_applier.hpp"
 
+#include "pmap/calibration/creep.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -194,6 +196,10 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
     }
   }
   midline_ = hinges_for(c, c.knot_counts);
+  if (c.creep) {
+    creep_tau_s_ = c.creep->tau_s;
+    creep_fraction_ = c.creep->fraction;
+  }
   branches_ = c.has_branches();
   if (branches_) {
     loading_ = hinges_for(c, c.loading_knot_counts);
@@ -231,16 +237,39 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
 }
 
 bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg,
-                               std::span<const float> zero_shift, State* state) const noexcept {
+                               std::span<const float> zero_shift, State* state,
+                               double time_s) const noexcept {
+  const bool creep = state != nullptr && !creep_fraction_.empty();
   if (raw.size() != taxels_ || mmhg.size() != taxels_ ||
       (!zero_shift.empty() && zero_shift.size() != taxels_) ||
       (state != nullptr &&
-       (state->peak_counts.size() != taxels_ || state->descending.size() != taxels_))) {
+       (state->peak_counts.size() != taxels_ || state->descending.size() != taxels_)) ||
+      (creep && (state->creep_signal.size() != taxels_ || state->compensated.size() != taxels_))) {
     return false;
   }
-  const bool follow = state != nullptr && branches_;
-  const Table curve{(follow ? loading_ : midline_).data(), hinges_, ceiling_};
   const float* shift = zero_shift.empty() ? nullptr : zero_shift.data();
+  if (creep && std::isfinite(time_s)) {
+    // Creep first: the curves are those of creep-free readings. The zero shift is taken out
+    // here, so the rest sees compensated readings with no shift. (Done inside the hysteresis
+    // screen's pass instead, it was no faster: docs/performance.md.) A time going backwards (a
+    // mat that restarted its clock) counts as no time passing, and the clock restarts there.
+    const double dt = state->last_time_s ? std::max(0.0, time_s - *state->last_time_s) : 0.0;
+    state->last_time_s = time_s;
+    float* compensated = state->compensated.data();
+    creep_compensate(taxels_, creep_step(creep_tau_s_, dt), ceiling_, creep_fraction_.data(),
+                     offset_.data(), raw.data(), shift, state->creep_signal.data(), compensated);
+    raw = std::span<const float>(compensated, taxels_);
+    shift = nullptr;
+  }
+  const bool follow = state != nullptr && branches_;
+  std::size_t descending = 0;
+  if (follow) {
+    // Hysteresis: each taxel's peak since it was last unloaded; a taxel more than its noise band
+    // below its peak is descending (the screen, vectorised).
+    descending = screen(taxels_, raw.data(), shift, gate_.data(), offset_.data(), band_.data(),
+                        band_growth_, state->peak_counts.data(), state->descending.data());
+  }
+  const Table curve{(follow ? loading_ : midline_).data(), hinges_, ceiling_};
   const std::size_t full = taxels_ / kChunk;
   convert(curve, full, gate_.data(), raw.data(), shift, mmhg.data());
   if (const std::size_t rest = taxels_ - full * kChunk; rest > 0) {
@@ -256,15 +285,10 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
     std::copy_n(out_tail, rest, mmhg.data() + full * kChunk);
   }
   if (follow) {
-    // Hysteresis: each taxel's peak since it was last unloaded; a taxel more than its noise band
-    // below its peak is descending (the screen, vectorised). A still body has few, so the
-    // descending taxels are converted one by one.
+    // A still body has few descending taxels, so they are converted one by one.
     const Table load{loading_.data(), hinges_, ceiling_};
     const Table unload{unloading_.data(), hinges_, ceiling_};
-    float* peak = state->peak_counts.data();
-    const std::size_t descending =
-        screen(taxels_, raw.data(), shift, gate_.data(), offset_.data(), band_.data(), band_growth_,
-               peak, state->descending.data());
+    const float* peak = state->peak_counts.data();
     for (std::size_t i = 0; descending > 0 && i < taxels_; ++i) {
       if (state->descending[i] == 0) continue;
       const float x = shift != nullptr ? raw[i] - shift[i] : raw[i];

@@ -20,17 +20,21 @@ CalibrationCheck::CalibrationCheck(const CalibrationApplier& applier, double set
   if (follow_history) state_ = applier.make_state();
 }
 
-std::optional<std::string> CalibrationCheck::add(std::optional<double> applied_mmhg,
+std::optional<std::string> CalibrationCheck::add(double time_s, std::optional<double> applied_mmhg,
                                                  std::span<const float> raw) {
   if (raw.size() != applier_.taxel_count()) {
     return std::to_string(raw.size()) + " values in a frame, the calibration has " +
            std::to_string(applier_.taxel_count()) + " taxels";
   }
+  if (!std::isfinite(time_s) || (last_time_s_ && time_s < *last_time_s_)) {
+    return std::string("time goes backwards or is not finite");
+  }
+  last_time_s_ = time_s;
   if (applied_mmhg && (!std::isfinite(*applied_mmhg) || *applied_mmhg < 0)) {
     return std::string("applied pressure must be a finite value >= 0");
   }
   if (level_ && (!applied_mmhg || *applied_mmhg != *level_)) close_hold();
-  applier_.apply(raw, mmhg_, {}, state_ ? &*state_ : nullptr);
+  applier_.apply(raw, mmhg_, {}, state_ ? &*state_ : nullptr, time_s);
   if (!applied_mmhg) return std::nullopt;
   level_ = *applied_mmhg;
   frames_.insert(frames_.end(), mmhg_.begin(), mmhg_.end());

@@ -33,6 +33,10 @@ ordered_json figures_json(const SessionFigures& s) {
           {"hysteresis_pct_p95", rounded(s.hysteresis_pct_p95)},
           {"creep_pct_median", rounded(s.creep_pct_median)},
           {"creep_pct_p95", rounded(s.creep_pct_p95)},
+          {"creep_model", s.creep_model},
+          {"creep_tau_s", rounded(s.creep_tau_s)},
+          {"creep_fraction_median", std::round(s.creep_fraction_median * 1e4) / 1e4},
+          {"creep_explained", std::round(s.creep_explained * 1e4) / 1e4},
           {"fit_rms_pct_fs", rounded(s.fit_rms_pct_fs)},
           {"family_cv_rms_pct_fs", cv},
           {"saturated_points", s.saturated_points},
@@ -87,10 +91,13 @@ MatCalibration from_json(const ordered_json& doc) {
   }
   MatCalibration c;
   const double version = number(doc, "version", "");
-  if (version != kCalibrationFormatVersion) {
+  if (version != std::floor(version) || version < kOldestCalibrationFormatVersion ||
+      version > kCalibrationFormatVersion) {
     throw FieldError{"unsupported calibration format version " + field(doc, "version", "").dump() +
-                     " (this build reads " + std::to_string(kCalibrationFormatVersion) + ")"};
+                     " (this build reads " + std::to_string(kOldestCalibrationFormatVersion) +
+                     " to " + std::to_string(kCalibrationFormatVersion) + ")"};
   }
+  c.version = static_cast<int>(version);
   const auto& mat = field(doc, "mat", "");
   c.mat_id = text(mat, "id", "mat.");
   c.mat_serial = text(mat, "serial", "mat.");
@@ -169,6 +176,18 @@ MatCalibration from_json(const ordered_json& doc) {
   if (taxels.contains("fit_rms_mmhg")) {
     c.fit_rms_mmhg = numbers<float>(taxels.at("fit_rms_mmhg"), "taxels.fit_rms_mmhg");
   }
+  if (doc.contains("creep") && !doc.at("creep").is_null()) {
+    if (c.version < 2) throw FieldError{"'creep' needs format version 2"};
+    const auto& creep = doc.at("creep");
+    if (text(creep, "model", "creep.") != "first_order_lag") {
+      throw FieldError{"unknown creep model '" + text(creep, "model", "creep.") +
+                       "' (first_order_lag is known)"};
+    }
+    CreepModel model;
+    model.tau_s = number(creep, "tau_s", "creep.");
+    model.fraction = numbers<float>(field(creep, "fraction", "creep."), "creep.fraction");
+    c.creep = std::move(model);
+  }
   if (doc.contains("session") && !doc.at("session").is_null()) {
     const auto& s = doc.at("session");
     SessionFigures f;
@@ -191,6 +210,12 @@ MatCalibration from_json(const ordered_json& doc) {
     }
     f.saturated_points = static_cast<std::size_t>(number(s, "saturated_points", "session."));
     if (s.contains("departure_pct")) f.departure_pct = number(s, "departure_pct", "session.");
+    if (s.contains("creep_model")) {
+      f.creep_model = text(s, "creep_model", "session.");
+      f.creep_tau_s = number(s, "creep_tau_s", "session.");
+      f.creep_fraction_median = number(s, "creep_fraction_median", "session.");
+      f.creep_explained = number(s, "creep_explained", "session.");
+    }
     if (s.contains("levels_beyond_range_mmhg")) {
       f.levels_beyond_range_mmhg =
           numbers<double>(s.at("levels_beyond_range_mmhg"), "session.levels_beyond_range_mmhg");
@@ -265,7 +290,14 @@ std::string to_json(const MatCalibration& c) {
                         {"knot_mmhg", c.knot_mmhg},
                         {"noise_fraction", std::round(c.noise_fraction * 1e5) / 1e5}}},
                       {"session", c.session ? figures_json(*c.session) : ordered_json(nullptr)},
+                      {"creep", ordered_json(nullptr)},
                       {"taxels", taxels}};
+  if (c.creep) {
+    ordered_json fractions = ordered_json::array();
+    for (const float f : c.creep->fraction) fractions.push_back(std::round(f * 1e4) / 1e4);
+    doc["creep"] = {
+        {"model", "first_order_lag"}, {"tau_s", rounded(c.creep->tau_s)}, {"fraction", fractions}};
+  }
   return doc.dump(1) + "\n";
 }
 

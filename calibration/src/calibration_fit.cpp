@@ -830,8 +830,89 @@ std::variant<MatCalibration, std::string> fit_curves(const CalibrationSession& s
   figures.hysteresis_pct_p95 = quantile(hysteresis, 0.95);
   figures.creep_pct_median = quantile(creep, 0.5);
   figures.creep_pct_p95 = quantile(creep, 0.95);
+  if (options.creep != nullptr) {
+    figures.creep_model = options.creep->reason;
+    figures.creep_tau_s = options.creep->model.tau_s;
+    figures.creep_fraction_median = options.creep->fraction_median;
+    figures.creep_explained = options.creep->explained;
+    if (options.creep->usable) {
+      c.creep = options.creep->model;
+      c.creep->fraction.resize(n, 0.0f);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (c.status[i] != TaxelStatus::kOk) c.creep->fraction[i] = 0.0f;
+      }
+    }
+  }
   c.session = std::move(figures);
   return c;
+}
+
+SessionFitter::SessionFitter(std::size_t taxels, SessionOptions options, bool compensate_creep,
+                             const MatCalibration* zero)
+    : taxels_(taxels), options_(options), compensate_creep_(compensate_creep), zero_(zero) {
+  session_.emplace(taxels_, options_);
+  estimator_.emplace(taxels_);
+}
+
+std::optional<std::string> SessionFitter::add(double time_s, std::optional<double> applied_mmhg,
+                                              std::span<const float> values) {
+  if (pass_ > 2) return std::string("the session is already fitted");
+  if (pass_ == 1) {
+    ++first_pass_frames_;
+    if (auto error = session_->add(time_s, applied_mmhg, values)) return error;
+    estimator_->add(time_s, applied_mmhg, values);
+    return std::nullopt;
+  }
+  if (values.size() != taxels_) return session_->add(time_s, applied_mmhg, values);
+  compensated_.resize(values.size());
+  compensator_->compensate(time_s, values, compensated_);
+  return session_->add(time_s, applied_mmhg, compensated_);
+}
+
+std::variant<SessionFitter::Pass, std::string> SessionFitter::end_pass(double full_scale_counts) {
+  if (auto error = session_->finish()) return *error;
+  if (pass_ == 2) {
+    pass_ = 3;
+    if (session_->frames() != first_pass_frames_) {
+      return cat("the second pass saw ", session_->frames(), " frames, the first ",
+                 first_pass_frames_);
+    }
+    return Pass::kDone;
+  }
+  creep_ = estimator_->estimate();
+  estimator_.reset();
+  std::optional<std::vector<float>> offsets;
+  if (zero_ != nullptr && zero_->taxel_count() == taxels_) {
+    offsets = zero_->offset_counts;
+  } else {
+    for (const auto& hold : session_->holds()) {
+      if (hold.level_mmhg == 0) {
+        offsets = hold.settled_mean;
+        break;
+      }
+    }
+  }
+  if (creep_.usable && !compensate_creep_) {
+    creep_.usable = false;
+    creep_.reason = "not compensated (switched off); " + creep_.reason;
+  }
+  if (!creep_.usable || !offsets) {
+    // Without a zero the fit refuses the session anyway (and says why).
+    creep_.usable = false;
+    pass_ = 3;
+    return Pass::kDone;
+  }
+  compensator_.emplace(creep_.model, std::move(*offsets), static_cast<float>(full_scale_counts));
+  session_.emplace(taxels_, options_);
+  pass_ = 2;
+  return Pass::kAgain;
+}
+
+std::variant<MatCalibration, std::string> SessionFitter::fit(const MatIdentity& identity,
+                                                             FitOptions options) const {
+  if (pass_ != 3) return std::string("the session's frames have not all been given");
+  options.creep = &creep_;
+  return fit_curves(*session_, identity, options);
 }
 
 }  // namespace pmap::calibration

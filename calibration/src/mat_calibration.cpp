@@ -68,9 +68,9 @@ double median(std::vector<double> v) {
 }  // namespace
 
 std::optional<std::string> validate(const MatCalibration& c, const AcceptanceLimits& limits) {
-  if (c.version != kCalibrationFormatVersion) {
+  if (c.version < kOldestCalibrationFormatVersion || c.version > kCalibrationFormatVersion) {
     return cat("unsupported calibration format version ", c.version, " (this build reads ",
-               kCalibrationFormatVersion, ")");
+               kOldestCalibrationFormatVersion, " to ", kCalibrationFormatVersion, ")");
   }
   if (!is_valid_mat_id(c.mat_id)) return cat("invalid mat id '", c.mat_id, "'");
   if (c.rows == 0 || c.cols == 0) return std::string("rows and cols must be at least 1");
@@ -91,6 +91,7 @@ std::optional<std::string> validate(const MatCalibration& c, const AcceptanceLim
   }
   if (c.family == CurveFamily::kNone) {
     if (m != 0 || !c.knot_counts.empty()) return std::string("a zero-only calibration has knots");
+    if (c.creep) return std::string("a zero-only calibration has a creep model");
   } else {
     if (m == 0) return std::string("no curve knots");
     if (c.knot_counts.size() != n * m) {
@@ -109,6 +110,22 @@ std::optional<std::string> validate(const MatCalibration& c, const AcceptanceLim
     }
     if (!c.fit_rms_mmhg.empty() && c.fit_rms_mmhg.size() != n) {
       return cat("wrong dimensions: ", c.fit_rms_mmhg.size(), " fit errors for ", n, " taxels");
+    }
+    if (c.creep) {
+      if (c.version < 2) return std::string("a version 1 calibration cannot have a creep model");
+      if (!std::isfinite(c.creep->tau_s) || c.creep->tau_s <= 0 || c.creep->tau_s > 1e6) {
+        return cat("creep time constant ", c.creep->tau_s, " s is outside (0, 1e6]");
+      }
+      if (c.creep->fraction.size() != n) {
+        return cat("wrong dimensions: ", c.creep->fraction.size(), " creep fractions for ", n,
+                   " taxels");
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        const float f = c.creep->fraction[i];
+        if (!std::isfinite(f) || f < 0 || f > 1) {
+          return cat("taxel ", i, ": creep fraction ", f, " is outside 0..1");
+        }
+      }
     }
     for (std::size_t k = 0; k < m; ++k) {
       if (!std::isfinite(c.knot_mmhg[k]) || c.knot_mmhg[k] <= 0 ||
@@ -198,6 +215,7 @@ MatCalibration to_canonical(const MatCalibration& c, const MatLayout& layout) {
       out.status[to] = c.status[from];
       if (!c.fit_rms_mmhg.empty()) out.fit_rms_mmhg[to] = c.fit_rms_mmhg[from];
       if (!c.loop_peak_counts.empty()) out.loop_peak_counts[to] = c.loop_peak_counts[from];
+      if (c.creep) out.creep->fraction[to] = c.creep->fraction[from];
       for (std::size_t k = 0; k < m; ++k) {
         out.knot_counts[to * m + k] = c.knot_counts[from * m + k];
         if (c.has_branches()) {
@@ -228,6 +246,17 @@ MatCalibration single_global_curve(const MatCalibration& c) {
   }
   const auto offset = static_cast<float>(median(offsets));
   const auto sigma = static_cast<float>(median(noise));
+  if (out.creep) {
+    // The curves were fitted on creep-compensated readings: every taxel creeps like the median.
+    std::vector<double> fractions;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (c.status[i] == TaxelStatus::kOk) fractions.push_back(c.creep->fraction[i]);
+    }
+    const auto fraction = static_cast<float>(median(fractions));
+    for (std::size_t i = 0; i < n; ++i) {
+      out.creep->fraction[i] = c.status[i] == TaxelStatus::kOk ? fraction : 0.0f;
+    }
+  }
   std::vector<float> curve(m);
   float previous = offset;
   for (std::size_t k = 0; k < m; ++k) {
@@ -253,6 +282,7 @@ MatCalibration single_global_line(const MatCalibration& c) {
   out.knot_mmhg = {c.knot_mmhg.back()};
   out.knot_counts.assign(c.taxel_count(), global.knot_counts[m - 1]);
   out.fit_rms_mmhg.clear();
+  out.creep.reset();  // no calibration: the counts as read
   return out;
 }
 

@@ -19,6 +19,7 @@
 #include "pmap/calibration/calibration_file.hpp"
 #include "pmap/calibration/calibration_fit.hpp"
 #include "pmap/calibration/calibration_session.hpp"
+#include "pmap/calibration/creep.hpp"
 #include "pmap/frame_log.hpp"
 #include "pmap/recording.hpp"
 
@@ -158,9 +159,11 @@ double seconds(const RecordedFrame& f) {
   return static_cast<double>(f.time_us) / 1e6;
 }
 
-// Reads every frame into `session`; returns an error message (with the file and frame) or "".
-std::string read_session(RecordingReader& reader, const std::string& path,
-                         CalibrationSession& session, bool all_as_zero, double& max_reading) {
+// Reads every frame into `sink` (a CalibrationSession or a SessionFitter: add(time, applied,
+// values)); returns an error message (with the file and frame) or "".
+template <typename Sink>
+std::string read_frames(RecordingReader& reader, const std::string& path, Sink& sink,
+                        bool all_as_zero, double& max_reading) {
   for (;;) {
     auto record = reader.next();
     if (auto* error = std::get_if<RecordingError>(&record)) return error->message;
@@ -175,10 +178,8 @@ std::string read_session(RecordingReader& reader, const std::string& path,
       }
       applied = 0.0;
     }
-    if (auto error = session.add(seconds(frame), applied, frame.values))
-      return path + ": " + *error;
+    if (auto error = sink.add(seconds(frame), applied, frame.values)) return path + ": " + *error;
   }
-  if (auto error = session.finish()) return path + ": " + *error;
   return {};
 }
 
@@ -248,8 +249,13 @@ void print_summary(std::ostream& out, const MatCalibration& c) {
     out << (s.unloading ? "; loading and unloading" : "; loading only") << "\n";
     out << "hysteresis (unloading - loading, % of response): median "
         << fixed(s.hysteresis_pct_median) << ", 95 % " << fixed(s.hysteresis_pct_p95) << "\n";
-    out << "creep over a hold (% of signal): median " << fixed(s.creep_pct_median) << ", 95 % "
-        << fixed(s.creep_pct_p95) << "\n";
+    out << "creep over a hold (% of signal" << (c.creep ? ", left after compensation" : "")
+        << "): median " << fixed(s.creep_pct_median) << ", 95 % " << fixed(s.creep_pct_p95) << "\n";
+    if (!s.creep_model.empty()) {
+      out << "creep model: " << s.creep_model << " (time constant " << fixed(s.creep_tau_s, 0)
+          << " s, median fraction " << fixed(100 * s.creep_fraction_median) << " %, explains "
+          << fixed(100 * s.creep_explained, 1) << " % of the change within holds)\n";
+    }
     out << "family leave-one-level-out error (% FS):";
     for (const auto& [f, pct] : s.family_cv_rms_pct_fs) out << " " << f << " " << fixed(pct, 3);
     out << "\nsaturated readings left out: " << s.saturated_points
@@ -301,18 +307,23 @@ int run_zero_or_fit(bool zero, const po::variables_map& vm, std::ostream& out, s
   if (!(session_options.settle_fraction > 0 && session_options.settle_fraction <= 1)) {
     return fail(err, "--settle-fraction must be in (0, 1]", 2);
   }
-  CalibrationSession session(std::size_t{reader.info().rows} * reader.info().cols, session_options);
+  const std::size_t taxels = std::size_t{reader.info().rows} * reader.info().cols;
   double max_reading = 0;
-  if (auto e = read_session(reader, in.path, session, zero, max_reading); !e.empty()) {
-    return fail(err, e);
-  }
-  if (!id.full_scale_known) id.id.full_scale_counts = guess_full_scale(max_reading);
-  if (max_reading > id.id.full_scale_counts) {
-    return fail(err, in.path + ": a reading of " + fixed(max_reading, 0) +
-                         " counts is above the full scale of " + fixed(id.id.full_scale_counts, 0));
-  }
+  // The full scale: given, or guessed from the largest reading of the file.
+  const auto settle_full_scale = [&]() -> std::string {
+    if (!id.full_scale_known) id.id.full_scale_counts = guess_full_scale(max_reading);
+    if (max_reading <= id.id.full_scale_counts) return {};
+    return in.path + ": a reading of " + fixed(max_reading, 0) +
+           " counts is above the full scale of " + fixed(id.id.full_scale_counts, 0);
+  };
   std::variant<MatCalibration, std::string> result = std::string("no frames");
   if (zero) {
+    CalibrationSession session(taxels, session_options);
+    if (auto e = read_frames(reader, in.path, session, true, max_reading); !e.empty()) {
+      return fail(err, e);
+    }
+    if (auto e = session.finish()) return fail(err, in.path + ": " + *e);
+    if (auto e = settle_full_scale(); !e.empty()) return fail(err, e);
     if (session.holds().size() != 1) return fail(err, in.path + ": no frames");
     result = fit_zero(session.holds().front(), id.id);
   } else {
@@ -334,7 +345,29 @@ int run_zero_or_fit(bool zero, const po::variables_map& vm, std::ostream& out, s
       }
       options.family = *f;
     }
-    result = fit_curves(session, id.id, options);
+    const std::string creep = vm["creep"].as<std::string>();
+    if (creep != "auto" && creep != "off") return fail(err, "--creep must be auto or off", 2);
+    // Creep is measured on the readings as they are; when a lag explains it, the file is read a
+    // second time with the readings compensated, and the curves are fitted on those.
+    SessionFitter fitter(taxels, session_options, creep == "auto", options.zero);
+    if (auto e = read_frames(reader, in.path, fitter, false, max_reading); !e.empty()) {
+      return fail(err, e);
+    }
+    if (auto e = settle_full_scale(); !e.empty()) return fail(err, e);
+    auto pass = fitter.end_pass(id.id.full_scale_counts);
+    if (auto* e = std::get_if<std::string>(&pass)) return fail(err, in.path + ": " + *e);
+    if (std::get<SessionFitter::Pass>(pass) == SessionFitter::Pass::kAgain) {
+      auto reopened = RecordingReader::open(in.path, in.read);
+      if (auto* e = std::get_if<RecordingError>(&reopened)) return fail(err, e->message);
+      double unused = 0;
+      if (auto e = read_frames(std::get<RecordingReader>(reopened), in.path, fitter, false, unused);
+          !e.empty()) {
+        return fail(err, e);
+      }
+      pass = fitter.end_pass(id.id.full_scale_counts);
+      if (auto* e = std::get_if<std::string>(&pass)) return fail(err, in.path + ": " + *e);
+    }
+    result = fitter.fit(id.id, options);
   }
   if (auto* e = std::get_if<std::string>(&result)) return fail(err, in.path + ": " + *e);
   const auto& cal = std::get<MatCalibration>(result);
@@ -430,7 +463,7 @@ int run_apply(const po::variables_map& vm, std::ostream& out, std::ostream& err)
     }
     if (std::holds_alternative<RecordingEnd>(record)) break;
     const auto& frame = std::get<RecordedFrame>(record);
-    applier.apply(frame.values, mmhg, {}, history ? &state : nullptr);
+    applier.apply(frame.values, mmhg, {}, history ? &state : nullptr, seconds(frame));
     above_range += applier.above_range(mmhg);
     if (log) {
       PressureFrame f;
@@ -549,7 +582,7 @@ int run_check(const po::variables_map& vm, std::ostream& out, std::ostream& err)
     if (std::holds_alternative<RecordingEnd>(record)) break;
     const auto& frame = std::get<RecordedFrame>(record);
     for (auto& check : checks) {
-      if (auto e = check.add(frame.applied_mmhg, frame.values))
+      if (auto e = check.add(seconds(frame), frame.applied_mmhg, frame.values))
         return fail(err, in.path + ": " + *e);
     }
   }
@@ -664,7 +697,12 @@ int run_calibrate(int argc, const char* const argv[], std::ostream& out, std::os
       ("max-rms-pct", po::value<double>(), "check: exit 1 if the rms error is above this % FS")
       ("json", "check, inspect: JSON output")
       ("png", po::value<std::string>(), "inspect: also draw the offset, sensitivity and status maps")
-      ("midline", "check, apply: use the midline curve, ignoring hysteresis (each frame alone)")
+      ("midline",
+       "check, apply: use the midline curve on the readings as read, ignoring hysteresis and "
+       "creep (each frame alone)")
+      ("creep", po::value<std::string>()->default_value("auto"),
+       "fit: auto = compensate creep when a lag model explains the session's creep (the file is "
+       "then read twice); off = never")
       ("command", po::value<std::string>(), "zero|fit|apply|check|inspect")
       ("positional", po::value<std::vector<std::string>>(), "inspect: CAL");
   // clang-format on

@@ -5,7 +5,9 @@
 // few descending taxels; the worst case (everyone getting up) is measured apart.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <random>
 #include <vector>
 
@@ -16,7 +18,7 @@ namespace {
 using pmap::calibration::CalibrationApplier;
 using pmap::calibration::MatCalibration;
 
-MatCalibration bed_calibration(std::size_t knots, bool branches) {
+MatCalibration bed_calibration(std::size_t knots, bool branches, bool creep = false) {
   MatCalibration c;
   c.mat_id = "bed1";
   c.rows = 64;
@@ -47,6 +49,7 @@ MatCalibration bed_calibration(std::size_t knots, bool branches) {
       }
     }
   }
+  if (creep) c.creep = pmap::calibration::CreepModel{480, std::vector<float>(n, 0.065f)};
   return c;
 }
 
@@ -70,16 +73,42 @@ std::vector<std::vector<float>> frames(std::size_t count, bool whole_mat) {
   return out;
 }
 
-void run(benchmark::State& state, bool whole_mat, bool follow) {
+// `follow`: with a State (hysteresis when `branches`); `creep`: a creep model, frames 1 s apart.
+void run(benchmark::State& state, bool whole_mat, bool follow, bool branches, bool creep = false) {
   const CalibrationApplier applier(
-      bed_calibration(static_cast<std::size_t>(state.range(0)), follow));
-  const auto input = frames(64, whole_mat);
+      bed_calibration(static_cast<std::size_t>(state.range(0)), branches, creep));
+  auto input = frames(64, whole_mat);
   std::vector<float> out(64 * 32);
   auto history = applier.make_state();
   std::size_t i = 0;
+  if (creep) {
+    // A body that has lain still for long: it lay down at time 0 and its readings crept up as a
+    // lag (τ 480 s) towards their steady state, 1 / (1 − fraction) of the fresh signal; timing
+    // starts after 20 τ.
+    const float crept = 1.0f / (1.0f - 0.065f) - 1.0f;
+    std::vector<float> frame;
+    for (; i < 20 * 480; ++i) {
+      const auto growth =
+          static_cast<float>(1.0 + crept * -std::expm1(-static_cast<double>(i) / 480));
+      frame = input[i % input.size()];
+      for (auto& v : frame) v = 45.0f + (v - 45.0f) * growth;
+      applier.apply(frame, out, {}, &history, static_cast<double>(i));
+    }
+    for (auto& f : input) {
+      for (auto& v : f) v = 45.0f + (v - 45.0f) * (1.0f + crept);
+    }
+  }
   for (auto _ : state) {
-    applier.apply(input[i++ % input.size()], out, {}, follow ? &history : nullptr);
+    applier.apply(input[i % input.size()], out, {}, follow ? &history : nullptr,
+                  static_cast<double>(i));
+    ++i;
     benchmark::DoNotOptimize(out.data());
+  }
+  if (follow) {
+    // Taxels on the slow, per-taxel descending path in the last frame (a still body: few).
+    state.counters["descending"] =
+        static_cast<double>(std::count_if(history.descending.begin(), history.descending.end(),
+                                          [](std::int32_t d) { return d != 0; }));
   }
 }
 
@@ -101,16 +130,23 @@ void BM_CalibrationApplyAllDescending(benchmark::State& state) {
 }
 
 void BM_CalibrationApplyBed(benchmark::State& state) {
-  run(state, false, false);
+  run(state, false, false, false);
 }
 void BM_CalibrationApplyBedHysteresis(benchmark::State& state) {
-  run(state, false, true);
+  run(state, false, true, true);
 }
 void BM_CalibrationApplyWholeMat(benchmark::State& state) {
-  run(state, true, false);
+  run(state, true, false, false);
 }
 void BM_CalibrationApplyWholeMatHysteresis(benchmark::State& state) {
-  run(state, true, true);
+  run(state, true, true, true);
+}
+// Creep compensation on top: the lag of every taxel advanced each frame.
+void BM_CalibrationApplyBedCreep(benchmark::State& state) {
+  run(state, false, true, false, true);
+}
+void BM_CalibrationApplyBedHysteresisCreep(benchmark::State& state) {
+  run(state, false, true, true, true);
 }
 
 }  // namespace
@@ -120,3 +156,5 @@ BENCHMARK(BM_CalibrationApplyBedHysteresis)->Arg(9)->Arg(16);
 BENCHMARK(BM_CalibrationApplyWholeMat)->Arg(9)->Arg(16);
 BENCHMARK(BM_CalibrationApplyWholeMatHysteresis)->Arg(9)->Arg(16);
 BENCHMARK(BM_CalibrationApplyAllDescending)->Arg(9)->Arg(16);
+BENCHMARK(BM_CalibrationApplyBedCreep)->Arg(9)->Arg(16);
+BENCHMARK(BM_CalibrationApplyBedHysteresisCreep)->Arg(9)->Arg(16);

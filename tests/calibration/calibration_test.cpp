@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <limits>
 #include <sstream>
 
@@ -15,6 +16,7 @@
 #include "pmap/calibration/calibration_file.hpp"
 #include "pmap/calibration/calibration_fit.hpp"
 #include "pmap/calibration/calibration_session.hpp"
+#include "pmap/calibration/creep.hpp"
 #include "pmap/recording.hpp"
 
 #include <nlohmann/json.hpp>
@@ -114,7 +116,7 @@ TEST(CalibrationFile, RefusesBadFilesWithTheReason) {
     change(d);
     return refusal(d.dump());
   };
-  EXPECT_NE(with([](auto& d) { d["version"] = 2; }).find("version 2"), std::string::npos);
+  EXPECT_NE(with([](auto& d) { d["version"] = 3; }).find("version 3"), std::string::npos);
   EXPECT_NE(with([](auto& d) { d["mat"]["rows"] = 3; }).find("status_map"), std::string::npos);
   EXPECT_NE(with([](auto& d) { d["taxels"]["offset_counts"].erase(0); }).find("wrong dimensions"),
             std::string::npos);
@@ -323,6 +325,33 @@ CalibrationSession read_session(const fs::path& csv, std::uint16_t rows, std::ui
   return s;
 }
 
+// Fits a CSV session the way pmap-calibrate fit does: creep measured on a first pass and, when a
+// lag explains it, the curves fitted on a second, compensated pass.
+std::variant<MatCalibration, std::string> fit_file(const fs::path& csv, std::uint16_t rows,
+                                                   std::uint16_t cols, bool compensate_creep = true,
+                                                   CreepEstimate* creep = nullptr) {
+  RecordingOptions o;
+  o.format = RecordingFormat::kCsv;
+  o.rows = rows;
+  o.cols = cols;
+  auto contents = read_recording(csv, o);
+  EXPECT_TRUE(std::holds_alternative<RecordingContents>(contents));
+  const auto& frames = std::get<RecordingContents>(contents).frames;
+  const MatIdentity id = identity(rows, cols);
+  SessionFitter fitter(std::size_t{rows} * cols, {}, compensate_creep);
+  for (int pass = 1;; ++pass) {
+    for (const auto& f : frames) {
+      EXPECT_FALSE(fitter.add(static_cast<double>(f.time_us) / 1e6, f.applied_mmhg, f.values));
+    }
+    auto ended = fitter.end_pass(id.full_scale_counts);
+    if (auto* e = std::get_if<std::string>(&ended)) return *e;
+    if (std::get<SessionFitter::Pass>(ended) == SessionFitter::Pass::kDone) break;
+    EXPECT_EQ(pass, 1);
+  }
+  if (creep != nullptr) *creep = fitter.creep();
+  return fitter.fit(id, FitOptions{});
+}
+
 CheckReport check_on(const MatCalibration& c, const fs::path& csv, std::uint16_t rows,
                      std::uint16_t cols) {
   const CalibrationApplier applier(c);
@@ -333,7 +362,7 @@ CheckReport check_on(const MatCalibration& c, const fs::path& csv, std::uint16_t
   o.cols = cols;
   auto contents = read_recording(csv, o);
   for (const auto& f : std::get<RecordingContents>(contents).frames) {
-    EXPECT_FALSE(check.add(f.applied_mmhg, f.values));
+    EXPECT_FALSE(check.add(static_cast<double>(f.time_us) / 1e6, f.applied_mmhg, f.values));
   }
   EXPECT_FALSE(check.finish());
   return check.report();
@@ -365,12 +394,13 @@ TEST_P(IndependentShapes, CalibrationIsWithinTwoPercentOfFullScale) {
   s.levels = {0, 5, 15, 30, 50, 70, 90, 120, 160, 175};
   ASSERT_TRUE(s.write((dir / "between.csv").string()));
 
-  auto fitted = fit_curves(read_session(dir / "fit.csv", s.rows, s.cols), identity(s.rows, s.cols),
-                           FitOptions{});
+  CreepEstimate creep;
+  auto fitted = fit_file(dir / "fit.csv", s.rows, s.cols, true, &creep);
   ASSERT_TRUE(std::holds_alternative<MatCalibration>(fitted)) << std::get<std::string>(fitted);
   const auto& c = std::get<MatCalibration>(fitted);
   EXPECT_FALSE(validate(c).has_value()) << *validate(c);
   EXPECT_TRUE(c.has_branches());
+  std::cout << "creep: " << creep.reason << "\n";
   std::vector<std::size_t> dead;
   std::vector<std::size_t> stuck;
   for (std::size_t i = 0; i < c.status.size(); ++i) {
@@ -475,6 +505,159 @@ std::string fit_error(const CalibrationSession& s, const FitOptions& o = {}) {
     return reason ? "refused: " + *reason : "fitted";
   }
   return std::get<std::string>(r);
+}
+
+// ---- creep ----------------------------------------------------------------------------------
+
+// A session whose creep is a lag (τ 400 s, 10 % ± 30 % per taxel, carried over between 2-minute
+// holds), generated without our simulator: the estimator finds the lag, the fit compensates it,
+// and the calibration is better for it on another session at levels between.
+TEST(Creep, FindsALagAndCompensatingItLowersTheError) {
+  const fs::path dir = temp_dir("creep_lag");
+  testing::IndependentSession s;
+  s.shape = testing::Shape::kLogarithmic;
+  s.creep = 0.10;
+  s.creep_lag_s = 400;
+  s.hysteresis = 0.05;
+  s.frames_per_hold = 120;
+  ASSERT_TRUE(s.write((dir / "fit.csv").string()));
+  s.noise_seed = 1;
+  s.levels = {0, 15, 30, 50, 70, 90, 120};
+  s.frames_per_hold = 600;  // 10-minute holds: the creep develops further than in the fit's
+  ASSERT_TRUE(s.write((dir / "check.csv").string()));
+
+  CreepEstimate creep;
+  auto fitted = fit_file(dir / "fit.csv", s.rows, s.cols, true, &creep);
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(fitted)) << std::get<std::string>(fitted);
+  const auto& c = std::get<MatCalibration>(fitted);
+  EXPECT_TRUE(creep.usable) << creep.reason;
+  EXPECT_GE(creep.model.tau_s, 240.0);  // the grid steps by √2 around the true 400 s
+  EXPECT_LE(creep.model.tau_s, 680.0);
+  // The model's fraction is of the low-passed reading, which itself includes the creep:
+  // 10 % / 1.10 = 9.1 % for the median taxel.
+  EXPECT_NEAR(creep.fraction_median, 0.091, 0.02);
+  ASSERT_TRUE(c.creep.has_value());
+  EXPECT_EQ(c.creep->tau_s, creep.model.tau_s);
+  for (const auto i : s.dead_taxels) EXPECT_EQ(c.creep->fraction[i], 0.0f);
+  ASSERT_TRUE(c.session.has_value());
+  EXPECT_EQ(c.session->creep_model, creep.reason);
+  EXPECT_LT(c.session->creep_pct_median, 1.0);  // what compensation leaves of the creep
+
+  auto plain = fit_file(dir / "fit.csv", s.rows, s.cols, false);
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(plain));
+  EXPECT_FALSE(std::get<MatCalibration>(plain).creep.has_value());
+  const CheckReport with = check_on(c, dir / "check.csv", s.rows, s.cols);
+  const CheckReport without =
+      check_on(std::get<MatCalibration>(plain), dir / "check.csv", s.rows, s.cols);
+  std::cout << "creep lag: hold means " << with.hold_mean_rms_pct_fs << " % FS compensated, "
+            << without.hold_mean_rms_pct_fs << " % not\n";
+  EXPECT_LT(with.hold_mean_rms_pct_fs, 0.6 * without.hold_mean_rms_pct_fs);
+  EXPECT_LE(with.rms_pct_fs, 2.0);
+  fs::remove_all(dir);
+}
+
+// Creep that restarts at every hold (not a lag, and not resolved by a 6-minute session) is
+// reported but not compensated, and the reason says so.
+TEST(Creep, DriftThatIsNotALagIsReportedNotCompensated) {
+  const fs::path dir = temp_dir("creep_reset");
+  testing::IndependentSession s;
+  s.shape = testing::Shape::kNearLinear;
+  s.creep = 0.08;
+  ASSERT_TRUE(s.write((dir / "fit.csv").string()));
+  CreepEstimate creep;
+  auto fitted = fit_file(dir / "fit.csv", s.rows, s.cols, true, &creep);
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(fitted));
+  EXPECT_FALSE(creep.usable);
+  EXPECT_NE(creep.reason.find("not compensated"), std::string::npos) << creep.reason;
+  EXPECT_FALSE(std::get<MatCalibration>(fitted).creep.has_value());
+  s.creep = 0;
+  s.noise_counts = 2;
+  ASSERT_TRUE(s.write((dir / "none.csv").string()));
+  auto none = fit_file(dir / "none.csv", s.rows, s.cols, true, &creep);
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(none));
+  EXPECT_FALSE(creep.usable);
+  EXPECT_LT(creep.fraction_median, 0.01) << creep.reason;
+  fs::remove_all(dir);
+}
+
+// A load held for two hours on a taxel that creeps 10 % with τ 600 s: compensated, it reads the
+// same pressure throughout; without the frames' times it reads the creep.
+TEST(Creep, ApplierHoldsALongLoadSteady) {
+  MatCalibration c = small_calibration();
+  c.version = kCalibrationFormatVersion;
+  c.creep = CreepModel{600, std::vector<float>(6, static_cast<float>(0.1 / 1.1))};
+  c.creep->fraction[4] = 0;  // the dead taxel
+  ASSERT_FALSE(validate(c, kSmallMat).has_value()) << *validate(c, kSmallMat);
+  const CalibrationApplier applier(c);
+  ASSERT_TRUE(applier.compensates_creep());
+  auto state = applier.make_state();
+  auto no_time = applier.make_state();
+  const double signal = 200;  // counts above the offset: 75 mmHg on taxel 0
+  double lag = 0;
+  std::vector<float> mmhg(6);
+  std::vector<float> as_read(6);
+  float first = 0;
+  for (int t = 0; t <= 7200; t += 10) {
+    lag += (signal - lag) * (1.0 - std::exp(-10.0 / 600.0)) * (t > 0 ? 1.0 : 0.0);
+    if (t == 0) lag = 0;
+    const auto raw = static_cast<float>(40 + signal + 0.1 * lag);
+    const std::vector<float> frame(6, raw);
+    ASSERT_TRUE(applier.apply(frame, mmhg, {}, &state, t));
+    ASSERT_TRUE(applier.apply(frame, as_read, {}, &no_time));
+    if (t == 0) first = mmhg[0];
+    EXPECT_NEAR(mmhg[0], 75.0f, 0.5f) << "at " << t << " s";
+  }
+  EXPECT_NEAR(first, 75.0f, 0.01f);
+  // 10 % creep, fully developed after 12 τ: 220 counts above the offset, 80 mmHg on this curve.
+  EXPECT_NEAR(as_read[0], 80.0f, 0.1f);
+  // A saturated reading is not compensated (it only says "at least this").
+  std::vector<float> lowpass(1, 500.0f);
+  const float fraction = 0.1f;
+  const float offset = 40.0f;
+  const float in = 1000.0f;
+  float out = 0;
+  creep_compensate(1, 0.5f, 1000.0f, &fraction, &offset, &in, nullptr, lowpass.data(), &out);
+  EXPECT_EQ(out, 1000.0f);
+  // A NaN reading leaves the lag finite.
+  const float nan_in = std::nanf("");
+  creep_compensate(1, 0.5f, 1000.0f, &fraction, &offset, &nan_in, nullptr, lowpass.data(), &out);
+  EXPECT_TRUE(std::isfinite(lowpass[0]));
+}
+
+TEST(CalibrationFile, CreepModelRoundTripsAndOldVersionsAreRead) {
+  MatCalibration c = small_calibration();
+  c.creep = CreepModel{480, {0.05f, 0.06f, 0.07f, 0.08f, 0.0f, 0.09f}};
+  const auto parsed = parse_calibration(to_json(c), kSmallMat);
+  ASSERT_TRUE(std::holds_alternative<MatCalibration>(parsed))
+      << std::get<CalibrationFileError>(parsed).message;
+  const auto& back = std::get<MatCalibration>(parsed);
+  ASSERT_TRUE(back.creep.has_value());
+  EXPECT_EQ(back.creep->tau_s, 480);
+  EXPECT_EQ(back.creep->fraction, c.creep->fraction);
+  EXPECT_EQ(back.version, 2);
+
+  auto doc = nlohmann::json::parse(to_json(c));
+  auto v1 = doc;
+  v1["version"] = 1;
+  EXPECT_NE(refusal(v1.dump()).find("needs format version 2"), std::string::npos);
+  v1["creep"] = nullptr;  // a version 1 file (no creep model) is still read
+  EXPECT_EQ(refusal(v1.dump()), "accepted");
+  auto v3 = doc;
+  v3["version"] = 3;
+  EXPECT_NE(refusal(v3.dump()).find("unsupported calibration format version 3"), std::string::npos);
+  auto short_fraction = doc;
+  short_fraction["creep"]["fraction"] = {0.1, 0.1};
+  EXPECT_NE(refusal(short_fraction.dump()).find("2 creep fractions for 6 taxels"),
+            std::string::npos);
+  auto bad_tau = doc;
+  bad_tau["creep"]["tau_s"] = -5;
+  EXPECT_NE(refusal(bad_tau.dump()).find("creep time constant"), std::string::npos);
+  auto bad_model = doc;
+  bad_model["creep"]["model"] = "power";
+  EXPECT_NE(refusal(bad_model.dump()).find("unknown creep model 'power'"), std::string::npos);
+  auto big = doc;
+  big["creep"]["fraction"][0] = 1.5;
+  EXPECT_NE(refusal(big.dump()).find("creep fraction 1.5"), std::string::npos);
 }
 
 TEST(CalibrationFit, RefusesSessionsThatCannotGiveCurves) {

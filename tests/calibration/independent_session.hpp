@@ -34,6 +34,9 @@ struct IndependentSession {
   double noise_counts = 2.0;
   double hysteresis = 0.0;  ///< unloading reads this fraction of the top reading higher, mid-way
   double creep = 0.0;       ///< fraction the signal grows over a hold (time constant hold/3)
+  /// > 0: creep is instead a lag of this time constant on each taxel's signal (it carries over
+  /// from hold to hold), with a per-taxel fraction of creep × (1 ± 30 %, uniform).
+  double creep_lag_s = 0.0;
   int dead = 2;
   int stuck = 2;
   std::vector<double> levels = {0, 10, 20, 40, 60, 80, 100, 140, 180};
@@ -89,6 +92,12 @@ struct IndependentSession {
     stuck_taxels.assign(order.begin() + dead, order.begin() + dead + stuck);
     for (auto i : dead_taxels) fixed[i] = 0;
     for (auto i : stuck_taxels) fixed[i] = static_cast<int>(100 + (i * 37) % 500);
+    // The lag's per-taxel fractions belong to the mat (drawn before the noise's own seed).
+    std::vector<double> lag_fraction(n, creep);
+    std::uniform_real_distribution<double> spread(0.7, 1.3);
+    if (creep_lag_s > 0) {
+      for (auto& f : lag_fraction) f *= spread(rng);
+    }
     rng.seed(seed * 7919 + noise_seed + 1);
     std::sort(dead_taxels.begin(), dead_taxels.end());
     std::sort(stuck_taxels.begin(), stuck_taxels.end());
@@ -102,6 +111,8 @@ struct IndependentSession {
     out << "t_ms,applied_mmHg";
     for (std::size_t i = 0; i < n; ++i) out << ",v" << i;
     out << "\n";
+    std::vector<double> lag(n, 0.0);
+    const double lag_step = creep_lag_s > 0 ? 1.0 - std::exp(-1.0 / (rate_hz * creep_lag_s)) : 0.0;
     std::int64_t frame = 0;
     bool unloading = false;
     double previous = 0;
@@ -113,7 +124,9 @@ struct IndependentSession {
         out << static_cast<std::int64_t>(t_ms) << "," << p;
         // Creep: the signal grows toward (1 + creep) with a time constant of a third of a hold.
         const double grow =
-            creep * (1.0 - std::exp(-3.0 * f / static_cast<double>(frames_per_hold)));
+            creep_lag_s > 0
+                ? 0.0
+                : creep * (1.0 - std::exp(-3.0 * f / static_cast<double>(frames_per_hold)));
         for (std::size_t i = 0; i < n; ++i) {
           double v;
           if (fixed[i] >= 0) {
@@ -127,6 +140,10 @@ struct IndependentSession {
               signal += hysteresis * top_signal * 4.0 * u * (1.0 - u);
             }
             signal *= 1.0 + grow;
+            if (creep_lag_s > 0) {
+              lag[i] += (signal - lag[i]) * lag_step;
+              signal += lag_fraction[i] * lag[i];
+            }
             v = offset[i] + signal + noise_counts * unit(rng);
           }
           v = std::clamp(std::round(v), 0.0, full_scale);

@@ -98,6 +98,60 @@ std::vector<float> to_floats(const PressureFrame& f) {
   return {f.values.begin(), f.values.end()};
 }
 
+// A calibration with a creep model: the gateway compensates with the frames' timestamps, so a
+// body lying still while its raw counts creep up (a lag of 30 s, 10 %) keeps the same pressure;
+// the applier with the same times gives the same numbers, and state.calibration says so.
+TEST(GatewayCalibration, CompensatesCreepWithTheFramesTimestamps) {
+  test::TempDir dir;
+  std::vector<float> gains(kRows * kCols, 1.0f);
+  auto cal = test::make_calibration("bed1", kRows, kCols, gains, /*branches=*/false);
+  cal.creep = calibration::CreepModel{30, std::vector<float>(gains.size(), 0.1f / 1.1f)};
+  save(cal, dir.path() / "bed1.json");
+  Gateway gw(dir.path().string());
+  gw.send_meta(meta());
+  const auto from_file = calibration::load_calibration(dir.path() / "bed1.json");
+  ASSERT_TRUE(std::holds_alternative<calibration::MatCalibration>(from_file));
+  const CalibrationApplier applier(std::get<calibration::MatCalibration>(from_file));
+  ASSERT_TRUE(applier.compensates_creep());
+  auto history = applier.make_state();
+  std::vector<float> expected(applier.taxel_count());
+  const PressureFrame fresh = body(45);
+  std::vector<double> lag(fresh.values.size(), 0.0);
+  std::vector<float> first;
+  float uncompensated_rise = 0;
+  // send() spaces frames 1 s apart; frames more than 5 min ahead of the gateway's clock would be
+  // refused (clock skew), so the whole run stays within 290 s.
+  for (int t = 0; t < 290; ++t) {
+    PressureFrame f = fresh;
+    for (std::size_t i = 0; i < f.values.size(); ++i) {
+      const double signal = fresh.values[i] - 45.0;
+      if (t > 0) lag[i] += (signal - lag[i]) * (1.0 - std::exp(-1.0 / 30.0));
+      f.values[i] = static_cast<std::uint16_t>(std::lround(fresh.values[i] + 0.1 * lag[i]));
+    }
+    gw.send(f);
+    const auto raw = to_floats(f);
+    ASSERT_TRUE(applier.apply(raw, expected, {}, &history,
+                              static_cast<double>(kNowUs + std::int64_t{t} * 1'000'000) * 1e-6));
+    const ConditionedFrame* cf = gw.pipeline.conditioned("bed1");
+    ASSERT_NE(cf, nullptr);
+    ASSERT_TRUE(cf->pressure_mmhg.has_value());
+    const float* p = cf->pressure_mmhg->data();
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      ASSERT_FLOAT_EQ(p[i], expected[i]) << "taxel " << i << " at " << t << " s";
+    }
+    if (t == 0) first.assign(p, p + expected.size());
+    uncompensated_rise =
+        std::max(uncompensated_rise, static_cast<float>(f.at(8, 3) - fresh.at(8, 3)));
+  }
+  // After 290 s (9.7 τ) the raw counts have crept 10 %; the pressure has not moved.
+  EXPECT_GT(uncompensated_rise, 0.09f * static_cast<float>(fresh.at(8, 3) - 45));
+  const float* last = gw.pipeline.conditioned("bed1")->pressure_mmhg->data();
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    EXPECT_NEAR(last[i], first[i], 0.01f * std::max(first[i], 10.0f)) << "taxel " << i;
+  }
+  EXPECT_TRUE(gw.state()["calibration"]["creep_compensated"].get<bool>());
+}
+
 TEST(GatewayCalibration, PressureIsWhatTheApplierGivesForTheSameRawFrames) {
   test::TempDir dir;
   // With loading/unloading branches, so that the history (hysteresis) matters too.
@@ -288,6 +342,7 @@ TEST(GatewayCalibration, WithoutAFileTheMatIsUncalibratedAndSaysSo) {
     EXPECT_EQ(c["file"], nullptr);
     EXPECT_EQ(c["created_utc"], nullptr);
     EXPECT_FALSE(c["hysteresis_following"].get<bool>());
+    EXPECT_FALSE(c["creep_compensated"].get<bool>());
     // Raw counts above an automatic baseline, with the nominal scale of meta.
     const ConditionedFrame* cf = gw.pipeline.conditioned("bed1");
     ASSERT_TRUE(cf->pressure_mmhg.has_value());

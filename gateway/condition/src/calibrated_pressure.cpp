@@ -54,12 +54,13 @@ void CalibratedPressure::floor_changed(const TaxelImage& floor) {
   }
 }
 
-bool CalibratedPressure::convert(const TaxelImage& raw, TaxelImage& mmhg) {
+bool CalibratedPressure::convert(const TaxelImage& raw, double time_s, TaxelImage& mmhg) {
   const std::size_t n = calibration_->applier().taxel_count();
   if (raw.rows() != calibration_->rows() || raw.cols() != calibration_->cols()) return false;
   if (mmhg.rows() != raw.rows() || mmhg.cols() != raw.cols()) mmhg.resize(raw.rows(), raw.cols());
   return calibration_->applier().apply(std::span<const float>(raw.data(), n),
-                                       std::span<float>(mmhg.data(), n), zero_shift_, &history_);
+                                       std::span<float>(mmhg.data(), n), zero_shift_, &history_,
+                                       time_s);
 }
 
 }  // namespace pmap

@@ -62,7 +62,8 @@ void MatConditioner::condition(const PressureFrame& canonical, const MatDescript
   out.calibrated = false;
   if (use_calibration) {
     if (!out.pressure_mmhg) out.pressure_mmhg.emplace(rows, cols);
-    out.calibrated = calibrated_->convert(out.raw, *out.pressure_mmhg);
+    out.calibrated = calibrated_->convert(
+        out.raw, static_cast<double>(canonical.timestamp_us) * 1e-6, *out.pressure_mmhg);
     if (!out.calibrated) out.pressure_mmhg.reset();  // cannot happen: shapes were checked
   } else if (mat.nominal_full_scale_mmhg && mat.full_scale_counts != 0) {
     if (!out.pressure_mmhg) out.pressure_mmhg.emplace(rows, cols);

@@ -367,6 +367,7 @@ nlohmann::json Pipeline::calibration_json(const MatPipelineState& st) const {
     }
     out["family"] = std::string(calibration::to_string(c.family()));
     out["hysteresis_following"] = c.follows_hysteresis();
+    out["creep_compensated"] = c.compensates_creep();
     out["dead_taxels"] = c.dead_taxels();
     out["stuck_taxels"] = c.stuck_taxels();
     const ZeroTracking& z = in_use->zero();
@@ -384,6 +385,7 @@ nlohmann::json Pipeline::calibration_json(const MatPipelineState& st) const {
     out["age_days"] = nullptr;
     out["family"] = nullptr;
     out["hysteresis_following"] = false;
+    out["creep_compensated"] = false;
     out["dead_taxels"] = nullptr;
     out["stuck_taxels"] = nullptr;
   }

@@ -17,11 +17,18 @@
 // major unloading branch scaled to start at the peak (docs/calibration.md, "Hysteresis"). Without
 // a State the midline curve is used.
 //
+// Creep: a calibration with a creep model (creep.hpp) was fitted on creep-compensated readings.
+// Given a State and the frame's time, each reading is first compensated (y − c_i · L_i, L_i its
+// recent signal low-passed with the mat's τ); without a State or a time the reading is used as
+// is, which reads a load held for long a few % high.
+//
 // Why the curve is evaluated as a sum of clamped segments rather than a search per taxel: every
 // taxel runs the same instructions, so the loop vectorises (AVX2 where the CPU has it, chosen at
 // run time), and blocks of taxels that are all below their gate (most of a bed) are skipped.
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -35,17 +42,32 @@ class CalibrationApplier {
   /// callers load calibrations through load_calibration, which refuses bad ones first).
   explicit CalibrationApplier(const MatCalibration& calibration);
 
-  /// Per-mat history for hysteresis compensation: each taxel's peak reading since it was last
-  /// unloaded. Owned by the caller, one per mat; a reset State (all zero) is a fresh start.
+  /// Per-mat history: for hysteresis, each taxel's peak reading since it was last unloaded; for
+  /// creep, each taxel's low-passed signal and the last frame's time. Owned by the caller, one per
+  /// mat; make_state() is a fresh start (the mat unloaded).
   struct State {
     std::vector<float> peak_counts;
     std::vector<std::int32_t> descending;  ///< scratch: which taxels descend in this frame (≠ 0)
+    std::vector<float> creep_signal;       ///< per taxel (empty without a creep model)
+    std::vector<float> compensated;        ///< scratch: the frame after creep compensation
+    std::optional<double> last_time_s;     ///< of the last frame compensated
   };
   [[nodiscard]] State make_state() const {
-    return State{std::vector<float>(taxels_, 0.0f), std::vector<std::int32_t>(taxels_, 0)};
+    State state{std::vector<float>(taxels_, 0.0f),
+                std::vector<std::int32_t>(taxels_, 0),
+                {},
+                {},
+                std::nullopt};
+    if (!creep_fraction_.empty()) {
+      state.creep_signal.assign(taxels_, 0.0f);
+      state.compensated.assign(taxels_, 0.0f);
+    }
+    return state;
   }
   /// True when the calibration has both branches (a State changes the result).
   [[nodiscard]] bool follows_hysteresis() const { return branches_; }
+  /// True when the calibration has a creep model (a State and frame times change the result).
+  [[nodiscard]] bool compensates_creep() const { return !creep_fraction_.empty(); }
 
   [[nodiscard]] std::size_t taxel_count() const { return taxels_; }
   [[nodiscard]] double full_scale_mmhg() const { return full_scale_mmhg_; }
@@ -54,10 +76,14 @@ class CalibrationApplier {
   /// order. `zero_shift` (empty or taxel_count() values): how far each taxel's zero has moved
   /// since calibration (tracked zero − calibrated offset), subtracted from the reading first.
   /// `state`: null → the midline curve; otherwise the taxels' branches, and the state is updated.
+  /// `time_s`: the frame's time in seconds (any origin, non-decreasing); with a State and a
+  /// finite time, creep is compensated (a time going backwards counts as no time passing, and
+  /// the clock restarts from there).
   /// Non-finite readings give 0. Sizes that do not match (also a State of another size) leave
   /// `mmhg` untouched and return false.
   bool apply(std::span<const float> raw, std::span<float> mmhg,
-             std::span<const float> zero_shift = {}, State* state = nullptr) const noexcept;
+             std::span<const float> zero_shift = {}, State* state = nullptr,
+             double time_s = std::numeric_limits<double>::quiet_NaN()) const noexcept;
 
   /// How many taxels of the last converted `mmhg` lie above the calibrated range.
   [[nodiscard]] std::size_t above_range(std::span<const float> mmhg) const noexcept;
@@ -83,6 +109,8 @@ class CalibrationApplier {
   std::vector<float> band_;           ///< noise band below the peak (8 σ at zero, ≥ 1 count)
   float band_growth_ = 0;             ///< … plus this times the signal (8 × noise_fraction)
   std::vector<float> midline_;
+  double creep_tau_s_ = 0;
+  std::vector<float> creep_fraction_;  ///< per taxel; empty: no creep model
   bool branches_ = false;
   std::vector<float> loading_;
   std::vector<float> unloading_;

@@ -47,14 +47,16 @@ struct CheckReport {
 
 class CalibrationCheck {
  public:
-  /// `follow_history`: convert every frame in order with a State (hysteresis compensation, when
-  /// the calibration has both branches), as the gateway does; false: the midline curve.
+  /// `follow_history`: convert every frame in order with a State (hysteresis and creep
+  /// compensation, when the calibration has them), as the gateway does; false: the midline curve
+  /// on readings as read.
   CalibrationCheck(const CalibrationApplier& applier, double settle_fraction = 0.5,
                    bool follow_history = true);
 
-  /// The next frame; `applied_mmhg` nullopt: unknown (ends the hold, not scored). Returns an error
-  /// for a frame of the wrong size or a non-finite/negative applied pressure.
-  [[nodiscard]] std::optional<std::string> add(std::optional<double> applied_mmhg,
+  /// The next frame at `time_s` seconds; `applied_mmhg` nullopt: unknown (ends the hold, not
+  /// scored). Returns an error for a frame of the wrong size, a non-finite/negative applied
+  /// pressure, or a time going backwards.
+  [[nodiscard]] std::optional<std::string> add(double time_s, std::optional<double> applied_mmhg,
                                                std::span<const float> raw);
   /// Scores the last hold and returns the report (an error if nothing could be scored).
   [[nodiscard]] std::optional<std::string> finish();
@@ -66,6 +68,7 @@ class CalibrationCheck {
   const CalibrationApplier& applier_;
   double settle_fraction_;
   std::optional<double> level_;
+  std::optional<double> last_time_s_;
   double top_level_ = 0;
   std::optional<CalibrationApplier::State> state_;
   std::vector<float> frames_;       ///< converted frames (mmHg) of the current hold

@@ -19,12 +19,15 @@
 #include <string_view>
 #include <vector>
 
+#include "pmap/calibration/creep.hpp"
 #include "pmap/mat_descriptor.hpp"
 
 namespace pmap::calibration {
 
-/// Version of the calibration file format this code writes and reads.
-inline constexpr int kCalibrationFormatVersion = 1;
+/// Version of the calibration file format this code writes. Version 2 added the creep model;
+/// version 1 files (no creep model) are still read.
+inline constexpr int kCalibrationFormatVersion = 2;
+inline constexpr int kOldestCalibrationFormatVersion = 1;
 /// The `format` field of every calibration file.
 inline constexpr std::string_view kCalibrationFormatName = "pmap-calibration";
 
@@ -63,6 +66,13 @@ struct SessionFigures {
   /// signal: median and 95th percentile over working taxels and loaded holds.
   double creep_pct_median = 0;
   double creep_pct_p95 = 0;
+  /// The creep model estimated from the session (creep.hpp): whether it is used and why, its time
+  /// constant, the median taxel's fraction and the share of the readings' change within holds it
+  /// explains (0 when no model was estimated).
+  std::string creep_model;
+  double creep_tau_s = 0;
+  double creep_fraction_median = 0;
+  double creep_explained = 0;
   /// Error of the fitted curves at the measured levels, % of pressure full scale.
   double fit_rms_pct_fs = 0;
   /// Leave-one-level-out error of each candidate family, % of pressure full scale (the basis of
@@ -111,6 +121,10 @@ struct MatCalibration {
   /// which may lie beyond the calibrated range): the start of the major loop.
   std::vector<float> loop_peak_counts;
   std::vector<TaxelStatus> status;  ///< per taxel
+  /// Creep compensation (creep.hpp), when the session showed creep the model explains; the curves
+  /// were then fitted on compensated readings, so the applier must compensate too (it does, given
+  /// a State and the frames' times). Fractions are 0 for dead and stuck taxels.
+  std::optional<CreepModel> creep;
   std::vector<float> fit_rms_mmhg;  ///< per taxel: error at the measured levels (empty: zero only)
   std::optional<SessionFigures> session;
 

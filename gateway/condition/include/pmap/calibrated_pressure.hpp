@@ -1,6 +1,6 @@
 #pragma once
 // One mat's use of its calibration: raw canonical counts → mmHg through the CalibrationApplier,
-// with the mat's hysteresis history and the zero tracked while the mat is empty.
+// with the mat's hysteresis and creep history and the zero tracked while the mat is empty.
 //
 // Zero tracking: the calibration's offsets are the taxels' zero on the day of calibration; the
 // zero moves with temperature, humidity and age. The conditioner's learned floor (what the empty
@@ -46,10 +46,11 @@ class CalibratedPressure {
   /// Forgets the tracked zero (back to the calibrated offsets).
   void forget_floor();
 
-  /// mmHg of one canonical raw frame (the calibration's shape) into `mmhg` (resized only if its
-  /// shape differs). Follows and updates the hysteresis history. Returns false (and leaves `mmhg`
-  /// untouched) for a frame of another shape.
-  bool convert(const TaxelImage& raw, TaxelImage& mmhg);
+  /// mmHg of one canonical raw frame (the calibration's shape) taken at `time_s` (the frame's
+  /// timestamp, seconds) into `mmhg` (resized only if its shape differs). Follows and updates the
+  /// hysteresis history, and compensates creep when the calibration has a creep model. Returns
+  /// false (and leaves `mmhg` untouched) for a frame of another shape.
+  bool convert(const TaxelImage& raw, double time_s, TaxelImage& mmhg);
 
   [[nodiscard]] const CanonicalCalibration& calibration() const { return *calibration_; }
   [[nodiscard]] const std::shared_ptr<const CanonicalCalibration>& shared() const {

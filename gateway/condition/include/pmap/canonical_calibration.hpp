@@ -53,6 +53,8 @@ class CanonicalCalibration {
   [[nodiscard]] const Source& source() const { return source_; }
   /// True when the applier follows each taxel's loading/unloading branch (hysteresis).
   [[nodiscard]] bool follows_hysteresis() const { return applier_.follows_hysteresis(); }
+  /// The calibration has a creep model: readings are compensated with the frames' timestamps.
+  [[nodiscard]] bool compensates_creep() const { return applier_.compensates_creep(); }
   /// True when this calibration was made for a mat of `mat`'s id, shape, layout and full scale
   /// (after a meta change it may no longer apply).
   [[nodiscard]] bool made_for(const MatDescriptor& mat) const;
