@@ -306,14 +306,17 @@ TEST_F(Pmapctl, ImportIsAllOrNothingAndNamesLineAndField) {
   auto r = ctl({"import", "--db", db, "--csv", csv});
   EXPECT_EQ(r.code, kRefused);
   EXPECT_TRUE(has(r.err, "line 4: extent: 'shin' is not one of")) << r.err;
-  EXPECT_EQ(ctl({"pain", "list", "--db", db, "--json"}).out, "[]\n");  // nothing imported
+  EXPECT_FALSE(std::filesystem::exists(db));  // refused before anything was opened or created
+  ASSERT_EQ(add_ok("2026-11-19T08:00", "back", 1, 1).code, kOk);
+  EXPECT_EQ(ctl({"import", "--db", db, "--csv", csv}).code, kRefused);
+  EXPECT_EQ(json::parse(ctl({"pain", "list", "--db", db, "--json"}).out).size(), 1U);
   diary::test::write_all(csv, header + "2026-11-20T07:30,UTC,3,6,calf,on_waking,no,no,no,a\n" +
                                   "2026-11-21T07:30,UTC,3,6,calf,,yes,no,no,c\n");
   r = ctl({"import", "--db", db, "--csv", csv});
   EXPECT_EQ(r.code, kRedFlag);
   EXPECT_TRUE(has(r.out, "imported 2 entries")) << r.out;
   EXPECT_TRUE(has(r.err, std::string(diary::kRedFlagWarning)));
-  EXPECT_EQ(json::parse(ctl({"pain", "list", "--db", db, "--json"}).out).size(), 2U);
+  EXPECT_EQ(json::parse(ctl({"pain", "list", "--db", db, "--json"}).out).size(), 3U);
   EXPECT_EQ(ctl({"import", "--db", db, "--csv", dir.file("missing.csv")}).code, kRefused);
   EXPECT_EQ(ctl({"import", "--db", db}).code, kUsage);
 }

@@ -129,7 +129,9 @@ json export_json(const DiaryRepository& repository) {
   json setups = json::array();
   for (const auto& s : repository.setups()) setups.push_back(to_json(s));
   json switches = json::array();
-  for (const auto& s : repository.timeline().switches()) switches.push_back(to_json(s));
+  // The timeline is kept in a local: a range-for over a temporary's member would dangle.
+  const SetupTimeline timeline = repository.timeline();
+  for (const auto& s : timeline.switches()) switches.push_back(to_json(s));
   return json{{"format", "pmapctl-export"},
               {"version", 1},
               {"exported_us", now_us()},

@@ -648,7 +648,8 @@ int export_all(const std::vector<std::string>& args, Io& io) {
   }
   write_file_atomically(dir / "pillow_setups.csv", setups);
   std::string switches = "from,tz,setup\n";
-  for (const auto& x : s.diary->timeline().switches()) {
+  const SetupTimeline timeline = s.diary->timeline();
+  for (const auto& x : timeline.switches()) {
     switches += TimeZone(x.tz).format(x.from_us) + ',' + x.tz + ',' + x.setup_name + '\n';
   }
   write_file_atomically(dir / "setup_switches.csv", switches);
