@@ -89,9 +89,20 @@ TEST_F(Pmapctl, RedFlagYesPrintsTheWarningOnBothStreamsStoresItAndExits3) {
   Store store(db);
   EXPECT_EQ(store.db().query_int("SELECT saddle_numbness FROM pain_entries"), 1);
   EXPECT_EQ(store.db().query_int("SELECT red_flag_warning_shown FROM pain_entries"), 1);
-  // The listing repeats it.
+  // The listing and the trend repeat it; with --json on stderr, so stdout stays JSON.
   r = ctl({"pain", "list", "--db", db});
   EXPECT_EQ(r.code, kOk);
+  EXPECT_TRUE(has(r.out, "SEEK EMERGENCY CARE NOW"));
+  r = ctl({"pain", "list", "--db", db, "--json"});
+  EXPECT_TRUE(json::parse(r.out)[0]["red_flags"]["saddle_numbness"].get<bool>());
+  EXPECT_TRUE(has(r.err, "SEEK EMERGENCY CARE NOW"));
+  r = ctl({"pain", "trend", "--db", db, "--json"});
+  ASSERT_EQ(r.code, kOk) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["red_flag_in_window"], true);
+  EXPECT_EQ(j["red_flag_warning"], std::string(diary::kRedFlagWarning));
+  EXPECT_TRUE(has(r.err, "SEEK EMERGENCY CARE NOW"));
+  r = ctl({"pain", "trend", "--db", db});
   EXPECT_TRUE(has(r.out, "SEEK EMERGENCY CARE NOW"));
 }
 

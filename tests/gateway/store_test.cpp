@@ -68,8 +68,11 @@ TEST(Store, MigratesAVersion1DatabaseKeepingItsData) {
     WriteBatch b;
     b.epochs.push_back(delta("m", 100, 5, 10));
     s.write(b);
-    // Make it what schema version 1 left: no episodes table.
-    s.db().exec("DROP TABLE episodes; PRAGMA user_version = 1;");
+    // Make it what schema version 1 left: no episodes table, and none of the later tables
+    // (the diary's, from migration 3).
+    s.db().exec(
+        "DROP TABLE episodes; DROP TABLE setup_switches; DROP TABLE pillow_setups; "
+        "DROP TABLE movement_tests; DROP TABLE pain_entries; PRAGMA user_version = 1;");
   }
   Store migrated(path);
   EXPECT_EQ(migrated.schema_version(), Store::kSchemaVersion);

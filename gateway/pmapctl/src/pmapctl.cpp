@@ -181,6 +181,13 @@ void show_red_flag_warning(Io& io) {
   io.out.flush();
 }
 
+/// For commands that show stored entries: the warning with the text output (stdout), or on stderr
+/// when stdout carries JSON (which then holds the flag and the text itself).
+void repeat_red_flag_warning(Io& io, bool json_output) {
+  std::ostream& to = json_output ? io.err : io.out;
+  to << '\n' << kRedFlagWarning << "\n\n";
+}
+
 std::string yes_no(bool b) {
   return b ? "yes" : "no";
 }
@@ -266,7 +273,12 @@ int pain_list(const std::vector<std::string>& args, Io& io) {
   const auto entries = s.diary->pains(from, to);
   if (vm->count("json")) {
     json a = json::array();
-    for (const auto& e : entries) a.push_back(to_json(e));
+    bool any_red = false;
+    for (const auto& e : entries) {
+      a.push_back(to_json(e));
+      any_red = any_red || e.red_flags.any();
+    }
+    if (any_red) repeat_red_flag_warning(io, true);
     io.out << a.dump(2) << '\n';
     return kOk;
   }
@@ -285,7 +297,7 @@ int pain_list(const std::vector<std::string>& args, Io& io) {
   io.out << entries.size() << " entries\n";
   if (any_red) {
     io.out << "Some entries above answered yes to a red-flag question:\n";
-    show_red_flag_warning(io);
+    repeat_red_flag_warning(io, false);
   }
   return kOk;
 }
@@ -314,12 +326,13 @@ int pain_trend(const std::vector<std::string>& args, Io& io) {
     const auto d = zone.local_day(e.time_us);
     red = red || (e.red_flags.any() && d >= c.first_day && d <= c.last_day);
   }
-  if (red) show_red_flag_warning(io);
+  if (red) repeat_red_flag_warning(io, vm->count("json") != 0U);
   if (vm->count("json")) {
     io.out << json{{"tz", zone.name()},
                    {"centralization", to_json(c)},
                    {"two_week_rule", to_json(two)},
-                   {"red_flag_in_window", red}}
+                   {"red_flag_in_window", red},
+                   {"red_flag_warning", red ? json(std::string(kRedFlagWarning)) : json(nullptr)}}
                   .dump(2)
            << '\n';
     return kOk;
