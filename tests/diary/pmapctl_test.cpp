@@ -391,6 +391,24 @@ TEST_F(Pmapctl, ForgetNeedsConfirmation) {
   EXPECT_EQ(ctl({"forget", "--db", dir.file("none.db"), "--yes"}).code, kRefused);
 }
 
+TEST_F(Pmapctl, OpeningTheGatewaysDatabaseKeepsItsRawFrameArchive) {
+  {
+    StoreConfig config;
+    config.raw_archive_max_bytes = 1 << 20;
+    Store gateway(db, config);
+    WriteBatch b;
+    b.raw_frames.push_back(RawFrameRecord{"bed1", 1, 1'000'000, std::vector<std::uint8_t>(64, 7)});
+    gateway.write(b);
+  }
+  ASSERT_EQ(add_ok("2026-11-20T08:00", "calf", 3, 6).code, kOk);
+  ASSERT_EQ(ctl({"export", "--db", db}).code, kOk);
+  Store after(db, StoreConfig{1 << 20, 5000});
+  EXPECT_EQ(after.db().query_int("SELECT COUNT(*) FROM raw_frames"), 1);
+  // forget, of course, deletes it.
+  ASSERT_EQ(ctl({"forget", "--db", db, "--yes"}).code, kOk);
+  EXPECT_EQ(after.db().query_int("SELECT COUNT(*) FROM raw_frames"), 0);
+}
+
 int program_exit(const std::string& args) {
   const std::string cmd = std::string(PMAP_TEST_BIN_DIR) + "/pmapctl " + args + " >/dev/null 2>&1";
   const int status = std::system(cmd.c_str());

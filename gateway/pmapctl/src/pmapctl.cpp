@@ -6,6 +6,7 @@
 #include <functional>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -164,8 +165,12 @@ Session open(const po::variables_map& vm, bool create) {
   const std::string path = required(vm, "db", "the SQLite file");
   if (!create && !std::filesystem::exists(path)) throw Refused("no database at '" + path + "'");
   Session s;
+  StoreConfig config;
+  // pmapctl writes no frames. Store trims the raw-frame archive to the configured cap when it
+  // opens, and the default cap (0) would delete the gateway's whole archive: no cap here.
+  config.raw_archive_max_bytes = std::numeric_limits<std::int64_t>::max();
   try {
-    s.store = std::make_unique<Store>(path);
+    s.store = std::make_unique<Store>(path, config);
   } catch (const StoreError& e) {
     throw Refused(e.what());
   }
@@ -688,6 +693,7 @@ int forget(const std::vector<std::string>& args, Io& io) {
     io.out.flush();
     std::string answer;
     std::getline(io.in, answer);
+    io.out << '\n';  // the answer's own newline is not echoed when stdin is not a terminal
     if (!answer.empty() && answer.back() == '\r') answer.pop_back();
     if (answer != kForgetConfirmation) {
       throw Refused("not confirmed; nothing was deleted");
