@@ -1,6 +1,7 @@
 // Centralization, directional preference, the two-week rule and setups over time, on planted data.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <vector>
 
 #include "diary_test_util.hpp"
@@ -93,6 +94,31 @@ TEST(DiaryCentralization, TooFewDaysIsNotEnoughDataEvenWithAStrongTrend) {
                                           sys_days(year(2026) / November / 30), TimeZone(kZone));
   EXPECT_EQ(old.days_with_entries, 0);
   EXPECT_EQ(old.trend, Trend::kNotEnoughData);
+}
+
+TEST(DiaryCentralization, PureNoiseClaimsATrendAtMostAsOftenAsAlpha) {
+  // 2000 diaries of 14 days whose daily worst extent is drawn at random (no trend at all): the
+  // rule may claim centralizing or peripheralizing in at most about 5 % of them.
+  std::mt19937 rng(20261126);
+  std::uniform_int_distribution<int> level(0, kExtentLevels - 1);
+  const TimeZone utc("UTC");
+  const std::int64_t first = utc.parse_time("2026-11-01T08:00", "time");
+  constexpr int kRuns = 2000;
+  int claims = 0;
+  for (int run = 0; run < kRuns; ++run) {
+    std::vector<PainEntry> e(14);
+    for (int d = 0; d < 14; ++d) {
+      e[static_cast<std::size_t>(d)].time_us = first + std::int64_t{d} * 86'400'000'000;
+      e[static_cast<std::size_t>(d)].extent = static_cast<Extent>(level(rng));
+    }
+    const auto r = analyze_centralization(e, kEnd, utc);
+    ASSERT_EQ(r.days_with_entries, 14);
+    claims += r.trend == Trend::kStable ? 0 : 1;
+  }
+  const double rate = static_cast<double>(claims) / kRuns;
+  RecordProperty("claims_of_2000", claims);
+  EXPECT_LE(rate, 0.055) << claims << " claims";
+  EXPECT_GE(rate, 0.01) << "the test should not be absurdly conservative either";
 }
 
 TEST(DiaryCentralization, WindowIsValidated) {

@@ -114,6 +114,7 @@ TimeZone TimeZone::system_default() {
 }
 
 std::int32_t TimeZone::utc_offset_s(std::int64_t utc_us) const {
+  if (name_ == "UTC") return 0;  // no need to switch TZ (and re-read the zone file) for UTC
   const std::time_t t = floor_seconds(utc_us);
   std::tm tm{};
   {
