@@ -20,7 +20,8 @@ using namespace std::chrono;
 constexpr const char* kZone = "Europe/London";
 
 std::string day_string(int day_of_november) {
-  return "2026-11-" + std::string(day_of_november < 10 ? "0" : "") + std::to_string(day_of_november);
+  return "2026-11-" + std::string(day_of_november < 10 ? "0" : "") +
+         std::to_string(day_of_november);
 }
 
 // One morning entry per day from 1 November with the given worst extents, plus a milder evening
@@ -30,7 +31,8 @@ std::vector<PainEntry> planted(const std::vector<int>& worst, int first_day = 1)
   for (std::size_t i = 0; i < worst.size(); ++i) {
     const std::string day = day_string(first_day + static_cast<int>(i));
     out.push_back(entry(kZone, day + "T07:30", static_cast<Extent>(worst[i])));
-    out.push_back(entry(kZone, day + "T21:00", static_cast<Extent>(worst[i] > 0 ? worst[i] - 1 : 0)));
+    out.push_back(
+        entry(kZone, day + "T21:00", static_cast<Extent>(worst[i] > 0 ? worst[i] - 1 : 0)));
   }
   return out;
 }
@@ -74,8 +76,8 @@ TEST(DiaryCentralization, NoisyButFlatIsStable) {
   EXPECT_NEAR(r.p_value, 0.89393, 1e-4);
   EXPECT_DOUBLE_EQ(r.theil_sen_per_week, 0);
   // Every day the same extent: no variance at all, still stable (p = 1), not an error.
-  const auto flat = analyze_centralization(planted(std::vector<int>(10, 3), 5), kEnd,
-                                           TimeZone(kZone));
+  const auto flat =
+      analyze_centralization(planted(std::vector<int>(10, 3), 5), kEnd, TimeZone(kZone));
   EXPECT_EQ(flat.trend, Trend::kStable);
   EXPECT_DOUBLE_EQ(flat.variance_s, 0);
   EXPECT_DOUBLE_EQ(flat.p_value, 1);
@@ -83,8 +85,7 @@ TEST(DiaryCentralization, NoisyButFlatIsStable) {
 
 TEST(DiaryCentralization, TooFewDaysIsNotEnoughDataEvenWithAStrongTrend) {
   // Six days falling from foot to back: a trend by eye, but under the 7-day minimum.
-  const auto r =
-      analyze_centralization(planted({6, 5, 4, 3, 2, 1}, 9), kEnd, TimeZone(kZone));
+  const auto r = analyze_centralization(planted({6, 5, 4, 3, 2, 1}, 9), kEnd, TimeZone(kZone));
   EXPECT_EQ(r.trend, Trend::kNotEnoughData);
   EXPECT_EQ(r.days_with_entries, 6);
   EXPECT_EQ(r.min_days, 7);
@@ -132,12 +133,13 @@ TEST(DiaryCentralization, WindowIsValidated) {
 TEST(DiaryCentralization, DaysAreLocalDaysOfTheZone) {
   // 23:30 in New York is the next day in UTC: the entry belongs to the New York day.
   std::vector<PainEntry> e;
-  for (int d = 1; d <= 7; ++d) e.push_back(entry("America/New_York", day_string(d) + "T23:30", Extent::kCalf));
+  for (int d = 1; d <= 7; ++d)
+    e.push_back(entry("America/New_York", day_string(d) + "T23:30", Extent::kCalf));
   const auto ny = analyze_centralization(e, sys_days(year(2026) / November / 7),
                                          TimeZone("America/New_York"), {7, 7, 0.05});
   EXPECT_EQ(ny.days_with_entries, 7);
-  const auto utc = analyze_centralization(e, sys_days(year(2026) / November / 7), TimeZone("UTC"),
-                                          {7, 7, 0.05});
+  const auto utc =
+      analyze_centralization(e, sys_days(year(2026) / November / 7), TimeZone("UTC"), {7, 7, 0.05});
   EXPECT_EQ(utc.days_with_entries, 6);  // the 7th falls on 8 November in UTC
 }
 
@@ -200,8 +202,10 @@ TEST(DiaryDirectionalPreference, FewOrMixedTestsClaimNothing) {
 TEST(DiaryTwoWeekRule, NotBetterAfterTwoWeeksIsFlagged) {
   std::vector<PainEntry> e;
   // Baseline (13-16 days before 30 Nov): worst pain 6; recent (28-30 Nov): worst pain 5.
-  for (int d = 14; d <= 17; ++d) e.push_back(entry(kZone, day_string(d) + "T08:00", Extent::kCalf, 4, 6));
-  for (int d = 28; d <= 30; ++d) e.push_back(entry(kZone, day_string(d) + "T08:00", Extent::kCalf, 5, 3));
+  for (int d = 14; d <= 17; ++d)
+    e.push_back(entry(kZone, day_string(d) + "T08:00", Extent::kCalf, 4, 6));
+  for (int d = 28; d <= 30; ++d)
+    e.push_back(entry(kZone, day_string(d) + "T08:00", Extent::kCalf, 5, 3));
   const auto r = two_week_rule(e, sys_days(year(2026) / November / 30), TimeZone(kZone));
   EXPECT_TRUE(r.enough_data);
   EXPECT_EQ(r.baseline_days, 4);
@@ -214,8 +218,10 @@ TEST(DiaryTwoWeekRule, NotBetterAfterTwoWeeksIsFlagged) {
 
 TEST(DiaryTwoWeekRule, BetterOrTooLittleDataIsNotFlagged) {
   std::vector<PainEntry> e;
-  for (int d = 14; d <= 17; ++d) e.push_back(entry(kZone, day_string(d) + "T08:00", Extent::kCalf, 4, 7));
-  for (int d = 28; d <= 30; ++d) e.push_back(entry(kZone, day_string(d) + "T08:00", Extent::kThigh, 4, 5));
+  for (int d = 14; d <= 17; ++d)
+    e.push_back(entry(kZone, day_string(d) + "T08:00", Extent::kCalf, 4, 7));
+  for (int d = 28; d <= 30; ++d)
+    e.push_back(entry(kZone, day_string(d) + "T08:00", Extent::kThigh, 4, 5));
   auto r = two_week_rule(e, sys_days(year(2026) / November / 30), TimeZone(kZone));
   EXPECT_DOUBLE_EQ(*r.change, -2);  // two points better
   EXPECT_FALSE(r.not_better);
@@ -248,13 +254,16 @@ TEST(DiarySetupTimeline, SetupInUseAtATimeAndForANight) {
   // Night keyed by the wake-up date, probed at 03:00 local.
   EXPECT_EQ(tl.for_night(sys_days(year(2026) / November / 10), london), "thin");
   EXPECT_EQ(tl.for_night(sys_days(year(2026) / November / 11), london), "thick");
-  EXPECT_EQ(tl.for_night(sys_days(year(2026) / November / 12), london), "thick");  // switched after getting up
+  EXPECT_EQ(tl.for_night(sys_days(year(2026) / November / 12), london),
+            "thick");  // switched after getting up
   EXPECT_EQ(tl.for_night(sys_days(year(2026) / November / 13), london), "body");
   EXPECT_FALSE(tl.for_night(sys_days(year(2026) / November / 1), london).has_value());
-  // The same instant, a different night in another zone: 03:00 in Tokyo is 18:00 UTC the day before.
+  // The same instant, a different night in another zone: 03:00 in Tokyo is 18:00 UTC the day
+  // before.
   SetupTimeline utc_evening({{"a", TimeZone("UTC").parse_time("2026-11-11T17:00Z", "t"), "UTC"},
                              {"b", TimeZone("UTC").parse_time("2026-11-11T19:00Z", "t"), "UTC"}});
-  EXPECT_EQ(utc_evening.for_night(sys_days(year(2026) / November / 12), TimeZone("Asia/Tokyo")), "a");
+  EXPECT_EQ(utc_evening.for_night(sys_days(year(2026) / November / 12), TimeZone("Asia/Tokyo")),
+            "a");
   EXPECT_EQ(utc_evening.for_night(sys_days(year(2026) / November / 12), TimeZone("UTC")), "b");
 }
 

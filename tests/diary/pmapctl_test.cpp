@@ -136,11 +136,11 @@ TEST_F(Pmapctl, ExitCodesForBadInputAndBadCommandLines) {
     EXPECT_EQ(r.code, kRefused) << bad[1] << ' ' << bad[3] << ' ' << r.err;
     EXPECT_TRUE(has(r.err, "refused")) << r.err;
   }
-  EXPECT_EQ(ctl({"pain", "add", "--db", db, "--tz", "Moon/Base", "--back", "1", "--leg", "1",
-                 "--extent", "calf", "--bladder-bowel", "no", "--saddle-numbness", "no",
-                 "--leg-weakness", "no"})
-                .code,
-            kRefused);
+  EXPECT_EQ(
+      ctl({"pain", "add", "--db", db, "--tz", "Moon/Base", "--back", "1", "--leg", "1", "--extent",
+           "calf", "--bladder-bowel", "no", "--saddle-numbness", "no", "--leg-weakness", "no"})
+          .code,
+      kRefused);
   auto r = with({"--back", "1", "--leg", "1", "--extent", "calf", "--bladder-bowel", "perhaps"});
   EXPECT_EQ(r.code, kUsage);  // given twice: a command line error
   auto a = base;
@@ -152,11 +152,12 @@ TEST_F(Pmapctl, ExitCodesForBadInputAndBadCommandLines) {
   // Bad command lines (2).
   EXPECT_EQ(with({"--back", "x", "--leg", "1", "--extent", "calf"}).code, kUsage);
   EXPECT_EQ(with({"--leg", "1", "--extent", "calf"}).code, kUsage);  // --back missing
-  EXPECT_EQ(with({"--back", "1", "--leg", "1", "--extent", "calf", "--colour", "red"}).code, kUsage);
+  EXPECT_EQ(with({"--back", "1", "--leg", "1", "--extent", "calf", "--colour", "red"}).code,
+            kUsage);
   EXPECT_EQ(ctl({}).code, kUsage);
   EXPECT_EQ(ctl({"pain"}).code, kUsage);
   EXPECT_EQ(ctl({"pain", "remove"}).code, kUsage);
-  EXPECT_EQ(ctl({"nights"}).code, kUsage);  // not this tool's yet
+  EXPECT_EQ(ctl({"nights"}).code, kUsage);        // not this tool's yet
   EXPECT_EQ(ctl({"pain", "list"}).code, kUsage);  // no --db
   EXPECT_EQ(ctl({"export", "--db", db, "--format", "xml"}).code, kUsage);
   EXPECT_EQ(ctl({"export", "--db", db, "--format", "csv"}).code, kUsage);  // needs -o DIR
@@ -168,10 +169,18 @@ TEST_F(Pmapctl, ExitCodesForBadInputAndBadCommandLines) {
 TEST_F(Pmapctl, EverySubcommandHasHelp) {
   EXPECT_EQ(ctl({"--help"}).code, kOk);
   EXPECT_TRUE(has(ctl({"--help"}).out, "Exit codes"));
-  for (const auto& cmd : std::vector<std::vector<std::string>>{
-           {"pain", "add"}, {"pain", "list"}, {"pain", "trend"}, {"test", "add"},
-           {"test", "summary"}, {"setup", "add"}, {"setup", "use"}, {"setup", "list"},
-           {"setup", "show"}, {"import"}, {"export"}, {"forget"}}) {
+  for (const auto& cmd : std::vector<std::vector<std::string>>{{"pain", "add"},
+                                                               {"pain", "list"},
+                                                               {"pain", "trend"},
+                                                               {"test", "add"},
+                                                               {"test", "summary"},
+                                                               {"setup", "add"},
+                                                               {"setup", "use"},
+                                                               {"setup", "list"},
+                                                               {"setup", "show"},
+                                                               {"import"},
+                                                               {"export"},
+                                                               {"forget"}}) {
     auto args = cmd;
     args.push_back("--help");
     const auto r = ctl(args);
@@ -184,15 +193,16 @@ TEST_F(Pmapctl, EverySubcommandHasHelp) {
 
 TEST_F(Pmapctl, TrendReportsCentralizationAndTheTwoWeekRule) {
   // 14 days, the daily extent falling from foot to back; pain hardly better than two weeks ago.
-  const std::vector<std::string> extents = {"foot", "foot", "calf", "calf", "calf", "knee", "knee",
-                                            "thigh", "thigh", "thigh", "buttock", "buttock",
-                                            "back", "back"};
+  const std::vector<std::string> extents = {"foot",    "foot",    "calf",  "calf",  "calf",
+                                            "knee",    "knee",    "thigh", "thigh", "thigh",
+                                            "buttock", "buttock", "back",  "back"};
   for (int d = 0; d < 14; ++d) {
-    const std::string day = std::string("2026-11-") + (d + 1 < 10 ? "0" : "") + std::to_string(d + 1);
+    const std::string day =
+        std::string("2026-11-") + (d + 1 < 10 ? "0" : "") + std::to_string(d + 1);
     ASSERT_EQ(add_ok(day + "T08:00", extents[static_cast<std::size_t>(d)], 4, 6).code, kOk);
   }
-  auto r = ctl({"pain", "trend", "--db", db, "--tz", "Europe/London", "--to", "2026-11-14",
-                "--json"});
+  auto r =
+      ctl({"pain", "trend", "--db", db, "--tz", "Europe/London", "--to", "2026-11-14", "--json"});
   ASSERT_EQ(r.code, kOk) << r.err;
   const auto j = json::parse(r.out);
   EXPECT_EQ(j["centralization"]["trend"], "centralizing");
@@ -230,8 +240,8 @@ TEST_F(Pmapctl, TrendReportsCentralizationAndTheTwoWeekRule) {
 TEST_F(Pmapctl, MovementTestsAndTheirSummary) {
   for (int i = 0; i < 5; ++i) {
     const auto r = ctl({"test", "add", "--db", db, "--direction", "extension", "--extent-before",
-                        "calf", "--extent-after", "thigh", "--leg-before", "6", "--leg-after",
-                        "4", "--reps", "10", "--time", "2026-11-2" + std::to_string(i) + "T09:00"});
+                        "calf", "--extent-after", "thigh", "--leg-before", "6", "--leg-after", "4",
+                        "--reps", "10", "--time", "2026-11-2" + std::to_string(i) + "T09:00"});
     ASSERT_EQ(r.code, kOk) << r.err;
     EXPECT_TRUE(has(r.out, "(centralized)"));
   }
@@ -260,10 +270,10 @@ TEST_F(Pmapctl, MovementTestsAndTheirSummary) {
 }
 
 TEST_F(Pmapctl, SetupsSwitchAndAnswerWhichWasInUse) {
-  EXPECT_EQ(ctl({"setup", "add", "thin", "--db", db, "--knee-pillow", "thin", "--head-pillow",
-                 "low"})
-                .code,
-            kOk);
+  EXPECT_EQ(
+      ctl({"setup", "add", "thin", "--db", db, "--knee-pillow", "thin", "--head-pillow", "low"})
+          .code,
+      kOk);
   EXPECT_EQ(ctl({"setup", "add", "body", "--db", db, "--knee-pillow", "body", "--under-knees",
                  "yes", "--head-pillow", "12cm", "--topper", "yes", "--note", "new pillow"})
                 .code,
@@ -341,8 +351,8 @@ TEST_F(Pmapctl, ExportThenImportRoundTrips) {
             kOk);
   ASSERT_EQ(ctl({"setup", "add", "s1", "--db", db}).code, kOk);
   ASSERT_EQ(ctl({"setup", "use", "s1", "--db", db, "--from", "2026-11-01T20:00"}).code, kOk);
-  ASSERT_EQ(ctl({"test", "add", "--db", db, "--direction", "side_glide", "--extent-before",
-                 "calf", "--extent-after", "calf", "--leg-before", "5", "--leg-after", "5"})
+  ASSERT_EQ(ctl({"test", "add", "--db", db, "--direction", "side_glide", "--extent-before", "calf",
+                 "--extent-after", "calf", "--leg-before", "5", "--leg-after", "5"})
                 .code,
             kOk);
   auto r = ctl({"export", "--db", db});
@@ -356,7 +366,8 @@ TEST_F(Pmapctl, ExportThenImportRoundTrips) {
   const std::string out_dir = dir.file("export");
   r = ctl({"export", "--db", db, "--format", "csv", "-o", out_dir});
   ASSERT_EQ(r.code, kOk) << r.err;
-  for (const char* f : {"pain.csv", "movement_tests.csv", "pillow_setups.csv", "setup_switches.csv"}) {
+  for (const char* f :
+       {"pain.csv", "movement_tests.csv", "pillow_setups.csv", "setup_switches.csv"}) {
     EXPECT_TRUE(std::filesystem::exists(out_dir + "/" + f)) << f;
   }
   const std::string db2 = dir.file("copy.db");

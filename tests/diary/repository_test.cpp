@@ -174,8 +174,8 @@ TEST(DiaryCsv, BadRowsNameTheirLineAndField) {
   EXPECT_EQ(csv_error(good + "20.11.2026 07:30,UTC,3,6,calf,,no,no,no,\n"), "3:time");
   EXPECT_EQ(csv_error(good + "2030-01-01T07:30,UTC,3,6,calf,,no,no,no,\n"), "3:time");
   EXPECT_EQ(csv_error(good + "2026-11-20T07:30,Atlantis,3,6,calf,,no,no,no,\n"), "3:tz");
-  EXPECT_EQ(csv_error(good + "2026-11-20T07:30,UTC,3,6,calf,,no,no,no,\"" +
-                      std::string(1001, 'n') + "\"\n"),
+  EXPECT_EQ(csv_error(good + "2026-11-20T07:30,UTC,3,6,calf,,no,no,no,\"" + std::string(1001, 'n') +
+                      "\"\n"),
             "3:note");
   EXPECT_EQ(csv_error(good + "2026-11-20T07:30,UTC,3,6,calf,,no,no\n"), "3:");  // 9 fields
   // A multi-line quoted note: the error names the line its row starts on.
@@ -241,8 +241,8 @@ TEST(DiaryRepository, ForgetDeletesEveryPersonalRowFromTheFile) {
     PainEntry e = entry("UTC", "2026-11-20T08:00", Extent::kCalf);
     e.note = "zebra-marker-7319";
     repo.add_pain(e);
-    repo.add_setup(PillowSetup{"s1", KneePillow::kThick, false, HeadPillow::parse("low"), false,
-                               "", 0});
+    repo.add_setup(
+        PillowSetup{"s1", KneePillow::kThick, false, HeadPillow::parse("low"), false, "", 0});
     repo.use_setup("s1", e.time_us, "UTC");
     MovementTest t;
     t.time_us = e.time_us;
@@ -262,9 +262,9 @@ TEST(DiaryRepository, ForgetDeletesEveryPersonalRowFromTheFile) {
   EXPECT_EQ(deleted.at("episodes"), 1);
   EXPECT_EQ(deleted.at("mat_status_events"), 1);
   EXPECT_EQ(deleted.at("mats"), 1);
-  for (const char* t : {"pain_entries", "movement_tests", "pillow_setups", "setup_switches",
-                        "epochs", "episodes", "raw_frames", "mats", "mat_status_events",
-                        "mat_counters"}) {
+  for (const char* t :
+       {"pain_entries", "movement_tests", "pillow_setups", "setup_switches", "epochs", "episodes",
+        "raw_frames", "mats", "mat_status_events", "mat_counters"}) {
     EXPECT_EQ(store.db().query_int(std::string("SELECT COUNT(*) FROM ") + t), 0) << t;
   }
   EXPECT_EQ(store.schema_version(), Store::kSchemaVersion);  // the schema stays

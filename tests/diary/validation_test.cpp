@@ -171,9 +171,9 @@ TEST(DiaryTimeZone, LocalTimesFollowDaylightSaving) {
 
 TEST(DiaryTimeZone, MalformedTimesAndDatesNameTheirField) {
   const TimeZone utc("UTC");
-  for (const char* bad : {"", "yesterday", "2026-11-20", "2026-11-20T25:00", "2026-11-20T08:60",
-                          "2026-02-30T08:00", "2026-11-20T08:00+2", "2026-11-20T08:00junk",
-                          "2026-13-01T08:00", "20261120T0800"}) {
+  for (const char* bad :
+       {"", "yesterday", "2026-11-20", "2026-11-20T25:00", "2026-11-20T08:60", "2026-02-30T08:00",
+        "2026-11-20T08:00+2", "2026-11-20T08:00junk", "2026-13-01T08:00", "20261120T0800"}) {
     EXPECT_EQ(refused_field([&] { (void)utc.parse_time(bad, "from"); }), "from") << bad;
   }
   for (const char* bad : {"2026-02-29", "2026-1-01", "26-01-01", "2026/01/01"}) {

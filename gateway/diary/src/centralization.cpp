@@ -27,9 +27,8 @@ std::string_view to_string(Trend trend) {
   return "not_enough_data";
 }
 
-CentralizationResult analyze_centralization(const std::vector<PainEntry>& entries,
-                                            sys_days end_day, const TimeZone& zone,
-                                            CentralizationRule rule) {
+CentralizationResult analyze_centralization(const std::vector<PainEntry>& entries, sys_days end_day,
+                                            const TimeZone& zone, CentralizationRule rule) {
   if (rule.window_days < 2 || rule.window_days > 365) {
     throw DiaryError("days: " + std::to_string(rule.window_days) + " is out of range 2-365",
                      "days");
@@ -95,8 +94,8 @@ CentralizationResult analyze_centralization(const std::vector<PainEntry>& entrie
                    slopes.end());
   double median = slopes[slopes.size() / 2];
   if (slopes.size() % 2 == 0) {
-    const double lower =
-        *std::max_element(slopes.begin(), slopes.begin() + static_cast<std::ptrdiff_t>(slopes.size() / 2));
+    const double lower = *std::max_element(
+        slopes.begin(), slopes.begin() + static_cast<std::ptrdiff_t>(slopes.size() / 2));
     median = (median + lower) / 2;
   }
   r.theil_sen_per_week = median * 7;

@@ -114,11 +114,11 @@ json to_json(const DirectionalPreference& p) {
                               {"mean_leg_pain_change", s.mean_leg_pain_change},
                               {"sign_test_p", s.sign_test_p}});
   }
-  return json{{"directions", directions},
-              {"preferred",
-               p.preferred ? json(std::string(to_string(*p.preferred))) : json(nullptr)},
-              {"min_tests", p.min_tests},
-              {"alpha", p.alpha}};
+  return json{
+      {"directions", directions},
+      {"preferred", p.preferred ? json(std::string(to_string(*p.preferred))) : json(nullptr)},
+      {"min_tests", p.min_tests},
+      {"alpha", p.alpha}};
 }
 
 json export_json(const DiaryRepository& repository) {
@@ -132,12 +132,9 @@ json export_json(const DiaryRepository& repository) {
   // The timeline is kept in a local: a range-for over a temporary's member would dangle.
   const SetupTimeline timeline = repository.timeline();
   for (const auto& s : timeline.switches()) switches.push_back(to_json(s));
-  return json{{"format", "pmapctl-export"},
-              {"version", 1},
-              {"exported_us", now_us()},
-              {"pain_entries", pains},
-              {"movement_tests", tests},
-              {"pillow_setups", setups},
+  return json{{"format", "pmapctl-export"}, {"version", 1},
+              {"exported_us", now_us()},    {"pain_entries", pains},
+              {"movement_tests", tests},    {"pillow_setups", setups},
               {"setup_switches", switches}};
 }
 

@@ -237,9 +237,8 @@ void DiaryRepository::use_setup(const std::string& name, std::int64_t from_us,
     Statement exists = db.prepare("SELECT 1 FROM pillow_setups WHERE name = ?1");
     exists.bind(1, name);
     if (!exists.step()) {
-      throw DiaryError("name: no setup called '" + name + "' (add it with: setup add " + name +
-                           " …)",
-                       "name");
+      throw DiaryError(
+          "name: no setup called '" + name + "' (add it with: setup add " + name + " …)", "name");
     }
     Statement st = db.prepare(
         "INSERT INTO setup_switches (setup_name, from_us, tz, created_us) VALUES (?1,?2,?3,?4)");

@@ -11,8 +11,9 @@ namespace pmap::diary {
 namespace {
 
 constexpr std::array<std::string_view, 10> kColumns = {
-    "time",          "tz",              "back_pain",    "leg_pain", "extent",
-    "tags",          "bladder_bowel",   "saddle_numbness", "leg_weakness", "note"};
+    "time",         "tz",   "back_pain",     "leg_pain",
+    "extent",       "tags", "bladder_bowel", "saddle_numbness",
+    "leg_weakness", "note"};
 
 struct Record {
   int line = 0;  ///< where the record starts

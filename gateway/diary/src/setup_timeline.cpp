@@ -5,8 +5,9 @@
 namespace pmap::diary {
 
 SetupTimeline::SetupTimeline(std::vector<SetupSwitch> switches) : switches_(std::move(switches)) {
-  std::stable_sort(switches_.begin(), switches_.end(),
-                   [](const SetupSwitch& a, const SetupSwitch& b) { return a.from_us < b.from_us; });
+  std::stable_sort(
+      switches_.begin(), switches_.end(),
+      [](const SetupSwitch& a, const SetupSwitch& b) { return a.from_us < b.from_us; });
 }
 
 std::optional<std::string> SetupTimeline::at(std::int64_t utc_us) const {

@@ -96,9 +96,9 @@ std::optional<int> digits(std::string_view text, std::size_t pos, std::size_t n)
 
 TimeZone::TimeZone(std::string name) : name_(std::move(name)) {
   if (!valid_zone_name(name_)) {
-    throw DiaryError("tz: unknown time zone '" + name_ +
-                         "' (use an IANA name such as Europe/London, or UTC)",
-                     "tz");
+    throw DiaryError(
+        "tz: unknown time zone '" + name_ + "' (use an IANA name such as Europe/London, or UTC)",
+        "tz");
   }
 }
 
@@ -229,7 +229,8 @@ std::int64_t TimeZone::parse_time(std::string_view text, std::string_view field)
     ss = *s;
     pos += 3;
   }
-  if (*hh > 23 || *mm > 59 || ss > 59) bad_time(text, field, "has an hour, minute or second out of range");
+  if (*hh > 23 || *mm > 59 || ss > 59)
+    bad_time(text, field, "has an hour, minute or second out of range");
   const LocalDateTime local{year_month_day(date), *hh, *mm, ss};
   if (pos == text.size()) {
     try {

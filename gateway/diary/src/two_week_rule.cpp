@@ -33,8 +33,9 @@ TwoWeekResult two_week_rule(const std::vector<PainEntry>& entries, sys_days end_
   if (!r.enough_data) return r;
   r.change = *r.recent_mean - *r.baseline_mean;
   const double drop = -*r.change;
-  const bool better = drop >= kMinImportantDrop ||
-                      (*r.baseline_mean > 0 && drop >= kMinImportantDropFraction * *r.baseline_mean);
+  const bool better =
+      drop >= kMinImportantDrop ||
+      (*r.baseline_mean > 0 && drop >= kMinImportantDropFraction * *r.baseline_mean);
   r.not_better = *r.recent_mean >= 1 && !better;
   return r;
 }

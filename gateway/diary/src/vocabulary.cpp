@@ -19,10 +19,10 @@ namespace pmap::diary {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kExtentNames = {"none",  "back", "buttock", "thigh",
-                                                          "knee",  "calf", "foot"};
+constexpr std::array<std::string_view, 7> kExtentNames = {"none", "back", "buttock", "thigh",
+                                                          "knee", "calf", "foot"};
 constexpr std::array<std::string_view, 7> kTagNames = {
-    "on_waking", "after_sitting", "after_driving", "after_walking",
+    "on_waking", "after_sitting",  "after_driving", "after_walking",
     "at_night",  "after_exercise", "other"};
 constexpr std::array<std::string_view, 5> kDirectionNames = {"extension", "flexion", "nerve_glide",
                                                              "side_glide", "other"};
@@ -41,7 +41,8 @@ std::string lower(std::string_view text) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -59,9 +60,9 @@ Enum parse_name(std::string_view text, const std::array<std::string_view, N>& na
   for (std::size_t i = 0; i < N; ++i) {
     if (names[i] == key) return static_cast<Enum>(i);
   }
-  throw DiaryError(std::string(field) + ": '" + std::string(text) + "' is not one of " +
-                       choices(names),
-                   std::string(field));
+  throw DiaryError(
+      std::string(field) + ": '" + std::string(text) + "' is not one of " + choices(names),
+      std::string(field));
 }
 
 void check_pain(int value, std::string_view field) {
@@ -151,19 +152,21 @@ HeadPillow HeadPillow::parse(std::string_view text) {
   int cm = 0;
   const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), cm);
   if (ec != std::errc() || end != number.data() + number.size() || number.empty()) {
-    throw DiaryError("head_pillow: '" + std::string(text) + "' is not low|medium|high or a height in cm",
-                     "head_pillow");
+    throw DiaryError(
+        "head_pillow: '" + std::string(text) + "' is not low|medium|high or a height in cm",
+        "head_pillow");
   }
   if (cm < 1 || cm > 40) {
-    throw DiaryError("head_pillow: " + std::to_string(cm) + " cm is out of range 1-40", "head_pillow");
+    throw DiaryError("head_pillow: " + std::to_string(cm) + " cm is out of range 1-40",
+                     "head_pillow");
   }
   return HeadPillow{"", cm};
 }
 
 void validate_note(const std::string& note, std::string_view field) {
   if (note.size() > kMaxNoteBytes) {
-    throw DiaryError(std::string(field) + ": " + std::to_string(note.size()) +
-                         " bytes, at most " + std::to_string(kMaxNoteBytes),
+    throw DiaryError(std::string(field) + ": " + std::to_string(note.size()) + " bytes, at most " +
+                         std::to_string(kMaxNoteBytes),
                      std::string(field));
   }
   for (unsigned char c : note) {
@@ -206,8 +209,7 @@ void validate(const MovementTest& test, std::int64_t now) {
     throw DiaryError("direction: out of range", "direction");
   }
   if (test.repetitions < 0 || test.repetitions > 100) {
-    throw DiaryError("repetitions: " + std::to_string(test.repetitions) +
-                         " is out of range 0-100",
+    throw DiaryError("repetitions: " + std::to_string(test.repetitions) + " is out of range 0-100",
                      "repetitions");
   }
   if (rank(test.extent_before) < 0 || rank(test.extent_before) >= kExtentLevels) {
@@ -229,9 +231,9 @@ void validate_setup_name(std::string_view name) {
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_' || c == '.';
     if (!ok) {
-      throw DiaryError("name: '" + std::string(name) +
-                           "' may only hold letters, digits, '-', '_' and '.'",
-                       "name");
+      throw DiaryError(
+          "name: '" + std::string(name) + "' may only hold letters, digits, '-', '_' and '.'",
+          "name");
     }
   }
 }

@@ -88,11 +88,10 @@ po::options_description common_options() {
 
 /// Parses `args` against `specific` plus the common options. Returns nullopt after printing the
 /// help when --help is given.
-std::optional<po::variables_map> parse(const std::vector<std::string>& args,
-                                       const std::string& usage,
-                                       po::options_description specific, Io& io,
-                                       const po::positional_options_description* positional =
-                                           nullptr) {
+std::optional<po::variables_map> parse(
+    const std::vector<std::string>& args, const std::string& usage,
+    po::options_description specific, Io& io,
+    const po::positional_options_description* positional = nullptr) {
   po::options_description all(usage);
   all.add(specific).add(common_options());
   po::variables_map vm;
@@ -123,7 +122,9 @@ std::optional<std::string> opt(const po::variables_map& vm, const char* name) {
 
 std::string required(const po::variables_map& vm, const char* name, const std::string& why = {}) {
   auto v = opt(vm, name);
-  if (!v) throw UsageError(std::string("--") + name + " is required" + (why.empty() ? "" : " (" + why + ")"));
+  if (!v)
+    throw UsageError(std::string("--") + name + " is required" +
+                     (why.empty() ? "" : " (" + why + ")"));
   return *v;
 }
 
@@ -208,7 +209,9 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Refused("cannot rename '" + tmp.string() + "' to '" + path.string() + "': " + ec.message());
+  if (ec)
+    throw Refused("cannot rename '" + tmp.string() + "' to '" + path.string() +
+                  "': " + ec.message());
 }
 
 // ---------------------------------------------------------------------------------------- pain
@@ -230,9 +233,10 @@ int pain_add(const std::vector<std::string>& args, Io& io) {
       "RED FLAG: numbness in the saddle area? yes|no (required)")(
       "leg-weakness", po::value<std::string>(),
       "RED FLAG: new or worsening leg weakness / foot drop? yes|no (required)");
-  const auto vm = parse(args, "pmapctl pain add --db FILE --back N --leg N --extent E "
-                              "--bladder-bowel yes|no --saddle-numbness yes|no --leg-weakness yes|no "
-                              "[--tags T] [--note TEXT] [--time T]",
+  const auto vm = parse(args,
+                        "pmapctl pain add --db FILE --back N --leg N --extent E "
+                        "--bladder-bowel yes|no --saddle-numbness yes|no --leg-weakness yes|no "
+                        "[--tags T] [--note TEXT] [--time T]",
                         o, io);
   if (!vm) return kOk;
   const std::string why = "the three red-flag questions must be answered on every entry";
@@ -248,9 +252,9 @@ int pain_add(const std::vector<std::string>& args, Io& io) {
   e.time_us = time_of(*vm, "time", zone);
   if (auto t = opt(*vm, "tags")) e.tags = parse_context_tags(*t);
   if (auto n = opt(*vm, "note")) e.note = *n;
-  e.red_flags = RedFlags{parse_yes_no(bladder, "bladder-bowel"),
-                         parse_yes_no(saddle, "saddle-numbness"),
-                         parse_yes_no(weakness, "leg-weakness")};
+  e.red_flags =
+      RedFlags{parse_yes_no(bladder, "bladder-bowel"), parse_yes_no(saddle, "saddle-numbness"),
+               parse_yes_no(weakness, "leg-weakness")};
   e.red_flag_warning_shown = e.red_flags.any();
   validate(e, now_us());  // refuse before warning or opening anything
   Session s = open(*vm, true);
@@ -270,8 +274,8 @@ int pain_list(const std::vector<std::string>& args, Io& io) {
   const auto vm = parse(args, "pmapctl pain list --db FILE [--from D] [--to D] [--json]", o, io);
   if (!vm) return kOk;
   const TimeZone zone = zone_of(*vm);
-  const std::int64_t from = vm->count("from") ? bound_of(*opt(*vm, "from"), "from", zone, false)
-                                              : INT64_MIN;
+  const std::int64_t from =
+      vm->count("from") ? bound_of(*opt(*vm, "from"), "from", zone, false) : INT64_MIN;
   const std::int64_t to = vm->count("to") ? bound_of(*opt(*vm, "to"), "to", zone, true) : INT64_MAX;
   if (from >= to) throw DiaryError("to: must be after --from", "to");
   Session s = open(*vm, false);
@@ -287,17 +291,16 @@ int pain_list(const std::vector<std::string>& args, Io& io) {
     io.out << a.dump(2) << '\n';
     return kOk;
   }
-  io.out << std::left << std::setw(6) << "id" << std::setw(26) << "time" << std::setw(5)
-         << "back" << std::setw(4) << "leg" << std::setw(9) << "extent" << std::setw(30)
-         << "tags"
+  io.out << std::left << std::setw(6) << "id" << std::setw(26) << "time" << std::setw(5) << "back"
+         << std::setw(4) << "leg" << std::setw(9) << "extent" << std::setw(30) << "tags"
          << "red flag  note\n";
   bool any_red = false;
   for (const auto& e : entries) {
     any_red = any_red || e.red_flags.any();
     io.out << std::left << std::setw(6) << e.id << std::setw(26) << zone.format(e.time_us)
            << std::setw(5) << e.back_pain << std::setw(4) << e.leg_pain << std::setw(9)
-           << to_string(e.extent) << std::setw(30) << join_context_tags(e.tags)
-           << std::setw(10) << (e.red_flags.any() ? "YES" : "no") << e.note << '\n';
+           << to_string(e.extent) << std::setw(30) << join_context_tags(e.tags) << std::setw(10)
+           << (e.red_flags.any() ? "YES" : "no") << e.note << '\n';
   }
   io.out << entries.size() << " entries\n";
   if (any_red) {
@@ -313,12 +316,11 @@ int pain_trend(const std::vector<std::string>& args, Io& io) {
                   "window in days for centralization (2-365)")(
       "to", po::value<std::string>(), "last day of the window, YYYY-MM-DD (default today)")(
       "json", "one JSON object");
-  const auto vm =
-      parse(args, "pmapctl pain trend --db FILE [--days 14] [--to D] [--json]", o, io);
+  const auto vm = parse(args, "pmapctl pain trend --db FILE [--days 14] [--to D] [--json]", o, io);
   if (!vm) return kOk;
   const TimeZone zone = zone_of(*vm);
-  const auto end_day = vm->count("to") ? TimeZone::parse_date(*opt(*vm, "to"), "to")
-                                       : zone.local_day(now_us());
+  const auto end_day =
+      vm->count("to") ? TimeZone::parse_date(*opt(*vm, "to"), "to") : zone.local_day(now_us());
   CentralizationRule rule;
   rule.window_days = (*vm)["days"].as<int>();
   Session s = open(*vm, false);
@@ -348,9 +350,9 @@ int pain_trend(const std::vector<std::string>& args, Io& io) {
   io.out << "  days with entries " << c.days_with_entries << " (at least " << c.min_days
          << " needed)\n";
   if (c.trend != Trend::kNotEnoughData) {
-    io.out << std::fixed << std::setprecision(3) << "  Mann-Kendall S " << c.kendall_s
-           << ", tau-b " << c.kendall_tau_b << ", z " << c.z << ", p " << c.p_value
-           << " (claimed when p < " << c.alpha << ")\n"
+    io.out << std::fixed << std::setprecision(3) << "  Mann-Kendall S " << c.kendall_s << ", tau-b "
+           << c.kendall_tau_b << ", z " << c.z << ", p " << c.p_value << " (claimed when p < "
+           << c.alpha << ")\n"
            << "  Theil-Sen slope " << c.theil_sen_per_week << " extent levels per week\n";
   }
   for (const auto& d : c.days) {
@@ -381,8 +383,9 @@ int test_add(const std::vector<std::string>& args, Io& io) {
       "reps", po::value<int>()->default_value(0), "repetitions 0-100 (0: not recorded)")(
       "time", po::value<std::string>(), "when (default now)")("note", po::value<std::string>(),
                                                               "free text");
-  const auto vm = parse(args, "pmapctl test add --db FILE --direction D --extent-before E "
-                              "--extent-after E --leg-before N --leg-after N [--reps N]",
+  const auto vm = parse(args,
+                        "pmapctl test add --db FILE --direction D --extent-before E "
+                        "--extent-after E --leg-before N --leg-after N [--reps N]",
                         o, io);
   if (!vm) return kOk;
   MovementTest t;
@@ -401,7 +404,9 @@ int test_add(const std::vector<std::string>& args, Io& io) {
   const auto id = s.diary->add_test(t);
   io.out << "stored movement test " << id << ": " << to_string(t.direction) << ", "
          << to_string(t.extent_before) << " -> " << to_string(t.extent_after)
-         << (t.centralized() ? " (centralized)" : t.peripheralized() ? " (peripheralized)" : "")
+         << (t.centralized()      ? " (centralized)"
+             : t.peripheralized() ? " (peripheralized)"
+                                  : "")
          << '\n';
   return kOk;
 }
@@ -423,8 +428,8 @@ int test_summary(const std::vector<std::string>& args, Io& io) {
          << "sign-test p\n";
   for (const auto& d : p.directions) {
     io.out << std::left << std::setw(13) << to_string(d.direction) << std::setw(4) << d.n
-           << std::setw(13) << d.centralized << std::setw(16) << d.peripheralized
-           << std::setw(14) << std::setprecision(3) << d.mean_extent_change << std::setw(12)
+           << std::setw(13) << d.centralized << std::setw(16) << d.peripheralized << std::setw(14)
+           << std::setprecision(3) << d.mean_extent_change << std::setw(12)
            << d.mean_leg_pain_change << d.sign_test_p << '\n';
   }
   if (p.preferred) {
@@ -451,8 +456,9 @@ int setup_add(const std::vector<std::string>& args, Io& io) {
       "note", po::value<std::string>(), "free text");
   po::positional_options_description pos;
   pos.add("name", 1);
-  const auto vm = parse(args, "pmapctl setup add NAME --db FILE [--knee-pillow K] "
-                              "[--under-knees yes|no] [--head-pillow H] [--topper yes|no]",
+  const auto vm = parse(args,
+                        "pmapctl setup add NAME --db FILE [--knee-pillow K] "
+                        "[--under-knees yes|no] [--head-pillow H] [--topper yes|no]",
                         o, io, &pos);
   if (!vm) return kOk;
   PillowSetup setup;
@@ -521,8 +527,9 @@ int setup_show(const std::vector<std::string>& args, Io& io) {
       "json", "one JSON object");
   po::positional_options_description pos;
   pos.add("name", 1);
-  const auto vm = parse(args, "pmapctl setup show NAME --db FILE | setup show --at TIME | "
-                              "setup show --night YYYY-MM-DD",
+  const auto vm = parse(args,
+                        "pmapctl setup show NAME --db FILE | setup show --at TIME | "
+                        "setup show --night YYYY-MM-DD",
                         o, io, &pos);
   if (!vm) return kOk;
   const int modes = static_cast<int>(vm->count("name") + vm->count("at") + vm->count("night"));
@@ -557,9 +564,9 @@ int setup_show(const std::vector<std::string>& args, Io& io) {
   const auto& sw = timeline.switches();
   for (std::size_t i = 0; i < sw.size(); ++i) {
     if (sw[i].setup_name != *name) continue;
-    periods.push_back(json{{"from", zone.format(sw[i].from_us)},
-                           {"to", i + 1 < sw.size() ? json(zone.format(sw[i + 1].from_us))
-                                                    : json(nullptr)}});
+    periods.push_back(
+        json{{"from", zone.format(sw[i].from_us)},
+             {"to", i + 1 < sw.size() ? json(zone.format(sw[i + 1].from_us)) : json(nullptr)}});
   }
   if (vm->count("json")) {
     json j = to_json(*setup);
@@ -571,9 +578,9 @@ int setup_show(const std::vector<std::string>& args, Io& io) {
   if (!when.empty()) io.out << "in use " << when << ": " << *name << '\n';
   io.out << "setup " << setup->name << "\n  knee pillow        " << to_string(setup->knee_pillow)
          << "\n  pillow under knees " << yes_no(setup->pillow_under_knees)
-         << "\n  head pillow        " << setup->head_pillow.to_string()
-         << "\n  mattress topper    " << yes_no(setup->mattress_topper)
-         << "\n  note               " << setup->note << "\n  in use:\n";
+         << "\n  head pillow        " << setup->head_pillow.to_string() << "\n  mattress topper    "
+         << yes_no(setup->mattress_topper) << "\n  note               " << setup->note
+         << "\n  in use:\n";
   for (const auto& p : periods) {
     io.out << "    from " << p["from"].get<std::string>() << " to "
            << (p["to"].is_null() ? std::string("now") : p["to"].get<std::string>()) << '\n';
@@ -588,8 +595,9 @@ int import_csv(const std::vector<std::string>& args, Io& io) {
   po::options_description o("import options");
   const std::string csv_help = "pain diary CSV (header: " + std::string(kPainCsvHeader) + ")";
   o.add_options()("csv", po::value<std::string>(), csv_help.c_str());
-  const auto vm = parse(args, "pmapctl import --csv FILE --db FILE [--tz ZONE]\n"
-                              "All rows are validated first; one bad row imports nothing.",
+  const auto vm = parse(args,
+                        "pmapctl import --csv FILE --db FILE [--tz ZONE]\n"
+                        "All rows are validated first; one bad row imports nothing.",
                         o, io);
   if (!vm) return kOk;
   const std::string path = required(*vm, "csv", "the file to import");
@@ -624,7 +632,8 @@ int export_all(const std::vector<std::string>& args, Io& io) {
   const std::string format = (*vm)["format"].as<std::string>();
   if (format != "json" && format != "csv") throw UsageError("--format must be json or csv");
   const auto output = opt(*vm, "output");
-  if (format == "csv" && !output) throw UsageError("--format csv needs -o DIR (it writes four files)");
+  if (format == "csv" && !output)
+    throw UsageError("--format csv needs -o DIR (it writes four files)");
   Session s = open(*vm, false);
   if (format == "json") {
     const std::string doc = export_json(*s.diary).dump(2) + "\n";
@@ -679,9 +688,10 @@ int export_all(const std::vector<std::string>& args, Io& io) {
 int forget(const std::vector<std::string>& args, Io& io) {
   po::options_description o("forget options");
   o.add_options()("yes", "do not ask (for scripts)");
-  const auto vm = parse(args, "pmapctl forget --db FILE [--yes]\n"
-                              "Deletes every row of every table: pain diary, movement tests, "
-                              "pillow setups, nights, epochs, episodes, raw frames, mats.",
+  const auto vm = parse(args,
+                        "pmapctl forget --db FILE [--yes]\n"
+                        "Deletes every row of every table: pain diary, movement tests, "
+                        "pillow setups, nights, epochs, episodes, raw frames, mats.",
                         o, io);
   if (!vm) return kOk;
   const std::string path = required(*vm, "db", "the SQLite file");
@@ -713,10 +723,10 @@ using Handler = std::function<int(const std::vector<std::string>&, Io&)>;
 
 const std::map<std::string, Handler>& handlers() {
   static const std::map<std::string, Handler> h = {
-      {"pain add", pain_add},     {"pain list", pain_list},       {"pain trend", pain_trend},
-      {"test add", test_add},     {"test summary", test_summary}, {"setup add", setup_add},
-      {"setup use", setup_use},   {"setup list", setup_list},     {"setup show", setup_show},
-      {"import", import_csv},     {"export", export_all},         {"forget", forget}};
+      {"pain add", pain_add},   {"pain list", pain_list},       {"pain trend", pain_trend},
+      {"test add", test_add},   {"test summary", test_summary}, {"setup add", setup_add},
+      {"setup use", setup_use}, {"setup list", setup_list},     {"setup show", setup_show},
+      {"import", import_csv},   {"export", export_all},         {"forget", forget}};
   return h;
 }
 

@@ -11,9 +11,9 @@ namespace pmap::pmapctl {
 /// Exit codes (docs/diary.md, "Exit codes").
 enum ExitCode : int {
   kOk = 0,
-  kRefused = 1,   ///< well-formed but refused: invalid value, unknown name, no confirmation, I/O
-  kUsage = 2,     ///< bad command line: unknown command or option, missing or untyped option
-  kRedFlag = 3,   ///< done (entry stored) and the red-flag warning was shown
+  kRefused = 1,  ///< well-formed but refused: invalid value, unknown name, no confirmation, I/O
+  kUsage = 2,    ///< bad command line: unknown command or option, missing or untyped option
+  kRedFlag = 3,  ///< done (entry stored) and the red-flag warning was shown
 };
 
 /// Runs one command. `args` excludes the program name. Never throws: every error is reported on

@@ -13,7 +13,9 @@ inline constexpr int kExtentLevels = 7;
 /// "none", "back", "buttock", "thigh", "knee", "calf", "foot".
 [[nodiscard]] std::string_view to_string(Extent extent);
 /// 0 (none) … 6 (foot).
-[[nodiscard]] constexpr int rank(Extent extent) { return static_cast<int>(extent); }
+[[nodiscard]] constexpr int rank(Extent extent) {
+  return static_cast<int>(extent);
+}
 /// Parses one of the names above. Throws DiaryError naming `field` otherwise.
 [[nodiscard]] Extent parse_extent(std::string_view text, std::string_view field = "extent");
 

@@ -14,12 +14,12 @@ inline constexpr std::size_t kMaxNoteBytes = 1000;
 inline constexpr int kMaxPain = 10;
 
 struct PainEntry {
-  std::int64_t id = 0;          ///< assigned by the repository
-  std::int64_t time_us = 0;     ///< when the pain was felt, UTC microseconds
-  std::string tz = "UTC";       ///< IANA zone it was entered in
+  std::int64_t id = 0;            ///< assigned by the repository
+  std::int64_t time_us = 0;       ///< when the pain was felt, UTC microseconds
+  std::string tz = "UTC";         ///< IANA zone it was entered in
   std::int32_t utc_offset_s = 0;  ///< the zone's offset at time_us (set by the repository)
-  int back_pain = 0;            ///< 0-10
-  int leg_pain = 0;             ///< 0-10
+  int back_pain = 0;              ///< 0-10
+  int leg_pain = 0;               ///< 0-10
   Extent extent = Extent::kNone;
   std::vector<ContextTag> tags;
   std::string note;

@@ -17,7 +17,7 @@ enum class KneePillow { kNone, kThin, kThick, kBodyPillow };
 
 /// Head pillow height: a level ("low", "medium", "high") or a measured height in cm (1-40).
 struct HeadPillow {
-  std::string level;         ///< "low" | "medium" | "high", or empty when cm is set
+  std::string level;  ///< "low" | "medium" | "high", or empty when cm is set
   std::optional<int> cm;
 
   /// "low" | "medium" | "high" | "<n>cm" (the stored and printed form).
