@@ -258,6 +258,12 @@ TEST(DiarySetupTimeline, SetupInUseAtATimeAndForANight) {
             "thick");  // switched after getting up
   EXPECT_EQ(tl.for_night(sys_days(year(2026) / November / 13), london), "body");
   EXPECT_FALSE(tl.for_night(sys_days(year(2026) / November / 1), london).has_value());
+  // Nights across the clock changes: 03:00 exists on both days in London.
+  SetupTimeline dst(
+      {{"spring", at("2026-03-28T22:00"), kZone}, {"autumn", at("2026-10-24T22:00"), kZone}});
+  EXPECT_EQ(dst.for_night(sys_days(year(2026) / March / 29), london), "spring");
+  EXPECT_EQ(dst.for_night(sys_days(year(2026) / October / 25), london), "autumn");
+  EXPECT_EQ(dst.for_night(sys_days(year(2026) / October / 24), london), "spring");
   // The same instant, a different night in another zone: 03:00 in Tokyo is 18:00 UTC the day
   // before.
   SetupTimeline utc_evening({{"a", TimeZone("UTC").parse_time("2026-11-11T17:00Z", "t"), "UTC"},

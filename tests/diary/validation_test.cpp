@@ -1,6 +1,8 @@
 // Validation of every diary field and of times and zones.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "diary_test_util.hpp"
 #include "pmap/diary/context_tag.hpp"
 #include "pmap/diary/diary_error.hpp"
@@ -180,9 +182,20 @@ TEST(DiaryTimeZone, MalformedTimesAndDatesNameTheirField) {
     EXPECT_EQ(refused_field([&] { (void)TimeZone::parse_date(bad, "night"); }), "night") << bad;
   }
   EXPECT_EQ(format_date(TimeZone::parse_date("2028-02-29", "night")), "2028-02-29");
-  // TZ of the process is left as it was.
   EXPECT_EQ(utc.parse_time("2026-11-20 08:00:30", "time"),
             utc.parse_time("2026-11-20T08:00:30Z", "time"));
+}
+
+TEST(DiaryTimeZone, TheProcessTimeZoneIsLeftAsItWas) {
+  const TimeZone london("Europe/London");
+  ::setenv("TZ", "America/New_York", 1);
+  (void)london.parse_time("2026-07-01T08:00", "time");
+  (void)london.format(0);
+  ASSERT_NE(std::getenv("TZ"), nullptr);
+  EXPECT_STREQ(std::getenv("TZ"), "America/New_York");
+  ::unsetenv("TZ");
+  (void)london.utc_offset_s(0);
+  EXPECT_EQ(std::getenv("TZ"), nullptr);
 }
 
 TEST(DiaryValidation, MovementTestsValidateEveryField) {
