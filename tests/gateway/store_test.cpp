@@ -52,7 +52,7 @@ TEST(Store, MigratesFromEmptyAndReopens) {
   EXPECT_EQ(again.integrity_check(), "ok");
   for (const char* t :
        {"mats", "mat_status_events", "epochs", "epoch_means", "mat_counters", "raw_frames",
-        "episodes"}) {
+        "episodes", "pain_entries", "movement_tests", "pillow_setups", "setup_switches"}) {
     EXPECT_EQ(again.db().query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name='") +
                                    t + "'"),
               1)
@@ -68,11 +68,14 @@ TEST(Store, MigratesAVersion1DatabaseKeepingItsData) {
     WriteBatch b;
     b.epochs.push_back(delta("m", 100, 5, 10));
     s.write(b);
-    // Make it what schema version 1 left: no episodes table.
-    s.db().exec("DROP TABLE episodes; PRAGMA user_version = 1;");
+    // Make it what schema version 1 left: no episodes table, and none of the later tables
+    // (the diary's, from migration 3).
+    s.db().exec(
+        "DROP TABLE episodes; DROP TABLE setup_switches; DROP TABLE pillow_setups; "
+        "DROP TABLE movement_tests; DROP TABLE pain_entries; PRAGMA user_version = 1;");
   }
   Store migrated(path);
-  EXPECT_EQ(migrated.schema_version(), 2);
+  EXPECT_EQ(migrated.schema_version(), Store::kSchemaVersion);
   EXPECT_EQ(migrated.db().query_int("SELECT frames FROM epochs"), 5);
   WriteBatch b;
   b.episodes.push_back(Episode{"m", "position", "left", 1'000'000, 61'000'000, 61, 0.8});

@@ -8,7 +8,7 @@ namespace pmap {
 namespace {
 
 // Migration i brings the schema from version i to i+1. Never edit a released migration; append.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE mats (
   id            TEXT PRIMARY KEY,
@@ -89,6 +89,59 @@ CREATE TABLE episodes (
   mean_confidence REAL    NOT NULL,
   PRIMARY KEY (mat_id, stream, start_us)
 ) WITHOUT ROWID;
+)sql",
+    // 2 -> 3: the pain diary, movement tests and pillow setups (gateway/diary, docs/diary.md).
+    // Times are UTC microseconds with the IANA zone they were entered in and its offset then.
+    R"sql(
+CREATE TABLE pain_entries (
+  id                     INTEGER PRIMARY KEY,
+  time_us                INTEGER NOT NULL,
+  tz                     TEXT    NOT NULL,
+  utc_offset_s           INTEGER NOT NULL,
+  back_pain              INTEGER NOT NULL CHECK (back_pain BETWEEN 0 AND 10),
+  leg_pain               INTEGER NOT NULL CHECK (leg_pain BETWEEN 0 AND 10),
+  extent                 TEXT    NOT NULL,
+  tags                   TEXT    NOT NULL,
+  note                   TEXT    NOT NULL,
+  bladder_bowel          INTEGER NOT NULL CHECK (bladder_bowel IN (0, 1)),
+  saddle_numbness        INTEGER NOT NULL CHECK (saddle_numbness IN (0, 1)),
+  leg_weakness           INTEGER NOT NULL CHECK (leg_weakness IN (0, 1)),
+  red_flag_warning_shown INTEGER NOT NULL CHECK (red_flag_warning_shown IN (0, 1)),
+  created_us             INTEGER NOT NULL
+);
+CREATE INDEX pain_entries_by_time ON pain_entries (time_us);
+CREATE TABLE movement_tests (
+  id              INTEGER PRIMARY KEY,
+  time_us         INTEGER NOT NULL,
+  tz              TEXT    NOT NULL,
+  utc_offset_s    INTEGER NOT NULL,
+  direction       TEXT    NOT NULL,
+  repetitions     INTEGER NOT NULL,
+  extent_before   TEXT    NOT NULL,
+  extent_after    TEXT    NOT NULL,
+  leg_pain_before INTEGER NOT NULL CHECK (leg_pain_before BETWEEN 0 AND 10),
+  leg_pain_after  INTEGER NOT NULL CHECK (leg_pain_after BETWEEN 0 AND 10),
+  note            TEXT    NOT NULL,
+  created_us      INTEGER NOT NULL
+);
+CREATE INDEX movement_tests_by_time ON movement_tests (time_us);
+CREATE TABLE pillow_setups (
+  name               TEXT    PRIMARY KEY,
+  knee_pillow        TEXT    NOT NULL,
+  pillow_under_knees INTEGER NOT NULL CHECK (pillow_under_knees IN (0, 1)),
+  head_pillow        TEXT    NOT NULL,
+  mattress_topper    INTEGER NOT NULL CHECK (mattress_topper IN (0, 1)),
+  note               TEXT    NOT NULL,
+  created_us         INTEGER NOT NULL
+);
+CREATE TABLE setup_switches (
+  id         INTEGER PRIMARY KEY,
+  setup_name TEXT    NOT NULL REFERENCES pillow_setups (name),
+  from_us    INTEGER NOT NULL,
+  tz         TEXT    NOT NULL,
+  created_us INTEGER NOT NULL
+);
+CREATE INDEX setup_switches_by_time ON setup_switches (from_us);
 )sql",
 };
 static_assert(kMigrations.size() == Store::kSchemaVersion, "one migration per schema version");

@@ -101,7 +101,7 @@ struct StoreConfig {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   /// Opens or creates the database and migrates it. Throws StoreError.
   explicit Store(const std::string& path, StoreConfig config = {});

@@ -1,0 +1,271 @@
+#include "pmap/diary/time_zone.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+
+#include "pmap/diary/diary_error.hpp"
+
+namespace pmap::diary {
+
+namespace {
+
+using namespace std::chrono;
+
+std::mutex& tz_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// Sets TZ for the lifetime of the object (under the mutex) and restores the previous value, so
+// the process's own zone is left as it was.
+class ScopedTz {
+ public:
+  explicit ScopedTz(const std::string& name) : lock_(tz_mutex()) {
+    if (const char* old = std::getenv("TZ"); old != nullptr) old_ = old;
+    ::setenv("TZ", name.c_str(), 1);
+    ::tzset();
+  }
+  ~ScopedTz() {
+    if (old_) {
+      ::setenv("TZ", old_->c_str(), 1);
+    } else {
+      ::unsetenv("TZ");
+    }
+    ::tzset();
+  }
+  ScopedTz(const ScopedTz&) = delete;
+  ScopedTz& operator=(const ScopedTz&) = delete;
+
+ private:
+  std::lock_guard<std::mutex> lock_;
+  std::optional<std::string> old_;
+};
+
+std::filesystem::path zoneinfo_dir() {
+  if (const char* dir = std::getenv("TZDIR"); dir != nullptr && *dir != '\0') return dir;
+  return "/usr/share/zoneinfo";
+}
+
+bool valid_zone_name(const std::string& name) {
+  if (name == "UTC") return true;
+  if (name.empty() || name.size() > 64 || name.front() == '/' ||
+      name.find("..") != std::string::npos) {
+    return false;
+  }
+  for (char c : name) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '/' || c == '_' || c == '-' || c == '+';
+    if (!ok) return false;
+  }
+  std::error_code ec;
+  return std::filesystem::is_regular_file(zoneinfo_dir() / name, ec);
+}
+
+std::int64_t seconds_to_us(std::int64_t s) {
+  return s * 1'000'000;
+}
+
+std::int64_t floor_seconds(std::int64_t us) {
+  return us >= 0 ? us / 1'000'000 : -((-us + 999'999) / 1'000'000);
+}
+
+// Parses exactly `n` digits at text[pos].
+std::optional<int> digits(std::string_view text, std::size_t pos, std::size_t n) {
+  if (pos + n > text.size()) return std::nullopt;
+  int value = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+[[noreturn]] void bad_time(std::string_view text, std::string_view field, std::string_view why) {
+  throw DiaryError(std::string(field) + ": '" + std::string(text) + "' " + std::string(why),
+                   std::string(field));
+}
+
+}  // namespace
+
+TimeZone::TimeZone(std::string name) : name_(std::move(name)) {
+  if (!valid_zone_name(name_)) {
+    throw DiaryError(
+        "tz: unknown time zone '" + name_ + "' (use an IANA name such as Europe/London, or UTC)",
+        "tz");
+  }
+}
+
+TimeZone TimeZone::system_default() {
+  if (const char* tz = std::getenv("TZ"); tz != nullptr && *tz != '\0') {
+    std::string name = tz[0] == ':' ? tz + 1 : tz;
+    if (valid_zone_name(name)) return TimeZone(name);
+  }
+  std::ifstream in("/etc/timezone");
+  std::string name;
+  if (in && std::getline(in, name) && valid_zone_name(name)) return TimeZone(name);
+  return TimeZone("UTC");
+}
+
+std::int32_t TimeZone::utc_offset_s(std::int64_t utc_us) const {
+  if (name_ == "UTC") return 0;  // no need to switch TZ (and re-read the zone file) for UTC
+  const std::time_t t = floor_seconds(utc_us);
+  std::tm tm{};
+  {
+    ScopedTz scoped(name_);
+    if (::localtime_r(&t, &tm) == nullptr) {
+      throw DiaryError("time: " + std::to_string(utc_us) + " us cannot be converted", "time");
+    }
+  }
+  return static_cast<std::int32_t>(tm.tm_gmtoff);
+}
+
+LocalDateTime TimeZone::to_local(std::int64_t utc_us) const {
+  const std::int64_t s = floor_seconds(utc_us) + utc_offset_s(utc_us);
+  const auto day = floor<days>(sys_seconds(seconds(s)));
+  const auto sod = s - duration_cast<seconds>(day.time_since_epoch()).count();
+  return LocalDateTime{year_month_day(day), static_cast<int>(sod / 3600),
+                       static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60)};
+}
+
+sys_days TimeZone::local_day(std::int64_t utc_us) const {
+  return sys_days(to_local(utc_us).date);
+}
+
+std::int64_t TimeZone::to_utc_us(const LocalDateTime& local) const {
+  if (!local.date.ok() || local.hour < 0 || local.hour > 23 || local.minute < 0 ||
+      local.minute > 59 || local.second < 0 || local.second > 59) {
+    throw DiaryError("time: not a valid calendar time", "time");
+  }
+  std::tm tm{};
+  tm.tm_year = static_cast<int>(local.date.year()) - 1900;
+  tm.tm_mon = static_cast<int>(static_cast<unsigned>(local.date.month())) - 1;
+  tm.tm_mday = static_cast<int>(static_cast<unsigned>(local.date.day()));
+  tm.tm_hour = local.hour;
+  tm.tm_min = local.minute;
+  tm.tm_sec = local.second;
+  // tm_isdst = 1 first: in the repeated hour this picks the first (daylight) occurrence; outside
+  // DST glibc normalises it, which the round trip below catches and retries with 0.
+  std::time_t result = -1;
+  bool found = false;
+  for (int isdst : {1, 0}) {
+    std::tm attempt = tm;
+    attempt.tm_isdst = isdst;
+    std::time_t t = -1;
+    std::tm back{};
+    {
+      ScopedTz scoped(name_);
+      t = ::mktime(&attempt);
+      if (t != static_cast<std::time_t>(-1)) ::localtime_r(&t, &back);
+    }
+    if (t == static_cast<std::time_t>(-1)) continue;
+    if (back.tm_year == tm.tm_year && back.tm_mon == tm.tm_mon && back.tm_mday == tm.tm_mday &&
+        back.tm_hour == tm.tm_hour && back.tm_min == tm.tm_min && back.tm_sec == tm.tm_sec) {
+      result = t;
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    throw DiaryError("time: " + format_date(sys_days(local.date)) + " " +
+                         std::to_string(local.hour) + ":" + (local.minute < 10 ? "0" : "") +
+                         std::to_string(local.minute) + " does not exist in " + name_ +
+                         " (clocks went forward)",
+                     "time");
+  }
+  return seconds_to_us(result);
+}
+
+std::string TimeZone::format(std::int64_t utc_us) const {
+  const LocalDateTime l = to_local(utc_us);
+  const std::int32_t off = utc_offset_s(utc_us);
+  const std::int32_t a = off < 0 ? -off : off;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d%c%02d:%02d",
+                format_date(sys_days(l.date)).c_str(), l.hour, l.minute, l.second,
+                off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+  return buf;
+}
+
+sys_days TimeZone::parse_date(std::string_view text, std::string_view field) {
+  const auto y = digits(text, 0, 4);
+  const auto m = digits(text, 5, 2);
+  const auto d = digits(text, 8, 2);
+  if (text.size() != 10 || !y || !m || !d || text[4] != '-' || text[7] != '-') {
+    bad_time(text, field, "is not a date YYYY-MM-DD");
+  }
+  const year_month_day ymd{year(*y), month(static_cast<unsigned>(*m)),
+                           day(static_cast<unsigned>(*d))};
+  if (!ymd.ok()) bad_time(text, field, "is not a calendar date");
+  return sys_days(ymd);
+}
+
+std::int64_t TimeZone::parse_time(std::string_view text, std::string_view field) const {
+  // YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM|-HH:MM]
+  if (text.size() < 16) bad_time(text, field, "is not a time YYYY-MM-DDTHH:MM[:SS]");
+  const sys_days date = [&] {
+    try {
+      return parse_date(text.substr(0, 10), field);
+    } catch (const DiaryError&) {
+      bad_time(text, field, "is not a time YYYY-MM-DDTHH:MM[:SS]");
+    }
+  }();
+  const auto hh = digits(text, 11, 2);
+  const auto mm = digits(text, 14, 2);
+  if ((text[10] != 'T' && text[10] != ' ') || !hh || !mm || text[13] != ':') {
+    bad_time(text, field, "is not a time YYYY-MM-DDTHH:MM[:SS]");
+  }
+  std::size_t pos = 16;
+  int ss = 0;
+  if (pos < text.size() && text[pos] == ':') {
+    const auto s = digits(text, pos + 1, 2);
+    if (!s) bad_time(text, field, "has malformed seconds");
+    ss = *s;
+    pos += 3;
+  }
+  if (*hh > 23 || *mm > 59 || ss > 59)
+    bad_time(text, field, "has an hour, minute or second out of range");
+  const LocalDateTime local{year_month_day(date), *hh, *mm, ss};
+  if (pos == text.size()) {
+    try {
+      return to_utc_us(local);
+    } catch (const DiaryError& e) {
+      throw DiaryError(std::string(field) + ": " + (e.what() + 6), std::string(field));
+    }
+  }
+  int offset_s = 0;
+  if (text.substr(pos) == "Z") {
+    offset_s = 0;
+  } else if ((text[pos] == '+' || text[pos] == '-') && text.size() == pos + 6 &&
+             text[pos + 3] == ':') {
+    const auto oh = digits(text, pos + 1, 2);
+    const auto om = digits(text, pos + 4, 2);
+    if (!oh || !om || *oh > 14 || *om > 59) bad_time(text, field, "has a malformed UTC offset");
+    offset_s = (*oh * 3600 + *om * 60) * (text[pos] == '-' ? -1 : 1);
+  } else {
+    bad_time(text, field, "has trailing text (expected Z or +HH:MM)");
+  }
+  const std::int64_t s = duration_cast<seconds>(date.time_since_epoch()).count() + *hh * 3600 +
+                         *mm * 60 + ss - offset_s;
+  return seconds_to_us(s);
+}
+
+std::string format_date(sys_days day) {
+  const year_month_day ymd(day);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+std::int64_t now_us() {
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace pmap::diary

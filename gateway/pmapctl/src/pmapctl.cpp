@@ -1,0 +1,785 @@
+#include "pmap/pmapctl.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include "pmap/diary/centralization.hpp"
+#include "pmap/diary/diary_error.hpp"
+#include "pmap/diary/diary_json.hpp"
+#include "pmap/diary/diary_repository.hpp"
+#include "pmap/diary/directional_preference.hpp"
+#include "pmap/diary/pain_csv.hpp"
+#include "pmap/diary/two_week_rule.hpp"
+#include "pmap/store.hpp"
+
+namespace pmap::pmapctl {
+
+namespace {
+
+namespace po = boost::program_options;
+using nlohmann::json;
+using namespace pmap::diary;
+
+/// A command line that cannot be understood (exit 2).
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The command was understood and refused (exit 1); the message is already complete.
+class Refused : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Io {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+constexpr std::string_view kForgetConfirmation = "forget";
+
+constexpr const char* kTopUsage =
+    "pmapctl COMMAND [SUBCOMMAND] --db FILE [options]   (docs/diary.md)\n"
+    "\n"
+    "The pain diary, movement tests and pillow setups, kept in PostureMap's SQLite file.\n"
+    "\n"
+    "Commands:\n"
+    "  pain add      record a pain entry (the three red-flag questions are required)\n"
+    "  pain list     list entries [--from --to] [--json]\n"
+    "  pain trend    centralization over the last days and the two-week rule [--days 14] [--json]\n"
+    "  test add      record a movement test (extent and leg pain before and after)\n"
+    "  test summary  which movement direction centralizes the pain [--json]\n"
+    "  setup add     define a named pillow setup\n"
+    "  setup use     switch to a setup [--from TIME]\n"
+    "  setup list    the setups, and which is in use\n"
+    "  setup show    one setup and when it was used, or which setup was in use --at TIME /\n"
+    "                --night DATE\n"
+    "  import        import a pain diary CSV (--csv FILE), all rows or none\n"
+    "  export        everything personal as JSON or CSV [--format csv|json] [-o FILE|DIR]\n"
+    "  forget        delete all personal data (diary, tests, setups, nights, raw frames ...)\n"
+    "\n"
+    "Every command takes --db FILE, --tz ZONE (IANA name; default $TZ, /etc/timezone or UTC)\n"
+    "and --help.\n"
+    "Exit codes: 0 ok, 1 refused (invalid value, unknown name, not confirmed, file error),\n"
+    "2 bad command line, 3 stored but a red flag was answered yes (the warning was shown).\n";
+
+po::options_description common_options() {
+  po::options_description o("Common options");
+  o.add_options()("help,h", "show this help")("db", po::value<std::string>(),
+                                              "the SQLite file (created by commands that add)")(
+      "tz", po::value<std::string>(),
+      "IANA time zone for times given and shown (default: $TZ, /etc/timezone, UTC)");
+  return o;
+}
+
+/// Parses `args` against `specific` plus the common options. Returns nullopt after printing the
+/// help when --help is given.
+std::optional<po::variables_map> parse(
+    const std::vector<std::string>& args, const std::string& usage,
+    po::options_description specific, Io& io,
+    const po::positional_options_description* positional = nullptr) {
+  po::options_description all(usage);
+  all.add(specific).add(common_options());
+  po::variables_map vm;
+  try {
+    po::command_line_parser parser(args);
+    parser.options(all);
+    if (positional != nullptr) {
+      parser.positional(*positional);
+    } else {
+      parser.positional(po::positional_options_description());
+    }
+    po::store(parser.run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (vm.count("help") != 0U) {
+    io.out << all << '\n';
+    return std::nullopt;
+  }
+  return vm;
+}
+
+std::optional<std::string> opt(const po::variables_map& vm, const char* name) {
+  if (vm.count(name) == 0U) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
+std::string required(const po::variables_map& vm, const char* name, const std::string& why = {}) {
+  auto v = opt(vm, name);
+  if (!v)
+    throw UsageError(std::string("--") + name + " is required" +
+                     (why.empty() ? "" : " (" + why + ")"));
+  return *v;
+}
+
+int required_int(const po::variables_map& vm, const char* name) {
+  if (vm.count(name) == 0U) throw UsageError(std::string("--") + name + " is required");
+  return vm[name].as<int>();
+}
+
+TimeZone zone_of(const po::variables_map& vm) {
+  if (auto tz = opt(vm, "tz")) return TimeZone(*tz);
+  return TimeZone::system_default();
+}
+
+/// "now" (the default) is truncated to whole seconds so an exported entry reads back identically.
+std::int64_t time_of(const po::variables_map& vm, const char* name, const TimeZone& zone) {
+  const auto text = opt(vm, name);
+  if (!text || *text == "now") return now_us() / 1'000'000 * 1'000'000;
+  return zone.parse_time(*text, name);
+}
+
+/// A --from/--to bound: a date means its local midnight (for --to, the following midnight, so the
+/// day is included); a time is taken as given.
+std::int64_t bound_of(const std::string& text, const char* name, const TimeZone& zone, bool end) {
+  if (text.size() == 10) {
+    auto day = TimeZone::parse_date(text, name);
+    if (end) day += std::chrono::days(1);
+    return zone.to_utc_us(LocalDateTime{std::chrono::year_month_day(day), 0, 0, 0});
+  }
+  return zone.parse_time(text, name);
+}
+
+struct Session {
+  std::unique_ptr<Store> store;
+  std::unique_ptr<DiaryRepository> diary;
+};
+
+/// Opens (and migrates) the database; `create` allows a new file.
+Session open(const po::variables_map& vm, bool create) {
+  const std::string path = required(vm, "db", "the SQLite file");
+  if (!create && !std::filesystem::exists(path)) throw Refused("no database at '" + path + "'");
+  Session s;
+  StoreConfig config;
+  // pmapctl writes no frames. Store trims the raw-frame archive to the configured cap when it
+  // opens, and the default cap (0) would delete the gateway's whole archive: no cap here.
+  config.raw_archive_max_bytes = std::numeric_limits<std::int64_t>::max();
+  try {
+    s.store = std::make_unique<Store>(path, config);
+  } catch (const StoreError& e) {
+    throw Refused(e.what());
+  }
+  s.diary = std::make_unique<DiaryRepository>(*s.store);
+  return s;
+}
+
+void show_red_flag_warning(Io& io) {
+  // Both streams: whoever reads only one of them must still see it.
+  io.err << '\n' << kRedFlagWarning << "\n\n";
+  io.out << '\n' << kRedFlagWarning << "\n\n";
+  io.err.flush();
+  io.out.flush();
+}
+
+/// For commands that show stored entries: the warning with the text output (stdout), or on stderr
+/// when stdout carries JSON (which then holds the flag and the text itself).
+void repeat_red_flag_warning(Io& io, bool json_output) {
+  std::ostream& to = json_output ? io.err : io.out;
+  to << '\n' << kRedFlagWarning << "\n\n";
+}
+
+std::string yes_no(bool b) {
+  return b ? "yes" : "no";
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw Refused("cannot write '" + tmp.string() + "'");
+    f << content;
+    f.flush();
+    if (!f) throw Refused("cannot write '" + tmp.string() + "'");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec)
+    throw Refused("cannot rename '" + tmp.string() + "' to '" + path.string() +
+                  "': " + ec.message());
+}
+
+// ---------------------------------------------------------------------------------------- pain
+
+int pain_add(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("pain add options");
+  o.add_options()("time", po::value<std::string>(),
+                  "when: YYYY-MM-DDTHH:MM[:SS] local in --tz, or with Z/+HH:MM (default now)")(
+      "back", po::value<int>(), "back pain 0-10 (required)")("leg", po::value<int>(),
+                                                             "leg pain 0-10 (required)")(
+      "extent", po::value<std::string>(),
+      "how far down the leg: none|back|buttock|thigh|knee|calf|foot (required)")(
+      "tags", po::value<std::string>(),
+      "context, comma separated: on_waking,after_sitting,after_driving,after_walking,at_night,"
+      "after_exercise,other")("note", po::value<std::string>(), "free text, at most 1000 bytes")(
+      "bladder-bowel", po::value<std::string>(),
+      "RED FLAG: new loss of bladder or bowel control? yes|no (required)")(
+      "saddle-numbness", po::value<std::string>(),
+      "RED FLAG: numbness in the saddle area? yes|no (required)")(
+      "leg-weakness", po::value<std::string>(),
+      "RED FLAG: new or worsening leg weakness / foot drop? yes|no (required)");
+  const auto vm = parse(args,
+                        "pmapctl pain add --db FILE --back N --leg N --extent E "
+                        "--bladder-bowel yes|no --saddle-numbness yes|no --leg-weakness yes|no "
+                        "[--tags T] [--note TEXT] [--time T]",
+                        o, io);
+  if (!vm) return kOk;
+  const std::string why = "the three red-flag questions must be answered on every entry";
+  const std::string bladder = required(*vm, "bladder-bowel", why);
+  const std::string saddle = required(*vm, "saddle-numbness", why);
+  const std::string weakness = required(*vm, "leg-weakness", why);
+  PainEntry e;
+  e.back_pain = required_int(*vm, "back");
+  e.leg_pain = required_int(*vm, "leg");
+  e.extent = parse_extent(required(*vm, "extent"));
+  const TimeZone zone = zone_of(*vm);
+  e.tz = zone.name();
+  e.time_us = time_of(*vm, "time", zone);
+  if (auto t = opt(*vm, "tags")) e.tags = parse_context_tags(*t);
+  if (auto n = opt(*vm, "note")) e.note = *n;
+  e.red_flags =
+      RedFlags{parse_yes_no(bladder, "bladder-bowel"), parse_yes_no(saddle, "saddle-numbness"),
+               parse_yes_no(weakness, "leg-weakness")};
+  e.red_flag_warning_shown = e.red_flags.any();
+  validate(e, now_us());  // refuse before warning or opening anything
+  Session s = open(*vm, true);
+  // The warning comes before the write: the row records that it was shown.
+  if (e.red_flags.any()) show_red_flag_warning(io);
+  const std::int64_t id = s.diary->add_pain(e);
+  io.out << "stored pain entry " << id << " at " << zone.format(e.time_us) << " (" << zone.name()
+         << ")\n";
+  return e.red_flags.any() ? kRedFlag : kOk;
+}
+
+int pain_list(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("pain list options");
+  o.add_options()("from", po::value<std::string>(), "first day YYYY-MM-DD (or a time), inclusive")(
+      "to", po::value<std::string>(), "last day YYYY-MM-DD (inclusive) or a time (exclusive)")(
+      "json", "one JSON array");
+  const auto vm = parse(args, "pmapctl pain list --db FILE [--from D] [--to D] [--json]", o, io);
+  if (!vm) return kOk;
+  const TimeZone zone = zone_of(*vm);
+  const std::int64_t from =
+      vm->count("from") ? bound_of(*opt(*vm, "from"), "from", zone, false) : INT64_MIN;
+  const std::int64_t to = vm->count("to") ? bound_of(*opt(*vm, "to"), "to", zone, true) : INT64_MAX;
+  if (from >= to) throw DiaryError("to: must be after --from", "to");
+  Session s = open(*vm, false);
+  const auto entries = s.diary->pains(from, to);
+  if (vm->count("json")) {
+    json a = json::array();
+    bool any_red = false;
+    for (const auto& e : entries) {
+      a.push_back(to_json(e));
+      any_red = any_red || e.red_flags.any();
+    }
+    if (any_red) repeat_red_flag_warning(io, true);
+    io.out << a.dump(2) << '\n';
+    return kOk;
+  }
+  io.out << std::left << std::setw(6) << "id" << std::setw(26) << "time" << std::setw(5) << "back"
+         << std::setw(4) << "leg" << std::setw(9) << "extent" << std::setw(30) << "tags"
+         << "red flag  note\n";
+  bool any_red = false;
+  for (const auto& e : entries) {
+    any_red = any_red || e.red_flags.any();
+    io.out << std::left << std::setw(6) << e.id << std::setw(26) << zone.format(e.time_us)
+           << std::setw(5) << e.back_pain << std::setw(4) << e.leg_pain << std::setw(9)
+           << to_string(e.extent) << std::setw(30) << join_context_tags(e.tags) << std::setw(10)
+           << (e.red_flags.any() ? "YES" : "no") << e.note << '\n';
+  }
+  io.out << entries.size() << " entries\n";
+  if (any_red) {
+    io.out << "Some entries above answered yes to a red-flag question:\n";
+    repeat_red_flag_warning(io, false);
+  }
+  return kOk;
+}
+
+int pain_trend(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("pain trend options");
+  o.add_options()("days", po::value<int>()->default_value(14),
+                  "window in days for centralization (2-365)")(
+      "to", po::value<std::string>(), "last day of the window, YYYY-MM-DD (default today)")(
+      "json", "one JSON object");
+  const auto vm = parse(args, "pmapctl pain trend --db FILE [--days 14] [--to D] [--json]", o, io);
+  if (!vm) return kOk;
+  const TimeZone zone = zone_of(*vm);
+  const auto end_day =
+      vm->count("to") ? TimeZone::parse_date(*opt(*vm, "to"), "to") : zone.local_day(now_us());
+  CentralizationRule rule;
+  rule.window_days = (*vm)["days"].as<int>();
+  Session s = open(*vm, false);
+  const auto entries = s.diary->pains();
+  const auto c = analyze_centralization(entries, end_day, zone, rule);
+  const auto two = two_week_rule(entries, end_day, zone);
+  // A red flag in the window is repeated here: every surface shows it.
+  bool red = false;
+  for (const auto& e : entries) {
+    const auto d = zone.local_day(e.time_us);
+    red = red || (e.red_flags.any() && d >= c.first_day && d <= c.last_day);
+  }
+  if (red) repeat_red_flag_warning(io, vm->count("json") != 0U);
+  if (vm->count("json")) {
+    io.out << json{{"tz", zone.name()},
+                   {"centralization", to_json(c)},
+                   {"two_week_rule", to_json(two)},
+                   {"red_flag_in_window", red},
+                   {"red_flag_warning", red ? json(std::string(kRedFlagWarning)) : json(nullptr)}}
+                  .dump(2)
+           << '\n';
+    return kOk;
+  }
+  io.out << "Centralization " << format_date(c.first_day) << " .. " << format_date(c.last_day)
+         << " (" << c.window_days << " days, " << zone.name() << "): " << to_string(c.trend)
+         << '\n';
+  io.out << "  days with entries " << c.days_with_entries << " (at least " << c.min_days
+         << " needed)\n";
+  if (c.trend != Trend::kNotEnoughData) {
+    io.out << std::fixed << std::setprecision(3) << "  Mann-Kendall S " << c.kendall_s << ", tau-b "
+           << c.kendall_tau_b << ", z " << c.z << ", p " << c.p_value << " (claimed when p < "
+           << c.alpha << ")\n"
+           << "  Theil-Sen slope " << c.theil_sen_per_week << " extent levels per week\n";
+  }
+  for (const auto& d : c.days) {
+    io.out << "  " << format_date(d.day) << "  worst " << std::setw(8)
+           << to_string(static_cast<Extent>(d.worst_rank)) << " (" << d.entries << " entries)\n";
+  }
+  io.out << std::defaultfloat << std::setprecision(3) << "Two-week rule: ";
+  if (!two.enough_data) {
+    io.out << "not enough data (needs entries about two weeks ago and in the last three days)\n";
+  } else {
+    io.out << "worst pain " << *two.baseline_mean << " two weeks ago, " << *two.recent_mean
+           << " now (change " << *two.change << ")\n";
+    if (two.not_better) io.out << "  " << kSeeClinicianAdvice << '\n';
+  }
+  return kOk;
+}
+
+// ---------------------------------------------------------------------------------------- test
+
+int test_add(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("test add options");
+  o.add_options()("direction", po::value<std::string>(),
+                  "extension|flexion|nerve_glide|side_glide|other (required)")(
+      "extent-before", po::value<std::string>(), "extent before (required)")(
+      "extent-after", po::value<std::string>(), "extent after (required)")(
+      "leg-before", po::value<int>(), "leg pain before 0-10 (required)")(
+      "leg-after", po::value<int>(), "leg pain after 0-10 (required)")(
+      "reps", po::value<int>()->default_value(0), "repetitions 0-100 (0: not recorded)")(
+      "time", po::value<std::string>(), "when (default now)")("note", po::value<std::string>(),
+                                                              "free text");
+  const auto vm = parse(args,
+                        "pmapctl test add --db FILE --direction D --extent-before E "
+                        "--extent-after E --leg-before N --leg-after N [--reps N]",
+                        o, io);
+  if (!vm) return kOk;
+  MovementTest t;
+  t.direction = parse_direction(required(*vm, "direction"));
+  t.extent_before = parse_extent(required(*vm, "extent-before"), "extent_before");
+  t.extent_after = parse_extent(required(*vm, "extent-after"), "extent_after");
+  t.leg_pain_before = required_int(*vm, "leg-before");
+  t.leg_pain_after = required_int(*vm, "leg-after");
+  t.repetitions = (*vm)["reps"].as<int>();
+  const TimeZone zone = zone_of(*vm);
+  t.tz = zone.name();
+  t.time_us = time_of(*vm, "time", zone);
+  if (auto n = opt(*vm, "note")) t.note = *n;
+  validate(t, now_us());
+  Session s = open(*vm, true);
+  const auto id = s.diary->add_test(t);
+  io.out << "stored movement test " << id << ": " << to_string(t.direction) << ", "
+         << to_string(t.extent_before) << " -> " << to_string(t.extent_after)
+         << (t.centralized()      ? " (centralized)"
+             : t.peripheralized() ? " (peripheralized)"
+                                  : "")
+         << '\n';
+  return kOk;
+}
+
+int test_summary(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("test summary options");
+  o.add_options()("json", "one JSON object");
+  const auto vm = parse(args, "pmapctl test summary --db FILE [--json]", o, io);
+  if (!vm) return kOk;
+  Session s = open(*vm, false);
+  const auto p = summarize_directions(s.diary->tests());
+  if (vm->count("json")) {
+    io.out << to_json(p).dump(2) << '\n';
+    return kOk;
+  }
+  io.out << std::left << std::setw(13) << "direction" << std::setw(4) << "n" << std::setw(13)
+         << "centralized" << std::setw(16) << "peripheralized" << std::setw(14) << "extent chg"
+         << std::setw(12) << "leg chg"
+         << "sign-test p\n";
+  for (const auto& d : p.directions) {
+    io.out << std::left << std::setw(13) << to_string(d.direction) << std::setw(4) << d.n
+           << std::setw(13) << d.centralized << std::setw(16) << d.peripheralized << std::setw(14)
+           << std::setprecision(3) << d.mean_extent_change << std::setw(12)
+           << d.mean_leg_pain_change << d.sign_test_p << '\n';
+  }
+  if (p.preferred) {
+    io.out << "Directional preference: " << to_string(*p.preferred)
+           << " centralizes the pain (sign test p < " << p.alpha << ").\n";
+  } else {
+    io.out << "No directional preference can be claimed yet (needs at least " << p.min_tests
+           << " tests of a direction that centralize clearly more often than not).\n";
+  }
+  return kOk;
+}
+
+// --------------------------------------------------------------------------------------- setup
+
+int setup_add(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("setup add options");
+  o.add_options()("name", po::value<std::string>(), "the setup's name (also the first argument)")(
+      "knee-pillow", po::value<std::string>()->default_value("none"), "none|thin|thick|body")(
+      "under-knees", po::value<std::string>()->default_value("no"),
+      "pillow under the knees: yes|no")("head-pillow",
+                                        po::value<std::string>()->default_value("medium"),
+                                        "low|medium|high or a height in cm (e.g. 12cm)")(
+      "topper", po::value<std::string>()->default_value("no"), "mattress topper: yes|no")(
+      "note", po::value<std::string>(), "free text");
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  const auto vm = parse(args,
+                        "pmapctl setup add NAME --db FILE [--knee-pillow K] "
+                        "[--under-knees yes|no] [--head-pillow H] [--topper yes|no]",
+                        o, io, &pos);
+  if (!vm) return kOk;
+  PillowSetup setup;
+  setup.name = required(*vm, "name", "the setup's name");
+  setup.knee_pillow = parse_knee_pillow((*vm)["knee-pillow"].as<std::string>());
+  setup.pillow_under_knees = parse_yes_no((*vm)["under-knees"].as<std::string>(), "under-knees");
+  setup.head_pillow = HeadPillow::parse((*vm)["head-pillow"].as<std::string>());
+  setup.mattress_topper = parse_yes_no((*vm)["topper"].as<std::string>(), "topper");
+  if (auto n = opt(*vm, "note")) setup.note = *n;
+  validate(setup);
+  Session s = open(*vm, true);
+  s.diary->add_setup(setup);
+  io.out << "added setup " << setup.name << '\n';
+  return kOk;
+}
+
+int setup_use(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("setup use options");
+  o.add_options()("name", po::value<std::string>(), "the setup (also the first argument)")(
+      "from", po::value<std::string>(), "in use from this time (default now)");
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  const auto vm = parse(args, "pmapctl setup use NAME --db FILE [--from TIME]", o, io, &pos);
+  if (!vm) return kOk;
+  const std::string name = required(*vm, "name", "the setup's name");
+  const TimeZone zone = zone_of(*vm);
+  const std::int64_t from = time_of(*vm, "from", zone);
+  Session s = open(*vm, true);
+  s.diary->use_setup(name, from, zone.name());
+  io.out << "setup " << name << " in use from " << zone.format(from) << '\n';
+  return kOk;
+}
+
+int setup_list(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("setup list options");
+  o.add_options()("json", "one JSON object");
+  const auto vm = parse(args, "pmapctl setup list --db FILE [--json]", o, io);
+  if (!vm) return kOk;
+  Session s = open(*vm, false);
+  const auto setups = s.diary->setups();
+  const auto active = s.diary->timeline().at(now_us());
+  if (vm->count("json")) {
+    json a = json::array();
+    for (const auto& x : setups) a.push_back(to_json(x));
+    io.out << json{{"setups", a}, {"in_use", active ? json(*active) : json(nullptr)}}.dump(2)
+           << '\n';
+    return kOk;
+  }
+  for (const auto& x : setups) {
+    io.out << (active == x.name ? "* " : "  ") << std::left << std::setw(20) << x.name
+           << " knee pillow " << std::setw(6) << to_string(x.knee_pillow) << " under knees "
+           << std::setw(4) << yes_no(x.pillow_under_knees) << " head " << std::setw(7)
+           << x.head_pillow.to_string() << " topper " << yes_no(x.mattress_topper)
+           << (x.note.empty() ? "" : "  " + x.note) << '\n';
+  }
+  io.out << setups.size() << " setups" << (active ? ", * in use now" : ", none in use") << '\n';
+  return kOk;
+}
+
+int setup_show(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("setup show options");
+  o.add_options()("name", po::value<std::string>(), "the setup (also the first argument)")(
+      "at", po::value<std::string>(), "which setup was in use at this time")(
+      "night", po::value<std::string>(),
+      "which setup was in use the night you woke up on this date (YYYY-MM-DD; at 03:00)")(
+      "json", "one JSON object");
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  const auto vm = parse(args,
+                        "pmapctl setup show NAME --db FILE | setup show --at TIME | "
+                        "setup show --night YYYY-MM-DD",
+                        o, io, &pos);
+  if (!vm) return kOk;
+  const int modes = static_cast<int>(vm->count("name") + vm->count("at") + vm->count("night"));
+  if (modes != 1) throw UsageError("give exactly one of NAME, --at TIME, --night DATE");
+  const TimeZone zone = zone_of(*vm);
+  Session s = open(*vm, false);
+  const SetupTimeline timeline = s.diary->timeline();
+  std::optional<std::string> name = opt(*vm, "name");
+  std::string when;
+  if (!name) {
+    if (auto at = opt(*vm, "at")) {
+      const std::int64_t t = zone.parse_time(*at, "at");
+      name = timeline.at(t);
+      when = "at " + zone.format(t);
+    } else {
+      const auto day = TimeZone::parse_date(*opt(*vm, "night"), "night");
+      name = timeline.for_night(day, zone);
+      when = "the night to " + format_date(day);
+    }
+    if (!name) {
+      if (vm->count("json")) {
+        io.out << json{{"query", when}, {"setup", nullptr}}.dump(2) << '\n';
+      } else {
+        io.out << "no setup was in use " << when << '\n';
+      }
+      return kOk;
+    }
+  }
+  const auto setup = s.diary->find_setup(*name);
+  if (!setup) throw DiaryError("name: no setup called '" + *name + "'", "name");
+  json periods = json::array();
+  const auto& sw = timeline.switches();
+  for (std::size_t i = 0; i < sw.size(); ++i) {
+    if (sw[i].setup_name != *name) continue;
+    periods.push_back(
+        json{{"from", zone.format(sw[i].from_us)},
+             {"to", i + 1 < sw.size() ? json(zone.format(sw[i + 1].from_us)) : json(nullptr)}});
+  }
+  if (vm->count("json")) {
+    json j = to_json(*setup);
+    j["in_use"] = periods;
+    if (!when.empty()) j["query"] = when;
+    io.out << j.dump(2) << '\n';
+    return kOk;
+  }
+  if (!when.empty()) io.out << "in use " << when << ": " << *name << '\n';
+  io.out << "setup " << setup->name << "\n  knee pillow        " << to_string(setup->knee_pillow)
+         << "\n  pillow under knees " << yes_no(setup->pillow_under_knees)
+         << "\n  head pillow        " << setup->head_pillow.to_string() << "\n  mattress topper    "
+         << yes_no(setup->mattress_topper) << "\n  note               " << setup->note
+         << "\n  in use:\n";
+  for (const auto& p : periods) {
+    io.out << "    from " << p["from"].get<std::string>() << " to "
+           << (p["to"].is_null() ? std::string("now") : p["to"].get<std::string>()) << '\n';
+  }
+  if (periods.empty()) io.out << "    never\n";
+  return kOk;
+}
+
+// ---------------------------------------------------------------------- import, export, forget
+
+int import_csv(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("import options");
+  const std::string csv_help = "pain diary CSV (header: " + std::string(kPainCsvHeader) + ")";
+  o.add_options()("csv", po::value<std::string>(), csv_help.c_str());
+  const auto vm = parse(args,
+                        "pmapctl import --csv FILE --db FILE [--tz ZONE]\n"
+                        "All rows are validated first; one bad row imports nothing.",
+                        o, io);
+  if (!vm) return kOk;
+  const std::string path = required(*vm, "csv", "the file to import");
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Refused("cannot read '" + path + "'");
+  std::stringstream text;
+  text << f.rdbuf();
+  constexpr std::size_t kMaxImportBytes = 64U << 20U;
+  if (text.str().size() > kMaxImportBytes) throw Refused("'" + path + "' is larger than 64 MiB");
+  auto entries = PainCsv::parse(text.str(), zone_of(*vm), now_us());
+  Session s = open(*vm, true);
+  std::size_t red = 0;
+  for (const auto& e : entries) red += e.red_flags.any() ? 1 : 0;
+  if (red > 0) {
+    io.out << red << " imported entries answered yes to a red-flag question.\n";
+    show_red_flag_warning(io);
+  }
+  const std::size_t count = entries.size();
+  s.diary->add_pains(std::move(entries), 2);
+  io.out << "imported " << count << " entries from '" << path << "'\n";
+  return red > 0 ? kRedFlag : kOk;
+}
+
+int export_all(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("export options");
+  o.add_options()("format", po::value<std::string>()->default_value("json"), "json|csv")(
+      "output,o", po::value<std::string>(),
+      "json: a file (default stdout); csv: a directory that receives pain.csv, "
+      "movement_tests.csv, pillow_setups.csv and setup_switches.csv");
+  const auto vm = parse(args, "pmapctl export --db FILE [--format json|csv] [-o FILE|DIR]", o, io);
+  if (!vm) return kOk;
+  const std::string format = (*vm)["format"].as<std::string>();
+  if (format != "json" && format != "csv") throw UsageError("--format must be json or csv");
+  const auto output = opt(*vm, "output");
+  if (format == "csv" && !output)
+    throw UsageError("--format csv needs -o DIR (it writes four files)");
+  Session s = open(*vm, false);
+  if (format == "json") {
+    const std::string doc = export_json(*s.diary).dump(2) + "\n";
+    if (output) {
+      write_file_atomically(*output, doc);
+      io.out << "exported to " << *output << '\n';
+    } else {
+      io.out << doc;
+    }
+    return kOk;
+  }
+  const std::filesystem::path dir(*output);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Refused("cannot create '" + dir.string() + "': " + ec.message());
+  auto csv_field = [](std::string_view v) {
+    if (v.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(v);
+    std::string q = "\"";
+    for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  write_file_atomically(dir / "pain.csv", PainCsv::write(s.diary->pains()));
+  std::string tests =
+      "time,tz,direction,repetitions,extent_before,extent_after,leg_pain_before,leg_pain_after,"
+      "note\n";
+  for (const auto& t : s.diary->tests()) {
+    tests += TimeZone(t.tz).format(t.time_us) + ',' + t.tz + ',' +
+             std::string(to_string(t.direction)) + ',' + std::to_string(t.repetitions) + ',' +
+             std::string(to_string(t.extent_before)) + ',' +
+             std::string(to_string(t.extent_after)) + ',' + std::to_string(t.leg_pain_before) +
+             ',' + std::to_string(t.leg_pain_after) + ',' + csv_field(t.note) + '\n';
+  }
+  write_file_atomically(dir / "movement_tests.csv", tests);
+  std::string setups = "name,knee_pillow,pillow_under_knees,head_pillow,mattress_topper,note\n";
+  for (const auto& x : s.diary->setups()) {
+    setups += x.name + ',' + std::string(to_string(x.knee_pillow)) + ',' +
+              yes_no(x.pillow_under_knees) + ',' + x.head_pillow.to_string() + ',' +
+              yes_no(x.mattress_topper) + ',' + csv_field(x.note) + '\n';
+  }
+  write_file_atomically(dir / "pillow_setups.csv", setups);
+  std::string switches = "from,tz,setup\n";
+  const SetupTimeline timeline = s.diary->timeline();
+  for (const auto& x : timeline.switches()) {
+    switches += TimeZone(x.tz).format(x.from_us) + ',' + x.tz + ',' + x.setup_name + '\n';
+  }
+  write_file_atomically(dir / "setup_switches.csv", switches);
+  io.out << "exported pain.csv, movement_tests.csv, pillow_setups.csv, setup_switches.csv to "
+         << dir.string() << '\n';
+  return kOk;
+}
+
+int forget(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("forget options");
+  o.add_options()("yes", "do not ask (for scripts)");
+  const auto vm = parse(args,
+                        "pmapctl forget --db FILE [--yes]\n"
+                        "Deletes every row of every table: pain diary, movement tests, "
+                        "pillow setups, nights, epochs, episodes, raw frames, mats.",
+                        o, io);
+  if (!vm) return kOk;
+  const std::string path = required(*vm, "db", "the SQLite file");
+  if (!std::filesystem::exists(path)) throw Refused("no database at '" + path + "'");
+  if (vm->count("yes") == 0U) {
+    io.out << "This deletes ALL personal data in '" << path
+           << "' (pain diary, movement tests, pillow setups, nights, posture data, raw frames).\n"
+           << "It cannot be undone. Type '" << kForgetConfirmation << "' to confirm: ";
+    io.out.flush();
+    std::string answer;
+    std::getline(io.in, answer);
+    io.out << '\n';  // the answer's own newline is not echoed when stdin is not a terminal
+    if (!answer.empty() && answer.back() == '\r') answer.pop_back();
+    if (answer != kForgetConfirmation) {
+      throw Refused("not confirmed; nothing was deleted");
+    }
+  }
+  Session s = open(*vm, false);
+  const auto deleted = s.diary->forget_everything();
+  std::int64_t total = 0;
+  for (const auto& [table, n] : deleted) total += n;
+  io.out << "deleted " << total << " rows:";
+  for (const auto& [table, n] : deleted) io.out << ' ' << table << '=' << n;
+  io.out << '\n';
+  return kOk;
+}
+
+using Handler = std::function<int(const std::vector<std::string>&, Io&)>;
+
+const std::map<std::string, Handler>& handlers() {
+  static const std::map<std::string, Handler> h = {
+      {"pain add", pain_add},   {"pain list", pain_list},       {"pain trend", pain_trend},
+      {"test add", test_add},   {"test summary", test_summary}, {"setup add", setup_add},
+      {"setup use", setup_use}, {"setup list", setup_list},     {"setup show", setup_show},
+      {"import", import_csv},   {"export", export_all},         {"forget", forget}};
+  return h;
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+        std::ostream& err) {
+  Io io{in, out, err};
+  if (args.empty()) {
+    err << kTopUsage;
+    return kUsage;
+  }
+  if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    out << kTopUsage;
+    return kOk;
+  }
+  std::string command = args[0];
+  std::size_t rest_from = 1;
+  const bool has_sub = command == "pain" || command == "test" || command == "setup";
+  if (has_sub) {
+    if (args.size() < 2 || args[1].starts_with("-")) {
+      if (args.size() >= 2 && (args[1] == "--help" || args[1] == "-h")) {
+        out << kTopUsage;
+        return kOk;
+      }
+      err << "pmapctl: '" << command << "' needs a subcommand (pmapctl --help)\n";
+      return kUsage;
+    }
+    command += " " + args[1];
+    rest_from = 2;
+  }
+  const auto it = handlers().find(command);
+  if (it == handlers().end()) {
+    err << "pmapctl: unknown command '" << command << "' (pmapctl --help)\n";
+    return kUsage;
+  }
+  const std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(rest_from),
+                                      args.end());
+  try {
+    return it->second(rest, io);
+  } catch (const UsageError& e) {
+    err << "pmapctl " << command << ": " << e.what() << " (pmapctl " << command << " --help)\n";
+    return kUsage;
+  } catch (const DiaryError& e) {
+    err << "pmapctl " << command << ": refused: " << e.what() << '\n';
+    return kRefused;
+  } catch (const Refused& e) {
+    err << "pmapctl " << command << ": refused: " << e.what() << '\n';
+    return kRefused;
+  } catch (const std::exception& e) {
+    err << "pmapctl " << command << ": error: " << e.what() << '\n';
+    return kRefused;
+  }
+}
+
+}  // namespace pmap::pmapctl
