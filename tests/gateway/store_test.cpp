@@ -197,6 +197,35 @@ TEST(Store, CountersStatusAndMatsUpserted) {
   EXPECT_EQ(s.db().query_int("SELECT COUNT(*) FROM mat_status_events"), 2);
 }
 
+// A tool opening the gateway's database (default StoreConfig: no cap) keeps every raw frame; a
+// gateway configured with 0 (archive off) still clears it, as documented.
+TEST(Store, DefaultConfigLeavesTheRawArchiveAlone) {
+  test::TempDir dir;
+  const auto path = dir.file("a.db");
+  {
+    StoreConfig cfg;
+    cfg.raw_archive_max_bytes = 1'000'000;
+    Store s(path, cfg);
+    WriteBatch b;
+    for (int i = 0; i < 5; ++i) {
+      b.raw_frames.push_back(RawFrameRecord{"m", i, 0, std::vector<std::uint8_t>(400, 1)});
+    }
+    s.write(b);
+  }
+  {
+    Store tool(path);
+    EXPECT_EQ(tool.db().query_int("SELECT COUNT(*) FROM raw_frames"), 5);
+    WriteBatch b;
+    b.raw_frames.push_back(RawFrameRecord{"m", 9, 0, std::vector<std::uint8_t>(400, 1)});
+    tool.write(b);  // a tool writes no raw frame
+    EXPECT_EQ(tool.db().query_int("SELECT COUNT(*) FROM raw_frames"), 5);
+  }
+  StoreConfig off;
+  off.raw_archive_max_bytes = 0;
+  Store gateway(path, off);
+  EXPECT_EQ(gateway.db().query_int("SELECT COUNT(*) FROM raw_frames"), 0);
+}
+
 TEST(Store, RawArchiveCapEnforcedOldestFirst) {
   test::TempDir dir;
   StoreConfig cfg;

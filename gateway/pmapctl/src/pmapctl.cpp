@@ -166,12 +166,10 @@ Session open(const po::variables_map& vm, bool create) {
   const std::string path = required(vm, "db", "the SQLite file");
   if (!create && !std::filesystem::exists(path)) throw Refused("no database at '" + path + "'");
   Session s;
-  StoreConfig config;
-  // pmapctl writes no frames. Store trims the raw-frame archive to the configured cap when it
-  // opens, and the default cap (0) would delete the gateway's whole archive: no cap here.
-  config.raw_archive_max_bytes = std::numeric_limits<std::int64_t>::max();
+  // pmapctl writes no frames: the default StoreConfig leaves the gateway's raw-frame archive
+  // exactly as it is.
   try {
-    s.store = std::make_unique<Store>(path, config);
+    s.store = std::make_unique<Store>(path, StoreConfig{});
   } catch (const StoreError& e) {
     throw Refused(e.what());
   }

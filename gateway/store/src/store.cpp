@@ -310,7 +310,7 @@ void Store::write(const WriteBatch& batch) {
         st.bind(7, e.mean_confidence).run();
       }
     }
-    if (!batch.raw_frames.empty() && config_.raw_archive_max_bytes > 0) {
+    if (!batch.raw_frames.empty() && config_.raw_archive_max_bytes.value_or(0) > 0) {
       Statement st =
           db_.prepare("INSERT INTO raw_frames (mat_id, seq, ts_us, blob) VALUES (?1,?2,?3,?4)");
       for (const auto& r : batch.raw_frames) {
@@ -337,10 +337,11 @@ void Store::write(const WriteBatch& batch) {
 }
 
 void Store::enforce_raw_cap() {
-  if (raw_bytes_ <= config_.raw_archive_max_bytes) return;
+  // No cap given: a tool's view of the database; what is stored stays stored.
+  if (!config_.raw_archive_max_bytes || raw_bytes_ <= *config_.raw_archive_max_bytes) return;
   // Delete the oldest rows (lowest id) until the archive fits.
   Statement st = db_.prepare("SELECT id, length(blob) FROM raw_frames ORDER BY id");
-  std::int64_t excess = raw_bytes_ - config_.raw_archive_max_bytes;
+  std::int64_t excess = raw_bytes_ - *config_.raw_archive_max_bytes;
   std::int64_t last_id = -1;
   std::int64_t freed = 0;
   while (freed < excess && st.step()) {

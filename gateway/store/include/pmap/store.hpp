@@ -95,7 +95,10 @@ struct WriteBatch {
 };
 
 struct StoreConfig {
-  std::int64_t raw_archive_max_bytes = 0;  ///< 0: raw frames are not archived (deleted if any)
+  /// The raw-frame archive's cap: 0 — raw frames are not archived (the gateway deletes any it
+  /// finds); n — the oldest are deleted beyond n bytes. nullopt (the default, for tools such as
+  /// pmapctl): the archive is left exactly as it is and no raw frame is written.
+  std::optional<std::int64_t> raw_archive_max_bytes;
   int busy_timeout_ms = 5000;
 };
 
