@@ -1,0 +1,19 @@
+#pragma once
+// The one exception type of the associations library.
+//
+// Error semantics (whole library): data the statistics cannot use honestly — a NaN or infinite
+// value, a duplicated day, an empty setup name, a nonsensical configuration — throws
+// AssociationError with a message that names the day and the field. Data that is merely thin
+// (too few days, a measure that never varied) is not an error: it comes back as a result whose
+// status says why nothing could be concluded.
+#include <stdexcept>
+#include <string>
+
+namespace pmap::associations {
+
+class AssociationError : public std::invalid_argument {
+ public:
+  explicit AssociationError(const std::string& message) : std::invalid_argument(message) {}
+};
+
+}  // namespace pmap::associations
