@@ -3,7 +3,8 @@
 //
 // effect = OLS slope of the outcome on the measure, times the measure's step (VariableLabel), in
 // outcome points per step; ci_low/ci_high its 95 % interval; p two-sided. See docs/reports.md,
-// "Statistics", for the standard error (the larger of classical and Newey-West) and the claim rule.
+// "Statistics", for the standard error (allowing for day-to-day autocorrelation) and the claim
+// rule.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,7 +30,7 @@ struct Association {
   std::optional<double> effect;  ///< outcome points per step
   std::optional<double> ci_low;  ///< 95 % interval
   std::optional<double> ci_high;
-  std::optional<double> p;           ///< two-sided, t distribution with n-2 df
+  std::optional<double> p;           ///< two-sided, t with effective-n - 2 df
   std::optional<double> p_adjusted;  ///< Benjamini-Hochberg over all kTested pairs of the call
   bool claimed = false;
   std::string sentence;  ///< plain language, states n and the uncertainty
