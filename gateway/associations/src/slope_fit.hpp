@@ -18,7 +18,7 @@ namespace pmap::associations::detail {
 struct SlopeFit {
   int n = 0;
   double slope = 0.0;
-  double se = 0.0;  ///< the larger of classical and Newey-West
+  double se = 0.0;  ///< the larger of se_effective_n and se_newey_west
   double se_classical = 0.0;
   double se_newey_west = 0.0;
   double se_effective_n = 0.0;  ///< classical, inflated for lag-1 autocorrelation
