@@ -71,6 +71,23 @@ TEST(Associations, PlantedEffectIsClaimedWithTheRightSignAndNoiseIsNot) {
   }
 }
 
+TEST(Associations, ANegativePlantedEffectIsClaimedAsLower) {
+  SyntheticSpec spec;
+  spec.planted_slope = -0.03;
+  spec.seed = 7;
+  const auto all = AssociationAnalyzer(report_config()).analyze(synthetic_days(spec));
+  const auto& planted = find(all, "side_unaligned_min", "morning_leg_pain");
+  ASSERT_TRUE(planted.claimed) << planted.sentence;
+  EXPECT_LT(*planted.ci_high, 0.0);
+  EXPECT_NE(planted.sentence.find("leg pain was lower: -"), std::string::npos) << planted.sentence;
+  const auto& noise = find(all, "noise_3", "morning_back_pain");
+  EXPECT_FALSE(noise.claimed);
+  EXPECT_NE(noise.sentence.find("The data cannot tell yet whether noise_3 goes with "
+                                "morning_back_pain"),
+            std::string::npos)
+      << noise.sentence;
+}
+
 TEST(Associations, PlantedEffectDetectionRateOverSeeds) {
   // Not a requirement, a figure for docs/reports.md: how often a month finds the planted effect.
   const AssociationAnalyzer analyzer(report_config());

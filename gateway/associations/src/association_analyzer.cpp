@@ -187,7 +187,7 @@ std::vector<Association> AssociationAnalyzer::analyze(const std::vector<DayRecor
       a.sentence = cannot_tell + interval_text(a) + ", which is not convincing once the " +
                    std::to_string(family) + " links tested are taken into account.";
     } else {
-      a.sentence = cannot_tell + interval_text(a) + "; the interval includes no link at all.";
+      a.sentence = cannot_tell + interval_text(a) + "; the interval still includes zero (no link).";
     }
   }
   return results;
