@@ -211,8 +211,8 @@ TEST(Associations, ConstantMeasureAndConstantOutcomeAreReportedNotTested) {
 
 TEST(Associations, NonFiniteValuesAndRepeatedDaysAreRefusedWithTheDayAndField) {
   const AssociationAnalyzer analyzer(report_config());
-  for (const double bad :
-       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+  for (const double bad : {std::numeric_limits<double>::quiet_NaN(),
+                           std::numeric_limits<double>::infinity(), -1e200}) {
     auto days = synthetic_days({});
     days[4].measures["prone_min"] = bad;
     try {

@@ -208,6 +208,9 @@ TEST(Setups, InvalidInputIsRefusedClearly) {
         << error.what();
   }
   broken = data;
+  broken[2].alignment["turns_per_hour"] = 1e300;
+  EXPECT_THROW((void)comparator.compare(broken, "thin", "thick", kStart), AssociationError);
+  broken = data;
   broken[1].setup.clear();
   EXPECT_THROW((void)comparator.summarize(broken), AssociationError);
   broken = data;

@@ -33,9 +33,9 @@ using Values = std::map<std::string, std::optional<double>>;
 
 void check_finite(const Values& values, std::chrono::sys_days date, const char* kind) {
   for (const auto& [name, value] : values) {
-    if (value && !std::isfinite(*value)) {
+    if (value && !(std::abs(*value) <= kMaxAbsValue)) {  // also catches NaN
       throw AssociationError(std::string(kind) + " '" + name + "' on " + detail::iso_date(date) +
-                             " is not a finite number");
+                             " is not a finite number of at most 1e9 in size");
     }
   }
 }

@@ -24,8 +24,9 @@ PainTrend pain_trend(const std::vector<DailyValue>& daily, std::chrono::sys_days
 
   std::vector<DailyValue> in_window;
   for (const auto& value : daily) {
-    if (!std::isfinite(value.value)) {
-      throw AssociationError("pain on " + detail::iso_date(value.date) + " is not a finite number");
+    if (!(std::abs(value.value) <= kMaxAbsValue)) {  // also catches NaN
+      throw AssociationError("pain on " + detail::iso_date(value.date) +
+                             " is not a finite number of at most 1e9 in size");
     }
     if (value.date >= trend.first && value.date <= trend.last) in_window.push_back(value);
   }

@@ -29,8 +29,9 @@ void validate(const std::vector<SetupNight>& nights) {
     }
     for (const Values* values : {&night.alignment, &night.pain}) {
       for (const auto& [name, value] : *values) {
-        if (value && !std::isfinite(*value)) {
-          throw AssociationError("'" + name + "' on night " + when + " is not a finite number");
+        if (value && !(std::abs(*value) <= kMaxAbsValue)) {  // also catches NaN
+          throw AssociationError("'" + name + "' on night " + when +
+                                 " is not a finite number of at most 1e9 in size");
         }
       }
     }
