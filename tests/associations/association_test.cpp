@@ -65,6 +65,13 @@ TEST(Associations, PlantedEffectIsClaimedWithTheRightSignAndNoiseIsNot) {
   EXPECT_NE(planted.sentence.find("not proof of cause"), std::string::npos);
   EXPECT_NE(planted.sentence.find("higher"), std::string::npos);
   for (const auto& a : all) {
+    // No sentence may suggest a cause; the only use of the word is the disclaimer.
+    for (const char* causal : {"because", "caus", "due to", "leads to", "makes"}) {
+      const auto at = a.sentence.find(causal);
+      const bool disclaimer = at != std::string::npos && at >= 13 &&
+                              a.sentence.compare(at - 13, 18, "not proof of cause") == 0;
+      EXPECT_TRUE(at == std::string::npos || disclaimer) << a.sentence;
+    }
     if (&a == &planted) continue;
     EXPECT_FALSE(a.claimed) << a.metric << " / " << a.outcome << ": " << a.sentence;
     EXPECT_NE(a.sentence.find("cannot tell yet"), std::string::npos) << a.sentence;
