@@ -14,6 +14,7 @@ namespace {
 // Taxels are converted 8 at a time (one AVX2 register; two SSE registers in the baseline build).
 constexpr std::size_t kChunk = 8;
 using Lanes = float __attribute__((vector_size(kChunk * sizeof(float))));
+using Mask = std::int32_t __attribute__((vector_size(kChunk * sizeof(std::int32_t))));
 
 // The noise band below a taxel's peak, in σ of its read noise. The peak is the highest noisy
 // reading since the taxel was loaded (after n frames about √(2 ln n) σ above the mean: 3.7 σ
@@ -57,15 +58,23 @@ __attribute__((target_clones("avx2", "default"))) void convert(const Table& t, s
     const Lanes ceiling = zero + t.ceiling;
     x = x < ceiling ? x : ceiling;
     Lanes acc = zero;
+    const float* const next_chunk = table + t.hinges * 2 * kChunk;
     for (std::size_t h = 0; h < t.hinges; ++h, table += 2 * kChunk) {
       Lanes knot;
       Lanes change;
       std::memcpy(&knot, table, sizeof knot);
-      std::memcpy(&change, table + kChunk, sizeof change);
       Lanes above = x - knot;
+      // Every taxel's knots rise (unusable and padding taxels' are +max), so once no lane is
+      // above this knot none is above the later ones: an unloaded chunk, most of a bed, stops
+      // after two hinges, a loaded one at the segment of its highest reading.
+      const Mask rising = above > zero;
+      Mask none = {};
+      if (std::memcmp(&rising, &none, sizeof none) == 0) break;
+      std::memcpy(&change, table + kChunk, sizeof change);
       above = above > zero ? above : zero;
       acc += change * above;
     }
+    table = next_chunk;
     acc = loaded ? acc : zero;
     std::memcpy(out + b, &acc, sizeof acc);
   }
@@ -79,7 +88,6 @@ __attribute__((target_clones("avx2", "default"))) std::size_t screen(
     std::size_t taxels, const float* __restrict raw, const float* __restrict shift,
     const float* __restrict gate, const float* __restrict offset, const float* __restrict band,
     float band_growth, float* __restrict peak, std::int32_t* __restrict descending) {
-  using Mask = std::int32_t __attribute__((vector_size(kChunk * sizeof(std::int32_t))));
   const Lanes zero = {};
   Mask count = {};
   const std::size_t full = taxels / kChunk * kChunk;
