@@ -247,6 +247,10 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
         log << "pmap-sim: warning: the last night ends after now; a gateway rejects frames from "
                "the future (choose an earlier --start-date)\n";
       }
+      if (earliest && now_us() - *earliest > 7LL * 86400 * 1'000'000) {
+        log << "pmap-sim: warning: the first night is more than 7 days ago; a gateway with the "
+               "default clock_skew_past_s (604800) rejects its frames as clock_skew\n";
+      }
     }
   }
 
@@ -256,7 +260,8 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
     log << "pmap-sim: mat " << d.id << ": " << to_string(d.kind) << ", scenario "
         << mat.sim.scenario().name() << ", ";
     if (options.nights) {
-      log << mat.sessions_recorded << " of " << mat.sessions_planned << " nights recorded at ";
+      log << mat.sessions_recorded << " of " << mat.sessions_planned
+          << (d.kind == MatKind::kBed ? " nights" : " working days") << " recorded at ";
     } else {
       log << mat.sim.frame_count() << " frames at ";
     }
