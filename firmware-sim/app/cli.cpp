@@ -1,7 +1,10 @@
 #include "cli.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
+#include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -19,7 +22,9 @@ po::options_description describe() {
       "--scenario NAME --speed N|max --seed S [options]\n"
       "       pmap-sim --scenario calibration --mat ID --kind bed|chair --seed S "
       "[--cal-levels L,...] [--cal-hold-s S] --csv FILE|--output FILE|--broker URI "
-      "[--truth-out FILE]\n\nOptions");
+      "[--truth-out FILE]\n"
+      "       pmap-sim --nights N --start-date YYYY-MM-DD [--tz ZONE] --mat ID --kind bed|chair "
+      "--output FILE|--broker URI [--truth-out FILE]\n\nOptions");
   // clang-format off
   all.add_options()
       ("help,h", "show this help and exit")
@@ -33,7 +38,20 @@ po::options_description describe() {
        "the path must contain {mat}")
       ("truth-out", po::value<std::string>(),
        "write the sensor's hidden truth (per-taxel baseline, gain, exponent, creep, hysteresis, "
-       "dead and stuck taxels, config) as JSON; with several mats the path must contain {mat}")
+       "dead and stuck taxels, config) as JSON; with --nights: the plan of every night / day, one "
+       "JSON object per line; with several mats the path must contain {mat}")
+      ("nights", po::value<int>(),
+       "multi-night run: N nights (bed mats) or working days (chair mats), 1-366, each at its "
+       "real local time from --start-date on (bed 22:30-00:30 for 6.5-8.5 h, chair from "
+       "08:00-09:30 for 7-9 h), varying from night to night with the seed")
+      ("start-date", po::value<std::string>(), "--nights: local date YYYY-MM-DD of the first night")
+      ("tz", po::value<std::string>(),
+       "--nights: IANA time zone of the bed and wake times, e.g. Europe/Berlin (default UTC)")
+      ("gap-rate", po::value<double>(),
+       "--nights: chance 0-0.9 that a night has no data at all (mat off; default 0)")
+      ("setup-schedule", po::value<std::string>(),
+       "--nights, bed mats: file of 'YYYY-MM-DD SETUP' lines (setup: none|thin|thick|body knee "
+       "pillow; in force from that night on; # comments) changing how the knee pillow behaves")
       ("mat", po::value<std::vector<std::string>>(), "mat id ([A-Za-z0-9_-], 1-64), repeatable")
       ("kind", po::value<std::vector<std::string>>(),
        "bed|chair: one for all mats or one per --mat")
@@ -156,10 +174,28 @@ std::variant<ReplayConfig, std::string> parse_replay(const po::variables_map& vm
   for (const auto& f : replay.files) {
     if (f.empty()) return std::string("--replay: a FILE argument is empty");
   }
-  for (const char* name : {"scenario", "duration", "publish-truth", "height-cm", "weight-kg",
-                           "chair-obliquity-deg", "chair-tilt-deg", "chair-wallet", "csv",
-                           "truth-out", "cal-levels", "cal-hold-s", "cal-ramp-s", "sensor-creep",
-                           "sensor-creep-tau-s", "sensor-hysteresis", "sensor-exponent-sigma"}) {
+  for (const char* name : {"scenario",
+                           "duration",
+                           "publish-truth",
+                           "height-cm",
+                           "weight-kg",
+                           "nights",
+                           "start-date",
+                           "tz",
+                           "gap-rate",
+                           "setup-schedule",
+                           "chair-obliquity-deg",
+                           "chair-tilt-deg",
+                           "chair-wallet",
+                           "csv",
+                           "truth-out",
+                           "cal-levels",
+                           "cal-hold-s",
+                           "cal-ramp-s",
+                           "sensor-creep",
+                           "sensor-creep-tau-s",
+                           "sensor-hysteresis",
+                           "sensor-exponent-sigma"}) {
     if (vm.count(name)) return "--" + std::string(name) + " does not apply to --replay";
   }
   for (const char* name : {"first-row", "drop-rate", "dup-rate", "encoding"}) {
@@ -225,6 +261,76 @@ std::variant<ReplayConfig, std::string> parse_replay(const po::variables_map& vm
   return replay;
 }
 
+/// `--setup-schedule FILE`: "YYYY-MM-DD SETUP" per line; blank lines and # comments are skipped.
+std::variant<std::map<std::string, std::string>, std::string> read_setup_schedule(
+    const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return "--setup-schedule: cannot read " + path;
+  std::map<std::string, std::string> schedule;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    std::istringstream words(line);
+    std::string date, setup, extra;
+    if (!(words >> date)) continue;
+    const std::string where = "--setup-schedule " + path + ":" + std::to_string(number) + ": ";
+    if (!(words >> setup) || (words >> extra)) return where + "expected 'YYYY-MM-DD SETUP'";
+    if (!ZoneClock::parse_date(date)) return where + "bad date '" + date + "'";
+    const auto& known = SessionPlanner::setups();
+    if (std::find(known.begin(), known.end(), setup) == known.end()) {
+      return where + "unknown setup '" + setup + "' (known: none, thin, thick, body)";
+    }
+    if (!schedule.emplace(date, setup).second) return where + "date " + date + " given twice";
+  }
+  if (schedule.empty()) return "--setup-schedule " + path + ": no entries";
+  return schedule;
+}
+
+/// The --nights options; single-run options that make no sense across nights are refused.
+std::variant<MultiNightConfig, std::string> parse_nights(const po::variables_map& vm,
+                                                         const std::vector<MatConfig>& mats) {
+  MultiNightConfig config;
+  config.nights = vm["nights"].as<int>();
+  if (config.nights < 1 || config.nights > 366) {
+    return std::string("--nights must be between 1 and 366");
+  }
+  for (const char* name : {"duration", "start-us", "cal-levels", "cal-hold-s", "cal-ramp-s"}) {
+    if (vm.count(name)) {
+      return "--" + std::string(name) +
+             " does not apply to --nights: each night's times come from --start-date and the seed";
+    }
+  }
+  const auto date = get<std::string>(vm, "start-date");
+  if (!date) return std::string("--nights needs --start-date YYYY-MM-DD");
+  const auto start = ZoneClock::parse_date(*date);
+  if (!start) return "--start-date must be a date YYYY-MM-DD (1970 or later), not '" + *date + "'";
+  config.start_date = *start;
+  config.zone = get<std::string>(vm, "tz").value_or("UTC");
+  if (!ZoneClock::make(config.zone)) {
+    return "--tz: unknown time zone '" + config.zone + "' (use an IANA name like Europe/Berlin)";
+  }
+  if (auto rate = get<double>(vm, "gap-rate")) {
+    if (!(*rate >= 0 && *rate <= 0.9)) return std::string("--gap-rate must be between 0 and 0.9");
+    config.gap_rate = *rate;
+  }
+  bool any_bed = false;
+  for (const MatConfig& mat : mats) {
+    const bool bed = mat.kind == MatKind::kBed;
+    any_bed |= bed;
+    if (mat.scenario != (bed ? "night" : "workday")) {
+      return "--nights plays the night scenario on bed mats and workday on chair mats, not '" +
+             mat.scenario + "'";
+    }
+  }
+  if (auto path = get<std::string>(vm, "setup-schedule")) {
+    if (!any_bed) return std::string("--setup-schedule needs a bed mat (it is about knee pillows)");
+    auto schedule = read_setup_schedule(*path);
+    if (auto* error = std::get_if<std::string>(&schedule)) return *error;
+    config.setup_schedule = std::get<std::map<std::string, std::string>>(std::move(schedule));
+  }
+  return config;
+}
+
 }  // namespace
 
 std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) {
@@ -247,6 +353,8 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
             "  pmap-sim --output night.pmaplog --mat bed1 --kind bed --duration 600 --seed 3\n"
             "  pmap-sim --scenario calibration --kind bed --mat bed1 --seed 4 --csv cal.csv "
             "--output cal.pmaplog --truth-out cal-truth.json\n"
+            "  pmap-sim --output bed1.pmaplog --truth-out bed1-nights.jsonl --mat bed1 --kind bed "
+            "--nights 28 --start-date 2026-03-02 --tz Europe/Berlin --seed 5\n"
             "  pmap-sim --broker tcp://localhost:1883 --mat pmd1 --replay "
             "../shared/data/pmd/experiment-i/S1/1.txt --format pmd --mirror --head first "
             "--speed 10\n";
@@ -445,6 +553,15 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
       mat.scenario = scenarios.size() == 1 ? scenarios[0] : scenarios[i];
     }
     cli.mats.push_back(mat);
+  }
+  if (vm.count("nights")) {
+    auto nights = parse_nights(vm, cli.mats);
+    if (auto* error = std::get_if<std::string>(&nights)) return fail(*error);
+    cli.nights = std::get<MultiNightConfig>(std::move(nights));
+  } else {
+    for (const char* name : {"start-date", "tz", "gap-rate", "setup-schedule"}) {
+      if (vm.count(name)) return fail("--" + std::string(name) + " needs --nights");
+    }
   }
   cli.client_id = get<std::string>(vm, "client-id").value_or("");
   return cli;

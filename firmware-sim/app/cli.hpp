@@ -9,6 +9,7 @@
 
 #include "mat_simulator.hpp"
 #include "pmap/recording.hpp"
+#include "pmap/sim/session_planner.hpp"
 
 namespace pmap::sim {
 
@@ -38,6 +39,9 @@ struct CliOptions {
   bool json_frames = false;
   std::size_t window = 64;
   std::optional<ReplayConfig> replay;  ///< set: replay recordings instead of simulating
+  /// Set: a multi-night run (--nights): bed mats play planned nights, chair mats working days, at
+  /// their real times (docs/firmware-sim.md, "Multi-night runs"). --truth-out then holds the plans.
+  std::optional<MultiNightConfig> nights;
 };
 
 /// `help` is set when --help was asked for (print it, exit 0); otherwise `error` explains what is

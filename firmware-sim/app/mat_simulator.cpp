@@ -79,6 +79,15 @@ MatSimulator::MatSimulator(MatConfig config, MatDescriptor descriptor, Scenario 
       static_cast<std::uint64_t>(std::floor(scenario_.duration_s() * config_.rate_hz + 1e-9));
 }
 
+void MatSimulator::start_session(Scenario scenario) {
+  sequence_base_ += next_index_;
+  scenario_ = std::move(scenario);
+  frame_count_ =
+      static_cast<std::uint64_t>(std::floor(scenario_.duration_s() * config_.rate_hz + 1e-9));
+  next_index_ = 0;
+  cached_state_.reset();
+}
+
 double MatSimulator::next_time_s() const {
   return static_cast<double>(next_index_) / config_.rate_hz;
 }
@@ -86,7 +95,7 @@ double MatSimulator::next_time_s() const {
 MatStep MatSimulator::step(std::int64_t start_us) {
   const double t = next_time_s();
   MatStep out;
-  out.sequence = static_cast<std::uint32_t>(next_index_);
+  out.sequence = static_cast<std::uint32_t>(sequence_base_ + next_index_);
   out.timestamp_us = start_us + static_cast<std::int64_t>(std::llround(t * 1e6));
   ++next_index_;
   const BodyState state = scenario_.state_at(t);

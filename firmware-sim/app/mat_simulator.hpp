@@ -67,6 +67,10 @@ class MatSimulator {
   [[nodiscard]] double next_time_s() const;
   /// Produces the next frame; `start_us` anchors simulated time 0 to the Unix epoch.
   [[nodiscard]] MatStep step(std::int64_t start_us);
+  /// Multi-night runs: continues with the next night's (or day's) timeline. The body and the
+  /// sensor (its taxels, noise and creep state) carry on, as the same person on the same mat;
+  /// sequence numbers continue too, as from a mat that stays powered between nights.
+  void start_session(Scenario scenario);
 
  private:
   MatSimulator(MatConfig config, MatDescriptor descriptor, Scenario scenario, BodyModel model,
@@ -79,6 +83,7 @@ class MatSimulator {
   SensorModel sensor_;
   std::uint64_t frame_count_ = 0;
   std::uint64_t next_index_ = 0;
+  std::uint64_t sequence_base_ = 0;  ///< frames of the sessions before this one
   std::optional<BodyState> cached_state_;
   std::optional<double> cached_applied_;
   PressureImage cached_image_;

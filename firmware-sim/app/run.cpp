@@ -1,5 +1,6 @@
 #include "run.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <fstream>
@@ -89,6 +90,25 @@ struct MatRun {
   std::optional<FrameLogWriter> log;
   std::unique_ptr<CsvWriter> csv;
   MatCounters counters;
+  /// Multi-night runs: the recorded nights still to play, and the counts for the summary.
+  std::vector<PlannedSession> pending;
+  std::size_t sessions_planned = 0;
+  std::size_t sessions_recorded = 0;
+  /// Unix time (us) of simulated time 0 of the current session (the run's start otherwise).
+  std::int64_t session_start_us = 0;
+  double finished_sessions_s = 0;  ///< simulated seconds of the sessions already played
+  [[nodiscard]] std::int64_t next_us() const {
+    return session_start_us + static_cast<std::int64_t>(std::llround(sim.next_time_s() * 1e6));
+  }
+  /// Moves on to the next planned night once the current one is played; false when none is left.
+  bool next_session() {
+    if (pending.empty()) return false;
+    finished_sessions_s += sim.scenario().duration_s();
+    session_start_us = pending.front().plan.session_start_us;
+    sim.start_session(std::move(pending.front().scenario));
+    pending.erase(pending.begin());
+    return true;
+  }
 };
 
 std::int64_t now_us() {
@@ -133,6 +153,20 @@ std::optional<std::string> write_truth(const std::string& path, const MatSimulat
   return std::nullopt;
 }
 
+/// `--truth-out` with --nights: every planned night (recorded or not), one JSON object per line.
+std::optional<std::string> write_night_plans(const std::string& path,
+                                             const std::vector<PlannedSession>& sessions,
+                                             const std::string& mat_id) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return "cannot create " + path;
+  for (const PlannedSession& session : sessions) {
+    out << SessionPlanner::truth_json(session.plan, mat_id) << "\n";
+  }
+  out.close();
+  if (!out) return "writing " + path + " failed";
+  return std::nullopt;
+}
+
 std::string replace_mat(std::string path, const std::string& mat) {
   for (auto at = path.find("{mat}"); at != std::string::npos; at = path.find("{mat}", at)) {
     path.replace(at, 5, mat);
@@ -154,22 +188,84 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
       log << "pmap-sim: error: " << *error << "\n";
       return 2;
     }
-    mats.push_back(
-        MatRun{std::move(std::get<MatSimulator>(made)), nullptr, std::nullopt, nullptr, {}});
+    mats.push_back(MatRun{std::move(std::get<MatSimulator>(made)),
+                          nullptr,
+                          std::nullopt,
+                          nullptr,
+                          {},
+                          {},
+                          0,
+                          0,
+                          0,
+                          0});
     duration_s = std::max(duration_s, mats.back().sim.scenario().duration_s());
   }
   // Anchor simulated time so that the run ends about now: the gateway rejects frames from the
   // future, and a run at N x real time then never gets ahead of the wall clock.
   const double lag = options.speed ? duration_s * (1.0 - 1.0 / *options.speed) : duration_s;
-  const std::int64_t start_us =
+  std::int64_t start_us =
       options.start_us.value_or(now_us() - static_cast<std::int64_t>(std::llround(lag * 1e6)));
+  for (MatRun& mat : mats) mat.session_start_us = start_us;
+
+  // Multi-night runs: plan every mat's nights; simulated time then follows the plans' real
+  // times, and the run starts with the earliest recorded night.
+  std::vector<std::vector<PlannedSession>> all_plans(mats.size());
+  if (options.nights) {
+    std::optional<std::int64_t> earliest;
+    for (std::size_t m = 0; m < mats.size(); ++m) {
+      MatRun& mat = mats[m];
+      const MatDescriptor& d = mat.sim.descriptor();
+      auto planned = SessionPlanner::plan(d.kind, *options.nights, mat_seed(options.seed, d.id));
+      if (auto* error = std::get_if<std::string>(&planned)) {
+        log << "pmap-sim: error: mat " << d.id << ": " << *error << "\n";
+        return 2;
+      }
+      all_plans[m] = std::move(std::get<std::vector<PlannedSession>>(planned));
+      mat.sessions_planned = all_plans[m].size();
+      for (const PlannedSession& session : all_plans[m]) {
+        if (!session.plan.recorded) continue;
+        mat.pending.push_back(PlannedSession{session.plan, session.scenario});
+      }
+      mat.sessions_recorded = mat.pending.size();
+      if (mat.pending.empty()) {
+        // Every night is a gap: an empty timeline, nothing to send.
+        mat.sim.start_session(Scenario{});
+        continue;
+      }
+      mat.session_start_us = mat.pending.front().plan.session_start_us;
+      mat.sim.start_session(std::move(mat.pending.front().scenario));
+      mat.pending.erase(mat.pending.begin());
+      earliest = std::min(earliest.value_or(mat.session_start_us), mat.session_start_us);
+    }
+    if (earliest) start_us = *earliest;
+    if (options.broker && !mats.empty()) {
+      std::int64_t last_end = 0;
+      for (const auto& plans : all_plans) {
+        for (const PlannedSession& s : plans) last_end = std::max(last_end, s.plan.session_end_us);
+      }
+      if (last_end > now_us()) {
+        log << "pmap-sim: warning: the last night ends after now; a gateway rejects frames from "
+               "the future (choose an earlier --start-date)\n";
+      }
+      if (earliest && now_us() - *earliest > 7LL * 86400 * 1'000'000) {
+        log << "pmap-sim: warning: the first night is more than 7 days ago; a gateway with the "
+               "default clock_skew_past_s (604800) rejects its frames as clock_skew\n";
+      }
+    }
+  }
 
   for (MatRun& mat : mats) {
     const MatDescriptor& d = mat.sim.descriptor();
     const BodyParams& body = mat.sim.body();
     log << "pmap-sim: mat " << d.id << ": " << to_string(d.kind) << ", scenario "
-        << mat.sim.scenario().name() << ", " << mat.sim.frame_count() << " frames at "
-        << d.sample_rate_hz << " Hz, ";
+        << mat.sim.scenario().name() << ", ";
+    if (options.nights) {
+      log << mat.sessions_recorded << " of " << mat.sessions_planned
+          << (d.kind == MatKind::kBed ? " nights" : " working days") << " recorded at ";
+    } else {
+      log << mat.sim.frame_count() << " frames at ";
+    }
+    log << d.sample_rate_hz << " Hz, ";
     if (mat.sim.scenario().is_calibration()) {
       log << "uniform pressures, no body\n";
     } else {
@@ -177,7 +273,9 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
     }
     if (options.truth_out) {
       const std::string path = replace_mat(*options.truth_out, d.id);
-      if (auto error = write_truth(path, mat.sim, options.seed)) {
+      const std::size_t m = static_cast<std::size_t>(&mat - mats.data());
+      if (auto error = options.nights ? write_night_plans(path, all_plans[m], d.id)
+                                      : write_truth(path, mat.sim, options.seed)) {
         log << "pmap-sim: error: " << *error << "\n";
         return 1;
       }
@@ -225,8 +323,9 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
   while (!stop) {
     MatRun* next = nullptr;
     for (MatRun& mat : mats) {
-      if (!mat.sim.done() && (!next || mat.sim.next_time_s() < next->sim.next_time_s()))
-        next = &mat;
+      while (mat.sim.done() && mat.next_session()) {
+      }
+      if (!mat.sim.done() && (!next || mat.next_us() < next->next_us())) next = &mat;
     }
     if (!next) break;
     // While a broker connection is down the simulated clock pauses: nothing is generated, so
@@ -243,9 +342,11 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
       next->publisher->service();
     }
     if (options.speed) {
-      const auto due = pace_origin +
-                       std::chrono::duration_cast<Clock::duration>(
-                           std::chrono::duration<double>(next->sim.next_time_s() / *options.speed));
+      // Paced in Unix time from the run's start, so the gaps between nights are paced too.
+      const double since_start_s = static_cast<double>(next->next_us() - start_us) / 1e6;
+      const auto due =
+          pace_origin + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(since_start_s / *options.speed));
       while (!stop && Clock::now() < due) {
         std::this_thread::sleep_for(
             std::min<Clock::duration>(due - Clock::now(), std::chrono::milliseconds(100)));
@@ -253,7 +354,7 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
       if (stop) break;
     }
     const double t = next->sim.next_time_s();
-    MatStep step = next->sim.step(start_us);
+    MatStep step = next->sim.step(next->session_start_us);
     MatCounters& c = next->counters;
     ++c.generated;
     if (!c.first_seq) {
@@ -262,7 +363,7 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
     }
     c.last_seq = step.sequence;
     c.last_ts_us = step.timestamp_us;
-    c.sim_seconds = t + 1.0 / next->sim.descriptor().sample_rate_hz;
+    c.sim_seconds = next->finished_sessions_s + t + 1.0 / next->sim.descriptor().sample_rate_hz;
     c.dropped += step.fate.dropped ? 1 : 0;
     c.duplicated += step.fate.duplicated ? 1 : 0;
     for (const PressureFrame& frame : step.frames) {
@@ -345,6 +446,10 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
                      : nlohmann::json{{"height_cm", mat.sim.body().height_cm},
                                       {"weight_kg", mat.sim.body().weight_kg}}},
     };
+    if (options.nights) {
+      report["mats"][d.id]["nights_planned"] = mat.sessions_planned;
+      report["mats"][d.id]["nights_recorded"] = mat.sessions_recorded;
+    }
     mat.publisher.reset();
   }
   report["wall_seconds"] = std::chrono::duration<double>(Clock::now() - wall_begin).count();

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -530,6 +531,65 @@ TEST(EndToEnd, BrokerRestartBothSidesReconnect) {
   EXPECT_EQ(accepted + missing, published) << "accepted " << accepted << ", missing " << missing;
   std::printf("broker restart: %lld stored, %lld missing of %lld published\n",
               static_cast<long long>(accepted), static_cast<long long>(missing),
+              static_cast<long long>(published));
+}
+
+// pmap-sim --nights: three nights at their real times (ending days ago, inside the gateway's
+// default 7-day clock_skew_past_s) through mosquitto into pmap-gateway: every frame accepted, none
+// rejected, and the stored epochs fall inside the planned nights with the real gaps between them.
+TEST(EndToEnd, MultiNightRunIsStoredNightByNight) {
+  const auto dir = fresh_dir("nights");
+  Broker broker(dir);
+  Recorder rec(broker.uri());
+  auto gateway = start_gateway(broker, dir);
+  ASSERT_TRUE(broker.wait_for_subscriptions(5, 30s)) << gateway->stderr_text();
+
+  // The first night starts on the evening five days ago (UTC date), the last ends two days ago.
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::chrono::year_month_day first{today - std::chrono::days{5}};
+  char start_date[16];
+  std::snprintf(start_date, sizeof start_date, "%04d-%02u-%02u", static_cast<int>(first.year()),
+                static_cast<unsigned>(first.month()), static_cast<unsigned>(first.day()));
+  const auto truth_path = dir / "nights.jsonl";
+  ChildProcess sim(
+      sim_args(broker, {"--mat", "bed1", "--kind", "bed", "--nights", "3", "--start-date",
+                        start_date, "--tz", "Europe/Berlin", "--rate", "0.1", "--speed", "max",
+                        "--seed", "5", "--truth-out", truth_path.string()}),
+      dir / "sim");
+  ASSERT_EQ(sim.wait_for(300s), 0) << sim.stderr_text();
+  const json summary = last_json_line(sim.stdout_text());
+  const std::int64_t published = summary["mats"]["bed1"]["frames_published"].get<std::int64_t>();
+  EXPECT_GE(published, 3 * 2300);  // >= 6.5 h a night at one frame per 10 s
+  ASSERT_TRUE(wait_for_accepted(rec, {{"bed1", published}}, 120s)) << gateway->stderr_text();
+  gateway->signal(SIGTERM);
+  ASSERT_EQ(gateway->wait_for(60s), 0) << gateway->stderr_text();
+
+  std::vector<json> nights;
+  std::ifstream in(truth_path);
+  for (std::string line; std::getline(in, line);) nights.push_back(json::parse(line));
+  ASSERT_EQ(nights.size(), 3u);
+  Db db(dir / "pmap.db");
+  EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs WHERE mat_id='bed1'"), published);
+  EXPECT_EQ(db.scalar("SELECT COALESCE(SUM(count),0) FROM mat_counters WHERE mat_id='bed1' AND "
+                      "reason NOT IN ('received','accepted')"),
+            0);
+  std::int64_t in_nights = 0;
+  for (const json& night : nights) {
+    const std::int64_t from = night["session"]["start_ts_us"].get<std::int64_t>() / 1'000'000;
+    const std::int64_t to = night["session"]["end_ts_us"].get<std::int64_t>() / 1'000'000;
+    const auto frames = db.scalar(
+                              "SELECT COALESCE(SUM(frames),0) FROM epochs WHERE mat_id='bed1' "
+                              "AND epoch_start_s >= " +
+                              std::to_string(from / kEpochSeconds * kEpochSeconds) +
+                              " AND epoch_start_s < " + std::to_string(to))
+                            .get<std::int64_t>();
+    // Frames at 0.1 Hz over the session's length.
+    EXPECT_NEAR(static_cast<double>(frames), static_cast<double>(to - from) / 10.0, 2.0)
+        << night["date"];
+    in_nights += frames;
+  }
+  EXPECT_EQ(in_nights, published);  // nothing between the nights
+  std::printf("3 nights from %s: %lld frames stored, all inside the planned sessions\n", start_date,
               static_cast<long long>(published));
 }
 

@@ -101,30 +101,52 @@ bool is_lateral(BedPosture posture) {
   return posture == BedPosture::kLeft || posture == BedPosture::kRight;
 }
 
-void build_night(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rng) {
+void build_night(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rng,
+                 const NightStyle& style, double time_scale) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   auto uniform = [&](double lo, double hi) { return lo + (hi - lo) * unit(rng); };
-  std::uniform_int_distribution<int> change_count(12, 26);
+  std::uniform_int_distribution<int> change_count(style.min_changes, style.max_changes);
   const int changes = change_count(rng);
-  std::discrete_distribution<int> posture_pick({30, 25, 25, 8});  // supine, left, right, prone
+  // supine, left, right, prone
+  std::discrete_distribution<int> posture_pick(style.position_weights.begin(),
+                                               style.position_weights.end());
   std::discrete_distribution<int> subtype_pick({30, 35, 25, 5, 5});
   const BedPosture postures[] = {BedPosture::kSupine, BedPosture::kLeft, BedPosture::kRight,
                                  BedPosture::kProne};
   const LateralSubtype subtypes[] = {LateralSubtype::kStraight, LateralSubtype::kSemiFetal,
                                      LateralSubtype::kFetal, LateralSubtype::kRolledSupine,
                                      LateralSubtype::kRolledProne};
-  const double empty_before = uniform(600, 1200), empty_after = uniform(300, 900);
-  const double exit_time = uniform(180, 360);
+  // Draws happen whether or not the style overrides them, so the default night stays the same.
+  double empty_before = uniform(600, 1200), empty_after = uniform(300, 900);
+  if (style.empty_before_s) empty_before = *style.empty_before_s / time_scale;
+  if (style.empty_after_s) empty_after = *style.empty_after_s / time_scale;
+  // Nominal seconds out of bed for each exit; the first may be a long one (awake in the night).
+  std::vector<double> exit_times;
+  {
+    const double first = uniform(180, 360);
+    for (int e = 0; e < style.bed_exits; ++e) {
+      exit_times.push_back(e == 0 ? (style.long_exit ? uniform(1200, 2700) : first)
+                                  : uniform(180, 360));
+    }
+  }
+  double exit_time = 0;
+  for (const double t : exit_times) exit_time += t;
   // Dwell times: the first few are short (falling asleep restlessly), later ones lognormal.
   std::lognormal_distribution<double> dwell_dist(0.0, 0.6);
   std::vector<double> dwell(static_cast<std::size_t>(changes) + 1);
   for (std::size_t i = 0; i < dwell.size(); ++i)
     dwell[i] = i < 4 ? uniform(0.15, 0.4) : dwell_dist(rng);
-  const double asleep = kNominalDay - empty_before - empty_after - exit_time - 60.0 - 8.0 * changes;
+  const double asleep = kNominalDay - empty_before - empty_after - exit_time -
+                        60.0 * std::max(1, style.bed_exits) - 8.0 * changes;
   double dwell_total = 0;
   for (const double d : dwell) dwell_total += d;
   for (double& d : dwell) d *= asleep / dwell_total;
-  const std::size_t exit_after = dwell.size() / 2;
+  // The first exit in the middle of the night, others at a quarter and three quarters.
+  std::vector<std::size_t> exit_after;
+  const std::size_t exit_slots[] = {dwell.size() / 2, dwell.size() / 4, dwell.size() * 3 / 4};
+  for (int e = 0; e < style.bed_exits && e < 3; ++e) {
+    exit_after.push_back(std::max<std::size_t>(1, exit_slots[e]));
+  }
 
   BedPose pose;
   pose.head_gap_mm = uniform(-30, 60);
@@ -136,9 +158,10 @@ void build_night(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rng)
       next.lateral =
           is_lateral(next.posture) ? subtypes[subtype_pick(rng)] : LateralSubtype::kStraight;
     } while (next.posture == previous.posture && next.lateral == previous.lateral);
-    next.knee_pillow = is_lateral(next.posture)
-                           ? (unit(rng) < 0.7 ? KneePillow::kAligned : KneePillow::kNone)
-                           : KneePillow::kNone;
+    next.knee_pillow =
+        is_lateral(next.posture)
+            ? (unit(rng) < style.knee_pillow_use ? KneePillow::kAligned : KneePillow::kNone)
+            : KneePillow::kNone;
     next.under_knee_pillow = next.posture == BedPosture::kSupine && unit(rng) < 0.4;
     next.head_gap_mm = std::clamp(previous.head_gap_mm + uniform(-40, 40), -40.0, 90.0);
     next.lateral_offset_mm =
@@ -148,12 +171,14 @@ void build_night(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rng)
   // Holds `dwell_s` in the current pose; a side-lying knee pillow may slip and be put back.
   auto dwell_in = [&](double dwell_s) {
     const BedPose current = b.current().bed_to;
-    if (current.knee_pillow != KneePillow::kAligned || unit(rng) < 0.4) {
+    // Written as "stays put below 1 - p" so the default night draws exactly as it always did.
+    if (current.knee_pillow != KneePillow::kAligned || unit(rng) < 1.0 - style.slip_probability) {
       b.hold(dwell_s);
       return;
     }
-    const double slip_at = uniform(0.3, 0.6), realign_at = uniform(0.75, 0.9);
-    const bool realigned = unit(rng) < 0.6;
+    const double slip_at = uniform(0.3, 0.6),
+                 realign_at = uniform(style.realign_at_min, style.realign_at_max);
+    const bool realigned = unit(rng) < style.realign_probability;
     b.hold(dwell_s * slip_at);
     BedPose slipped = current;
     slipped.knee_pillow = KneePillow::kDropped;
@@ -176,10 +201,11 @@ void build_night(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rng)
   for (std::size_t i = 0; i < dwell.size(); ++i) {
     dwell_in(dwell[i]);
     if (i + 1 == dwell.size()) break;
-    if (i + 1 == exit_after) {
-      // Mid-night bed exit (toilet): out, a few minutes away, back in.
+    if (const auto exit = std::find(exit_after.begin(), exit_after.end(), i + 1);
+        exit != exit_after.end()) {
+      // Bed exit (toilet, or awake for a while): out, away, back in.
       b.move_to(rolling_to(b.current(), BedPose{}), 10);
-      b.hold(exit_time);
+      b.hold(exit_times[static_cast<std::size_t>(exit - exit_after.begin())]);
       ++stats.bed_exits;
       BedPose back = next_pose(BedPose{.posture = BedPosture::kEmpty,
                                        .head_gap_mm = pose.head_gap_mm,
@@ -195,7 +221,8 @@ void build_night(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rng)
   b.hold(empty_after);
 }
 
-void build_workday(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rng) {
+void build_workday(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rng,
+                   const DayStyle& style) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   auto uniform = [&](double lo, double hi) { return lo + (hi - lo) * unit(rng); };
   std::normal_distribution<double> normal(0.0, 1.0);
@@ -207,12 +234,20 @@ void build_workday(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rn
   std::vector<Bout> bouts;
   double planned = uniform(60, 180);
   while (planned < kNominalDay - 15 * 60 || bouts.size() < 3) {
-    Bout bout{uniform(15, 90) * 60, uniform(2, 15) * 60};
+    Bout bout{uniform(style.bout_min_minutes, style.bout_max_minutes) * 60,
+              uniform(style.break_min_minutes, style.break_max_minutes) * 60};
     bouts.push_back(bout);
     planned += bout.sit_s + bout.break_s;
   }
   const double fit = (kNominalDay - 120) / planned;  // scale the plan to exactly one workday
-  const std::size_t wallet_bout = 1, oblique_bout = bouts.size() > 2 ? 2 : 0;
+  // The wallet in the second bout; obliquity in the 3rd, 5th, 7th (the first when there are
+  // fewer than three bouts, as the single-day scenario always had one).
+  const std::size_t wallet_bout = style.wallet ? 1 : bouts.size();
+  auto oblique = [&](std::size_t i) {
+    if (style.obliquity_episodes <= 0) return false;
+    if (bouts.size() <= 2) return i == 0;
+    return i >= 2 && i % 2 == 0 && static_cast<int>((i - 2) / 2) < style.obliquity_episodes;
+  };
   const Wallet wallet_side = unit(rng) < 0.5 ? Wallet::kLeft : Wallet::kRight;
 
   ChairPose pose;
@@ -221,7 +256,8 @@ void build_workday(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rn
   for (std::size_t i = 0; i < bouts.size(); ++i) {
     ChairPose base;
     base.obliquity_deg =
-        i == oblique_bout ? (unit(rng) < 0.5 ? -1 : 1) * uniform(6, 10) : 2.0 * normal(rng);
+        oblique(i) ? (unit(rng) < 0.5 ? -1 : 1) * uniform(6, 10) : 2.0 * normal(rng);
+    stats.oblique_bouts += oblique(i) ? 1 : 0;
     base.tilt_deg = uniform(-2, 6);
     base.wallet = i == wallet_bout ? wallet_side : Wallet::kNone;
     base.shift_x_mm = uniform(-20, 20);
@@ -240,13 +276,13 @@ void build_workday(TimelineBuilder& b, ScenarioStats& stats, std::mt19937_64& rn
       const double part = std::min(left, uniform(2, 20) * 60 * fit);
       ChairPose next = base;
       const double pick = unit(rng);
-      if (pick < 0.3) {
+      if (pick < style.slouch_probability) {
         next.tilt_deg = uniform(12, 25);  // slouching
         slouched = true;
         ++stats.slouch_periods;
-      } else if (pick < 0.45) {
+      } else if (pick < style.slouch_probability + 0.15) {
         next.lean_forward = uniform(0.6, 0.9);  // working at the desk
-      } else if (pick < 0.6) {
+      } else if (pick < style.slouch_probability + 0.3) {
         next.lean_side = (unit(rng) < 0.5 ? -1 : 1) * uniform(0.6, 0.9);
       }
       // Weight shifts: the pelvis moves a little on the seat with every change.
@@ -395,9 +431,9 @@ std::variant<Scenario, std::string> Scenario::make(const std::string& name, MatK
     if (duration < 60) return "scenario '" + name + "' needs --duration of at least 60 s";
     TimelineBuilder builder(scenario, duration / kNominalDay);
     if (name == "night") {
-      build_night(builder, scenario.stats_, rng);
+      build_night(builder, scenario.stats_, rng, NightStyle{}, duration / kNominalDay);
     } else {
-      build_workday(builder, scenario.stats_, rng);
+      build_workday(builder, scenario.stats_, rng, DayStyle{});
     }
     builder.finish(duration);
     return scenario;
@@ -423,6 +459,45 @@ std::variant<Scenario, std::string> Scenario::make(const std::string& name, MatK
     return scenario;
   }
   return "unknown scenario '" + name + "' (known: " + describe_names() + ")";
+}
+
+std::variant<Scenario, std::string> Scenario::night(const NightStyle& style, double duration_s,
+                                                    std::uint64_t seed) {
+  if (!(duration_s >= 3600 && duration_s <= 86400)) {
+    return std::string("a planned night must last 1-24 h");
+  }
+  if (style.min_changes < 1 || style.max_changes < style.min_changes || style.bed_exits < 0 ||
+      style.bed_exits > 3 ||
+      !(style.realign_at_min >= 0.6 && style.realign_at_max <= 0.99 &&
+        style.realign_at_min <= style.realign_at_max)) {
+    return std::string("night style out of range");
+  }
+  Scenario scenario;
+  scenario.name_ = "night";
+  std::mt19937_64 rng(seed);
+  TimelineBuilder builder(scenario, duration_s / kNominalDay);
+  build_night(builder, scenario.stats_, rng, style, duration_s / kNominalDay);
+  builder.finish(duration_s);
+  return scenario;
+}
+
+std::variant<Scenario, std::string> Scenario::workday(const DayStyle& style, double duration_s,
+                                                      std::uint64_t seed) {
+  if (!(duration_s >= 3600 && duration_s <= 86400)) {
+    return std::string("a planned working day must last 1-24 h");
+  }
+  if (!(style.bout_min_minutes >= 1 && style.bout_max_minutes >= style.bout_min_minutes &&
+        style.break_min_minutes >= 0.5 && style.break_max_minutes >= style.break_min_minutes &&
+        style.slouch_probability >= 0 && style.slouch_probability <= 0.7)) {
+    return std::string("day style out of range");
+  }
+  Scenario scenario;
+  scenario.name_ = "workday";
+  std::mt19937_64 rng(seed);
+  TimelineBuilder builder(scenario, duration_s / kNominalDay);
+  build_workday(builder, scenario.stats_, rng, style);
+  builder.finish(duration_s);
+  return scenario;
 }
 
 BodyState Scenario::state_at(double t_s) const {

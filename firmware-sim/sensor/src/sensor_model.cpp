@@ -145,8 +145,15 @@ PressureFrame SensorModel::read(const PressureImage& image, std::uint32_t sequen
   std::normal_distribution<double> noise(0.0, 1.0);
   const double full_scale = config_.full_scale_counts;
   if (!config_.has_dynamics()) {
+    if (expected_for_mmhg_ != image.mmhg) {
+      expected_counts_.resize(image.mmhg.size());
+      for (std::size_t i = 0; i < image.mmhg.size(); ++i) {
+        expected_counts_[i] = expected_counts(i, image.mmhg[i]);
+      }
+      expected_for_mmhg_ = image.mmhg;
+    }
     for (std::size_t i = 0; i < image.mmhg.size(); ++i) {
-      const double expected = expected_counts(i, image.mmhg[i]);
+      const double expected = expected_counts_[i];
       double value = expected;
       if (override_[i] < 0) {
         const double sigma =

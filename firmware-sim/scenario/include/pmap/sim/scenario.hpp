@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "pmap/sim/body_model.hpp"
+#include "pmap/sim/day_style.hpp"
+#include "pmap/sim/night_style.hpp"
 #include "pmap/sim/sensor_model.hpp"
 
 namespace pmap::sim {
@@ -31,6 +33,7 @@ struct ScenarioStats {
   int breaks = 0;             ///< chair: periods off the chair between bouts
   int wallet_bouts = 0;       ///< chair: bouts sat on a wallet
   int slouch_periods = 0;     ///< chair
+  int oblique_bouts = 0;      ///< chair: bouts sat with a marked pelvic obliquity
 };
 
 /// A calibration session (docs/firmware-sim.md, "Calibration session"): the mat, empty, under a
@@ -74,6 +77,14 @@ class Scenario {
                                                                 std::optional<double> duration_s,
                                                                 std::uint64_t seed,
                                                                 const ChairPose& sitting_pose = {});
+  /// A `night` of exactly `duration_s` (1-24 h, real seconds) shaped by `style` (multi-night runs).
+  [[nodiscard]] static std::variant<Scenario, std::string> night(const NightStyle& style,
+                                                                 double duration_s,
+                                                                 std::uint64_t seed);
+  /// A `workday` of exactly `duration_s` (1-24 h) shaped by `style` (multi-day runs).
+  [[nodiscard]] static std::variant<Scenario, std::string> workday(const DayStyle& style,
+                                                                   double duration_s,
+                                                                   std::uint64_t seed);
   /// Every built-in scenario name, with the mat kinds it suits.
   [[nodiscard]] static std::string describe_names();
   /// The `calibration` scenario for a plan (make("calibration", ...) uses the default plan).

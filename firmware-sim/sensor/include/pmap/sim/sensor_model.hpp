@@ -123,6 +123,11 @@ class SensorModel {
   // State of the time-dependent behaviour (only used when config_.has_dynamics()).
   std::vector<double> creep_state_;  ///< lagged signal z_i (counts)
   std::vector<double> peak_mmhg_;    ///< recent peak pressure P_i
+  // Without creep or hysteresis a taxel's expected reading depends on its pressure only; most
+  // frames of a night repeat the previous image, so the response curve (pow, ~half the cost of a
+  // frame) is evaluated once per distinct image. Same numbers, computed once.
+  std::vector<double> expected_for_mmhg_;  ///< the image the cache below belongs to
+  std::vector<double> expected_counts_;
   std::optional<std::int64_t> last_timestamp_us_;
 
   [[nodiscard]] double signal(std::size_t taxel, double mmhg) const;
