@@ -2,10 +2,13 @@
 // exact expected numbers (docs/nights.md).
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "pmap/diary/diary_repository.hpp"
 #include "pmap/nights/nights_json.hpp"
 #include "pmap/nights/nights_reader.hpp"
 #include "pmap/nights/sleep_period.hpp"
+#include "pmap/pmapctl.hpp"
 #include "pmap/store.hpp"
 #include "test_util.hpp"
 
@@ -252,6 +255,62 @@ TEST_F(NightsTest, SittingDay) {
   EXPECT_EQ(j["date"], "2026-11-20");
   EXPECT_EQ(j["oblique_side"], "right_low");
   EXPECT_TRUE(to_json(days[1])["ppi_median"].is_null());
+}
+
+struct CtlResult {
+  int code = 0;
+  std::string out;
+  std::string err;
+};
+
+CtlResult ctl(const std::vector<std::string>& args) {
+  std::istringstream in;
+  std::ostringstream out;
+  std::ostringstream err;
+  const int code = pmapctl::run(args, in, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST_F(NightsTest, PmapctlNightsAndDays) {
+  in_bed(at(2026, 11, 19, 23), at(2026, 11, 20, 7));
+  episode("bed", "position", "left", at(2026, 11, 19, 23), at(2026, 11, 20, 7));
+  episode("chair", "presence", "sitting", at(2026, 11, 20, 9), at(2026, 11, 20, 10));
+  write();
+  const std::string db = dir_.file("n.db");
+  auto r = ctl({"nights", "--db", db, "--tz", "Europe/Berlin", "--from", "2026-11-19", "--to",
+                "2026-11-20", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["tz"], "Europe/Berlin");
+  ASSERT_EQ(j["nights"].size(), 1U);
+  EXPECT_EQ(j["nights"][0]["wake_date"], "2026-11-20");
+  EXPECT_EQ(j["nights"][0]["position_s"]["left"], 8 * kH);
+  EXPECT_EQ(j["dates_without_data"], nlohmann::json::array({"2026-11-19"}));
+
+  r = ctl({"nights", "--db", db, "--tz", "Europe/Berlin", "--from", "2026-11-19", "--to",
+           "2026-11-20"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("2026-11-19  no data"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2026-11-20  bed     8h00"), std::string::npos) << r.out;
+
+  r = ctl({"days", "--db", db, "--tz", "Europe/Berlin", "--from", "2026-11-20", "--to",
+           "2026-11-20", "--bout-limit-min", "30", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto d = nlohmann::json::parse(r.out);
+  ASSERT_EQ(d["days"].size(), 1U);
+  EXPECT_EQ(d["days"][0]["sitting_s"], kH);
+  EXPECT_EQ(d["days"][0]["bouts_over_limit"], 1);
+  EXPECT_EQ(d["bout_limit_s"], 1800);
+
+  // Errors: bad range or value → 1; bad command line → 2; --help → 0.
+  EXPECT_EQ(ctl({"nights", "--db", db, "--from", "2026-11-21", "--to", "2026-11-20"}).code, 1);
+  EXPECT_EQ(ctl({"nights", "--db", db, "--from", "2026-13-01"}).code, 1);
+  EXPECT_EQ(ctl({"days", "--db", db, "--obliquity-deg", "-1"}).code, 1);
+  EXPECT_EQ(ctl({"nights", "--db", dir_.file("missing.db")}).code, 1);
+  EXPECT_EQ(ctl({"nights", "--db", db, "--tz", "Mars/Base"}).code, 1);
+  EXPECT_EQ(ctl({"nights", "--db", db, "--bogus"}).code, 2);
+  EXPECT_EQ(ctl({"days", "--db", db, "--bout-limit-min", "x"}).code, 2);
+  EXPECT_EQ(ctl({"nights", "--help"}).code, 0);
 }
 
 }  // namespace
