@@ -137,6 +137,12 @@ TEST_F(NightsTest, PlainNight) {
 
 TEST_F(NightsTest, NoDataNoNight) {
   in_bed(at(2026, 11, 19, 23), at(2026, 11, 20, 7));
+  // A pain entry on a morning without a night is fine: it is simply not linked to one.
+  diary::PainEntry pain;
+  pain.time_us = at(2026, 11, 22, 8);
+  pain.tz = "Europe/Berlin";
+  pain.back_pain = 4;
+  diary::DiaryRepository(store_).add_pain(pain);
   EXPECT_TRUE(nights(date(2026, 11, 21), date(2026, 11, 25)).empty());
   EXPECT_TRUE(NightsReader(store_, zone_).days(date(2026, 11, 19), date(2026, 11, 20)).empty());
 }
