@@ -288,7 +288,8 @@ TEST(DiaryMigration, AVersion2DatabaseGainsTheDiaryAndKeepsItsData) {
     s.write(b);
     // What schema version 2 left: no diary tables.
     s.db().exec(
-        "DROP TABLE setup_switches; DROP TABLE pillow_setups; DROP TABLE movement_tests; "
+        "DROP TABLE posture_epochs; DROP TABLE setup_switches; DROP TABLE pillow_setups; "
+        "DROP TABLE movement_tests; "
         "DROP TABLE pain_entries; PRAGMA user_version = 2;");
   }
   {
@@ -299,7 +300,7 @@ TEST(DiaryMigration, AVersion2DatabaseGainsTheDiaryAndKeepsItsData) {
   // The read-only opener does not migrate: it says what to do.
   EXPECT_THROW((void)Store::open_read_only(path), StoreError);
   Store migrated(path);
-  EXPECT_EQ(migrated.schema_version(), 3);
+  EXPECT_EQ(migrated.schema_version(), Store::kSchemaVersion);
   EXPECT_EQ(migrated.db().query_int("SELECT frames FROM epochs"), 7);
   EXPECT_EQ(migrated.db().query_text("SELECT label FROM episodes"), "supine");
   DiaryRepository repo(migrated);

@@ -196,6 +196,67 @@ TEST(Pipeline, OccupancyOfASimulatedNightFollowsTheTruth) {
   EXPECT_LE(occupied_called_getting, 0.01 * occupied);
 }
 
+TEST(Pipeline, SittingAlertOncePerBoutOverTheLimit) {
+  PipelineConfig cfg;
+  cfg.sitting_alert_us = 60'000'000;
+  Harness h(cfg);
+  h.send("pmap/v1/chair1/meta",
+         bytes(test::meta_json("chair", 32, 16, "back", true, 12.0)));  // 200 cm² occupied
+  const auto t0 = std::chrono::steady_clock::now();
+  std::uint32_t seq = 0;
+  auto run = [&](int frames, bool occupied) {
+    for (int i = 0; i < frames; ++i, ++seq) {
+      const std::int64_t ts_us = kNowUs + seq * 1'000'000LL;
+      h.pipeline.handle("pmap/v1/chair1/frame", person_frame(seq, occupied), ts_us,
+                        t0 + std::chrono::seconds(seq));
+    }
+  };
+  auto alerts = [&] {
+    std::vector<nlohmann::json> out;
+    for (const auto& [topic, payload] : h.published) {
+      if (topic == "pmap/v1/chair1/alert") out.push_back(nlohmann::json::parse(payload));
+    }
+    return out;
+  };
+  run(50, true);
+  EXPECT_TRUE(alerts().empty());  // 49 s: under the limit
+  run(100, true);
+  auto a = alerts();
+  ASSERT_EQ(a.size(), 1U);  // once per bout, not once per frame
+  EXPECT_EQ(a[0]["type"], "sitting_bout_over_limit");
+  EXPECT_EQ(a[0]["mat_id"], "chair1");
+  EXPECT_EQ(a[0]["bout_s"], 61);
+  EXPECT_EQ(a[0]["limit_s"], 60);
+  EXPECT_EQ(a[0]["bout_start_us"], kNowUs);
+  run(60, false);  // a break (longer than the 30 s presence dwell)
+  run(80, true);
+  a = alerts();
+  ASSERT_EQ(a.size(), 2U);
+  EXPECT_GT(a[1]["bout_start_us"].get<std::int64_t>(), kNowUs + 150'000'000);
+}
+
+TEST(Pipeline, PostureEpochsWrittenForBedFrames) {
+  Harness h;
+  h.send("pmap/v1/bed1/meta", bytes(test::meta_json("bed", 64, 32, "head", true, 28.6)));
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::uint32_t seq = 0; seq < 10; ++seq) {
+    const std::int64_t ts_us = kNowUs + seq * 1'000'000LL;
+    h.pipeline.handle("pmap/v1/bed1/frame", sleeper_frame(seq, sim::BedPosture::kLeft), ts_us,
+                      t0 + std::chrono::seconds(seq));
+  }
+  h.pipeline.flush();
+  const WriteBatch b = h.all();
+  std::int64_t frames = 0;
+  std::int64_t side = 0;
+  for (const auto& p : b.posture_epochs) {
+    EXPECT_EQ(p.mat_id, "bed1");
+    frames += p.posture_frames;
+    side += p.side_frames;
+  }
+  EXPECT_EQ(frames, 10);
+  EXPECT_GT(side, 0);
+}
+
 TEST(Pipeline, EndToEndEpochsCountersStatesAndUnattributed) {
   Harness h;
   h.send("pmap/v1/bed1/meta", bytes(test::meta_json("bed", 32, 16, "head", true, 28.6)));

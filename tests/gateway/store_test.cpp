@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "pmap/epoch_aggregator.hpp"
+#include "pmap/posture_epoch_aggregator.hpp"
 #include "pmap/store.hpp"
 #include "pmap/store_writer.hpp"
 #include "test_util.hpp"
@@ -50,9 +51,9 @@ TEST(Store, MigratesFromEmptyAndReopens) {
   EXPECT_EQ(again.schema_version(), Store::kSchemaVersion);
   EXPECT_EQ(again.db().query_int("SELECT frames FROM epochs"), 5);
   EXPECT_EQ(again.integrity_check(), "ok");
-  for (const char* t :
-       {"mats", "mat_status_events", "epochs", "epoch_means", "mat_counters", "raw_frames",
-        "episodes", "pain_entries", "movement_tests", "pillow_setups", "setup_switches"}) {
+  for (const char* t : {"mats", "mat_status_events", "epochs", "epoch_means", "mat_counters",
+                        "raw_frames", "episodes", "pain_entries", "movement_tests", "pillow_setups",
+                        "setup_switches", "posture_epochs"}) {
     EXPECT_EQ(again.db().query_int(std::string("SELECT COUNT(*) FROM sqlite_master WHERE name='") +
                                    t + "'"),
               1)
@@ -71,7 +72,8 @@ TEST(Store, MigratesAVersion1DatabaseKeepingItsData) {
     // Make it what schema version 1 left: no episodes table, and none of the later tables
     // (the diary's, from migration 3).
     s.db().exec(
-        "DROP TABLE episodes; DROP TABLE setup_switches; DROP TABLE pillow_setups; "
+        "DROP TABLE posture_epochs; DROP TABLE episodes; DROP TABLE setup_switches; DROP TABLE "
+        "pillow_setups; "
         "DROP TABLE movement_tests; DROP TABLE pain_entries; PRAGMA user_version = 1;");
   }
   Store migrated(path);
@@ -85,6 +87,84 @@ TEST(Store, MigratesAVersion1DatabaseKeepingItsData) {
   EXPECT_EQ(migrated.db().query_int("SELECT COUNT(*) FROM episodes"), 1);
   EXPECT_EQ(migrated.db().query_int("SELECT end_us FROM episodes"), 91'000'000);
   EXPECT_EQ(migrated.integrity_check(), "ok");
+}
+
+TEST(Store, MigratesAVersion3DatabaseKeepingItsData) {
+  test::TempDir dir;
+  const auto path = dir.file("v3.db");
+  {
+    Store s(path);
+    WriteBatch b;
+    b.epochs.push_back(delta("m", 100, 5, 10));
+    b.episodes.push_back(Episode{"m", "presence", "in_bed", 1'000'000, 61'000'000, 61, 1.0});
+    s.write(b);
+    s.db().exec(
+        "INSERT INTO pillow_setups VALUES ('thick', 'thick', 0, 'medium', 0, '', 1);"
+        "DROP TABLE posture_epochs; PRAGMA user_version = 3;");
+  }
+  Store migrated(path);
+  EXPECT_EQ(migrated.schema_version(), 4);
+  EXPECT_EQ(migrated.db().query_int("SELECT frames FROM epochs"), 5);
+  EXPECT_EQ(migrated.db().query_int("SELECT end_us FROM episodes"), 61'000'000);
+  EXPECT_EQ(migrated.db().query_text("SELECT name FROM pillow_setups"), "thick");
+  EXPECT_EQ(migrated.db().query_int("SELECT COUNT(*) FROM posture_epochs"), 0);
+  EXPECT_EQ(migrated.integrity_check(), "ok");
+}
+
+TEST(Store, PostureEpochsMergeByAddition) {
+  test::TempDir dir;
+  Store s(dir.file("p.db"));
+  PostureEpochAggregator agg(5);
+  PostureSample side{.timestamp_us = 100'000'000,
+                     .bed = true,
+                     .side = true,
+                     .pelvic_roll_deg = 4.0,
+                     .knee_aligned = true};
+  agg.add("bed", side);
+  side.timestamp_us = 101'000'000;
+  side.pelvic_roll_deg = 6.0;
+  side.knee_aligned = false;
+  side.knee_dropped = true;
+  agg.add("bed", side);
+  agg.add("chair", PostureSample{.timestamp_us = 102'000'000,
+                                 .bed = false,
+                                 .obliquity_deg = -6,
+                                 .tilt_deg = 10,
+                                 .slouched = true,
+                                 .wallet = true,
+                                 .ppi = 80,
+                                 .di_pct = 40});
+  EXPECT_EQ(agg.pending(), 2U);
+  WriteBatch b;
+  b.posture_epochs = agg.take();
+  EXPECT_EQ(agg.pending(), 0U);
+  s.write(b);
+  // A late frame for the same epoch merges into the stored row.
+  side.timestamp_us = 103'000'000;
+  side.pelvic_roll_deg = 2.0;
+  agg.add("bed", side);
+  WriteBatch late;
+  late.posture_epochs = agg.take();
+  s.write(late);
+  Statement q = s.db().prepare(
+      "SELECT epoch_start_s, posture_frames, side_frames, pelvic_roll_deg_sum, "
+      "knee_aligned_frames, knee_dropped_frames FROM posture_epochs WHERE mat_id='bed'");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.column_int(0), 100);
+  EXPECT_EQ(q.column_int(1), 3);
+  EXPECT_EQ(q.column_int(2), 3);
+  EXPECT_DOUBLE_EQ(q.column_double(3), 12.0);
+  EXPECT_EQ(q.column_int(4), 1);
+  EXPECT_EQ(q.column_int(5), 2);
+  Statement c = s.db().prepare(
+      "SELECT obliquity_deg_sum, slouched_frames, wallet_frames, ppi_sum, di_pct_sum "
+      "FROM posture_epochs WHERE mat_id='chair'");
+  ASSERT_TRUE(c.step());
+  EXPECT_DOUBLE_EQ(c.column_double(0), -6.0);
+  EXPECT_EQ(c.column_int(1), 1);
+  EXPECT_EQ(c.column_int(2), 1);
+  EXPECT_DOUBLE_EQ(c.column_double(3), 80.0);
+  EXPECT_DOUBLE_EQ(c.column_double(4), 40.0);
 }
 
 TEST(Store, RefusesNewerSchema) {

@@ -1,5 +1,6 @@
 #include "pmap/pmapctl.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -22,6 +23,8 @@
 #include "pmap/diary/directional_preference.hpp"
 #include "pmap/diary/pain_csv.hpp"
 #include "pmap/diary/two_week_rule.hpp"
+#include "pmap/nights/nights_json.hpp"
+#include "pmap/nights/nights_reader.hpp"
 #include "pmap/store.hpp"
 
 namespace pmap::pmapctl {
@@ -70,6 +73,9 @@ constexpr const char* kTopUsage =
     "                --night DATE\n"
     "  import        import a pain diary CSV (--csv FILE), all rows or none\n"
     "  export        everything personal as JSON or CSV [--format csv|json] [-o FILE|DIR]\n"
+    "  nights        nightly summaries by wake-up date [--from D --to D] [--json] "
+    "(docs/nights.md)\n"
+    "  days          sitting days by local date [--from D --to D] [--json]\n"
     "  forget        delete all personal data (diary, tests, setups, nights, raw frames ...)\n"
     "\n"
     "Every command takes --db FILE, --tz ZONE (IANA name; default $TZ, /etc/timezone or UTC)\n"
@@ -717,14 +723,204 @@ int forget(const std::vector<std::string>& args, Io& io) {
   return kOk;
 }
 
+/// --from/--to as local dates (default: the last 7 days up to today) and the thresholds.
+struct SummaryRange {
+  std::chrono::sys_days from;
+  std::chrono::sys_days to;
+};
+
+po::options_description summary_options(const char* title) {
+  po::options_description o(title);
+  o.add_options()("from", po::value<std::string>(), "first date YYYY-MM-DD (default: --to - 6)")(
+      "to", po::value<std::string>(), "last date YYYY-MM-DD (default: today)")(
+      "json", "one JSON object (docs/nights.md, \"JSON\")")(
+      "merge-exit-min", po::value<int>()->default_value(15),
+      "bed exits shorter than this stay inside one sleep period")(
+      "evening-hour", po::value<int>()->default_value(18),
+      "a sleep period ending at or after this local hour counts for the next date")(
+      "obliquity-deg", po::value<double>()->default_value(5.0),
+      "|pelvic obliquity| beyond this counts as oblique sitting")(
+      "bout-limit-min", po::value<int>()->default_value(45),
+      "sitting bouts longer than this are counted as over the limit");
+  return o;
+}
+
+nights::NightsConfig summary_config(const po::variables_map& vm) {
+  nights::NightsConfig c;
+  const int merge = vm["merge-exit-min"].as<int>();
+  const int evening = vm["evening-hour"].as<int>();
+  const double obliquity = vm["obliquity-deg"].as<double>();
+  const int limit = vm["bout-limit-min"].as<int>();
+  if (merge < 0 || merge > 24 * 60)
+    throw DiaryError("merge-exit-min: must be 0..1440", "merge-exit-min");
+  if (evening < 12 || evening > 24)
+    throw DiaryError("evening-hour: must be 12..24", "evening-hour");
+  if (!(obliquity >= 0 && obliquity <= 45))
+    throw DiaryError("obliquity-deg: must be 0..45", "obliquity-deg");
+  if (limit < 1 || limit > 24 * 60)
+    throw DiaryError("bout-limit-min: must be 1..1440", "bout-limit-min");
+  c.merge_exit_max_s = std::int64_t{merge} * 60;
+  c.evening_hour = evening;
+  c.obliquity_threshold_deg = obliquity;
+  c.bout_limit_s = std::int64_t{limit} * 60;
+  return c;
+}
+
+SummaryRange range_of(const po::variables_map& vm, const TimeZone& zone) {
+  SummaryRange r;
+  r.to = vm.count("to") ? TimeZone::parse_date(*opt(vm, "to"), "to") : zone.local_day(now_us());
+  r.from = vm.count("from") ? TimeZone::parse_date(*opt(vm, "from"), "from")
+                            : r.to - std::chrono::days(6);
+  if (r.from > r.to) throw DiaryError("to: must not be before --from", "to");
+  if (r.to - r.from > std::chrono::days(3660))
+    throw DiaryError("from: at most ten years at a time", "from");
+  return r;
+}
+
+std::string hours_minutes(std::int64_t s) {
+  std::ostringstream o;
+  o << s / 3600 << 'h' << std::setw(2) << std::setfill('0') << (s % 3600) / 60;
+  return o.str();
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(digits) << v;
+  return o.str();
+}
+
+std::string fixed(const std::optional<double>& v, int digits) {
+  return v ? fixed(*v, digits) : "-";
+}
+
+int nights_cmd(const std::vector<std::string>& args, Io& io) {
+  const auto vm = parse(args, "pmapctl nights --db FILE [--from D] [--to D] [--json]",
+                        summary_options("nights options"), io);
+  if (!vm) return kOk;
+  const TimeZone zone = zone_of(*vm);
+  const auto config = summary_config(*vm);
+  const SummaryRange r = range_of(*vm, zone);
+  Session s = open(*vm, false);
+  const auto all = nights::NightsReader(*s.store, zone, config).nights(r.from, r.to);
+  std::vector<std::chrono::sys_days> without;
+  for (auto d = r.from; d <= r.to; d += std::chrono::days(1)) {
+    if (std::none_of(all.begin(), all.end(),
+                     [&](const nights::NightSummary& n) { return n.wake_date == d; }))
+      without.push_back(d);
+  }
+  if (vm->count("json")) {
+    json a = json::array();
+    for (const auto& n : all) a.push_back(nights::to_json(n, zone));
+    json dates = json::array();
+    for (const auto d : without) dates.push_back(format_date(d));
+    io.out << json{{"tz", zone.name()},
+                   {"from", format_date(r.from)},
+                   {"to", format_date(r.to)},
+                   {"nights", a},
+                   {"dates_without_data", dates}}
+                  .dump(2)
+           << '\n';
+    return kOk;
+  }
+  io.out << std::left << std::setw(12) << "wake date" << std::setw(8) << "bed" << std::setw(7)
+         << "in bed" << std::setw(6) << "exits" << std::setw(7) << "supine" << std::setw(7)
+         << "prone" << std::setw(7) << "left" << std::setw(7) << "right" << std::setw(8)
+         << "turns/h" << std::setw(7) << "still" << std::setw(8) << "pillow" << std::setw(6)
+         << "slips" << std::setw(6) << "roll"
+         << "setup\n";
+  for (auto d = r.from; d <= r.to; d += std::chrono::days(1)) {
+    bool any = false;
+    for (const auto& n : all) {
+      if (n.wake_date != d) continue;
+      any = true;
+      const auto pos = [&](const char* p) { return hours_minutes(n.position_s.at(p)); };
+      const std::int64_t side = n.side_knee_aligned_s + n.side_knee_dropped_s;
+      io.out << std::left << std::setw(12) << format_date(d) << std::setw(8) << n.mat_id
+             << std::setw(7) << hours_minutes(n.time_in_bed_s) << std::setw(6) << n.bed_exits
+             << std::setw(7) << pos("supine") << std::setw(7) << pos("prone") << std::setw(7)
+             << pos("left") << std::setw(7) << pos("right") << std::setw(8)
+             << fixed(n.turns_per_h, 1) << std::setw(7) << hours_minutes(n.longest_still_s)
+             << std::setw(8)
+             << (side > 0 ? fixed(100.0 * static_cast<double>(n.side_knee_aligned_s) /
+                                      static_cast<double>(side),
+                                  0) +
+                                "%"
+                          : "-")
+             << std::setw(6) << n.pillow_slips << std::setw(6)
+             << fixed(n.side_pelvic_roll_mean_deg, 1) << n.setup.value_or("-") << '\n';
+    }
+    if (!any) io.out << std::left << std::setw(12) << format_date(d) << "no data\n";
+  }
+  io.out << all.size() << " nights (" << zone.name()
+         << "; pillow = side-lying time with the knee pillow aligned; roll = mean pelvic roll "
+            "while side-lying, deg)\n";
+  return kOk;
+}
+
+int days_cmd(const std::vector<std::string>& args, Io& io) {
+  const auto vm = parse(args, "pmapctl days --db FILE [--from D] [--to D] [--json]",
+                        summary_options("days options"), io);
+  if (!vm) return kOk;
+  const TimeZone zone = zone_of(*vm);
+  const auto config = summary_config(*vm);
+  const SummaryRange r = range_of(*vm, zone);
+  Session s = open(*vm, false);
+  const auto all = nights::NightsReader(*s.store, zone, config).days(r.from, r.to);
+  if (vm->count("json")) {
+    json a = json::array();
+    for (const auto& d : all) a.push_back(nights::to_json(d));
+    io.out << json{{"tz", zone.name()},
+                   {"from", format_date(r.from)},
+                   {"to", format_date(r.to)},
+                   {"obliquity_threshold_deg", config.obliquity_threshold_deg},
+                   {"bout_limit_s", config.bout_limit_s},
+                   {"days", a}}
+                  .dump(2)
+           << '\n';
+    return kOk;
+  }
+  io.out << std::left << std::setw(12) << "date" << std::setw(8) << "chair" << std::setw(8)
+         << "sitting" << std::setw(6) << "bouts" << std::setw(8) << "longest" << std::setw(6)
+         << "over" << std::setw(9) << "breaks/h" << std::setw(12) << "oblique" << std::setw(9)
+         << "slouched" << std::setw(8) << "wallet" << std::setw(9) << "PPI med"
+         << "DI med %\n";
+  for (auto d = r.from; d <= r.to; d += std::chrono::days(1)) {
+    bool any = false;
+    for (const auto& day : all) {
+      if (day.date != d) continue;
+      any = true;
+      const std::int64_t oblique = day.oblique_right_low_s + day.oblique_left_low_s;
+      io.out << std::left << std::setw(12) << format_date(d) << std::setw(8) << day.mat_id
+             << std::setw(8) << hours_minutes(day.sitting_s) << std::setw(6) << day.bouts
+             << std::setw(8) << hours_minutes(day.longest_bout_s) << std::setw(6)
+             << day.bouts_over_limit << std::setw(9) << fixed(day.breaks_per_sitting_h, 1)
+             << std::setw(12)
+             << (oblique > 0
+                     ? hours_minutes(oblique) + " " + (day.oblique_side == "right_low" ? "R" : "L")
+                     : "-")
+             << std::setw(9) << hours_minutes(static_cast<std::int64_t>(day.slouched_s))
+             << std::setw(8) << (fixed(day.wallet_min, 0) + "min") << std::setw(9)
+             << fixed(day.ppi_median, 1) << fixed(day.di_median_pct, 0) << '\n';
+    }
+    if (!any) io.out << std::left << std::setw(12) << format_date(d) << "no sitting\n";
+  }
+  io.out << all.size() << " sitting days (" << zone.name() << "; over = bouts longer than "
+         << config.bout_limit_s / 60 << " min; oblique = time beyond "
+         << fixed(config.obliquity_threshold_deg, 1) << " deg, R/L = which side lower)\n";
+  return kOk;
+}
+
 using Handler = std::function<int(const std::vector<std::string>&, Io&)>;
 
 const std::map<std::string, Handler>& handlers() {
   static const std::map<std::string, Handler> h = {
-      {"pain add", pain_add},   {"pain list", pain_list},       {"pain trend", pain_trend},
-      {"test add", test_add},   {"test summary", test_summary}, {"setup add", setup_add},
-      {"setup use", setup_use}, {"setup list", setup_list},     {"setup show", setup_show},
-      {"import", import_csv},   {"export", export_all},         {"forget", forget}};
+      {"pain add", pain_add},         {"pain list", pain_list},
+      {"pain trend", pain_trend},     {"test add", test_add},
+      {"test summary", test_summary}, {"setup add", setup_add},
+      {"setup use", setup_use},       {"setup list", setup_list},
+      {"setup show", setup_show},     {"import", import_csv},
+      {"export", export_all},         {"forget", forget},
+      {"nights", nights_cmd},         {"days", days_cmd}};
   return h;
 }
 

@@ -157,6 +157,9 @@ std::vector<ConfigKey> make_keys() {
                       &C::knee_dwell_s, 1, 3600));
   k.push_back(int_key("long_still_min", "episodes: still periods from this long are stored, min",
                       &C::long_still_min, 1, 1440));
+  k.push_back(int_key("sitting_alert_min",
+                      "chair: publish an alert once a sitting bout passes this, min (0: off)",
+                      &C::sitting_alert_min, 0, 1440));
   return k;
 }
 

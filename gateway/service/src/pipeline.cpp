@@ -30,12 +30,16 @@ nlohmann::json bed_posture_json(const BedPosture& bed, const posture::SmoothedPo
 }
 
 // Side-lying: knee-pillow state; supine: knee support and pelvic tilt (docs/posture.md). Adds
-// them to the posture JSON and feeds the knee stream (pillow-slip episodes).
+// them to the posture JSON, feeds the knee stream (pillow-slip episodes) and the posture epochs.
 void add_knee_support(const posture::KneeSupportResult* knee, nlohmann::json& posture,
-                      FrameLabels& labels) {
+                      FrameLabels& labels, PostureSample& sample) {
   if (knee == nullptr) return;
   if (knee->side) {
     const auto& side = *knee->side;
+    sample.side = true;
+    sample.pelvic_roll_deg = side.pelvic_roll_deg;
+    sample.knee_aligned = side.state == posture::KneePillowState::kAligned;
+    sample.knee_dropped = side.state == posture::KneePillowState::kDropped;
     posture["knee_pillow"] = {{"state", to_string(side.state)},
                               {"top_knee_offset_cm", side.top_knee_offset_cm},
                               {"pelvic_roll_deg", side.pelvic_roll_deg},
@@ -47,6 +51,8 @@ void add_knee_support(const posture::KneeSupportResult* knee, nlohmann::json& po
   }
   if (knee->supine) {
     const auto& supine = *knee->supine;
+    sample.supine_supported = supine.support == posture::KneeSupport::kFlexedSupported;
+    sample.supine_flat = supine.support == posture::KneeSupport::kFlat;
     posture["knee_support"] = {{"state", to_string(supine.support)},
                                {"pelvic_tilt_deg", supine.pelvic_tilt_deg},
                                {"confidence", supine.confidence}};
@@ -109,6 +115,7 @@ PipelineConfig PipelineConfig::from(const GatewayConfig& c) {
   p.episodes.position_dwell_us = c.position_dwell_s * 1'000'000;
   p.episodes.knee_dwell_us = c.knee_dwell_s * 1'000'000;
   p.episodes.long_still_us = c.long_still_min * 60 * 1'000'000;
+  p.sitting_alert_us = c.sitting_alert_min * 60 * 1'000'000;
   return p;
 }
 
@@ -135,6 +142,7 @@ Pipeline::Pipeline(PipelineConfig config, Logger* logger, Publisher publisher, B
       sink_(std::move(sink)),
       ingest_(config.ingest, logger),
       epochs_(config.epoch_seconds),
+      posture_epochs_(config.epoch_seconds),
       throttle_(config.state_interval) {
   if (!config_.calibration_dir.empty()) calibrations_.emplace(config_.calibration_dir);
 }
@@ -425,6 +433,8 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
                      .occupied = features.occupied,
                      .movement = features.movement};
   nlohmann::json posture = nullptr;
+  PostureSample sample{.timestamp_us = features.timestamp_us, .bed = meta.kind == MatKind::kBed};
+  bool has_sample = false;
   if (features.occupied) {
     // The posture engines are scale-invariant: counts above the floor serve until a calibration
     // gives mmHg.
@@ -450,7 +460,8 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
         labels.position = std::string(to_string(bed.position));
         labels.position_confidence = bed.position_confidence;
         posture = bed_posture_json(bed, smoothed);
-        add_knee_support(knee, posture, labels);
+        add_knee_support(knee, posture, labels, sample);
+        has_sample = true;
       }
     } else {
       const auto result = st.chair_analyzer.analyze(image, meta);
@@ -459,6 +470,13 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
         labels.position = std::string(chair::to_string(seat->sitting_class));
         labels.position_confidence = 1.0;
         posture = chair_posture_json(*seat, conditioned.pressure_mmhg.has_value());
+        sample.obliquity_deg = seat->obliquity_deg;
+        sample.tilt_deg = seat->tilt_deg;
+        sample.slouched = seat->sitting_class == chair::SittingClass::kSlouched;
+        sample.wallet = seat->wallet.detected;
+        sample.ppi = seat->peak_pressure_index;
+        sample.di_pct = seat->dispersion_index_pct;
+        has_sample = true;
         // A weight shift (pressure relief: the load moves away and comes back) is stored as an
         // episode of its own: stream "weight_shift", label "relief" (frames are not counted).
         if (const auto shift =
@@ -474,7 +492,9 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
     st.position_smoother.observe_empty();  // the next sleeper starts afresh
   }
   for (Episode& e : st.episodes.add(labels)) pending_.episodes.push_back(std::move(e));
+  if (meta.kind != MatKind::kBed) check_sitting_alert(st);
   epochs_.add(meta.id, features);
+  if (has_sample) posture_epochs_.add(meta.id, sample);
   if (config_.raw_archive) {
     pending_.raw_frames.push_back(RawFrameRecord{meta.id, frame.canonical.sequence,
                                                  frame.canonical.timestamp_us,
@@ -487,6 +507,28 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
     st.latest_occupancy = occupancy;
     if (throttle_.offer(meta.id, features.occupied, now)) publish_state(meta.id, now);
   }
+}
+
+void Pipeline::check_sitting_alert(MatPipelineState& st) {
+  if (config_.sitting_alert_us <= 0) return;
+  const std::optional<Episode>& bout = st.episodes.presence();
+  // The presence episode's start is the bout's identity: one alert per bout, however long.
+  if (!bout || bout->label != "sitting" || bout->start_us == st.sitting_alerted_start_us ||
+      bout->end_us - bout->start_us <= config_.sitting_alert_us) {
+    return;
+  }
+  st.sitting_alerted_start_us = bout->start_us;
+  const nlohmann::json alert = {{"type", "sitting_bout_over_limit"},
+                                {"mat_id", st.meta->id},
+                                {"bout_start_us", bout->start_us},
+                                {"ts_us", bout->end_us},
+                                {"bout_s", (bout->end_us - bout->start_us) / 1'000'000},
+                                {"limit_s", config_.sitting_alert_us / 1'000'000}};
+  // Not a v1 input channel (core/topics knows only what mats publish); not retained.
+  if (publisher_) publisher_("pmap/v1/" + st.meta->id + "/alert", alert.dump());
+  if (logger_ != nullptr)
+    logger_->info("sitting alert: mat " + st.meta->id + ", bout over " +
+                  std::to_string(config_.sitting_alert_us / 60'000'000) + " min");
 }
 
 void Pipeline::publish_state(const std::string& mat_id, Clock::time_point now) {
@@ -526,7 +568,7 @@ void Pipeline::housekeeping(std::int64_t now_us) {
 }
 
 std::size_t Pipeline::pending_rows() const {
-  return pending_.rows() + epochs_.pending() + counters_dirty_.size();
+  return pending_.rows() + epochs_.pending() + posture_epochs_.pending() + counters_dirty_.size();
 }
 
 void Pipeline::close_episodes() {
@@ -539,6 +581,7 @@ void Pipeline::flush() {
   WriteBatch batch = std::move(pending_);
   pending_ = WriteBatch{};
   batch.epochs = epochs_.take();
+  batch.posture_epochs = posture_epochs_.take();
   for (const auto& [mat, dirty] : counters_dirty_) {
     batch.counters.push_back(CounterSnapshot{mat, ingest_.counters(mat).flat()});
   }

@@ -8,7 +8,7 @@ namespace pmap {
 namespace {
 
 // Migration i brings the schema from version i to i+1. Never edit a released migration; append.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE mats (
   id            TEXT PRIMARY KEY,
@@ -143,6 +143,28 @@ CREATE TABLE setup_switches (
 );
 CREATE INDEX setup_switches_by_time ON setup_switches (from_us);
 )sql",
+    // 3 -> 4: per-epoch posture measures for the nights and sitting-day summaries
+    // (gateway/nights, docs/nights.md). Sums and frame counts, merged by addition.
+    R"sql(
+CREATE TABLE posture_epochs (
+  mat_id                  TEXT    NOT NULL,
+  epoch_start_s           INTEGER NOT NULL,
+  posture_frames          INTEGER NOT NULL,
+  side_frames             INTEGER NOT NULL,
+  pelvic_roll_deg_sum     REAL    NOT NULL,
+  knee_aligned_frames     INTEGER NOT NULL,
+  knee_dropped_frames     INTEGER NOT NULL,
+  supine_supported_frames INTEGER NOT NULL,
+  supine_flat_frames      INTEGER NOT NULL,
+  obliquity_deg_sum       REAL    NOT NULL,
+  tilt_deg_sum            REAL    NOT NULL,
+  slouched_frames         INTEGER NOT NULL,
+  wallet_frames           INTEGER NOT NULL,
+  ppi_sum                 REAL    NOT NULL,
+  di_pct_sum              REAL    NOT NULL,
+  PRIMARY KEY (mat_id, epoch_start_s)
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(kMigrations.size() == Store::kSchemaVersion, "one migration per schema version");
 
@@ -159,6 +181,7 @@ void WriteBatch::append(WriteBatch&& other) {
   move_all(raw_frames, other.raw_frames);
   move_all(counters, other.counters);
   move_all(episodes, other.episodes);
+  move_all(posture_epochs, other.posture_epochs);
 }
 
 Store::Store(const std::string& path, StoreConfig config)
@@ -308,6 +331,36 @@ void Store::write(const WriteBatch& batch) {
         st.bind(1, e.mat_id).bind(2, e.stream).bind(3, e.start_us).bind(4, e.end_us);
         st.bind(5, e.label).bind(6, static_cast<std::int64_t>(e.frames));
         st.bind(7, e.mean_confidence).run();
+      }
+    }
+    if (!batch.posture_epochs.empty()) {
+      Statement st = db_.prepare(
+          "INSERT INTO posture_epochs (mat_id, epoch_start_s, posture_frames, side_frames, "
+          "pelvic_roll_deg_sum, knee_aligned_frames, knee_dropped_frames, "
+          "supine_supported_frames, supine_flat_frames, obliquity_deg_sum, tilt_deg_sum, "
+          "slouched_frames, wallet_frames, ppi_sum, di_pct_sum) "
+          "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) "
+          "ON CONFLICT (mat_id, epoch_start_s) DO UPDATE SET "
+          "posture_frames = posture_frames + excluded.posture_frames, "
+          "side_frames = side_frames + excluded.side_frames, "
+          "pelvic_roll_deg_sum = pelvic_roll_deg_sum + excluded.pelvic_roll_deg_sum, "
+          "knee_aligned_frames = knee_aligned_frames + excluded.knee_aligned_frames, "
+          "knee_dropped_frames = knee_dropped_frames + excluded.knee_dropped_frames, "
+          "supine_supported_frames = supine_supported_frames + excluded.supine_supported_frames, "
+          "supine_flat_frames = supine_flat_frames + excluded.supine_flat_frames, "
+          "obliquity_deg_sum = obliquity_deg_sum + excluded.obliquity_deg_sum, "
+          "tilt_deg_sum = tilt_deg_sum + excluded.tilt_deg_sum, "
+          "slouched_frames = slouched_frames + excluded.slouched_frames, "
+          "wallet_frames = wallet_frames + excluded.wallet_frames, "
+          "ppi_sum = ppi_sum + excluded.ppi_sum, "
+          "di_pct_sum = di_pct_sum + excluded.di_pct_sum");
+      for (const auto& p : batch.posture_epochs) {
+        st.bind(1, p.mat_id).bind(2, p.epoch_start_s).bind(3, p.posture_frames);
+        st.bind(4, p.side_frames).bind(5, p.pelvic_roll_deg_sum).bind(6, p.knee_aligned_frames);
+        st.bind(7, p.knee_dropped_frames).bind(8, p.supine_supported_frames);
+        st.bind(9, p.supine_flat_frames).bind(10, p.obliquity_deg_sum).bind(11, p.tilt_deg_sum);
+        st.bind(12, p.slouched_frames).bind(13, p.wallet_frames).bind(14, p.ppi_sum);
+        st.bind(15, p.di_pct_sum).run();
       }
     }
     if (!batch.raw_frames.empty() && config_.raw_archive_max_bytes.value_or(0) > 0) {

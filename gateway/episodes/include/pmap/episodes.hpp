@@ -97,6 +97,8 @@ class MatEpisodes {
   std::vector<Episode> close();
   /// The open episode of each stream (for `state`).
   [[nodiscard]] std::map<std::string, Episode> current() const;
+  /// The open presence episode (per frame, without the copies current() makes).
+  [[nodiscard]] const std::optional<Episode>& presence() const { return presence_.current(); }
 
  private:
   void keep(std::optional<Episode> episode, std::vector<Episode>& out) const;

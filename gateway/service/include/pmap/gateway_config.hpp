@@ -50,10 +50,11 @@ struct GatewayConfig {
   std::string calibration_dir;  ///< `<dir>/<mat id>.json` per mat; empty: no calibrations
   std::int64_t max_queued_messages = 20000;
   std::int64_t log_interval_s = 10;
-  std::int64_t presence_dwell_s = 30;  ///< episodes: shortest bed exit / chair break
-  std::int64_t position_dwell_s = 30;  ///< episodes: shortest position (or sitting class)
-  std::int64_t knee_dwell_s = 120;     ///< episodes: shortest knee-pillow / knee-support state
-  std::int64_t long_still_min = 30;    ///< episodes: still periods from this long are stored
+  std::int64_t presence_dwell_s = 30;   ///< episodes: shortest bed exit / chair break
+  std::int64_t position_dwell_s = 30;   ///< episodes: shortest position (or sitting class)
+  std::int64_t knee_dwell_s = 120;      ///< episodes: shortest knee-pillow / knee-support state
+  std::int64_t long_still_min = 30;     ///< episodes: still periods from this long are stored
+  std::int64_t sitting_alert_min = 45;  ///< chair: alert once a bout passes this; 0 = off
 
   /// client_id, or "pmap-gateway-<hostname>" when empty.
   [[nodiscard]] std::string effective_client_id() const;

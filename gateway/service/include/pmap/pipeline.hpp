@@ -35,6 +35,7 @@
 #include "pmap/occupancy.hpp"
 #include "pmap/posture/bed_analyzer.hpp"
 #include "pmap/posture/position_smoother.hpp"
+#include "pmap/posture_epoch_aggregator.hpp"
 #include "pmap/serve.hpp"
 #include "pmap/store.hpp"
 
@@ -48,6 +49,9 @@ struct PipelineConfig {
   FeaturesConfig features;
   EpisodeConfig episodes;
   std::int64_t epoch_seconds = 5;
+  /// Chair mats: a sitting bout longer than this publishes one alert (docs/protocol.md, §7a);
+  /// 0 = off.
+  std::int64_t sitting_alert_us = 45LL * 60 * 1'000'000;
   std::chrono::milliseconds state_interval{1000};
   bool raw_archive = false;
   std::size_t flush_max_rows = 1000;
@@ -149,7 +153,10 @@ class Pipeline {
     posture::PositionSmoother position_smoother;
     OccupancyTracker occupancy;                      ///< empty / occupied / getting in or out
     Occupancy latest_occupancy = Occupancy::kEmpty;  ///< of the latest frame (state)
+    std::int64_t sitting_alerted_start_us = -1;      ///< the bout already alerted (once per bout)
   };
+  /// Chair mats: publishes the sitting alert once the open bout passes the limit.
+  void check_sitting_alert(MatPipelineState& st);
 
   void on_accepted(std::vector<AcceptedFrame>&& frames, Clock::time_point now);
   void process_frame(const AcceptedFrame& frame, Clock::time_point now);
@@ -166,6 +173,7 @@ class Pipeline {
   std::optional<CalibrationDirectory> calibrations_;
   Ingest ingest_;
   EpochAggregator epochs_;
+  PostureEpochAggregator posture_epochs_;  // per-epoch posture measures (docs/nights.md)
   StateThrottle throttle_;
   std::map<std::string, MatPipelineState, std::less<>> mats_;
   WriteBatch pending_;  // mats, statuses, raw frames (epochs live in epochs_)

@@ -64,6 +64,29 @@ struct EpochDelta {
   std::int64_t last_ts_us = 0;
 };
 
+/// Posture measures of one mat in one epoch, as sums and frame counts (merged by addition like
+/// EpochDelta, so late frames are exact). Bed columns are zero on a chair and vice versa. Counts
+/// are of frames the posture engine analysed; a mean is a sum over its count.
+struct PostureEpochDelta {
+  std::string mat_id;
+  std::int64_t epoch_start_s = 0;
+  std::int64_t posture_frames = 0;  ///< occupied frames with a posture result
+  // Bed.
+  std::int64_t side_frames = 0;  ///< side-lying frames with a knee-pillow analysis
+  double pelvic_roll_deg_sum = 0;
+  std::int64_t knee_aligned_frames = 0;
+  std::int64_t knee_dropped_frames = 0;
+  std::int64_t supine_supported_frames = 0;
+  std::int64_t supine_flat_frames = 0;
+  // Chair.
+  double obliquity_deg_sum = 0;  ///< signed, + = the sitter's right side lower
+  double tilt_deg_sum = 0;       ///< + = posterior
+  std::int64_t slouched_frames = 0;
+  std::int64_t wallet_frames = 0;
+  double ppi_sum = 0;  ///< in the image's unit (mmHg when calibrated)
+  double di_pct_sum = 0;
+};
+
 struct RawFrameRecord {
   std::string mat_id;
   std::int64_t seq = 0;
@@ -84,10 +107,11 @@ struct WriteBatch {
   std::vector<RawFrameRecord> raw_frames;
   std::vector<CounterSnapshot> counters;
   std::vector<Episode> episodes;
+  std::vector<PostureEpochDelta> posture_epochs;
 
   [[nodiscard]] std::size_t rows() const {
     return mats.size() + statuses.size() + epochs.size() + raw_frames.size() + counters.size() +
-           episodes.size();
+           episodes.size() + posture_epochs.size();
   }
   [[nodiscard]] bool empty() const { return rows() == 0; }
   /// Appends `other` (used to write several queued batches in one transaction).
@@ -104,7 +128,7 @@ struct StoreConfig {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   /// Opens or creates the database and migrates it. Throws StoreError.
   explicit Store(const std::string& path, StoreConfig config = {});

@@ -1,0 +1,282 @@
+#include "pmap/nights/nights_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "pmap/diary/diary_error.hpp"
+#include "pmap/diary/diary_repository.hpp"
+#include "pmap/nights/sleep_period.hpp"
+
+namespace pmap::nights {
+
+namespace {
+
+using OneDay = std::chrono::days;  // (the member days() hides the name)
+using std::chrono::sys_days;
+
+constexpr std::int64_t kUsPerS = 1'000'000;
+
+/// Nearest-rank percentile (p in (0, 1]) of a non-empty, sorted vector.
+double percentile(const std::vector<double>& sorted, double p) {
+  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(sorted.size())));
+  return sorted[std::max<std::size_t>(rank, 1) - 1];
+}
+
+double median(const std::vector<double>& sorted) {
+  const std::size_t n = sorted.size();
+  return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+}
+
+struct Interval {
+  std::string label;
+  std::int64_t start_us = 0;
+  std::int64_t end_us = 0;
+};
+
+/// The episodes of one stream of one mat that overlap [from_us, to_us], clipped to it.
+std::vector<Interval> stream_episodes(Database& db, const std::string& mat_id,
+                                      std::string_view stream, std::int64_t from_us,
+                                      std::int64_t to_us) {
+  Statement st = db.prepare(
+      "SELECT label, start_us, end_us FROM episodes WHERE mat_id = ?1 AND stream = ?2 "
+      "AND end_us >= ?3 AND start_us <= ?4 ORDER BY start_us");
+  st.bind(1, mat_id).bind(2, stream).bind(3, from_us).bind(4, to_us);
+  std::vector<Interval> out;
+  while (st.step()) {
+    out.push_back(Interval{st.column_text(0), std::max(st.column_int(1), from_us),
+                           std::min(st.column_int(2), to_us)});
+  }
+  return out;
+}
+
+std::int64_t seconds(std::int64_t us) {
+  return us / kUsPerS;
+}
+
+double per_hour(double count, std::int64_t over_s) {
+  return over_s > 0 ? count * 3600.0 / static_cast<double>(over_s) : 0.0;
+}
+
+}  // namespace
+
+NightsReader::NightsReader(Store& store, diary::TimeZone zone, NightsConfig config)
+    : store_(store), zone_(std::move(zone)), config_(config) {}
+
+std::int64_t NightsReader::local_midnight_us(sys_days day) const {
+  const std::chrono::year_month_day ymd(day);
+  try {
+    return zone_.to_utc_us(diary::LocalDateTime{ymd, 0, 0, 0});
+  } catch (const diary::DiaryError&) {
+    // A few zones skip midnight itself when clocks go forward; the day then starts at 01:00.
+    return zone_.to_utc_us(diary::LocalDateTime{ymd, 1, 0, 0});
+  }
+}
+
+std::vector<NightSummary> NightsReader::nights(sys_days from, sys_days to) {
+  Database& db = store_.db();
+  // A night of wake date D ends before D's evening hour and starts at most a day or so before:
+  // read from two days ahead so the first night's periods are all seen.
+  const std::int64_t lo = local_midnight_us(from - OneDay(2));
+  const std::int64_t hi = local_midnight_us(to + OneDay(1));
+  Statement st = db.prepare(
+      "SELECT mat_id, stream, label, start_us, end_us, frames, mean_confidence FROM episodes "
+      "WHERE stream = 'presence' AND label = 'in_bed' AND end_us >= ?1 AND start_us < ?2 "
+      "ORDER BY mat_id, start_us");
+  st.bind(1, lo).bind(2, hi);
+  std::vector<Episode> presence;
+  while (st.step()) {
+    presence.push_back(Episode{st.column_text(0), st.column_text(1), st.column_text(2),
+                               st.column_int(3), st.column_int(4),
+                               static_cast<std::uint32_t>(st.column_int(5)), st.column_double(6)});
+  }
+  // Group the periods by (mat, wake date).
+  std::map<std::pair<std::string, sys_days>, std::vector<SleepPeriod>> grouped;
+  for (SleepPeriod& p : find_sleep_periods(std::move(presence), config_)) {
+    sys_days wake = zone_.local_day(p.end_us);
+    if (zone_.to_local(p.end_us).hour >= config_.evening_hour) wake += OneDay(1);
+    if (wake < from || wake > to) continue;
+    grouped[{p.mat_id, wake}].push_back(std::move(p));
+  }
+  const diary::SetupTimeline setups = diary::DiaryRepository(store_).timeline();
+  std::vector<NightSummary> out;
+  for (auto& [key, periods] : grouped) {
+    NightSummary n;
+    n.mat_id = key.first;
+    n.wake_date = key.second;
+    n.start_us = periods.front().start_us;
+    n.end_us = periods.back().end_us;
+    n.time_in_bed_s = seconds(n.end_us - n.start_us);
+    std::int64_t occupied_us = 0;
+    for (const auto& p : periods) {
+      occupied_us += p.occupied_us;
+      n.bed_exits += p.exits;
+    }
+    n.occupied_s = seconds(occupied_us);
+    n.sleep_periods = static_cast<int>(periods.size());
+    n.long_exits = n.sleep_periods - 1;
+    n.bed_exits += n.long_exits;
+
+    const auto positions = stream_episodes(db, n.mat_id, "position", n.start_us, n.end_us);
+    for (std::size_t i = 0; i < positions.size(); ++i) {
+      n.position_s[positions[i].label] += seconds(positions[i].end_us - positions[i].start_us);
+      if (i > 0 && positions[i].label != positions[i - 1].label) ++n.turns;
+    }
+    for (const char* p : {"supine", "prone", "left", "right"}) n.position_s.try_emplace(p, 0);
+    n.turns_per_h = per_hour(n.turns, n.occupied_s);
+
+    const auto knees = stream_episodes(db, n.mat_id, "knee", n.start_us, n.end_us);
+    for (std::size_t i = 0; i < knees.size(); ++i) {
+      const std::int64_t s = seconds(knees[i].end_us - knees[i].start_us);
+      const std::string& label = knees[i].label;
+      if (label == "aligned") n.side_knee_aligned_s += s;
+      if (label == "dropped") n.side_knee_dropped_s += s;
+      if (label == "flexed_supported") n.supine_knees_supported_s += s;
+      if (label == "flat") n.supine_knees_flat_s += s;
+      // The knee stream's dwell (minutes) already keeps a moment of shifting from counting.
+      if (i > 0 && label == "dropped" && knees[i - 1].label == "aligned") ++n.pillow_slips;
+    }
+
+    // Epochs: stillness and restlessness over the occupied epochs.
+    Statement ep = db.prepare(
+        "SELECT epoch_start_s, frames, occupied_frames, movement_sum FROM epochs "
+        "WHERE mat_id = ?1 AND epoch_start_s >= ?2 AND epoch_start_s <= ?3 "
+        "ORDER BY epoch_start_s");
+    ep.bind(1, n.mat_id).bind(2, n.start_us / kUsPerS).bind(3, n.end_us / kUsPerS);
+    std::int64_t run_epochs = 0;
+    std::int64_t previous = 0;
+    std::int64_t moving_epochs = 0;
+    std::int64_t longest_epochs = 0;
+    while (ep.step()) {
+      const std::int64_t start = ep.column_int(0);
+      const std::int64_t frames = ep.column_int(1);
+      const bool occupied = frames > 0 && ep.column_int(2) * 2 > frames;
+      const bool still =
+          frames > 0 && ep.column_double(3) / static_cast<double>(frames) < config_.still_movement;
+      if (occupied && !still) ++moving_epochs;
+      if (occupied && still) {
+        run_epochs =
+            (run_epochs > 0 && start - previous == config_.epoch_seconds) ? run_epochs + 1 : 1;
+        longest_epochs = std::max(longest_epochs, run_epochs);
+      } else {
+        run_epochs = 0;
+      }
+      previous = start;
+    }
+    n.longest_still_s = longest_epochs * config_.epoch_seconds;
+    n.restlessness_moving_min_per_h =
+        per_hour(static_cast<double>(moving_epochs * config_.epoch_seconds) / 60.0, n.occupied_s);
+
+    // Posture epochs: knee-pillow share and pelvic roll while side-lying.
+    Statement pe = db.prepare(
+        "SELECT side_frames, pelvic_roll_deg_sum, knee_aligned_frames, knee_dropped_frames "
+        "FROM posture_epochs WHERE mat_id = ?1 AND epoch_start_s >= ?2 AND epoch_start_s <= ?3");
+    pe.bind(1, n.mat_id).bind(2, n.start_us / kUsPerS).bind(3, n.end_us / kUsPerS);
+    std::int64_t side = 0;
+    std::int64_t aligned = 0;
+    std::int64_t dropped = 0;
+    double roll_sum = 0;
+    std::vector<double> roll_means;
+    while (pe.step()) {
+      const std::int64_t f = pe.column_int(0);
+      if (f == 0) continue;
+      side += f;
+      roll_sum += pe.column_double(1);
+      roll_means.push_back(pe.column_double(1) / static_cast<double>(f));
+      aligned += pe.column_int(2);
+      dropped += pe.column_int(3);
+    }
+    if (aligned + dropped > 0)
+      n.side_knee_aligned_share =
+          static_cast<double>(aligned) / static_cast<double>(aligned + dropped);
+    if (side > 0) {
+      n.side_pelvic_roll_mean_deg = roll_sum / static_cast<double>(side);
+      std::sort(roll_means.begin(), roll_means.end());
+      n.side_pelvic_roll_p90_deg = percentile(roll_means, 0.9);
+    }
+    n.setup = setups.for_night(n.wake_date, zone_);
+    out.push_back(std::move(n));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const NightSummary& a, const NightSummary& b) {
+    return a.wake_date < b.wake_date;
+  });
+  return out;
+}
+
+std::vector<SittingDay> NightsReader::days(sys_days from, sys_days to) {
+  Database& db = store_.db();
+  Statement bouts = db.prepare(
+      "SELECT mat_id, start_us, end_us FROM episodes WHERE stream = 'presence' "
+      "AND label = 'sitting' AND start_us >= ?1 AND start_us < ?2 ORDER BY mat_id, start_us");
+  Statement pe = db.prepare(
+      "SELECT posture_frames, obliquity_deg_sum, tilt_deg_sum, slouched_frames, wallet_frames, "
+      "ppi_sum, di_pct_sum FROM posture_epochs WHERE mat_id = ?1 AND epoch_start_s >= ?2 "
+      "AND epoch_start_s < ?3");
+  const double epoch_s = static_cast<double>(config_.epoch_seconds);
+  std::vector<SittingDay> out;
+  for (sys_days d = from; d <= to; d += OneDay(1)) {
+    const std::int64_t lo = local_midnight_us(d);
+    const std::int64_t hi = local_midnight_us(d + OneDay(1));
+    bouts.bind(1, lo).bind(2, hi);
+    std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> per_mat;
+    while (bouts.step()) {
+      per_mat[bouts.column_text(0)].emplace_back(bouts.column_int(1), bouts.column_int(2));
+    }
+    bouts.reset();
+    for (const auto& [mat, list] : per_mat) {
+      SittingDay day;
+      day.mat_id = mat;
+      day.date = d;
+      day.bouts = static_cast<int>(list.size());
+      day.breaks = day.bouts - 1;
+      for (const auto& [s, e] : list) {
+        const std::int64_t len = seconds(e - s);
+        day.sitting_s += len;
+        day.longest_bout_s = std::max(day.longest_bout_s, len);
+        if (len > config_.bout_limit_s) ++day.bouts_over_limit;
+      }
+      day.breaks_per_sitting_h = per_hour(day.breaks, day.sitting_s);
+
+      pe.bind(1, mat).bind(2, lo / kUsPerS).bind(3, hi / kUsPerS);
+      std::vector<double> ppi;
+      std::vector<double> di;
+      double tilt_sum = 0;
+      std::int64_t frames_sum = 0;
+      while (pe.step()) {
+        const std::int64_t f = pe.column_int(0);
+        if (f == 0) continue;
+        const double frames = static_cast<double>(f);
+        // Each epoch with a posture stands for epoch_seconds of sitting, shared by its frames.
+        const double obliquity = pe.column_double(1) / frames;
+        if (obliquity > config_.obliquity_threshold_deg)
+          day.oblique_right_low_s += config_.epoch_seconds;
+        if (obliquity < -config_.obliquity_threshold_deg)
+          day.oblique_left_low_s += config_.epoch_seconds;
+        tilt_sum += pe.column_double(2);
+        frames_sum += f;
+        day.slouched_s += epoch_s * static_cast<double>(pe.column_int(3)) / frames;
+        day.wallet_min += epoch_s * static_cast<double>(pe.column_int(4)) / frames / 60.0;
+        ppi.push_back(pe.column_double(5) / frames);
+        di.push_back(pe.column_double(6) / frames);
+      }
+      pe.reset();
+      if (day.oblique_right_low_s > 0 || day.oblique_left_low_s > 0)
+        day.oblique_side =
+            day.oblique_right_low_s >= day.oblique_left_low_s ? "right_low" : "left_low";
+      if (frames_sum > 0) {
+        day.posterior_tilt_mean_deg = tilt_sum / static_cast<double>(frames_sum);
+        std::sort(ppi.begin(), ppi.end());
+        std::sort(di.begin(), di.end());
+        day.ppi_median = median(ppi);
+        day.ppi_p90 = percentile(ppi, 0.9);
+        day.di_median_pct = median(di);
+        day.di_p90_pct = percentile(di, 0.9);
+      }
+      out.push_back(std::move(day));
+    }
+  }
+  return out;
+}
+
+}  // namespace pmap::nights
