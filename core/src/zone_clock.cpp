@@ -40,10 +40,25 @@ class ScopedTz {
 };
 
 std::tm local_tm(const std::string& zone, std::int64_t utc_s) {
-  ScopedTz tz(zone);
   const std::time_t t = static_cast<std::time_t>(utc_s);
   std::tm tm{};
+  if (zone == "UTC") {
+    ::gmtime_r(&t, &tm);  // no need to switch TZ (and re-read a zone file) for UTC
+    return tm;
+  }
+  ScopedTz tz(zone);
   ::localtime_r(&t, &tm);
+  return tm;
+}
+
+std::tm to_tm(const CivilTime& local) {
+  std::tm tm{};
+  tm.tm_year = local.year - 1900;
+  tm.tm_mon = local.month - 1;
+  tm.tm_mday = local.day;
+  tm.tm_hour = local.hour;
+  tm.tm_min = local.minute;
+  tm.tm_sec = local.second;
   return tm;
 }
 
@@ -51,9 +66,14 @@ std::tm local_tm(const std::string& zone, std::int64_t utc_s) {
 
 std::optional<ZoneClock> ZoneClock::make(std::string name) {
   if (name == "UTC") return ZoneClock(std::move(name));
-  if (name.empty() || name.size() > 128 || name.front() == '/' ||
+  if (name.empty() || name.size() > 64 || name.front() == '/' ||
       name.find("..") != std::string::npos) {
     return std::nullopt;
+  }
+  for (const char c : name) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '/' || c == '_' || c == '-' || c == '+';
+    if (!ok) return std::nullopt;
   }
   const char* dir = std::getenv("TZDIR");
   const std::filesystem::path file =
@@ -64,16 +84,35 @@ std::optional<ZoneClock> ZoneClock::make(std::string name) {
 }
 
 std::int64_t ZoneClock::to_utc_s(const CivilTime& local) const {
-  std::tm tm{};
-  tm.tm_year = local.year - 1900;
-  tm.tm_mon = local.month - 1;
-  tm.tm_mday = local.day;
-  tm.tm_hour = local.hour;
-  tm.tm_min = local.minute;
-  tm.tm_sec = local.second;
+  std::tm tm = to_tm(local);
   tm.tm_isdst = -1;  // let the zone's rules decide, at the normalised local time
   ScopedTz tz(name_);
   return static_cast<std::int64_t>(std::mktime(&tm));
+}
+
+std::optional<std::int64_t> ZoneClock::to_utc_s_exact(const CivilTime& local) const {
+  const std::tm wanted = to_tm(local);
+  // tm_isdst = 1 first: in the repeated hour this picks the first (daylight) occurrence; outside
+  // DST glibc normalises it, which the round trip catches and retries with 0. A skipped time
+  // comes back as another wall-clock time either way: it does not exist.
+  for (const int isdst : {1, 0}) {
+    std::tm attempt = wanted;
+    attempt.tm_isdst = isdst;
+    std::time_t t = -1;
+    std::tm back{};
+    {
+      ScopedTz tz(name_);
+      t = std::mktime(&attempt);
+      if (t != static_cast<std::time_t>(-1)) ::localtime_r(&t, &back);
+    }
+    if (t == static_cast<std::time_t>(-1)) continue;
+    if (back.tm_year == wanted.tm_year && back.tm_mon == wanted.tm_mon &&
+        back.tm_mday == wanted.tm_mday && back.tm_hour == wanted.tm_hour &&
+        back.tm_min == wanted.tm_min && back.tm_sec == wanted.tm_sec) {
+      return static_cast<std::int64_t>(t);
+    }
+  }
+  return std::nullopt;
 }
 
 CivilTime ZoneClock::to_local(std::int64_t utc_s) const {

@@ -4,7 +4,8 @@
 //
 // libstdc++ 12 has no std::chrono::zoned_time, so conversions go through localtime_r/mktime with
 // TZ set to the zone for the duration of one call, under a process-wide mutex; the previous TZ is
-// restored afterwards so the rest of the process never sees the change.
+// restored afterwards so the rest of the process never sees the change. This is the one place
+// in PostureMap that switches TZ (the diary's TimeZone is built on it); UTC never switches.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,7 +26,8 @@ struct CivilTime {
 class ZoneClock {
  public:
   /// nullopt unless `name` is "UTC" or a zone file of the tz database (TZDIR or
-  /// /usr/share/zoneinfo): glibc silently treats unknown names as UTC, hence the check.
+  /// /usr/share/zoneinfo) named with letters, digits and / _ - + only (at most 64 characters):
+  /// glibc silently treats unknown names as UTC, hence the check.
   [[nodiscard]] static std::optional<ZoneClock> make(std::string name);
 
   [[nodiscard]] const std::string& name() const { return name_; }
@@ -35,6 +37,10 @@ class ZoneClock {
   /// repeated or skipped by a DST change (02:00-03:00 in Europe) follow glibc mktime's choice;
   /// callers that must avoid them plan outside those hours.
   [[nodiscard]] std::int64_t to_utc_s(const CivilTime& local) const;
+  /// The same for a time a person entered: fields must be in range (no overflow); a time that
+  /// DST skipped (02:30 when clocks go forward) does not exist → nullopt; a repeated time (clocks
+  /// going back) is its first occurrence.
+  [[nodiscard]] std::optional<std::int64_t> to_utc_s_exact(const CivilTime& local) const;
   [[nodiscard]] CivilTime to_local(std::int64_t utc_s) const;
   /// Seconds east of UTC at `utc_s`.
   [[nodiscard]] int utc_offset_s(std::int64_t utc_s) const;

@@ -1,13 +1,8 @@
 #include "pmap/diary/time_zone.hpp"
 
-#include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
-#include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <optional>
 
 #include "pmap/diary/diary_error.hpp"
@@ -18,54 +13,8 @@ namespace {
 
 using namespace std::chrono;
 
-std::mutex& tz_mutex() {
-  static std::mutex m;
-  return m;
-}
-
-// Sets TZ for the lifetime of the object (under the mutex) and restores the previous value, so
-// the process's own zone is left as it was.
-class ScopedTz {
- public:
-  explicit ScopedTz(const std::string& name) : lock_(tz_mutex()) {
-    if (const char* old = std::getenv("TZ"); old != nullptr) old_ = old;
-    ::setenv("TZ", name.c_str(), 1);
-    ::tzset();
-  }
-  ~ScopedTz() {
-    if (old_) {
-      ::setenv("TZ", old_->c_str(), 1);
-    } else {
-      ::unsetenv("TZ");
-    }
-    ::tzset();
-  }
-  ScopedTz(const ScopedTz&) = delete;
-  ScopedTz& operator=(const ScopedTz&) = delete;
-
- private:
-  std::lock_guard<std::mutex> lock_;
-  std::optional<std::string> old_;
-};
-
-std::filesystem::path zoneinfo_dir() {
-  if (const char* dir = std::getenv("TZDIR"); dir != nullptr && *dir != '\0') return dir;
-  return "/usr/share/zoneinfo";
-}
-
 bool valid_zone_name(const std::string& name) {
-  if (name == "UTC") return true;
-  if (name.empty() || name.size() > 64 || name.front() == '/' ||
-      name.find("..") != std::string::npos) {
-    return false;
-  }
-  for (char c : name) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '/' || c == '_' || c == '-' || c == '+';
-    if (!ok) return false;
-  }
-  std::error_code ec;
-  return std::filesystem::is_regular_file(zoneinfo_dir() / name, ec);
+  return ZoneClock::make(name).has_value();
 }
 
 std::int64_t seconds_to_us(std::int64_t s) {
@@ -94,13 +43,21 @@ std::optional<int> digits(std::string_view text, std::size_t pos, std::size_t n)
 
 }  // namespace
 
-TimeZone::TimeZone(std::string name) : name_(std::move(name)) {
-  if (!valid_zone_name(name_)) {
+namespace {
+
+ZoneClock checked_zone(const std::string& name) {
+  auto clock = ZoneClock::make(name);
+  if (!clock) {
     throw DiaryError(
-        "tz: unknown time zone '" + name_ + "' (use an IANA name such as Europe/London, or UTC)",
+        "tz: unknown time zone '" + name + "' (use an IANA name such as Europe/London, or UTC)",
         "tz");
   }
+  return std::move(*clock);
 }
+
+}  // namespace
+
+TimeZone::TimeZone(std::string name) : clock_(checked_zone(name)) {}
 
 TimeZone TimeZone::system_default() {
   if (const char* tz = std::getenv("TZ"); tz != nullptr && *tz != '\0') {
@@ -114,16 +71,7 @@ TimeZone TimeZone::system_default() {
 }
 
 std::int32_t TimeZone::utc_offset_s(std::int64_t utc_us) const {
-  if (name_ == "UTC") return 0;  // no need to switch TZ (and re-read the zone file) for UTC
-  const std::time_t t = floor_seconds(utc_us);
-  std::tm tm{};
-  {
-    ScopedTz scoped(name_);
-    if (::localtime_r(&t, &tm) == nullptr) {
-      throw DiaryError("time: " + std::to_string(utc_us) + " us cannot be converted", "time");
-    }
-  }
-  return static_cast<std::int32_t>(tm.tm_gmtoff);
+  return clock().utc_offset_s(floor_seconds(utc_us));
 }
 
 LocalDateTime TimeZone::to_local(std::int64_t utc_us) const {
@@ -143,43 +91,19 @@ std::int64_t TimeZone::to_utc_us(const LocalDateTime& local) const {
       local.minute > 59 || local.second < 0 || local.second > 59) {
     throw DiaryError("time: not a valid calendar time", "time");
   }
-  std::tm tm{};
-  tm.tm_year = static_cast<int>(local.date.year()) - 1900;
-  tm.tm_mon = static_cast<int>(static_cast<unsigned>(local.date.month())) - 1;
-  tm.tm_mday = static_cast<int>(static_cast<unsigned>(local.date.day()));
-  tm.tm_hour = local.hour;
-  tm.tm_min = local.minute;
-  tm.tm_sec = local.second;
-  // tm_isdst = 1 first: in the repeated hour this picks the first (daylight) occurrence; outside
-  // DST glibc normalises it, which the round trip below catches and retries with 0.
-  std::time_t result = -1;
-  bool found = false;
-  for (int isdst : {1, 0}) {
-    std::tm attempt = tm;
-    attempt.tm_isdst = isdst;
-    std::time_t t = -1;
-    std::tm back{};
-    {
-      ScopedTz scoped(name_);
-      t = ::mktime(&attempt);
-      if (t != static_cast<std::time_t>(-1)) ::localtime_r(&t, &back);
-    }
-    if (t == static_cast<std::time_t>(-1)) continue;
-    if (back.tm_year == tm.tm_year && back.tm_mon == tm.tm_mon && back.tm_mday == tm.tm_mday &&
-        back.tm_hour == tm.tm_hour && back.tm_min == tm.tm_min && back.tm_sec == tm.tm_sec) {
-      result = t;
-      found = true;
-      break;
-    }
-  }
-  if (!found) {
+  const std::optional<std::int64_t> result =
+      clock().to_utc_s_exact(CivilTime{static_cast<int>(local.date.year()),
+                                       static_cast<int>(static_cast<unsigned>(local.date.month())),
+                                       static_cast<int>(static_cast<unsigned>(local.date.day())),
+                                       local.hour, local.minute, local.second});
+  if (!result) {
     throw DiaryError("time: " + format_date(sys_days(local.date)) + " " +
                          std::to_string(local.hour) + ":" + (local.minute < 10 ? "0" : "") +
-                         std::to_string(local.minute) + " does not exist in " + name_ +
+                         std::to_string(local.minute) + " does not exist in " + name() +
                          " (clocks went forward)",
                      "time");
   }
-  return seconds_to_us(result);
+  return seconds_to_us(*result);
 }
 
 std::string TimeZone::format(std::int64_t utc_us) const {

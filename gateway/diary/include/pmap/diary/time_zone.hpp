@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "pmap/zone_clock.hpp"
+
 namespace pmap::diary {
 
 /// A local calendar time, as written by a person.
@@ -34,7 +36,7 @@ class TimeZone {
   /// The zone from $TZ, else /etc/timezone, else "UTC".
   static TimeZone system_default();
 
-  [[nodiscard]] const std::string& name() const { return name_; }
+  [[nodiscard]] const std::string& name() const { return clock_.name(); }
   /// Seconds east of UTC at `utc_us`.
   [[nodiscard]] std::int32_t utc_offset_s(std::int64_t utc_us) const;
   [[nodiscard]] LocalDateTime to_local(std::int64_t utc_us) const;
@@ -53,7 +55,8 @@ class TimeZone {
                                                         std::string_view field);
 
  private:
-  std::string name_;
+  [[nodiscard]] const ZoneClock& clock() const { return clock_; }
+  ZoneClock clock_;  ///< the conversions (core/zone_clock.hpp: the one place TZ is switched)
 };
 
 /// "2026-11-20".
