@@ -1,20 +1,13 @@
 #include "pmap/epoch_aggregator.hpp"
 
+#include "pmap/epoch_start.hpp"
+
 #include <algorithm>
 
 namespace pmap {
 
-namespace {
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-}  // namespace
-
 void EpochAggregator::add(const std::string& mat_id, const FrameFeatures& f) {
-  const std::int64_t secs = floor_div(f.timestamp_us, 1'000'000);
-  const std::int64_t start = floor_div(secs, epoch_seconds_) * epoch_seconds_;
+  const std::int64_t start = epoch_start_s(f.timestamp_us, epoch_seconds_);
   auto [it, inserted] = pending_.try_emplace({mat_id, start});
   EpochDelta& d = it->second;
   if (inserted) {

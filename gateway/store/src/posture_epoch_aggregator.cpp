@@ -1,18 +1,11 @@
 #include "pmap/posture_epoch_aggregator.hpp"
 
+#include "pmap/epoch_start.hpp"
+
 namespace pmap {
 
-namespace {
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-}  // namespace
-
 void PostureEpochAggregator::add(const std::string& mat_id, const PostureSample& s) {
-  const std::int64_t secs = floor_div(s.timestamp_us, 1'000'000);
-  const std::int64_t start = floor_div(secs, epoch_seconds_) * epoch_seconds_;
+  const std::int64_t start = epoch_start_s(s.timestamp_us, epoch_seconds_);
   auto mat = pending_.find(mat_id);
   if (mat == pending_.end()) mat = pending_.try_emplace(mat_id).first;
   auto [it, inserted] = mat->second.try_emplace(start);
