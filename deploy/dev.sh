@@ -67,6 +67,9 @@ start_broker() {
 listener $BROKER_PORT 127.0.0.1
 allow_anonymous true
 persistence false
+# pmap-gateway's back-pressure leaves frames queued here; mosquitto's default (1000 per client)
+# would drop the rest.
+max_queued_messages 1000000
 sys_interval 1
 log_dest file $dir/mosquitto.log
 CONF
