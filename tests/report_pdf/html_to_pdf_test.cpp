@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -321,6 +322,24 @@ TEST(HtmlToPdf, CallsFromSeveralThreadsAreSerialized) {
     expect_pdf(pdf);
     EXPECT_EQ(page_count(pdf), page_count(pdfs[0]));
   }
+}
+
+// Qt's application object sets the C locale from the environment; the library puts it back, so
+// the rest of the program keeps printing "0.5", not "0,5".
+TEST(HtmlToPdf, TheProcessLocaleIsLeftAlone) {
+  ::setenv("LC_ALL", "C.UTF-8", 1);
+  const std::string before = std::setlocale(LC_ALL, nullptr);
+  expect_pdf(html_to_pdf(report_html()));
+  EXPECT_EQ(std::setlocale(LC_ALL, nullptr), before);
+  ::unsetenv("LC_ALL");
+}
+
+// An <img> in the input that looks like a chart placeholder is not one.
+TEST(HtmlToPdf, InputCannotForgeChartPlaceholders) {
+  const std::string pdf =
+      html_to_pdf(report_html("<img src=\"pmap-svg:0\"><img src=\"pmap-svg:99\" width=\"10\">"));
+  expect_pdf(pdf);
+  EXPECT_EQ(page_count(pdf), 1);
 }
 
 TEST(HtmlToPdf, ThreePagesRenderQuickly) {

@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QRectF>
+#include <QUuid>
 #include <QXmlStreamReader>
 
 #include "pmap/report_pdf/html_to_pdf.hpp"
@@ -75,6 +76,8 @@ QSizeF chart_size(const QSvgRenderer& renderer, const QString& width_attribute, 
 
 PreparedHtml prepare_html(const QString& html, QSizeF text_size_px) {
   PreparedHtml out;
+  out.image_prefix =
+      QStringLiteral("pmap-svg-%1:").arg(QUuid::createUuid().toString(QUuid::WithoutBraces));
   out.html.reserve(html.size());
   qsizetype copied = 0;  // html[0, copied) is in out.html
   qsizetype pos = 0;
@@ -99,7 +102,7 @@ PreparedHtml prepare_html(const QString& html, QSizeF text_size_px) {
       const QSizeF size = chart_size(*renderer, width_attribute, text_size_px, index, pos);
       out.html += QStringView(html).mid(copied, pos - copied);
       out.html += QStringLiteral("<div><img src=\"%1%2\" width=\"%3\" height=\"%4\"></div>")
-                      .arg(QLatin1StringView(kSvgImagePrefix))
+                      .arg(out.image_prefix)
                       .arg(index)
                       .arg(size.width(), 0, 'f', 2)
                       .arg(size.height(), 0, 'f', 2);

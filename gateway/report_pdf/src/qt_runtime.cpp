@@ -17,6 +17,16 @@
 namespace pmap::report_pdf::detail {
 namespace {
 
+QtMessageHandler previous_message_handler = nullptr;
+
+// Qt's messages go where they went before, except one that every run of a CLI would print
+// (QStandardPaths, asked by Qt for its runtime directory, when XDG_RUNTIME_DIR is unset, as under
+// systemd services and in containers). Installed only when this library owns the application.
+void filter_qt_messages(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+  if (message.startsWith(QLatin1StringView("QStandardPaths: XDG_RUNTIME_DIR not set"))) return;
+  if (previous_message_handler != nullptr) previous_message_handler(type, context, message);
+}
+
 // The library's own Qt thread: it creates the QGuiApplication (so Qt sees it as its main thread)
 // and then runs queued jobs forever. It is never stopped or destroyed: Qt allows one application
 // object per process and tearing one down in a thread at exit races with static destructors, so
@@ -46,6 +56,7 @@ class QtThread {
     // QCoreApplication sets the process's C locale from the environment (setlocale(LC_ALL, "")),
     // which would change how the rest of the program prints and parses numbers: put it back.
     const std::string previous_locale = std::setlocale(LC_ALL, nullptr);
+    previous_message_handler = qInstallMessageHandler(filter_qt_messages);
     // argc/argv must outlive the application object, which lives as long as the process.
     static int argc = 3;
     static char arg0[] = "pmap-report-pdf";

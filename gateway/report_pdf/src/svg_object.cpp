@@ -37,7 +37,7 @@ void SvgObjectHandler::install(QTextDocument& doc) {
     QTextCharFormat format;
   };
   std::vector<Placeholder> placeholders;
-  const QString prefix = QLatin1StringView(kSvgImagePrefix);
+  const QString& prefix = charts_.image_prefix;
   for (QTextBlock block = doc.begin(); block.isValid(); block = block.next()) {
     for (auto it = block.begin(); !it.atEnd(); ++it) {
       const QTextFragment fragment = it.fragment();
