@@ -334,6 +334,27 @@ TEST(HtmlToPdf, TheProcessLocaleIsLeftAlone) {
   ::unsetenv("LC_ALL");
 }
 
+// Where each chart ends is found by an XML reader fed in chunks: many charts, charts with
+// characters outside the BMP, and a chart after more than a chunk of text all come out whole.
+TEST(HtmlToPdf, ManyChartsAndLongTextBetweenThem) {
+  std::string words;
+  for (int i = 0; i < 12'000; ++i) words += "word ";  // 60 kB, more than a chunk of the reader
+  std::string html = "<p>" + words + "</p>";
+  for (int i = 0; i < 60; ++i) {
+    html += "<p>chart " + std::to_string(i) + "</p>" +
+            R"(<svg width="300" height="40"><text x="2" y="20">😀 ✓ −0.4 </text>)" +
+            R"(<rect x="200" width="100" height="40" fill="#4e79a7"/></svg>)";
+  }
+  html += "<p>" + words + words + "</p>" + kSvgLine + "<p>the end</p>";
+  const std::string pdf = html_to_pdf(html);
+  expect_pdf(pdf);
+  EXPECT_GT(page_count(pdf), 2);
+  if (const auto text = pdf_text(pdf)) {
+    EXPECT_NE(text->find("chart 59"), std::string::npos);
+    EXPECT_NE(text->find("the end"), std::string::npos);
+  }
+}
+
 // An <img> in the input that looks like a chart placeholder is not one.
 TEST(HtmlToPdf, InputCannotForgeChartPlaceholders) {
   const std::string pdf =

@@ -30,23 +30,40 @@ std::string error_prefix(std::size_t index, qsizetype offset) {
 }
 
 // Reads the <svg> element starting at `pos` as XML; returns its length in characters and fills
-// the root's width attribute.
+// the root's width attribute. The reader is fed in chunks, so that finding the end of each chart
+// does not copy the rest of the document.
 qsizetype svg_element_length(const QString& html, qsizetype pos, std::size_t index,
                              QString& width_attribute) {
-  QXmlStreamReader reader(html.mid(pos));
+  constexpr qsizetype kChunk = 64 * 1024;
+  QXmlStreamReader reader;
+  qsizetype fed = pos;
+  const auto feed = [&] {
+    const qsizetype length = std::min(kChunk, html.size() - fed);
+    reader.addData(html.mid(fed, length));
+    fed += length;
+  };
+  feed();
   int depth = 0;
-  while (!reader.atEnd()) {
+  for (;;) {
     const QXmlStreamReader::TokenType token = reader.readNext();
     if (token == QXmlStreamReader::StartElement) {
-      if (depth == 0)
+      if (depth == 0) {
         width_attribute =
             reader.attributes().value(QLatin1StringView("width")).toString().trimmed();
+      }
       ++depth;
     } else if (token == QXmlStreamReader::EndElement) {
       if (--depth == 0) return static_cast<qsizetype>(reader.characterOffset());
+    } else if (token == QXmlStreamReader::Invalid) {
+      if (reader.error() != QXmlStreamReader::PrematureEndOfDocumentError || fed == html.size()) {
+        break;
+      }
+      feed();
     }
   }
-  const QString why = reader.hasError() ? reader.errorString() : QStringLiteral("no </svg>");
+  const QString why = reader.error() == QXmlStreamReader::PrematureEndOfDocumentError
+                          ? QStringLiteral("no </svg> before the end of the HTML")
+                          : reader.errorString();
   throw PdfError(error_prefix(index, pos) + " is not well-formed XML: " + why.toStdString() +
                  " (line " + std::to_string(reader.lineNumber()) + " of the element)");
 }
