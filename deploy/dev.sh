@@ -21,6 +21,7 @@ PACKAGES=(
   libpaho-mqttpp-dev libpaho-mqtt-dev libsqlite3-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev
   mosquitto mosquitto-clients sqlite3 tzdata
+  qt6-base-dev qt6-svg-dev fonts-dejavu-core
 )
 
 log() { printf '\033[1m[pmap]\033[0m %s\n' "$*" >&2; }
