@@ -20,7 +20,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev libboost-program-options-dev libeigen3-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev libsqlite3-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev
-  mosquitto mosquitto-clients sqlite3 tzdata
+  mosquitto mosquitto-clients sqlite3 tzdata poppler-utils
   qt6-base-dev qt6-svg-dev fonts-dejavu-core
 )
 

@@ -66,15 +66,15 @@ kill -TERM "$GATEWAY"
 wait "$GATEWAY" || true
 GATEWAY=""
 
-# The person's setups, as they would enter them: in use from 20:00 the evening before each night.
+# The person's setups, as they would enter them: in use from 20:00 on the evening a night starts
+# (the schedule's dates are the evenings, as pmap-sim's truth "date").
 
 "$BIN/pmapctl" setup add thin --db "$OUT/pmap.db" --tz "$ZONE" --knee-pillow thin >/dev/null
 "$BIN/pmapctl" setup add thick --db "$OUT/pmap.db" --tz "$ZONE" --knee-pillow thick >/dev/null
 prev=""
 while read -r d s; do
   [ "$s" = "$prev" ] && continue
-  evening=$(date -u -d "$d - 1 day" +%F)
-  "$BIN/pmapctl" setup use "$s" --db "$OUT/pmap.db" --tz "$ZONE" --from "${evening}T20:00" >/dev/null
+  "$BIN/pmapctl" setup use "$s" --db "$OUT/pmap.db" --tz "$ZONE" --from "${d}T20:00" >/dev/null
   prev=$s
 done <"$OUT/setups.txt"
 

@@ -3,6 +3,8 @@
 // the HTML form and `pmapctl report`.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 
@@ -360,6 +362,17 @@ TEST(PmapctlReport, FormatsFilesAndErrors) {
                         out, err),
             0);
   EXPECT_EQ(out, "report 2026-11-20 written to " + file + "\n");
+  const std::string pdf = s.dir_.file("r.pdf");
+  ASSERT_EQ(run_pmapctl({"report", "--db", s.path_, "--tz", "Europe/Berlin", "--date", "2026-11-20",
+                         "--format", "pdf", "-o", pdf},
+                        out, err),
+            0)
+      << err;
+  std::ifstream pdf_in(pdf, std::ios::binary);
+  const std::string pdf_bytes((std::istreambuf_iterator<char>(pdf_in)), {});
+  EXPECT_EQ(pdf_bytes.rfind("%PDF-", 0), 0U);
+  EXPECT_GT(pdf_bytes.size(), 5000U);
+  EXPECT_NE(pdf_bytes.find("%%EOF"), std::string::npos);
   EXPECT_EQ(run_pmapctl({"report", "--db", s.path_, "--format", "xml"}, out, err), 2);
   EXPECT_NE(err.find("--format must be"), std::string::npos);
   EXPECT_EQ(run_pmapctl({"report", "--db", s.path_, "--date", "2026-13-01"}, out, err), 1);

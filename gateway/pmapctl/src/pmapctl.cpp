@@ -28,6 +28,7 @@
 #include "pmap/report/report_builder.hpp"
 #include "pmap/report/report_error.hpp"
 #include "pmap/report/report_html.hpp"
+#include "pmap/report_pdf/html_to_pdf.hpp"
 #include "pmap/store.hpp"
 
 namespace pmap::pmapctl {
@@ -919,7 +920,7 @@ int report_cmd(const std::vector<std::string>& args, Io& io) {
   po::options_description o = summary_options("report options");
   o.add_options()("date", po::value<std::string>(),
                   "the report's date YYYY-MM-DD: the morning after the night (default: today)")(
-      "format", po::value<std::string>()->default_value("html"), "html|json")(
+      "format", po::value<std::string>()->default_value("html"), "html|pdf|json")(
       "output,o", po::value<std::string>(), "write to FILE (default stdout)")(
       "history-days", po::value<int>()->default_value(365),
       "days of history behind the associations and setup comparison (14..3660)")(
@@ -931,7 +932,8 @@ int report_cmd(const std::vector<std::string>& args, Io& io) {
   if (!vm) return kOk;
   const TimeZone zone = zone_of(*vm);
   const std::string format = (*vm)["format"].as<std::string>();
-  if (format != "html" && format != "json") throw UsageError("--format must be html or json");
+  if (format != "html" && format != "json" && format != "pdf")
+    throw UsageError("--format must be html, pdf or json");
   report::ReportConfig config;
   config.nights = summary_config(*vm);
   config.history_days = (*vm)["history-days"].as<int>();
@@ -950,8 +952,16 @@ int report_cmd(const std::vector<std::string>& args, Io& io) {
   std::string content;
   if (format == "json") {
     content = doc.dump(2) + "\n";
-  } else {
+  } else if (format == "html") {
     content = report::render_html(doc);
+  } else {
+    try {
+      report_pdf::PdfOptions pdf;
+      pdf.title = "PostureMap morning report " + format_date(date);
+      content = report_pdf::html_to_pdf(report::render_html(doc), pdf);
+    } catch (const report_pdf::PdfError& e) {
+      throw Refused(std::string("PDF: ") + e.what());
+    }
   }
   const auto output = opt(*vm, "output");
   if (output) {

@@ -144,7 +144,11 @@ json night_section(Store& store, const diary::TimeZone& zone, const nights::Nigh
                         " degrees on average (90 % of the time under " +
                         one_decimal(n.side_pelvic_roll_p90_deg.value_or(0)) + ").");
   }
-  sentences.push_back("Your longest still stretch was " + duration_text(n.longest_still_s) + ".");
+  // Zero means no epoch was still (e.g. frames too sparse for the movement index): not a fact
+  // worth stating as "0 min".
+  if (n.longest_still_s > 0) {
+    sentences.push_back("Your longest still stretch was " + duration_text(n.longest_still_s) + ".");
+  }
   // Whole local hours for the chart's axis (15-minute steps find them in every zone, across DST).
   json ticks = json::array();
   constexpr std::int64_t kQuarterUs = 900'000'000;
@@ -187,6 +191,44 @@ json sitting_section(const nights::SittingDay& d, const nights::NightsConfig& co
   }
   json out = nights::to_json(d);
   out["sentences"] = sentences;
+  return out;
+}
+
+/// How the pillow behaved with each setup, for the differences whose interval excludes zero
+/// (never a recommendation: that needs pain).
+json alignment_sentences(const associations::SetupComparison& c) {
+  json out = json::array();
+  for (const auto& d : c.differences) {
+    if (d.is_pain || !d.excludes_zero || !d.difference) continue;
+    const auto mean = [&](const associations::SetupSummary& s) {
+      const auto it = s.alignment.find(d.variable);
+      return it == s.alignment.end() ? 0.0 : it->second.mean.value_or(0.0);
+    };
+    const std::string nights = " (" + std::to_string(d.n_a) + " nights with " + c.a.setup + ", " +
+                               std::to_string(d.n_b) + " with " + c.b.setup + ").";
+    const auto interval = [&](double scale, const char* unit) {
+      return " (95 % interval " + one_decimal(*d.ci_low * scale) + " to " +
+             one_decimal(*d.ci_high * scale) + unit + ")";
+    };
+    if (d.variable == "knee_pillow_aligned_share") {
+      out.push_back("The knee pillow stayed aligned " + one_decimal(100 * mean(c.a)) +
+                    " % of side-lying time with " + c.a.setup + " and " +
+                    one_decimal(100 * mean(c.b)) + " % with " + c.b.setup +
+                    interval(100, " points") + nights);
+    } else if (d.variable == "pillow_slips") {
+      out.push_back("The pillow slipped " + one_decimal(mean(c.a)) + " times a night with " +
+                    c.a.setup + " and " + one_decimal(mean(c.b)) + " with " + c.b.setup +
+                    interval(1, "") + nights);
+    } else if (d.variable == "pelvic_roll_deg") {
+      out.push_back("Your pelvis rolled " + one_decimal(mean(c.a)) + " degrees on your side with " +
+                    c.a.setup + " and " + one_decimal(mean(c.b)) + " with " + c.b.setup +
+                    interval(1, " degrees") + nights);
+    } else if (d.variable == "turns_per_hour") {
+      out.push_back("You turned " + one_decimal(mean(c.a)) + " times an hour with " + c.a.setup +
+                    " and " + one_decimal(mean(c.b)) + " with " + c.b.setup + interval(1, "") +
+                    nights);
+    }
+  }
   return out;
 }
 
@@ -429,11 +471,13 @@ json ReportBuilder::build(sys_days date, std::int64_t now_us) {
     if (a && b) {
       const auto comparison = comparator.compare(inputs.setup_nights, *a, *b, date + OneDay(1));
       section["comparison"] = comparison;
+      section["alignment_sentences"] = alignment_sentences(comparison);
       section["advice"] = comparison.recommendation
                               ? *comparison.recommendation
                               : (comparison.plan ? comparison.plan->sentence : std::string());
     } else {
       section["comparison"] = nullptr;
+      section["alignment_sentences"] = json::array();
       section["advice"] =
           setups.empty()
               ? "No pillow setups are defined yet. Define the setups you want to try (pmapctl "

@@ -266,6 +266,13 @@ std::string forest_svg(const json& items) {
   return s;
 }
 
+/// A highlighted box: a one-cell table, because the PDF renderer draws borders and padding on table
+/// cells only (docs/report_pdf.md).
+std::string advice_box(std::string_view text) {
+  return "<table class=\"box\" width=\"100%\"><tr><td class=\"advice\">" + html_escape(text) +
+         "</td></tr></table>\n";
+}
+
 void sentences(std::ostringstream& o, const json& list) {
   for (const auto& line : list) o << "<p>" << esc(line) << "</p>\n";
 }
@@ -275,9 +282,10 @@ body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 11pt; color: #2
 h1 { font-size: 18pt; margin-bottom: 2px; }
 h2 { font-size: 14pt; border-bottom: 1px solid #ccc; margin-top: 22px; }
 .meta { color: #666; font-size: 9pt; }
-.redflag { background-color: #b00020; color: #ffffff; padding: 12px; font-size: 13pt; font-weight: bold; border: 3px solid #600010; }
+table.box { border-collapse: collapse; margin: 8px 0; }
+td.redflag { background-color: #b00020; color: #ffffff; padding: 12px; font-size: 13pt; font-weight: bold; border: 3px solid #600010; }
 .redflag pre { white-space: pre-wrap; font-family: 'DejaVu Sans', Arial, sans-serif; color: #ffffff; }
-.advice { background-color: #fff8e1; border: 1px solid #e0c060; padding: 6px; }
+td.advice { background-color: #fff8e1; border: 1px solid #e0c060; padding: 6px; font-size: 11pt; }
 .claimed { color: #c0392b; font-weight: bold; }
 .legend { font-size: 9pt; color: #555; }
 .disclaimer { font-size: 9pt; color: #555; border-top: 1px solid #ccc; padding-top: 6px; }
@@ -303,9 +311,10 @@ std::string render_html(const json& report) {
 
   const json& flag = report["red_flag"];
   if (flag["active"].get<bool>()) {
-    o << "<div class=\"redflag\"><pre>" << esc(flag["warning"]) << "</pre>";
+    o << "<table class=\"box\" width=\"100%\"><tr><td class=\"redflag\"><pre>"
+      << esc(flag["warning"]) << "</pre>";
     for (const auto& e : flag["entries"]) o << "<p>Answered yes on " << esc(e["time"]) << ".</p>";
-    o << "</div>\n";
+    o << "</td></tr></table>\n";
   }
   o << "<h1>Morning report, " << html_escape(date) << "</h1>\n<p class=\"meta\">Generated "
     << esc(report["generated_at"]) << " (" << esc(report["tz"]) << "); bed mat "
@@ -372,8 +381,7 @@ std::string render_html(const json& report) {
     o << "</table>\n";
   }
   o << "<p><b>Centralization:</b> " << esc(pain["centralization_sentence"]) << "</p>\n";
-  if (pain["two_week_rule"].value("not_better", false))
-    o << "<p class=\"advice\">" << html_escape(diary::kSeeClinicianAdvice) << "</p>\n";
+  if (pain["two_week_rule"].value("not_better", false)) o << advice_box(diary::kSeeClinicianAdvice);
 
   o << "<h2>Trends</h2>\n"
     << pain_svg(report["trends"]["daily"], date) << "\n"
@@ -412,7 +420,8 @@ std::string render_html(const json& report) {
     }
     o << "</table>\n";
   }
-  o << "<p class=\"advice\">" << esc(setups["advice"]) << "</p>\n";
+  for (const auto& line : setups["alignment_sentences"]) o << "<p>" << esc(line) << "</p>\n";
+  o << advice_box(setups["advice"].is_string() ? setups["advice"].get<std::string>() : "");
   if (setups["comparison"].is_object() && setups["comparison"]["plan"].is_object() &&
       !setups["comparison"]["plan"]["schedule"].empty()) {
     o << "<table><tr><th>night ending</th><th>setup</th></tr>\n";
@@ -442,7 +451,8 @@ std::string render_html(const json& report) {
   for (const auto& c : report["caveats"]) o << "<li>" << esc(c) << "</li>\n";
   o << "</ul>\n<p class=\"disclaimer\">" << esc(report["disclaimer"]) << "</p>\n";
   if (flag["active"].get<bool>())
-    o << "<div class=\"redflag\"><pre>" << esc(flag["warning"]) << "</pre></div>\n";
+    o << "<table class=\"box\" width=\"100%\"><tr><td class=\"redflag\"><pre>"
+      << esc(flag["warning"]) << "</pre></td></tr></table>\n";
   o << "</body>\n</html>\n";
   return o.str();
 }

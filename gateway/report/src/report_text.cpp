@@ -65,6 +65,10 @@ std::string centralization_sentence(const diary::CentralizationResult& r) {
 std::string associations_summary(int tested, int claimed,
                                  const std::vector<associations::Association>& results) {
   const int total = static_cast<int>(results.size());
+  if (total == 0) {
+    return "No posture or sitting link can be looked at yet: that needs pain diary entries on "
+           "waking or after sitting, on days with a night or sitting recorded.";
+  }
   if (tested == 0) {
     return "None of the " + std::to_string(total) +
            " posture and sitting links could be tested yet: each needs at least 14 days with "
