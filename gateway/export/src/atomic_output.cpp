@@ -40,7 +40,9 @@ void remove_quietly(const fs::path& p) {
 void check_target(const fs::path& target, bool directory, bool force) {
   std::error_code ec;
   const fs::file_status st = fs::symlink_status(target, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory)
+  // A missing parent (or a file where a parent directory should be) is reported when the output
+  // is created, with the system's reason.
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
     throw ExportError("cannot inspect '" + target.string() + "': " + ec.message());
   if (!fs::exists(st)) return;
   if (directory) {

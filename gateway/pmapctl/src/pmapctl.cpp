@@ -647,8 +647,10 @@ int export_all(const std::vector<std::string>& args, Io& io) {
   const std::string db_path = required(*vm, "db", "the SQLite file");
   if (output) {
     // Never write over the database itself, nor (--force) replace a directory that holds it.
+    std::filesystem::path out_path(*output);
+    if (!out_path.has_filename()) out_path = out_path.parent_path();  // "dir/" names "dir"
     std::error_code ec;
-    const auto out = std::filesystem::weakly_canonical(*output, ec);
+    const auto out = std::filesystem::weakly_canonical(out_path, ec);
     const auto db = std::filesystem::weakly_canonical(db_path, ec);
     if (!ec && out == db) throw Refused("'" + *output + "' is the database itself");
     if (!ec && format == "csv") {
