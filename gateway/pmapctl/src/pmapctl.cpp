@@ -628,7 +628,7 @@ int export_all(const std::vector<std::string>& args, Io& io) {
                         "[--from D] [--to D] [--raw] [--force] [--tz ZONE]\n"
                         "Everything personal in the file: the diary, nights and sitting days, "
                         "mats, episodes,\nepochs, posture epochs, status events, counters and "
-                        "raw frame metadata (docs/export.md).",
+                        "raw frame metadata (docs/export.md)",
                         o, io);
   if (!vm) return kOk;
   const std::string format = (*vm)["format"].as<std::string>();
