@@ -635,6 +635,21 @@ TEST_F(DataExport, AfterForgetEveryTableIsEmpty) {
   }
 }
 
+TEST_F(DataExport, TextThatIsNotUtf8IsReplacedInJsonAndKeptInCsv) {
+  {
+    Store store(db);
+    WriteBatch b;
+    b.mats.push_back(MatRecord{"bed1", "bed", 4, 3, 10.0, 12.5, "{}", "fw\xff\xfe-9", "{}",
+                               at(2026, 11, 19, 20)});
+    store.write(b);
+  }
+  const json j = export_json_doc();
+  EXPECT_EQ(j["mats"][0]["firmware"], "fw\xEF\xBF\xBD\xEF\xBF\xBD-9");  // two U+FFFD
+  const std::string out = dir.file("csv");
+  ASSERT_EQ(ctl({"export", "--db", db, "--format", "csv", "-o", out}).code, pmapctl::kOk);
+  EXPECT_TRUE(has(read_all(out + "/mats.csv"), ",fw\xff\xfe-9,"));
+}
+
 TEST_F(DataExport, HelpDescribesTheOptions) {
   const Result r = ctl({"export", "--help"});
   EXPECT_EQ(r.code, pmapctl::kOk);
