@@ -650,6 +650,51 @@ TEST_F(DataExport, TextThatIsNotUtf8IsReplacedInJsonAndKeptInCsv) {
   EXPECT_TRUE(has(read_all(out + "/mats.csv"), ",fw\xff\xfe-9,"));
 }
 
+/// Counts rows per table; on the first pain entry, writes an epoch through another connection (as
+/// the gateway would while an export runs).
+class WritingSink final : public TableSink {
+ public:
+  explicit WritingSink(std::string db) : db_(std::move(db)) {}
+  void begin_table(const TableLayout& layout) override { table_ = layout.name; }
+  void row(const json&) override {
+    ++rows[table_];
+    if (table_ != "pain_entries" || wrote) return;
+    StoreConfig quick;
+    quick.busy_timeout_ms = 200;  // a blocked writer fails fast instead of waiting
+    Store gateway(db_, quick);
+    WriteBatch b;
+    EpochDelta e;
+    e.mat_id = "bed9";
+    e.epoch_start_s = at(2026, 11, 20, 3) / 1'000'000;
+    e.frames = 1;
+    b.epochs.push_back(e);
+    gateway.write(b);
+    wrote = true;
+  }
+  void end_table() override {}
+  void finish() override {}
+  std::map<std::string, std::int64_t> rows;
+  bool wrote = false;
+
+ private:
+  std::string db_;
+  std::string table_;
+};
+
+TEST_F(DataExport, ReadsOneSnapshotWithoutBlockingTheGateway) {
+  {
+    Store store(db);
+    Exporter exporter(store, TimeZone(kZone), ExportOptions{});
+    WritingSink sink(db);
+    const ExportCounts counts = exporter.write(sink);
+    EXPECT_TRUE(sink.wrote);            // the write went through while the export was reading
+    EXPECT_EQ(sink.rows["epochs"], 3);  // and the export did not see it
+    EXPECT_EQ(counts.rows("epochs"), 3);
+    EXPECT_EQ(sink.rows["mats"], 1);
+  }
+  EXPECT_EQ(export_json_doc()["epochs"].size(), 4U);
+}
+
 TEST_F(DataExport, HelpDescribesTheOptions) {
   const Result r = ctl({"export", "--help"});
   EXPECT_EQ(r.code, pmapctl::kOk);
