@@ -20,6 +20,7 @@
 #include "pmap/diary/diary_json.hpp"
 #include "pmap/diary/diary_repository.hpp"
 #include "pmap/diary/pain_csv.hpp"
+#include "pmap/diary/red_flags.hpp"
 #include "pmap/export/base64.hpp"
 #include "pmap/export/csv.hpp"
 #include "pmap/export/exporter.hpp"
@@ -693,6 +694,29 @@ TEST_F(DataExport, ReadsOneSnapshotWithoutBlockingTheGateway) {
     EXPECT_EQ(sink.rows["mats"], 1);
   }
   EXPECT_EQ(export_json_doc()["epochs"].size(), 4U);
+}
+
+TEST_F(DataExport, ARedFlagInTheExportedEntriesRepeatsTheWarning) {
+  // None yet: no warning.
+  Result r = ctl({"export", "--db", db});
+  EXPECT_FALSE(has(r.err, std::string(diary::kRedFlagWarning)));
+  ASSERT_EQ(ctl({"pain", "add", "--db", db, "--back", "2", "--leg", "7", "--extent", "foot",
+                 "--bladder-bowel", "yes", "--saddle-numbness", "no", "--leg-weakness", "no",
+                 "--time", "2026-11-21T08:00"})
+                .code,
+            pmapctl::kRedFlag);
+  r = ctl({"export", "--db", db});
+  EXPECT_EQ(r.code, pmapctl::kOk);
+  EXPECT_TRUE(has(r.err, std::string(diary::kRedFlagWarning))) << r.err;  // stdout: the JSON
+  EXPECT_EQ(json::parse(r.out)["pain_entries"][1]["red_flag"], true);
+  r = ctl({"export", "--db", db, "--format", "csv", "-o", dir.file("csv")});
+  EXPECT_EQ(r.code, pmapctl::kOk);
+  EXPECT_TRUE(has(r.out, "1 exported entries answered yes to a red-flag question"));
+  EXPECT_TRUE(has(r.out, std::string(diary::kRedFlagWarning)));
+  EXPECT_TRUE(has(read_all(dir.file("csv") + "/pain.csv"), ",foot,,yes,no,no,"));
+  // Outside --from/--to it is not exported, and not repeated.
+  r = ctl({"export", "--db", db, "--to", "2026-11-20"});
+  EXPECT_FALSE(has(r.err, std::string(diary::kRedFlagWarning)));
 }
 
 TEST_F(DataExport, HelpDescribesTheOptions) {

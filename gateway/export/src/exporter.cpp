@@ -443,6 +443,7 @@ ExportCounts Exporter::write(TableSink& sink) {
         if (const auto it = created.find(e.id); it != created.end()) row["created_us"] = it->second;
         sink.row(row);
         ++n;
+        if (e.red_flags.any()) ++counts.red_flag_entries;
       }
       sink.end_table();
       counts.tables.emplace_back(layout.name, n);

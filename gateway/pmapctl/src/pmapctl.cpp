@@ -663,7 +663,9 @@ int export_all(const std::vector<std::string>& args, Io& io) {
   data_export::Exporter exporter(*s.store, zone, options);
   try {
     if (format == "json" && !output) {
-      data_export::export_json(exporter, io.out);
+      const auto counts = data_export::export_json(exporter, io.out);
+      // Every surface that shows entries repeats the warning; stdout carries the JSON.
+      if (counts.red_flag_entries > 0) repeat_red_flag_warning(io, true);
       return kOk;
     }
     const auto counts = format == "json"
@@ -673,6 +675,11 @@ int export_all(const std::vector<std::string>& args, Io& io) {
     for (const auto& [table, n] : counts.tables) rows += n;
     io.out << "exported " << rows << " rows of " << counts.tables.size() << " tables to " << *output
            << (format == "csv" ? " (one CSV file per table)" : "") << '\n';
+    if (counts.red_flag_entries > 0) {
+      io.out << counts.red_flag_entries
+             << " exported entries answered yes to a red-flag question:\n";
+      repeat_red_flag_warning(io, false);
+    }
   } catch (const data_export::ExportError& e) {
     throw Refused(e.what());
   }

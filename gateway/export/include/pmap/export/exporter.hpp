@@ -46,6 +46,9 @@ struct ExportOptions {
 /// Rows written per table, in output order.
 struct ExportCounts {
   std::vector<std::pair<std::string, std::int64_t>> tables;
+  /// Exported pain entries that answered yes to a red-flag question (the caller repeats
+  /// pmap::diary::kRedFlagWarning, as every surface that shows entries does).
+  std::int64_t red_flag_entries = 0;
   [[nodiscard]] std::int64_t rows(const std::string& table) const;
 };
 
