@@ -562,6 +562,9 @@ TEST_F(DataExport, RefusesToOverwriteUnlessForced) {
   r = ctl({"export", "--db", db, "-o", db, "--force"});
   EXPECT_EQ(r.code, pmapctl::kRefused);
   EXPECT_TRUE(has(r.err, "database itself")) << r.err;
+  r = ctl({"export", "--db", db, "-o", db + "-wal", "--force"});
+  EXPECT_EQ(r.code, pmapctl::kRefused);
+  EXPECT_TRUE(has(r.err, "the database's wal file")) << r.err;
   r = ctl({"export", "--db", db, "--format", "csv", "-o", dir.file(""), "--force"});
   EXPECT_EQ(r.code, pmapctl::kRefused);
   EXPECT_TRUE(fs::exists(db));

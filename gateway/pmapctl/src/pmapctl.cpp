@@ -646,14 +646,21 @@ int export_all(const std::vector<std::string>& args, Io& io) {
   options.raw = vm->count("raw") != 0U;
   const std::string db_path = required(*vm, "db", "the SQLite file");
   if (output) {
-    // Never write over the database itself, nor (--force) replace a directory that holds it.
+    // Never write over the database (or its WAL, shared-memory or journal file), nor (--force)
+    // replace a directory that holds it.
     std::filesystem::path out_path(*output);
     if (!out_path.has_filename()) out_path = out_path.parent_path();  // "dir/" names "dir"
-    std::error_code ec;
-    const auto out = std::filesystem::weakly_canonical(out_path, ec);
-    const auto db = std::filesystem::weakly_canonical(db_path, ec);
-    if (!ec && out == db) throw Refused("'" + *output + "' is the database itself");
-    if (!ec && format == "csv") {
+    std::error_code out_ec;
+    std::error_code db_ec;
+    const auto out = std::filesystem::weakly_canonical(out_path, out_ec);
+    const auto db = std::filesystem::weakly_canonical(db_path, db_ec);
+    const bool known = !out_ec && !db_ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      if (known && out.string() == db.string() + suffix)
+        throw Refused("'" + *output + "' is the database" +
+                      (*suffix != '\0' ? std::string("'s ") + (suffix + 1) + " file" : " itself"));
+    }
+    if (known && format == "csv") {
       const auto rel = db.lexically_relative(out);
       if (!rel.empty() && *rel.begin() != "..")
         throw Refused("'" + *output + "' holds the database; export to another directory");
