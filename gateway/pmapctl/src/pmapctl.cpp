@@ -26,6 +26,9 @@
 #include "pmap/export/exporter.hpp"
 #include "pmap/nights/nights_json.hpp"
 #include "pmap/nights/nights_reader.hpp"
+#include "pmap/report/report_builder.hpp"
+#include "pmap/report/report_error.hpp"
+#include "pmap/report/report_html.hpp"
 #include "pmap/store.hpp"
 
 namespace pmap::pmapctl {
@@ -79,6 +82,8 @@ constexpr const char* kTopUsage =
     "  nights        nightly summaries by wake-up date [--from D --to D] [--json] "
     "(docs/nights.md)\n"
     "  days          sitting days by local date [--from D --to D] [--json]\n"
+    "  report        the morning report of a date [--date D] [--format html|pdf|json] [-o FILE]\n"
+    "                (docs/reports.md)\n"
     "  forget        delete all personal data (diary, tests, setups, nights, raw frames ...)\n"
     "\n"
     "Every command takes --db FILE, --tz ZONE (IANA name; default $TZ, /etc/timezone or UTC)\n"
@@ -204,6 +209,23 @@ void repeat_red_flag_warning(Io& io, bool json_output) {
 
 std::string yes_no(bool b) {
   return b ? "yes" : "no";
+}
+
+/// For `report -o FILE`: the whole content under a temporary name, then renamed into place.
+void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw Refused("cannot write '" + tmp.string() + "'");
+    f << content;
+    f.flush();
+    if (!f) throw Refused("cannot write '" + tmp.string() + "'");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec)
+    throw Refused("cannot rename '" + tmp.string() + "' to '" + path.string() +
+                  "': " + ec.message());
 }
 
 // ---------------------------------------------------------------------------------------- pain
@@ -914,6 +936,59 @@ int days_cmd(const std::vector<std::string>& args, Io& io) {
   return kOk;
 }
 
+int report_cmd(const std::vector<std::string>& args, Io& io) {
+  po::options_description o = summary_options("report options");
+  o.add_options()("date", po::value<std::string>(),
+                  "the report's date YYYY-MM-DD: the morning after the night (default: today)")(
+      "format", po::value<std::string>()->default_value("html"), "html|json")(
+      "output,o", po::value<std::string>(), "write to FILE (default stdout)")(
+      "history-days", po::value<int>()->default_value(365),
+      "days of history behind the associations and setup comparison (14..3660)")(
+      "bed-mat", po::value<std::string>(), "the bed mat (default: the one with the most nights)")(
+      "chair-mat", po::value<std::string>(),
+      "the chair mat (default: the one with the most sitting days)");
+  const auto vm =
+      parse(args, "pmapctl report --db FILE [--date D] [--format html|pdf|json] [-o FILE]", o, io);
+  if (!vm) return kOk;
+  const TimeZone zone = zone_of(*vm);
+  const std::string format = (*vm)["format"].as<std::string>();
+  if (format != "html" && format != "json") throw UsageError("--format must be html or json");
+  report::ReportConfig config;
+  config.nights = summary_config(*vm);
+  config.history_days = (*vm)["history-days"].as<int>();
+  config.bed_mat = opt(*vm, "bed-mat");
+  config.chair_mat = opt(*vm, "chair-mat");
+  const std::int64_t now = now_us();
+  const auto date =
+      vm->count("date") ? TimeZone::parse_date(*opt(*vm, "date"), "date") : zone.local_day(now);
+  Session s = open(*vm, false);
+  json doc;
+  try {
+    doc = report::ReportBuilder(*s.store, zone, config).build(date, now);
+  } catch (const report::ReportError& e) {
+    throw Refused(e.what());
+  }
+  std::string content;
+  if (format == "json") {
+    content = doc.dump(2) + "\n";
+  } else {
+    content = report::render_html(doc);
+  }
+  const auto output = opt(*vm, "output");
+  if (output) {
+    write_file_atomically(*output, content);
+    io.out << "report " << format_date(date) << " written to " << *output << '\n';
+  } else {
+    io.out << content;
+  }
+  if (doc["red_flag"]["active"].get<bool>()) {
+    // The banner is in the report; whoever only sees the terminal must see it too.
+    io.err << '\n' << kRedFlagWarning << "\n\n";
+    return kRedFlag;
+  }
+  return kOk;
+}
+
 using Handler = std::function<int(const std::vector<std::string>&, Io&)>;
 
 const std::map<std::string, Handler>& handlers() {
@@ -924,7 +999,8 @@ const std::map<std::string, Handler>& handlers() {
       {"setup use", setup_use},       {"setup list", setup_list},
       {"setup show", setup_show},     {"import", import_csv},
       {"export", export_all},         {"forget", forget},
-      {"nights", nights_cmd},         {"days", days_cmd}};
+      {"nights", nights_cmd},         {"days", days_cmd},
+      {"report", report_cmd}};
   return h;
 }
 
