@@ -35,19 +35,46 @@ struct Interval {
   std::int64_t end_us = 0;
 };
 
+/// Every mat with episodes, via the primary key (mat_id, stream, start_us): one index lookup per
+/// mat instead of a scan of the table.
+std::vector<std::string> episode_mats(Database& db) {
+  Statement st = db.prepare(
+      "WITH RECURSIVE m(id) AS (SELECT MIN(mat_id) FROM episodes UNION ALL "
+      "SELECT (SELECT MIN(mat_id) FROM episodes WHERE mat_id > m.id) FROM m WHERE m.id IS NOT "
+      "NULL) SELECT id FROM m WHERE id IS NOT NULL");
+  std::vector<std::string> out;
+  while (st.step()) out.push_back(st.column_text(0));
+  return out;
+}
+
+/// The episodes of one stream of one mat with start_us < to_us and end_us >= from_us, in start
+/// order, read through the primary key: from the last episode that started before from_us (the
+/// only earlier one that can still overlap — episodes of a stream do not overlap each other) to
+/// to_us. Reading from the start of the mat's history instead made a year's report quadratic.
+template <typename Row>
+void for_stream_episodes(Database& db, const std::string& mat_id, std::string_view stream,
+                         std::int64_t from_us, std::int64_t to_us, Row row) {
+  Statement first = db.prepare(
+      "SELECT MAX(start_us) FROM episodes WHERE mat_id = ?1 AND stream = ?2 AND start_us < ?3");
+  first.bind(1, mat_id).bind(2, stream).bind(3, from_us);
+  std::int64_t lo = from_us;
+  if (first.step() && !first.column_is_null(0)) lo = first.column_int(0);
+  Statement st = db.prepare(
+      "SELECT label, start_us, end_us FROM episodes WHERE mat_id = ?1 AND stream = ?2 "
+      "AND start_us >= ?3 AND start_us < ?4 AND end_us >= ?5 ORDER BY start_us");
+  st.bind(1, mat_id).bind(2, stream).bind(3, lo).bind(4, to_us).bind(5, from_us);
+  while (st.step()) row(st);
+}
+
 /// The episodes of one stream of one mat that overlap [from_us, to_us], clipped to it.
 std::vector<Interval> stream_episodes(Database& db, const std::string& mat_id,
                                       std::string_view stream, std::int64_t from_us,
                                       std::int64_t to_us) {
-  Statement st = db.prepare(
-      "SELECT label, start_us, end_us FROM episodes WHERE mat_id = ?1 AND stream = ?2 "
-      "AND end_us >= ?3 AND start_us <= ?4 ORDER BY start_us");
-  st.bind(1, mat_id).bind(2, stream).bind(3, from_us).bind(4, to_us);
   std::vector<Interval> out;
-  while (st.step()) {
+  for_stream_episodes(db, mat_id, stream, from_us, to_us + 1, [&](Statement& st) {
     out.push_back(Interval{st.column_text(0), std::max(st.column_int(1), from_us),
                            std::min(st.column_int(2), to_us)});
-  }
+  });
   return out;
 }
 
@@ -80,16 +107,13 @@ std::vector<NightSummary> NightsReader::nights(sys_days from, sys_days to) {
   // read from two days ahead so the first night's periods are all seen.
   const std::int64_t lo = local_midnight_us(from - OneDay(2));
   const std::int64_t hi = local_midnight_us(to + OneDay(1));
-  Statement st = db.prepare(
-      "SELECT mat_id, stream, label, start_us, end_us, frames, mean_confidence FROM episodes "
-      "WHERE stream = 'presence' AND label = 'in_bed' AND end_us >= ?1 AND start_us < ?2 "
-      "ORDER BY mat_id, start_us");
-  st.bind(1, lo).bind(2, hi);
   std::vector<Episode> presence;
-  while (st.step()) {
-    presence.push_back(Episode{st.column_text(0), st.column_text(1), st.column_text(2),
-                               st.column_int(3), st.column_int(4),
-                               static_cast<std::uint32_t>(st.column_int(5)), st.column_double(6)});
+  for (const std::string& mat : episode_mats(db)) {
+    for_stream_episodes(db, mat, "presence", lo, hi, [&](Statement& st) {
+      if (st.column_text(0) != "in_bed") return;
+      presence.push_back(
+          Episode{mat, "presence", "in_bed", st.column_int(1), st.column_int(2), 0, 0});
+    });
   }
   // Group the periods by (mat, wake date).
   std::map<std::pair<std::string, sys_days>, std::vector<SleepPeriod>> grouped;
@@ -206,24 +230,30 @@ std::vector<NightSummary> NightsReader::nights(sys_days from, sys_days to) {
 
 std::vector<SittingDay> NightsReader::days(sys_days from, sys_days to) {
   Database& db = store_.db();
-  Statement bouts = db.prepare(
-      "SELECT mat_id, start_us, end_us FROM episodes WHERE stream = 'presence' "
-      "AND label = 'sitting' AND start_us >= ?1 AND start_us < ?2 ORDER BY mat_id, start_us");
   Statement pe = db.prepare(
       "SELECT posture_frames, obliquity_deg_sum, tilt_deg_sum, slouched_frames, wallet_frames, "
       "ppi_sum, di_pct_sum FROM posture_epochs WHERE mat_id = ?1 AND epoch_start_s >= ?2 "
       "AND epoch_start_s < ?3");
   const double epoch_s = static_cast<double>(config_.epoch_seconds);
   std::vector<SittingDay> out;
-  for (sys_days d = from; d <= to; d += OneDay(1)) {
+  // Sitting bouts of the whole range, once, by the local day they started on.
+  std::map<sys_days, std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>>>
+      by_day;
+  {
+    const std::int64_t range_lo = local_midnight_us(from);
+    const std::int64_t range_hi = local_midnight_us(to + OneDay(1));
+    for (const std::string& mat : episode_mats(db)) {
+      for_stream_episodes(db, mat, "presence", range_lo, range_hi, [&](Statement& st) {
+        const std::int64_t start = st.column_int(1);
+        if (st.column_text(0) != "sitting" || start < range_lo) return;
+        by_day[zone_.local_day(start)][mat].emplace_back(start, st.column_int(2));
+      });
+    }
+  }
+  for (const auto& [d, per_mat] : by_day) {
+    if (d < from || d > to) continue;
     const std::int64_t lo = local_midnight_us(d);
     const std::int64_t hi = local_midnight_us(d + OneDay(1));
-    bouts.bind(1, lo).bind(2, hi);
-    std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> per_mat;
-    while (bouts.step()) {
-      per_mat[bouts.column_text(0)].emplace_back(bouts.column_int(1), bouts.column_int(2));
-    }
-    bouts.reset();
     for (const auto& [mat, list] : per_mat) {
       SittingDay day;
       day.mat_id = mat;

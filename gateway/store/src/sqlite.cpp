@@ -133,6 +133,9 @@ std::int64_t Statement::column_int(int column) const {
 double Statement::column_double(int column) const {
   return sqlite3_column_double(stmt_, column);
 }
+bool Statement::column_is_null(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+}
 std::string Statement::column_text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);
   return p == nullptr ? std::string()

