@@ -22,9 +22,12 @@ using testing::ReportStore;
 
 struct Published {
   std::vector<std::pair<std::string, nlohmann::json>> all;
+  bool refuse = false;
   ReportScheduler::Publish callback() {
     return [this](const std::string& mat, const std::string& doc) {
+      if (refuse) return false;
       all.emplace_back(mat, nlohmann::json::parse(doc));
+      return true;
     };
   }
 };
@@ -37,6 +40,10 @@ TEST(ReportScheduler, PublishesOnceTheNightHasClosedAndAgainWhenItGrows) {
   Published p;
   ReportScheduler scheduler({s.path_, {}, 30 * 60, 12}, s.zone_, p.callback(), nullptr);
   EXPECT_FALSE(scheduler.tick(s.at(day, 7, 10)));  // up for 10 min: not closed yet
+  p.refuse = true;                                 // the broker is away: retried
+  EXPECT_FALSE(scheduler.tick(s.at(day, 7, 30)));
+  EXPECT_EQ(scheduler.failures(), 1U);
+  p.refuse = false;
   EXPECT_EQ(scheduler.tick(s.at(day, 7, 31)), day);
   ASSERT_EQ(p.all.size(), 1U);
   EXPECT_EQ(p.all[0].first, "bed1");
@@ -51,7 +58,7 @@ TEST(ReportScheduler, PublishesOnceTheNightHasClosedAndAgainWhenItGrows) {
   ASSERT_EQ(p.all.size(), 2U);
   EXPECT_EQ(p.all[1].second["last_night"]["sleep_periods"], 2);
   EXPECT_EQ(scheduler.published(), 2U);
-  EXPECT_EQ(scheduler.failures(), 0U);
+  EXPECT_EQ(scheduler.failures(), 1U);
 }
 
 TEST(ReportScheduler, WithoutANightPublishesByTheFallbackHourOnce) {
@@ -98,10 +105,9 @@ TEST(ReportScheduler, ThreadPublishesWithTheRealClockAndStops) {
   const auto today = s.zone_.local_day(now);
   const std::int64_t midnight = s.at(today, 0);
   const std::int64_t end = now - 60 * kMinUs;
-  const std::int64_t start = std::min(end - 60 * kMinUs, midnight + 0);
-  s.episode("bed1", "presence", "in_bed", std::min(start, end - 30 * kMinUs), end);
+  const std::int64_t start = std::min(end - 60 * kMinUs, midnight);
+  s.episode("bed1", "presence", "in_bed", start, end);
   s.write();
-  Published p;
   std::mutex m;
   std::vector<std::string> mats;
   ReportScheduler scheduler(
@@ -109,6 +115,7 @@ TEST(ReportScheduler, ThreadPublishesWithTheRealClockAndStops) {
       [&](const std::string& mat, const std::string&) {
         std::lock_guard lock(m);
         mats.push_back(mat);
+        return true;
       },
       nullptr);
   scheduler.start(std::chrono::milliseconds(10));

@@ -10,6 +10,7 @@
 
 #include "pmap/associations/associations_json.hpp"
 #include "pmap/diary/centralization.hpp"
+#include "pmap/diary/diary_error.hpp"
 #include "pmap/diary/diary_json.hpp"
 #include "pmap/diary/diary_repository.hpp"
 #include "pmap/diary/directional_preference.hpp"
@@ -81,6 +82,15 @@ std::vector<Timed> night_episodes(Store& store, const std::string& mat, std::int
   return out;
 }
 
+/// The start of a local day (01:00 in the few zones whose clocks skip midnight itself).
+std::int64_t local_midnight_us(const diary::TimeZone& zone, sys_days day) {
+  try {
+    return zone.to_utc_us({std::chrono::year_month_day(day), 0, 0, 0});
+  } catch (const diary::DiaryError&) {
+    return zone.to_utc_us({std::chrono::year_month_day(day), 1, 0, 0});
+  }
+}
+
 std::int64_t position_s(const nights::NightSummary& n, const char* label) {
   const auto it = n.position_s.find(label);
   return it == n.position_s.end() ? 0 : it->second;
@@ -146,7 +156,7 @@ json night_section(Store& store, const diary::TimeZone& zone, const nights::Nigh
   }
   // Zero means no epoch was still (e.g. frames too sparse for the movement index): not a fact
   // worth stating as "0 min".
-  if (n.longest_still_s > 0) {
+  if (n.longest_still_s >= 60) {
     sentences.push_back("Your longest still stretch was " + duration_text(n.longest_still_s) + ".");
   }
   // Whole local hours for the chart's axis (15-minute steps find them in every zone, across DST).
@@ -254,6 +264,13 @@ void validate(const ReportConfig& c) {
 ReportBuilder::ReportBuilder(Store& store, diary::TimeZone zone, ReportConfig config)
     : store_(store), zone_(std::move(zone)), config_(std::move(config)) {
   validate(config_);
+  // The setup sentences name the pain ("With setup thick your next-morning leg pain was lower").
+  for (const auto& [name, label] : report_outcome_labels()) {
+    if (config_.setups.pain_labels.count(name) != 0U) continue;
+    std::string phrase = label.phrase;
+    if (phrase.starts_with("your ")) phrase.erase(0, 5);
+    config_.setups.pain_labels[name] = {phrase, 0, ""};
+  }
   try {
     (void)associations::SetupComparator(config_.setups);
   } catch (const std::exception& e) {
@@ -284,10 +301,8 @@ json ReportBuilder::build(sys_days date, std::int64_t now_us) {
     if (chair && d.mat_id == *chair) days.push_back(std::move(d));
 
   diary::DiaryRepository diary(store_);
-  const std::int64_t window_from_us =
-      zone_.to_utc_us({std::chrono::year_month_day(first), 0, 0, 0});
-  const std::int64_t day_end_us = std::min(
-      now_us + 1, zone_.to_utc_us({std::chrono::year_month_day(date + OneDay(1)), 0, 0, 0}));
+  const std::int64_t window_from_us = local_midnight_us(zone_, first);
+  const std::int64_t day_end_us = std::min(now_us + 1, local_midnight_us(zone_, date + OneDay(1)));
   const auto pains = diary.pains(window_from_us, day_end_us);
   const DailyInputs inputs =
       build_daily_inputs(nights, days, pains, zone_, config_.morning_until_hour);

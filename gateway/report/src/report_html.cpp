@@ -115,7 +115,7 @@ std::string line_el(double x1, double y1, double x2, double y2, const char* stro
 
 /// Last night: position band, knee band, out-of-bed gaps, local hour ticks.
 std::string timeline_svg(const json& night) {
-  const int w = 720, h = 120, left = 90, right = 10;
+  const int w = 720, h = 120, left = 90, right = 30;
   const double t0 = night["start_us"].get<double>();
   const double t1 = std::max(night["end_us"].get<double>(), t0 + 1);
   const auto x = [&](double t) { return left + (t - t0) / (t1 - t0) * (w - left - right); };
@@ -152,7 +152,7 @@ std::string legend(const std::vector<std::pair<std::string, std::string>>& items
 
 /// 30 days of daily worst back and leg pain (0-10) with the extent under each day.
 std::string pain_svg(const json& daily, const std::string& last_date) {
-  const int w = 720, h = 200, left = 40, right = 10, top = 10, plot_h = 130;
+  const int w = 720, h = 200, left = 40, right = 40, top = 10, plot_h = 130;
   std::string s = svg_open(w, h, "daily worst back and leg pain, last 30 days");
   const auto day_index = [&](const std::string& date) {
     // Days before the report's date, from the ISO strings (both valid dates).
@@ -201,7 +201,7 @@ std::string pain_svg(const json& daily, const std::string& last_date) {
 
 /// The last 14 nights: stacked hours per position.
 std::string nights_svg(const json& nights) {
-  const int w = 720, h = 170, left = 40, right = 10, top = 10, plot_h = 120;
+  const int w = 720, h = 170, left = 40, right = 40, top = 10, plot_h = 120;
   std::string s = svg_open(w, h, "hours per position, last 14 nights");
   double max_h = 8;
   for (const auto& n : nights) max_h = std::max(max_h, n["time_in_bed_s"].get<double>() / 3600.0);
@@ -240,7 +240,7 @@ std::string forest_svg(const json& items) {
         {extent, std::abs(a["ci_low"].get<double>()), std::abs(a["ci_high"].get<double>())});
   }
   if (tested.empty()) return {};
-  const int row = 16, left = 330, right = 20, w = 720;
+  const int row = 16, left = 330, right = 70, w = 720;
   const int h = static_cast<int>(tested.size()) * row + 40;
   const auto x = [&](double v) { return left + (v + extent) / (2 * extent) * (w - left - right); };
   std::string s =

@@ -50,16 +50,23 @@ std::optional<std::chrono::sys_days> ReportScheduler::tick(std::int64_t now_us) 
     const std::string mat = mats["bed"].is_string()     ? mats["bed"].get<std::string>()
                             : mats["chair"].is_string() ? mats["chair"].get<std::string>()
                                                         : std::string();
-    last_published_[today] = night_end.value_or(0);
-    // Keep a week of keys: enough to never re-publish a day, small forever.
-    while (last_published_.size() > 7) last_published_.erase(last_published_.begin());
     if (mat.empty()) {
+      last_published_[today] = night_end.value_or(0);
       if (logger_)
         logger_->info("morning report " + diary::format_date(today) +
                       ": no mat has data yet, nothing published");
       return std::nullopt;
     }
-    publish_(mat, report.dump());
+    if (!publish_(mat, report.dump())) {
+      ++failures_;
+      if (logger_)
+        logger_->warn("morning report " + diary::format_date(today) +
+                      " not published (broker not connected?); retried at the next check");
+      return std::nullopt;
+    }
+    last_published_[today] = night_end.value_or(0);
+    // Keep a week of keys: enough to never re-publish a day, small forever.
+    while (last_published_.size() > 7) last_published_.erase(last_published_.begin());
     ++published_;
     if (logger_)
       logger_->info("morning report " + diary::format_date(today) + " published for mat '" + mat +

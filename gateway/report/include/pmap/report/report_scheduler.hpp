@@ -18,8 +18,8 @@
 // thread. stop() (and the destructor) wake and join the thread. tick() may be called directly
 // (tests) when the thread is not running.
 //
-// Errors: a failing report (database error) is logged, counted in failures(), and retried at the
-// next tick; it never stops the thread.
+// Errors: a failing report (database error) or a refused publish is logged, counted in failures(),
+// and retried at the next tick; it never stops the thread.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -48,8 +48,9 @@ struct ReportSchedule {
 
 class ReportScheduler {
  public:
-  /// `topic_mat` is the bed mat (else the chair mat) the report is about.
-  using Publish = std::function<void(const std::string& topic_mat, const std::string& report_json)>;
+  /// `topic_mat` is the bed mat (else the chair mat) the report is about. Returns false when the
+  /// report could not be handed on (e.g. broker not connected): it is made again at the next tick.
+  using Publish = std::function<bool(const std::string& topic_mat, const std::string& report_json)>;
 
   /// Throws ReportError for an invalid schedule (settle_s not longer than the merge gap,
   /// fallback_hour outside 0-23) or configuration.
