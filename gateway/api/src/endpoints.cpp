@@ -345,12 +345,12 @@ Response pain_post(const EndpointContext& c, const Request& r) {
                      "red_flags." + key);
   }
   const auto answer = [&](const char* q) {
-    const auto v = opt_bool(*flags, q);
-    if (!v)
-      throw ApiError(400, "missing_field",
-                     std::string("red_flags.") + q + ": must be answered (true or false)",
-                     std::string("red_flags.") + q);
-    return *v;
+    const std::string field = std::string("red_flags.") + q;
+    const auto it = flags->find(q);
+    if (it == flags->end() || it->is_null())
+      throw ApiError(400, "missing_field", field + ": must be answered (true or false)", field);
+    if (!it->is_boolean()) bad_type(field, "true or false");
+    return it->get<bool>();
   };
   e.red_flags =
       diary::RedFlags{answer("bladder_bowel"), answer("saddle_numbness"), answer("leg_weakness")};
