@@ -315,16 +315,16 @@ TEST_F(ApiTest, SetupsListedAddedAndSwitched) {
 TEST_F(ApiTest, StateIsTheLatestPublishedDocument) {
   start();
   EXPECT_EQ(get("/v1/state").json(), json({{"mats", json::object()}}));
-  states_->update("bed1", R"({"mat_id":"bed1","occupied":false,"frames":{"accepted":1}})");
-  states_->update("bed1", R"({"mat_id":"bed1","occupied":true,"frames":{"accepted":2}})");
-  states_->update("chair1", R"({"mat_id":"chair1","occupied":false})");
+  states_->update("bed1", R"({"mat":"bed1","occupied":false,"frames":{"accepted":1}})");
+  states_->update("bed1", R"({"mat":"bed1","occupied":true,"frames":{"accepted":2}})");
+  states_->update("chair1", R"({"mat":"chair1","occupied":false})");
   auto r = get("/v1/state");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.json()["mats"].size(), 2U);
   EXPECT_EQ(r.json()["mats"]["bed1"]["frames"]["accepted"], 2);
   r = get("/v1/state/bed1");
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(r.json(), json::parse(R"({"mat_id":"bed1","occupied":true,"frames":{"accepted":2}})"));
+  EXPECT_EQ(r.json(), json::parse(R"({"mat":"bed1","occupied":true,"frames":{"accepted":2}})"));
   EXPECT_EQ(get("/v1/health").json()["mats_live"], 2);
 }
 
