@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -334,6 +335,33 @@ TEST_F(ApiTest, KeepAliveServesManyRequestsOnOneConnection) {
   for (int i = 0; i < 20; ++i) ASSERT_EQ(c.request("GET", "/v1/health").status, 200);
   EXPECT_EQ(server_->counters()["connections"]["accepted"], 1);
   EXPECT_EQ(server_->counters()["requests"], 20);
+}
+
+TEST_F(ApiTest, AddedRoutesRunOnTheWorkerWhileHealthAndStateStillAnswer) {
+  // A route added from outside, as the report library will add /v1/reports/{date}; this one
+  // holds the database worker until released.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  server_ = std::make_unique<ApiServer>(config(), logger_, states_);
+  server_->router().add("GET", "/v1/reports/{date}", {"format"}, [released](const Request& r) {
+    released.wait_for(10s);
+    return Response{200,
+                    json{{"date", r.path_param("date")}, {"format", *r.query_param("format")}}};
+  });
+  server_->start();
+  port_ = server_->port();
+  auto slow =
+      std::async(std::launch::async, [this] { return get("/v1/reports/2026-11-20?format=json"); });
+  std::this_thread::sleep_for(100ms);
+  // The worker is busy: health and state (network thread) still answer at once.
+  EXPECT_EQ(get("/v1/health").status, 200);
+  EXPECT_EQ(get("/v1/state").status, 200);
+  EXPECT_EQ(slow.wait_for(0ms), std::future_status::timeout);
+  release.set_value();
+  const auto r = slow.get();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json(), json({{"date", "2026-11-20"}, {"format", "json"}}));
+  EXPECT_EQ(get("/v1/reports/2026-11-20?fmt=pdf").code(), "unknown_param");
 }
 
 // ------------------------------------------------------------------------------ rejections

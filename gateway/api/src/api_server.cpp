@@ -6,8 +6,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <fstream>
 #include <mutex>
 #include <optional>
@@ -183,6 +186,22 @@ json error_json(const std::string& code, const std::string& message, const std::
 
 // ------------------------------------------------------------------------------------ server
 
+namespace detail {
+class Session;
+/// A handler's answer, or the answer for what it threw, and the rejection code ("" for none).
+struct Outcome {
+  Response response;
+  std::string code;
+};
+/// Hands a response to its connection (network thread).
+void session_write(const std::shared_ptr<Session>& session,
+                   http::response<http::string_body>&& response);
+}  // namespace detail
+
+using detail::Outcome;
+using detail::Session;
+using detail::session_write;
+
 class ServerCore {
  public:
   ServerCore(ApiConfig config, Logger& logger, std::shared_ptr<const StateSnapshot> states)
@@ -220,6 +239,10 @@ class ServerCore {
     acceptor_->listen(net::socket_base::max_listen_connections);
     port_ = acceptor_->local_endpoint().port();
     started_ = true;
+    // A query still running at stop() is abandoned (SQLITE_INTERRUPT) instead of delaying it.
+    sqlite3_progress_handler(
+        store_->db().handle(), 1000,
+        [](void* self) { return static_cast<ServerCore*>(self)->stopping_.load() ? 1 : 0; }, this);
     accept();
     thread_ = std::thread([this] {
       while (true) {
@@ -242,12 +265,15 @@ class ServerCore {
   void stop() {
     if (!started_ || stopped_) return;
     stopped_ = true;
+    stopping_ = true;
     net::post(io_, [this] {
       boost::system::error_code ec;
       acceptor_->close(ec);
       io_.stop();
     });
     if (thread_.joinable()) thread_.join();
+    worker_.stop();
+    worker_.join();
     logger_.info("api: stopped");
   }
 
@@ -259,8 +285,9 @@ class ServerCore {
   Counters& counter() { return counters_; }
   Logger& logger() { return logger_; }
 
-  /// Handles one parsed request; never throws.
-  http::response<http::string_body> handle(http::request<http::string_body>&& req);
+  /// Answers one parsed request (network thread): inline, or through the database worker; the
+  /// response is handed to the session on the network thread. Never throws.
+  void serve(http::request<http::string_body>&& req, const std::shared_ptr<Session>& session);
 
  private:
   static diary::TimeZone make_zone(const std::string& tz) {
@@ -273,6 +300,8 @@ class ServerCore {
 
   void accept();
   void refuse_busy(tcp::socket socket);
+  http::response<http::string_body> finish(const Outcome& outcome, unsigned version,
+                                           bool keep_alive);
   void authorize(const http::request<http::string_body>& req, const std::string& path) const;
 
   ApiConfig config_;
@@ -287,13 +316,17 @@ class ServerCore {
   net::io_context io_{1};
   std::optional<tcp::acceptor> acceptor_;
   std::optional<net::steady_timer> accept_retry_;
-  std::thread thread_;
+  std::thread thread_;  ///< the network thread
   std::uint16_t port_ = 0;
   bool started_ = false;
   bool stopped_ = false;
+  std::atomic<bool> stopping_{false};  ///< read by the worker and SQLite's progress handler
+  // The database worker: every handler that uses the store runs here, one at a time. Destroyed
+  // first (its pending handlers hold sessions, whose sockets belong to io_).
+  net::thread_pool worker_{1};
 };
 
-namespace {
+namespace detail {
 
 /// One connection: read a request (with limits and a timeout), answer, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
@@ -306,6 +339,18 @@ class Session : public std::enable_shared_from_this<Session> {
   Session& operator=(const Session&) = delete;
 
   void start() { read(); }
+  /// Sends a response, then reads the next request or closes (network thread).
+  void write(http::response<http::string_body>&& res) {
+    res_ = std::move(res);
+    const bool close_after = !res_.keep_alive();
+    stream_.expires_after(server_.config().timeout);
+    http::async_write(stream_, res_,
+                      [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
+                        if (ec) return self->close();
+                        if (close_after) return self->linger();
+                        self->read();
+                      });
+  }
 
  private:
   void read() {
@@ -342,7 +387,7 @@ class Session : public std::enable_shared_from_this<Session> {
         return close();
       return reject(400, "bad_http", "malformed HTTP request (" + ec.message() + ")");
     }
-    write(server_.handle(parser_->release()));
+    server_.serve(parser_->release(), shared_from_this());
   }
 
   /// Answers an unreadable request and closes the connection (after draining what the client is
@@ -357,18 +402,6 @@ class Session : public std::enable_shared_from_this<Session> {
     res.keep_alive(false);
     res.prepare_payload();
     write(std::move(res));
-  }
-
-  void write(http::response<http::string_body>&& res) {
-    res_ = std::move(res);
-    const bool close_after = !res_.keep_alive();
-    stream_.expires_after(server_.config().timeout);
-    http::async_write(stream_, res_,
-                      [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
-                        if (ec) return self->close();
-                        if (close_after) return self->linger();
-                        self->read();
-                      });
   }
 
   void linger() {
@@ -403,7 +436,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t drained_ = 0;
 };
 
-}  // namespace
+void session_write(const std::shared_ptr<Session>& session,
+                   http::response<http::string_body>&& response) {
+  session->write(std::move(response));
+}
+
+}  // namespace detail
 
 void ServerCore::accept() {
   acceptor_->async_accept([this](boost::system::error_code ec, tcp::socket socket) {
@@ -469,55 +507,89 @@ void ServerCore::authorize(const http::request<http::string_body>& req,
     throw ApiError(401, "invalid_token", "the bearer token is not valid", "Authorization");
 }
 
-http::response<http::string_body> ServerCore::handle(http::request<http::string_body>&& req) {
-  counters_.request();
-  const std::string_view target(req.target().data(), req.target().size());
-  const auto qmark = target.find('?');
-  Request r;
-  r.method = std::string(req.method_string());
-  r.path = std::string(target.substr(0, qmark));
-  r.content_type = std::string(req[http::field::content_type]);
-  Response out;
-  std::string code;
+/// Runs `f` (which returns a Response) and maps every exception to its answer; never throws.
+template <typename F>
+static Outcome guarded(F&& f, const Router& router, const Request& r, Logger& logger) {
   try {
-    authorize(req, r.path);
-    if (qmark != std::string_view::npos) r.query = parse_query(target.substr(qmark + 1));
-    r.body = std::move(req.body());
-    out = router_.dispatch(r);
+    return Outcome{f(), {}};
   } catch (const ApiError& e) {
-    code = e.code();
-    out = Response{e.status(), error_json(e.code(), e.what(), e.field())};
-    if (e.status() == 405) out.headers.emplace_back("Allow", router_.allowed_methods(r.path));
+    Outcome o{Response{e.status(), error_json(e.code(), e.what(), e.field())}, e.code()};
+    if (e.status() == 405) o.response.headers.emplace_back("Allow", router.allowed_methods(r.path));
     if (e.status() == 401) {
-      out.headers.emplace_back("WWW-Authenticate",
-                               e.code() == "invalid_token"
-                                   ? R"(Bearer realm="posturemap", error="invalid_token")"
-                                   : R"(Bearer realm="posturemap")");
+      o.response.headers.emplace_back("WWW-Authenticate",
+                                      e.code() == "invalid_token"
+                                          ? R"(Bearer realm="posturemap", error="invalid_token")"
+                                          : R"(Bearer realm="posturemap")");
     }
+    return o;
   } catch (const StoreError& e) {
-    code = "database_unavailable";
-    logger_.error(std::string("api: database: ") + e.what());
-    out = Response{503, error_json(code, "the database is unavailable; try again shortly", "")};
+    logger.error(std::string("api: database: ") + e.what());
+    return Outcome{Response{503, error_json("database_unavailable",
+                                            "the database is unavailable; try again shortly", "")},
+                   "database_unavailable"};
   } catch (const SqliteError& e) {
-    code = "database_unavailable";
-    logger_.error(std::string("api: database: ") + e.what());
-    out = Response{503, error_json(code, "the database is unavailable; try again shortly", "")};
+    logger.error(std::string("api: database: ") + e.what());
+    return Outcome{Response{503, error_json("database_unavailable",
+                                            "the database is unavailable; try again shortly", "")},
+                   "database_unavailable"};
   } catch (const std::exception& e) {
-    code = "internal_error";
-    logger_.error(std::string("api: ") + r.method + " " + r.path + ": " + e.what());
-    out = Response{500, error_json(code, "internal error (logged by the gateway)", "")};
+    logger.error(std::string("api: ") + r.method + " " + r.path + ": " + e.what());
+    return Outcome{
+        Response{500, error_json("internal_error", "internal error (logged by the gateway)", "")},
+        "internal_error"};
   }
-  counters_.response(out.status, code);
-  http::response<http::string_body> res{static_cast<http::status>(out.status), req.version()};
+}
+
+http::response<http::string_body> ServerCore::finish(const Outcome& o, unsigned version,
+                                                     bool keep_alive) {
+  counters_.response(o.response.status, o.code);
+  http::response<http::string_body> res{static_cast<http::status>(o.response.status), version};
   res.set(http::field::server, "pmap-gateway");
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
-  for (const auto& [name, value] : out.headers) res.set(name, value);
-  res.body() = out.body.dump();
-  res.keep_alive(req.keep_alive());
+  for (const auto& [name, value] : o.response.headers) res.set(name, value);
+  res.body() = o.response.body.dump();
+  res.keep_alive(keep_alive);
   res.prepare_payload();
   return res;
+}
+
+void ServerCore::serve(http::request<http::string_body>&& req,
+                       const std::shared_ptr<Session>& session) {
+  counters_.request();
+  const std::string_view target(req.target().data(), req.target().size());
+  const auto qmark = target.find('?');
+  auto r = std::make_shared<Request>();
+  r->method = std::string(req.method_string());
+  r->path = std::string(target.substr(0, qmark));
+  r->content_type = std::string(req[http::field::content_type]);
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  // On the network thread: authentication, query, route (cheap, no database).
+  Router::Match match;
+  Outcome early = guarded(
+      [&] {
+        authorize(req, r->path);
+        if (qmark != std::string_view::npos) r->query = parse_query(target.substr(qmark + 1));
+        r->body = std::move(req.body());
+        match = router_.resolve(*r);
+        return Response{};
+      },
+      router_, *r, logger_);
+  if (match.handler == nullptr || match.runs == Runs::kInline) {
+    if (match.handler != nullptr)
+      early = guarded([&] { return (*match.handler)(*r); }, router_, *r, logger_);
+    session_write(session, finish(early, version, keep_alive));
+    return;
+  }
+  // On the database worker; the answer goes back to the network thread.
+  net::post(worker_, [this, r, handler = match.handler, session, version, keep_alive] {
+    if (stopping_.load()) return;
+    const Outcome o = guarded([&] { return (*handler)(*r); }, router_, *r, logger_);
+    auto res = std::make_shared<http::response<http::string_body>>(finish(o, version, keep_alive));
+    net::post(io_, [session, res] { session_write(session, std::move(*res)); });
+  });
 }
 
 // ---------------------------------------------------------------------------------- facade

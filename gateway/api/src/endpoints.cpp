@@ -451,7 +451,9 @@ Response state_one(const EndpointContext& c, const Request& r) {
 
 void add_v1_routes(Router& router, const EndpointContext& context) {
   const EndpointContext* c = &context;
-  router.add("GET", "/v1/health", {}, [c](const Request&) { return health(*c); });
+  // Health and live state never touch the database: they answer while a long query runs.
+  router.add(
+      "GET", "/v1/health", {}, [c](const Request&) { return health(*c); }, Runs::kInline);
   router.add("GET", "/v1/nights", {"from", "to"},
              [c](const Request& r) { return nights_get(*c, r); });
   router.add("GET", "/v1/days", {"from", "to"}, [c](const Request& r) { return days_get(*c, r); });
@@ -462,8 +464,11 @@ void add_v1_routes(Router& router, const EndpointContext& context) {
   router.add("GET", "/v1/setups", {}, [c](const Request&) { return setups_get(*c); });
   router.add("POST", "/v1/setups", {}, [c](const Request& r) { return setups_post(*c, r); });
   router.add("POST", "/v1/setups/use", {}, [c](const Request& r) { return setups_use(*c, r); });
-  router.add("GET", "/v1/state", {}, [c](const Request&) { return state_all(*c); });
-  router.add("GET", "/v1/state/{mat_id}", {}, [c](const Request& r) { return state_one(*c, r); });
+  router.add(
+      "GET", "/v1/state", {}, [c](const Request&) { return state_all(*c); }, Runs::kInline);
+  router.add(
+      "GET", "/v1/state/{mat_id}", {}, [c](const Request& r) { return state_one(*c, r); },
+      Runs::kInline);
 }
 
 }  // namespace pmap::api

@@ -90,12 +90,13 @@ StringMap parse_query(std::string_view query) {
 }
 
 void Router::add(std::string method, std::string pattern, std::vector<std::string> query,
-                 Handler handler) {
+                 Handler handler, Runs runs) {
   Route r;
   r.method = std::move(method);
   for (auto s : split_path(pattern)) r.segments.emplace_back(s);
   r.query = std::move(query);
   r.handler = std::move(handler);
+  r.runs = runs;
   routes_.push_back(std::move(r));
 }
 
@@ -128,6 +129,11 @@ std::string Router::allowed_methods(std::string_view path) const {
 }
 
 Response Router::dispatch(Request& request) const {
+  const Match m = resolve(request);
+  return (*m.handler)(request);
+}
+
+Router::Match Router::resolve(Request& request) const {
   const auto segments = split_path(request.path);
   // Literal routes win over captures ("/v1/setups/use" before a "/v1/setups/{name}").
   const Route* found = nullptr;
@@ -176,7 +182,7 @@ Response Router::dispatch(Request& request) const {
                          request.content_type + "')",
                      "Content-Type");
   }
-  return found->handler(request);
+  return Match{&found->handler, found->runs};
 }
 
 }  // namespace pmap::api

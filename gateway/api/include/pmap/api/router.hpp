@@ -67,17 +67,31 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+/// Where a handler runs: on the API's database worker thread (the default: anything touching the
+/// store), or inline on the network thread (cheap handlers without the database, e.g. health and
+/// live state, so they answer while a long query runs).
+enum class Runs { kOnWorker, kInline };
+
 class Router {
  public:
   /// `pattern`: literal segments and {name} captures, e.g. "/v1/state/{mat_id}". `query`: the
   /// query parameters the route accepts (any other is 400 unknown_param). A POST route takes a
   /// JSON body: its Content-Type must be application/json (else 415).
-  void add(std::string method, std::string pattern, std::vector<std::string> query,
-           Handler handler);
+  void add(std::string method, std::string pattern, std::vector<std::string> query, Handler handler,
+           Runs runs = Runs::kOnWorker);
 
-  /// Finds the route and calls it. Throws ApiError: 404 not_found when no pattern matches the
-  /// path, 405 method_not_allowed (field: the allowed methods) when only the method differs, 400
-  /// unknown_param, 415 unsupported_media_type; and whatever the handler throws.
+  struct Match {
+    const Handler* handler = nullptr;
+    Runs runs = Runs::kOnWorker;
+  };
+  /// Finds the route for a request and checks what the router checks (below); fills
+  /// request.params. Throws ApiError.
+  [[nodiscard]] Match resolve(Request& request) const;
+
+  /// resolve() and call the handler on the calling thread. Throws ApiError: 404 not_found when no
+  /// pattern matches the path, 405 method_not_allowed (field: the allowed methods) when only the
+  /// method differs, 400 unknown_param, 415 unsupported_media_type; and whatever the handler
+  /// throws.
   [[nodiscard]] Response dispatch(Request& request) const;
 
   /// "GET, POST" for a path, empty when no route matches it (the Allow header of a 405).
@@ -89,6 +103,7 @@ class Router {
     std::vector<std::string> segments;  ///< "{name}" for captures
     std::vector<std::string> query;
     Handler handler;
+    Runs runs = Runs::kOnWorker;
   };
   static bool match(const Route& route, const std::vector<std::string_view>& segments,
                     StringMap* params);
