@@ -4,6 +4,7 @@
 // counter; invalid input never writes.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -560,6 +561,45 @@ TEST_F(ApiTest, OversizedBodiesAndHeaders) {
   EXPECT_EQ(rejected("headers_too_large"), 1U);
   EXPECT_EQ(count_rows(db(), "pain_entries"), 1);
   EXPECT_EQ(get("/v1/health").status, 200);  // and the server carries on
+}
+
+TEST_F(ApiTest, InvalidUtf8IsEchoedSafely) {
+  start();
+  auto r = get("/v1/episodes?mat=%FF%FE");  // decodes to bytes that are not UTF-8
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.code(), "bad_param");
+  EXPECT_NE(r.json()["error"]["message"].get<std::string>().find("\xEF\xBF\xBD"),
+            std::string::npos);  // U+FFFD
+  r = get("/v1/nights?from=%C3%28");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.code(), "bad_param");
+  // Invalid UTF-8 inside a JSON body is not JSON.
+  r = post("/v1/pain", "{\"note\":\"\xff\"}");
+  EXPECT_EQ(r.code(), "bad_json");
+  EXPECT_EQ(get("/v1/health").status, 200);
+}
+
+TEST_F(ApiTest, ExpectContinueIsAnswered) {
+  start();
+  test::Client c(port_);
+  const std::string body = R"({"name":"big-note","note":")" + std::string(900, 'n') + R"("})";
+  const std::string head =
+      "POST /v1/setups HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n";
+  boost::asio::write(c.socket(), boost::asio::buffer(head));
+  std::array<char, 64> interim{};
+  const auto n = c.socket().read_some(boost::asio::buffer(interim));  // before sending the body
+  EXPECT_EQ(std::string(interim.data(), n).rfind("HTTP/1.1 100 Continue", 0), 0U);
+  boost::asio::write(c.socket(), boost::asio::buffer(body));
+  std::string reply;
+  while (reply.find("\r\n\r\n") == std::string::npos || reply.find("}}") == std::string::npos) {
+    std::array<char, 4096> chunk{};
+    const auto got = c.socket().read_some(boost::asio::buffer(chunk));
+    reply.append(chunk.data(), got);
+  }
+  EXPECT_EQ(reply.rfind("HTTP/1.1 201", 0), 0U) << reply;
+  EXPECT_EQ(count_rows(db(), "pillow_setups"), 2);
 }
 
 TEST_F(ApiTest, MalformedHttpIsAnswered400) {

@@ -175,6 +175,12 @@ class Counters {
   std::map<std::string, std::uint64_t> rejected_;
 };
 
+/// Serialises a response body. Invalid UTF-8 (request text echoed in a message, a note stored by
+/// another tool) is replaced by U+FFFD rather than throwing.
+std::string to_text(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json error_json(const std::string& code, const std::string& message, const std::string& field) {
   return json{{"error",
                {{"code", code},
@@ -357,7 +363,32 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_.config().max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(server_.config().max_header_bytes));
+    // One deadline for the whole request: header, optional 100 Continue, body.
     stream_.expires_after(server_.config().timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return on_read(ec);
+    std::string expect(parser_->get()[http::field::expect]);
+    std::transform(expect.begin(), expect.end(), expect.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (expect == "100-continue" && !parser_->is_done()) {
+      // curl sends this for bodies over 1 KiB and would otherwise wait a second.
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      http::async_write(stream_, *cont,
+                        [self = shared_from_this(), cont](beast::error_code e, std::size_t) {
+                          if (e) return self->close();
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
@@ -398,7 +429,7 @@ class Session : public std::enable_shared_from_this<Session> {
     http::response<http::string_body> res{static_cast<http::status>(status), 11};
     res.set(http::field::content_type, "application/json");
     res.set(http::field::cache_control, "no-store");
-    res.body() = error_json(code, message, "").dump();
+    res.body() = to_text(error_json(code, message, ""));
     res.keep_alive(false);
     res.prepare_payload();
     write(std::move(res));
@@ -470,11 +501,10 @@ void ServerCore::refuse_busy(tcp::socket socket) {
   http::response<http::string_body> res{http::status::service_unavailable, 11};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::retry_after, "1");
-  res.body() = error_json("too_many_connections",
-                          "more than " + std::to_string(config_.max_connections) +
-                              " connections are open; try again shortly",
-                          "")
-                   .dump();
+  res.body() = to_text(error_json("too_many_connections",
+                                  "more than " + std::to_string(config_.max_connections) +
+                                      " connections are open; try again shortly",
+                                  ""));
   res.keep_alive(false);
   res.prepare_payload();
   std::ostringstream text;
@@ -549,7 +579,7 @@ http::response<http::string_body> ServerCore::finish(const Outcome& o, unsigned 
   res.set(http::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : o.response.headers) res.set(name, value);
-  res.body() = o.response.body.dump();
+  res.body() = to_text(o.response.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
   return res;
@@ -586,9 +616,14 @@ void ServerCore::serve(http::request<http::string_body>&& req,
   // On the database worker; the answer goes back to the network thread.
   net::post(worker_, [this, r, handler = match.handler, session, version, keep_alive] {
     if (stopping_.load()) return;
-    const Outcome o = guarded([&] { return (*handler)(*r); }, router_, *r, logger_);
-    auto res = std::make_shared<http::response<http::string_body>>(finish(o, version, keep_alive));
-    net::post(io_, [session, res] { session_write(session, std::move(*res)); });
+    try {
+      const Outcome o = guarded([&] { return (*handler)(*r); }, router_, *r, logger_);
+      auto res =
+          std::make_shared<http::response<http::string_body>>(finish(o, version, keep_alive));
+      net::post(io_, [session, res] { session_write(session, std::move(*res)); });
+    } catch (const std::exception& e) {  // e.g. out of memory: drop this connection, keep serving
+      logger_.error(std::string("api: worker: ") + e.what());
+    }
   });
 }
 
