@@ -20,7 +20,8 @@ PACKAGES=(
   libboost-dev libboost-system-dev libboost-program-options-dev libeigen3-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev libsqlite3-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev
-  mosquitto mosquitto-clients sqlite3 tzdata
+  mosquitto mosquitto-clients sqlite3 tzdata poppler-utils
+  qt6-base-dev qt6-svg-dev fonts-dejavu-core
 )
 
 log() { printf '\033[1m[pmap]\033[0m %s\n' "$*" >&2; }
@@ -67,6 +68,9 @@ start_broker() {
 listener $BROKER_PORT 127.0.0.1
 allow_anonymous true
 persistence false
+# pmap-gateway's back-pressure leaves frames queued here; mosquitto's default (1000 per client)
+# would drop the rest.
+max_queued_messages 1000000
 sys_interval 1
 log_dest file $dir/mosquitto.log
 CONF

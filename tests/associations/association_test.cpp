@@ -95,6 +95,30 @@ TEST(Associations, ANegativePlantedEffectIsClaimedAsLower) {
       << noise.sentence;
 }
 
+TEST(Associations, PairFilterDropsPairsFromResultsAndFromTheFamily) {
+  SyntheticSpec spec;
+  spec.planted_slope = 0.03;
+  spec.seed = 7;
+  const auto days = synthetic_days(spec);
+  const auto unfiltered = AssociationAnalyzer(report_config()).analyze(days);
+  AssociationConfig config = report_config();
+  config.pair_filter = [](std::string_view metric, std::string_view outcome) {
+    return metric == "side_unaligned_min" || outcome != "morning_leg_pain";
+  };
+  const auto all = AssociationAnalyzer(config).analyze(days);
+  // 7 noise measures lose their morning_leg_pain pair.
+  ASSERT_EQ(all.size(), 8u * 3u - 7u);
+  for (const auto& a : all) {
+    EXPECT_TRUE(a.metric == "side_unaligned_min" || a.outcome != "morning_leg_pain");
+  }
+  // A smaller family: the planted pair's adjusted p can only fall.
+  const auto& planted = find(all, "side_unaligned_min", "morning_leg_pain");
+  const auto& before = find(unfiltered, "side_unaligned_min", "morning_leg_pain");
+  EXPECT_DOUBLE_EQ(*planted.p, *before.p);
+  EXPECT_LE(*planted.p_adjusted, *before.p_adjusted);
+  EXPECT_TRUE(planted.claimed);
+}
+
 TEST(Associations, PlantedEffectDetectionRateOverSeeds) {
   // Not a requirement, a figure for docs/reports.md: how often a month finds the planted effect.
   const AssociationAnalyzer analyzer(report_config());

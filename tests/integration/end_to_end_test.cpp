@@ -593,5 +593,41 @@ TEST(EndToEnd, MultiNightRunIsStoredNightByNight) {
               static_cast<long long>(published));
 }
 
+// Regression: Paho holds its client mutex while our message callback blocks for back-pressure;
+// publishing the state from the io_context thread then waited for that mutex while the callback
+// waited for the io_context thread — frames stopped and SIGTERM was ignored. With a tiny queue
+// the back-pressure path runs all the time: every frame must still arrive and SIGTERM must work.
+TEST(EndToEnd, BackPressureWithATinyQueueNeitherDeadlocksNorLosesFrames) {
+  const auto dir = fresh_dir("backpressure");
+  Broker broker(dir);
+  Recorder rec(broker.uri());
+  auto gateway = std::make_unique<ChildProcess>(
+      std::vector<std::string>{(bin_dir() / "pmap-gateway").string(), "--broker", broker.uri(),
+                               "--db", (dir / "pmap.db").string(), "--client-id", "it-gateway",
+                               "--max-queued-messages", "100", "--state-interval-ms", "100"},
+      dir / "gateway");
+  ASSERT_TRUE(broker.wait_for_subscriptions(5, 30s)) << gateway->stderr_text();
+  ChildProcess sim(sim_args(broker, {"--mat", "bed1", "--kind", "bed", "--scenario", "night",
+                                     "--mat", "chair1", "--kind", "chair", "--scenario", "workday",
+                                     "--rate", "0.5", "--speed", "max", "--seed", "3"}),
+                   dir / "sim");
+  ASSERT_EQ(sim.wait_for(300s), 0) << sim.stderr_text();
+  const json summary = last_json_line(sim.stdout_text());
+  const std::int64_t bed = summary["mats"]["bed1"]["frames_published"].get<std::int64_t>();
+  const std::int64_t chair = summary["mats"]["chair1"]["frames_published"].get<std::int64_t>();
+  ASSERT_TRUE(wait_for_accepted(rec, {{"bed1", bed}, {"chair1", chair}}, 120s))
+      << gateway->stderr_text();
+  gateway->signal(SIGTERM);
+  ASSERT_EQ(gateway->wait_for(30s), 0) << gateway->stderr_text();
+  Db db(dir / "pmap.db");
+  EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs WHERE mat_id='bed1'"), bed);
+  EXPECT_EQ(db.scalar("SELECT SUM(frames) FROM epochs WHERE mat_id='chair1'"), chair);
+  const json gw = last_json_line(gateway->stdout_text());
+  EXPECT_EQ(gw["global"]["overload_dropped"], 0);
+  std::printf("tiny queue: %lld + %lld frames stored, %lld MQTT messages published\n",
+              static_cast<long long>(bed), static_cast<long long>(chair),
+              static_cast<long long>(gw["global"]["mqtt_published"].get<std::int64_t>()));
+}
+
 }  // namespace
 }  // namespace pmap::testing

@@ -40,6 +40,9 @@ bool Broker::start() {
   std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\n"
                       << "allow_anonymous true\n"
                       << "persistence false\n"
+                      // The gateway's back-pressure leaves messages queued at the broker; the
+                      // default of 1000 queued QoS 1 messages per client drops the rest.
+                      << "max_queued_messages 1000000\n"
                       << "sys_interval 1\n"
                       << "log_dest stderr\n"
                       << "log_type error\nlog_type warning\nlog_type notice\n";

@@ -100,6 +100,7 @@ std::vector<Association> AssociationAnalyzer::analyze(const std::vector<DayRecor
   std::vector<Association> results;
   for (const auto& metric : metric_names) {
     for (const auto& outcome : outcome_names) {
+      if (config_.pair_filter && !config_.pair_filter(metric, outcome)) continue;
       std::vector<double> x;
       std::vector<double> y;
       std::vector<long> day_number;

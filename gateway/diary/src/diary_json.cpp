@@ -121,21 +121,4 @@ json to_json(const DirectionalPreference& p) {
       {"alpha", p.alpha}};
 }
 
-json export_json(const DiaryRepository& repository) {
-  json pains = json::array();
-  for (const auto& e : repository.pains()) pains.push_back(to_json(e));
-  json tests = json::array();
-  for (const auto& t : repository.tests()) tests.push_back(to_json(t));
-  json setups = json::array();
-  for (const auto& s : repository.setups()) setups.push_back(to_json(s));
-  json switches = json::array();
-  // The timeline is kept in a local: a range-for over a temporary's member would dangle.
-  const SetupTimeline timeline = repository.timeline();
-  for (const auto& s : timeline.switches()) switches.push_back(to_json(s));
-  return json{{"format", "pmapctl-export"}, {"version", 1},
-              {"exported_us", now_us()},    {"pain_entries", pains},
-              {"movement_tests", tests},    {"pillow_setups", setups},
-              {"setup_switches", switches}};
-}
-
 }  // namespace pmap::diary

@@ -23,8 +23,13 @@
 #include "pmap/diary/directional_preference.hpp"
 #include "pmap/diary/pain_csv.hpp"
 #include "pmap/diary/two_week_rule.hpp"
+#include "pmap/export/exporter.hpp"
 #include "pmap/nights/nights_json.hpp"
 #include "pmap/nights/nights_reader.hpp"
+#include "pmap/report/report_builder.hpp"
+#include "pmap/report/report_error.hpp"
+#include "pmap/report/report_html.hpp"
+#include "pmap/report_pdf/html_to_pdf.hpp"
 #include "pmap/store.hpp"
 
 namespace pmap::pmapctl {
@@ -72,16 +77,21 @@ constexpr const char* kTopUsage =
     "  setup show    one setup and when it was used, or which setup was in use --at TIME /\n"
     "                --night DATE\n"
     "  import        import a pain diary CSV (--csv FILE), all rows or none\n"
-    "  export        everything personal as JSON or CSV [--format csv|json] [-o FILE|DIR]\n"
+    "  export        everything personal (diary, nights, days, mats, episodes, epochs ...) as\n"
+    "                JSON or CSV [--format json|csv] [-o FILE|DIR] [--from D --to D] [--raw]\n"
+    "                [--force] (docs/export.md)\n"
     "  nights        nightly summaries by wake-up date [--from D --to D] [--json] "
     "(docs/nights.md)\n"
     "  days          sitting days by local date [--from D --to D] [--json]\n"
+    "  report        the morning report of a date [--date D] [--format html|pdf|json] [-o FILE]\n"
+    "                (docs/reports.md)\n"
     "  forget        delete all personal data (diary, tests, setups, nights, raw frames ...)\n"
     "\n"
     "Every command takes --db FILE, --tz ZONE (IANA name; default $TZ, /etc/timezone or UTC)\n"
     "and --help.\n"
-    "Exit codes: 0 ok, 1 refused (invalid value, unknown name, not confirmed, file error),\n"
-    "2 bad command line, 3 stored but a red flag was answered yes (the warning was shown).\n";
+    "Exit codes: 0 ok, 1 refused (invalid value, unknown name, not confirmed, missing database,\n"
+    "file error, an export target that exists), 2 bad command line, 3 stored but a red flag\n"
+    "was answered yes (the warning was shown).\n";
 
 po::options_description common_options() {
   po::options_description o("Common options");
@@ -202,6 +212,7 @@ std::string yes_no(bool b) {
   return b ? "yes" : "no";
 }
 
+/// For `report -o FILE`: the whole content under a temporary name, then renamed into place.
 void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
   const std::filesystem::path tmp = path.string() + ".tmp";
   {
@@ -629,63 +640,79 @@ int export_all(const std::vector<std::string>& args, Io& io) {
   po::options_description o("export options");
   o.add_options()("format", po::value<std::string>()->default_value("json"), "json|csv")(
       "output,o", po::value<std::string>(),
-      "json: a file (default stdout); csv: a directory that receives pain.csv, "
-      "movement_tests.csv, pillow_setups.csv and setup_switches.csv");
-  const auto vm = parse(args, "pmapctl export --db FILE [--format json|csv] [-o FILE|DIR]", o, io);
+      "json: a file (default stdout); csv: a directory (required) that receives one file per "
+      "table (docs/export.md)")("from", po::value<std::string>(),
+                                "first local date YYYY-MM-DD (inclusive; default: all)")(
+      "to", po::value<std::string>(), "last local date YYYY-MM-DD (inclusive; default: all)")(
+      "raw", "include the raw frames' bytes (base64 of the binary wire form; can be gigabytes)")(
+      "force", "replace an existing file, or a directory that is not empty");
+  const auto vm = parse(args,
+                        "pmapctl export --db FILE [--format json|csv] [-o FILE|DIR] "
+                        "[--from D] [--to D] [--raw] [--force] [--tz ZONE]\n"
+                        "Everything personal in the file: the diary, nights and sitting days, "
+                        "mats, episodes,\nepochs, posture epochs, status events, counters and "
+                        "raw frame metadata (docs/export.md)",
+                        o, io);
   if (!vm) return kOk;
   const std::string format = (*vm)["format"].as<std::string>();
   if (format != "json" && format != "csv") throw UsageError("--format must be json or csv");
   const auto output = opt(*vm, "output");
   if (format == "csv" && !output)
-    throw UsageError("--format csv needs -o DIR (it writes four files)");
-  Session s = open(*vm, false);
-  if (format == "json") {
-    const std::string doc = export_json(*s.diary).dump(2) + "\n";
-    if (output) {
-      write_file_atomically(*output, doc);
-      io.out << "exported to " << *output << '\n';
-    } else {
-      io.out << doc;
+    throw UsageError("--format csv needs -o DIR (it writes one file per table)");
+  const bool force = vm->count("force") != 0U;
+  const TimeZone zone = zone_of(*vm);
+  data_export::ExportOptions options;
+  if (auto from = opt(*vm, "from")) options.from = TimeZone::parse_date(*from, "from");
+  if (auto to = opt(*vm, "to")) options.to = TimeZone::parse_date(*to, "to");
+  if (options.from && options.to && *options.from > *options.to)
+    throw DiaryError("to: must not be before --from", "to");
+  options.raw = vm->count("raw") != 0U;
+  const std::string db_path = required(*vm, "db", "the SQLite file");
+  if (output) {
+    // Never write over the database (or its WAL, shared-memory or journal file), nor (--force)
+    // replace a directory that holds it.
+    std::filesystem::path out_path(*output);
+    if (!out_path.has_filename()) out_path = out_path.parent_path();  // "dir/" names "dir"
+    std::error_code out_ec;
+    std::error_code db_ec;
+    const auto out = std::filesystem::weakly_canonical(out_path, out_ec);
+    const auto db = std::filesystem::weakly_canonical(db_path, db_ec);
+    const bool known = !out_ec && !db_ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      if (known && out.string() == db.string() + suffix)
+        throw Refused("'" + *output + "' is the database" +
+                      (*suffix != '\0' ? std::string("'s ") + (suffix + 1) + " file" : " itself"));
     }
-    return kOk;
+    if (known && format == "csv") {
+      const auto rel = db.lexically_relative(out);
+      if (!rel.empty() && *rel.begin() != "..")
+        throw Refused("'" + *output + "' holds the database; export to another directory");
+    }
   }
-  const std::filesystem::path dir(*output);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw Refused("cannot create '" + dir.string() + "': " + ec.message());
-  auto csv_field = [](std::string_view v) {
-    if (v.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(v);
-    std::string q = "\"";
-    for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-  };
-  write_file_atomically(dir / "pain.csv", PainCsv::write(s.diary->pains()));
-  std::string tests =
-      "time,tz,direction,repetitions,extent_before,extent_after,leg_pain_before,leg_pain_after,"
-      "note\n";
-  for (const auto& t : s.diary->tests()) {
-    tests += TimeZone(t.tz).format(t.time_us) + ',' + t.tz + ',' +
-             std::string(to_string(t.direction)) + ',' + std::to_string(t.repetitions) + ',' +
-             std::string(to_string(t.extent_before)) + ',' +
-             std::string(to_string(t.extent_after)) + ',' + std::to_string(t.leg_pain_before) +
-             ',' + std::to_string(t.leg_pain_after) + ',' + csv_field(t.note) + '\n';
+  Session s = open(*vm, false);
+  data_export::Exporter exporter(*s.store, zone, options);
+  try {
+    if (format == "json" && !output) {
+      const auto counts = data_export::export_json(exporter, io.out);
+      // Every surface that shows entries repeats the warning; stdout carries the JSON.
+      if (counts.red_flag_entries > 0) repeat_red_flag_warning(io, true);
+      return kOk;
+    }
+    const auto counts = format == "json"
+                            ? data_export::export_json_file(exporter, *output, force)
+                            : data_export::export_csv_directory(exporter, *output, force);
+    std::int64_t rows = 0;
+    for (const auto& [table, n] : counts.tables) rows += n;
+    io.out << "exported " << rows << " rows of " << counts.tables.size() << " tables to " << *output
+           << (format == "csv" ? " (one CSV file per table)" : "") << '\n';
+    if (counts.red_flag_entries > 0) {
+      io.out << counts.red_flag_entries
+             << " exported entries answered yes to a red-flag question:\n";
+      repeat_red_flag_warning(io, false);
+    }
+  } catch (const data_export::ExportError& e) {
+    throw Refused(e.what());
   }
-  write_file_atomically(dir / "movement_tests.csv", tests);
-  std::string setups = "name,knee_pillow,pillow_under_knees,head_pillow,mattress_topper,note\n";
-  for (const auto& x : s.diary->setups()) {
-    setups += x.name + ',' + std::string(to_string(x.knee_pillow)) + ',' +
-              yes_no(x.pillow_under_knees) + ',' + x.head_pillow.to_string() + ',' +
-              yes_no(x.mattress_topper) + ',' + csv_field(x.note) + '\n';
-  }
-  write_file_atomically(dir / "pillow_setups.csv", setups);
-  std::string switches = "from,tz,setup\n";
-  const SetupTimeline timeline = s.diary->timeline();
-  for (const auto& x : timeline.switches()) {
-    switches += TimeZone(x.tz).format(x.from_us) + ',' + x.tz + ',' + x.setup_name + '\n';
-  }
-  write_file_atomically(dir / "setup_switches.csv", switches);
-  io.out << "exported pain.csv, movement_tests.csv, pillow_setups.csv, setup_switches.csv to "
-         << dir.string() << '\n';
   return kOk;
 }
 
@@ -910,6 +937,68 @@ int days_cmd(const std::vector<std::string>& args, Io& io) {
   return kOk;
 }
 
+int report_cmd(const std::vector<std::string>& args, Io& io) {
+  po::options_description o = summary_options("report options");
+  o.add_options()("date", po::value<std::string>(),
+                  "the report's date YYYY-MM-DD: the morning after the night (default: today)")(
+      "format", po::value<std::string>()->default_value("html"), "html|pdf|json")(
+      "output,o", po::value<std::string>(), "write to FILE (default stdout)")(
+      "history-days", po::value<int>()->default_value(365),
+      "days of history behind the associations and setup comparison (14..3660)")(
+      "bed-mat", po::value<std::string>(), "the bed mat (default: the one with the most nights)")(
+      "chair-mat", po::value<std::string>(),
+      "the chair mat (default: the one with the most sitting days)");
+  const auto vm =
+      parse(args, "pmapctl report --db FILE [--date D] [--format html|pdf|json] [-o FILE]", o, io);
+  if (!vm) return kOk;
+  const TimeZone zone = zone_of(*vm);
+  const std::string format = (*vm)["format"].as<std::string>();
+  if (format != "html" && format != "json" && format != "pdf")
+    throw UsageError("--format must be html, pdf or json");
+  report::ReportConfig config;
+  config.nights = summary_config(*vm);
+  config.history_days = (*vm)["history-days"].as<int>();
+  config.bed_mat = opt(*vm, "bed-mat");
+  config.chair_mat = opt(*vm, "chair-mat");
+  const std::int64_t now = now_us();
+  const auto date =
+      vm->count("date") ? TimeZone::parse_date(*opt(*vm, "date"), "date") : zone.local_day(now);
+  Session s = open(*vm, false);
+  json doc;
+  try {
+    doc = report::ReportBuilder(*s.store, zone, config).build(date, now);
+  } catch (const report::ReportError& e) {
+    throw Refused(e.what());
+  }
+  std::string content;
+  if (format == "json") {
+    content = doc.dump(2) + "\n";
+  } else if (format == "html") {
+    content = report::render_html(doc);
+  } else {
+    try {
+      report_pdf::PdfOptions pdf;
+      pdf.title = "PostureMap morning report " + format_date(date);
+      content = report_pdf::html_to_pdf(report::render_html(doc), pdf);
+    } catch (const report_pdf::PdfError& e) {
+      throw Refused(std::string("PDF: ") + e.what());
+    }
+  }
+  const auto output = opt(*vm, "output");
+  if (output) {
+    write_file_atomically(*output, content);
+    io.out << "report " << format_date(date) << " written to " << *output << '\n';
+  } else {
+    io.out << content;
+  }
+  if (doc["red_flag"]["active"].get<bool>()) {
+    // The banner is in the report; whoever only sees the terminal must see it too.
+    io.err << '\n' << kRedFlagWarning << "\n\n";
+    return kRedFlag;
+  }
+  return kOk;
+}
+
 using Handler = std::function<int(const std::vector<std::string>&, Io&)>;
 
 const std::map<std::string, Handler>& handlers() {
@@ -920,7 +1009,8 @@ const std::map<std::string, Handler>& handlers() {
       {"setup use", setup_use},       {"setup list", setup_list},
       {"setup show", setup_show},     {"import", import_csv},
       {"export", export_all},         {"forget", forget},
-      {"nights", nights_cmd},         {"days", days_cmd}};
+      {"nights", nights_cmd},         {"days", days_cmd},
+      {"report", report_cmd}};
   return h;
 }
 

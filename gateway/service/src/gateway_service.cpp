@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "mqtt_outbox.hpp"
 #include "pmap/api/api_server.hpp"
 #include "pmap/api/state_snapshot.hpp"
 #include "pmap/asio.hpp"
@@ -53,6 +54,7 @@ class GatewayService::Impl {
         reconnect_timer_(io_),
         stop_timer_(io_),
         writer_(open_store(), &logger_),
+        outbox_([this](const OutgoingMessage& m) { return send(m); }, kOutboxCapacity),
         pipeline_(
             PipelineConfig::from(config_), &logger_,
             [this](const std::string& t, const std::string& p) { return publish(t, p); },
@@ -68,9 +70,12 @@ class GatewayService::Impl {
 
     client_->set_message_callback(
         [this](mqtt::const_message_ptr msg) { on_message(std::move(msg)); });
-    client_->set_connected_handler(
-        [this](const std::string&) { boost::asio::post(io_, [this] { on_connected(); }); });
+    client_->set_connected_handler([this](const std::string&) {
+      connected_ = true;
+      boost::asio::post(io_, [this] { on_connected(); });
+    });
     client_->set_connection_lost_handler([this](const std::string& cause) {
+      connected_ = false;
       boost::asio::post(io_, [this, cause] {
         logger_.warn("broker connection lost" + (cause.empty() ? std::string() : ": " + cause));
         schedule_reconnect();
@@ -90,6 +95,7 @@ class GatewayService::Impl {
   }
 
   ~Impl() {
+    outbox_.stop();  // its thread calls client_
     // Callbacks must not fire into a half-destroyed object.
     client_->set_message_callback([](mqtt::const_message_ptr) {});
     client_->set_connected_handler([](const std::string&) {});
@@ -132,6 +138,9 @@ class GatewayService::Impl {
     nlohmann::json s = pipeline_.summary();
     const auto ws = writer_.stats();
     s["global"]["overload_dropped"] = overload_dropped_.load();
+    s["global"]["mqtt_published"] = outbox_.sent();
+    s["global"]["mqtt_publish_failures"] = outbox_.failed();
+    s["global"]["mqtt_outbox_dropped"] = outbox_.dropped();
     s["global"]["store_transactions"] = ws.transactions;
     s["global"]["store_write_errors"] = ws.write_errors;
     s["global"]["store_dropped_batches"] = ws.dropped_batches;
@@ -247,13 +256,23 @@ class GatewayService::Impl {
     }
   }
 
-  bool publish(const std::string& topic, const std::string& payload) {
+  /// io_context thread: queue only (see mqtt_outbox.hpp for why Paho is never called here).
+  /// False when not connected: the message would be lost, and the caller counts that.
+  bool publish(const std::string& topic, const std::string& payload, int qos = 0,
+               bool retained = false) {
     // The API serves the newest state whether or not the broker is reachable.
     if (const auto parsed = parse_topic(topic); parsed && parsed->channel == Channel::kState)
       states_->update(parsed->mat_id, payload);
-    if (!client_->is_connected()) return false;
+    if (!connected_.load()) return false;
+    outbox_.push(OutgoingMessage{topic, payload, qos, retained});
+    return true;
+  }
+
+  /// Outbox thread.
+  bool send(const OutgoingMessage& m) {
     try {
-      client_->publish(topic, payload.data(), payload.size(), 0, false);
+      if (!client_->is_connected()) return false;
+      client_->publish(m.topic, m.payload.data(), m.payload.size(), m.qos, m.retained);
       return true;
     } catch (const mqtt::exception&) {
       return false;
@@ -357,6 +376,7 @@ class GatewayService::Impl {
     if (api_) api_->stop();
     pipeline_.close_episodes();
     pipeline_.flush();
+    outbox_.stop();
     writer_.stop();
     const auto ws = writer_.stats();
     logger_.info("store flushed: " + std::to_string(ws.transactions) + " transactions, " +
@@ -371,7 +391,9 @@ class GatewayService::Impl {
   boost::asio::signal_set reload_signals_;  ///< SIGHUP: reload calibrations
   boost::asio::steady_timer flush_timer_, state_timer_, housekeeping_timer_, reconnect_timer_,
       stop_timer_;
+  static constexpr std::size_t kOutboxCapacity = 4096;
   StoreWriter writer_;
+  MqttOutbox outbox_;
   Pipeline pipeline_;
   std::string client_id_;
   mqtt::connect_options conn_opts_;
@@ -379,7 +401,8 @@ class GatewayService::Impl {
   Listener disconnect_listener_;
   std::atomic<std::size_t> queued_{0};
   std::atomic<std::uint64_t> overload_dropped_{0};
-  std::atomic<bool> stopping_{false};  // also read on Paho's thread
+  std::atomic<bool> stopping_{false};   // also read on Paho's thread
+  std::atomic<bool> connected_{false};  // set on Paho's thread, read by publish()
   bool finished_ = false;
   int reconnect_attempt_ = 0;
   std::uint64_t housekeeping_ticks_ = 0;

@@ -5,8 +5,10 @@
 // metric, outcome (sorted by name). The multiple-testing family is all pairs of one analyze() call
 // that were tested; a claim needs n >= min_days, a 95 % interval excluding zero and a
 // Benjamini-Hochberg adjusted p <= fdr.
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pmap/associations/association.hpp"
@@ -20,6 +22,10 @@ struct AssociationConfig {
   double fdr = 0.05;  ///< Benjamini-Hochberg level (0 < fdr < 1)
   std::map<std::string, VariableLabel> measures;  ///< by measure name; optional
   std::map<std::string, VariableLabel> outcomes;  ///< by outcome name; phrase only
+  /// Which (measure, outcome) pairs make sense (e.g. a night's measures only with the pain of the
+  /// morning after it, never with pain reported before it). Pairs it rejects are neither returned
+  /// nor in the multiple-testing family. Empty: every pair.
+  std::function<bool(std::string_view metric, std::string_view outcome)> pair_filter;
 };
 
 class AssociationAnalyzer {

@@ -19,8 +19,4 @@ namespace pmap::diary {
 [[nodiscard]] nlohmann::json to_json(const TwoWeekResult& result);
 [[nodiscard]] nlohmann::json to_json(const DirectionalPreference& preference);
 
-/// Everything personal the diary holds: {"format":"pmapctl-export","version":1,"exported_us",
-/// "pain_entries":[…],"movement_tests":[…],"pillow_setups":[…],"setup_switches":[…]}.
-[[nodiscard]] nlohmann::json export_json(const DiaryRepository& repository);
-
 }  // namespace pmap::diary
