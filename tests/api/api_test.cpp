@@ -15,6 +15,7 @@
 #include "pmap/api/api_server.hpp"
 #include "pmap/diary/diary_repository.hpp"
 #include "pmap/diary/red_flags.hpp"
+#include "pmap/diary/time_zone.hpp"
 #include "pmap/gateway_config.hpp"
 #include "pmap/pmapctl.hpp"
 #include "pmap/store.hpp"
@@ -344,11 +345,18 @@ TEST_F(ApiTest, AddedRoutesRunOnTheWorkerWhileHealthAndStateStillAnswer) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   server_ = std::make_unique<ApiServer>(config(), logger_, states_);
-  server_->router().add("GET", "/v1/reports/{date}", {"format"}, [released](const Request& r) {
-    released.wait_for(10s);
-    return Response{200,
-                    json{{"date", r.path_param("date")}, {"format", *r.query_param("format")}}};
-  });
+  ApiServer* server = server_.get();
+  server_->router().add("GET", "/v1/reports/{date}", {"format"},
+                        [released, server](const Request& r) {
+                          released.wait_for(10s);
+                          // A worker handler uses the API's own connection, as a report builder
+                          // would.
+                          diary::DiaryRepository repo(server->worker_store());
+                          return Response{200, json{{"date", r.path_param("date")},
+                                                    {"format", *r.query_param("format")},
+                                                    {"entries", repo.pains().size()},
+                                                    {"tz", server->zone().name()}}};
+                        });
   server_->start();
   port_ = server_->port();
   auto slow =
@@ -361,7 +369,9 @@ TEST_F(ApiTest, AddedRoutesRunOnTheWorkerWhileHealthAndStateStillAnswer) {
   release.set_value();
   const auto r = slow.get();
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(r.json(), json({{"date", "2026-11-20"}, {"format", "json"}}));
+  EXPECT_EQ(
+      r.json(),
+      json({{"date", "2026-11-20"}, {"format", "json"}, {"entries", 1}, {"tz", "Europe/Berlin"}}));
   EXPECT_EQ(get("/v1/reports/2026-11-20?fmt=pdf").code(), "unknown_param");
 }
 

@@ -234,6 +234,8 @@ class ServerCore {
   ServerCore& operator=(const ServerCore&) = delete;
 
   Router& router() { return router_; }
+  Store& store() { return *store_; }
+  const diary::TimeZone& zone() const { return zone_; }
 
   void start() {
     if (started_) return;
@@ -641,6 +643,12 @@ ApiServer::ApiServer(ApiConfig config, Logger& logger, std::shared_ptr<const Sta
 ApiServer::~ApiServer() = default;
 Router& ApiServer::router() {
   return impl_->core.router();
+}
+Store& ApiServer::worker_store() {
+  return impl_->core.store();
+}
+const diary::TimeZone& ApiServer::zone() const {
+  return impl_->core.zone();
 }
 void ApiServer::start() {
   impl_->core.start();

@@ -38,6 +38,13 @@
 #include "pmap/api/state_snapshot.hpp"
 #include "pmap/log.hpp"
 
+namespace pmap {
+class Store;
+namespace diary {
+class TimeZone;
+}
+}  // namespace pmap
+
 namespace pmap::api {
 
 class ApiConfigError : public std::invalid_argument {
@@ -85,6 +92,11 @@ class ApiServer {
 
   /// Routes; add more before start().
   [[nodiscard]] Router& router();
+  /// The API's own database connection, for handlers added with Runs::kOnWorker (the default):
+  /// use it only from inside such a handler (the worker thread owns it).
+  [[nodiscard]] Store& worker_store();
+  /// The zone of the API's dates (config tz).
+  [[nodiscard]] const diary::TimeZone& zone() const;
   /// Binds and starts the API thread. Throws std::system_error when binding fails.
   void start();
   /// Idempotent; see the threading note above.
