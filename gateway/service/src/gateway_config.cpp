@@ -7,6 +7,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "pmap/api/api_server.hpp"
+#include "pmap/diary/diary_error.hpp"
+#include "pmap/diary/time_zone.hpp"
+
 namespace pmap {
 
 namespace {
@@ -160,6 +164,49 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(int_key("sitting_alert_min",
                       "chair: publish an alert once a sitting bout passes this, min (0: off)",
                       &C::sitting_alert_min, 0, 1440));
+  k.push_back(ConfigKey{
+      "api_listen",
+      "HTTP JSON API address host:port (IPv4, [IPv6], localhost; port 0 = any); off = no API; "
+      "not loopback: api_token_file required (docs/api.md)",
+      "host:port string or off", [](const C& c) { return c.api_listen; },
+      [](C& c, const json& v) {
+        if (!v.is_string()) throw ConfigError("'api_listen' must be a string");
+        const auto text = v.get<std::string>();
+        if (!api::listen_disabled(text)) {
+          try {
+            (void)api::ListenAddress::parse(text);
+          } catch (const api::ApiConfigError& e) {
+            throw ConfigError(e.what());
+          }
+        }
+        c.api_listen = text;
+      }});
+  k.push_back(string_key("api_token_file",
+                         "file holding the API's bearer token (first line, 16-256 characters); "
+                         "empty = no token (loopback only)",
+                         &C::api_token_file, true));
+  k.push_back(int_key("api_max_connections",
+                      "API: open connections at most; beyond: 503 too_many_connections",
+                      &C::api_max_connections, 1, 1024));
+  k.push_back(int_key("api_timeout_ms",
+                      "API: a request must arrive (and a response leave) within this, ms; also "
+                      "the idle keep-alive limit",
+                      &C::api_timeout_ms, 100, 600000));
+  k.push_back(ConfigKey{
+      "tz", "IANA time zone of dates in the API (nights, days); empty = $TZ, /etc/timezone, UTC",
+      "IANA zone string", [](const C& c) { return c.tz; },
+      [](C& c, const json& v) {
+        if (!v.is_string()) throw ConfigError("'tz' must be a string");
+        const auto text = v.get<std::string>();
+        if (!text.empty()) {
+          try {
+            (void)diary::TimeZone(text);
+          } catch (const diary::DiaryError& e) {
+            throw ConfigError(std::string("'tz': ") + e.what());
+          }
+        }
+        c.tz = text;
+      }});
   return k;
 }
 
@@ -228,6 +275,17 @@ void validate_config(const GatewayConfig& c) {
   if (c.db.empty()) throw ConfigError("'db' is required (--db PATH)");
   if (c.reconnect_min_s > c.reconnect_max_s) {
     throw ConfigError("'reconnect_min_s' must not exceed 'reconnect_max_s'");
+  }
+  if (!api::listen_disabled(c.api_listen) && c.api_token_file.empty()) {
+    try {
+      if (!api::ListenAddress::parse(c.api_listen).loopback) {
+        throw ConfigError("'api_listen' " + c.api_listen +
+                          " is not a loopback address: set 'api_token_file' (a bearer token is "
+                          "required), or listen on 127.0.0.1 / [::1]");
+      }
+    } catch (const api::ApiConfigError& e) {
+      throw ConfigError(e.what());
+    }
   }
 }
 

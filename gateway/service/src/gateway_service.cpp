@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "mqtt_outbox.hpp"
+#include "pmap/api/api_server.hpp"
+#include "pmap/api/state_snapshot.hpp"
 #include "pmap/asio.hpp"
 #include "pmap/pipeline.hpp"
 #include "pmap/store_writer.hpp"
@@ -89,6 +91,7 @@ class GatewayService::Impl {
     disconnect_listener_.failure = [this](const std::string&) {
       boost::asio::post(io_, [this] { finish(); });
     };
+    make_api();
   }
 
   ~Impl() {
@@ -122,6 +125,7 @@ class GatewayService::Impl {
     arm_flush();
     arm_state();
     arm_housekeeping();
+    start_api();
     io_.run();
     return 0;
   }
@@ -140,6 +144,10 @@ class GatewayService::Impl {
     s["global"]["store_transactions"] = ws.transactions;
     s["global"]["store_write_errors"] = ws.write_errors;
     s["global"]["store_dropped_batches"] = ws.dropped_batches;
+    if (api_) {
+      s["api"] = api_->counters();
+      if (!api_error_.empty()) s["api"]["error"] = api_error_;
+    }
     return s;
   }
 
@@ -148,6 +156,37 @@ class GatewayService::Impl {
     StoreConfig sc;
     sc.raw_archive_max_bytes = static_cast<std::int64_t>(config_.raw_archive_mb * 1024 * 1024);
     return std::make_unique<Store>(config_.db, sc);
+  }
+
+  // --- HTTP API (docs/api.md) -------------------------------------------------------------
+  // Its own thread and its own database connection; fed the states published below.
+  void make_api() {
+    if (api::listen_disabled(config_.api_listen)) return;
+    api::ApiConfig ac;
+    ac.db_path = config_.db;
+    ac.listen = config_.api_listen;
+    ac.tz = config_.tz;
+    ac.max_connections = static_cast<std::size_t>(config_.api_max_connections);
+    ac.timeout = std::chrono::milliseconds(config_.api_timeout_ms);
+    ac.epoch_seconds = config_.epoch_seconds;
+    try {
+      if (!config_.api_token_file.empty()) ac.token = api::read_token_file(config_.api_token_file);
+      api_ = std::make_unique<api::ApiServer>(ac, logger_, states_);
+    } catch (const api::ApiConfigError& e) {
+      throw ConfigError(e.what());
+    }
+  }
+
+  // A port that cannot be bound disables the API (logged, in the summary) but not the gateway:
+  // recording the night matters more than serving it.
+  void start_api() {
+    if (!api_) return;
+    try {
+      api_->start();
+    } catch (const std::exception& e) {
+      api_error_ = "cannot listen on " + config_.api_listen + ": " + e.what();
+      logger_.error("api: " + api_error_ + " - the HTTP API is disabled, the gateway goes on");
+    }
   }
 
   std::unique_ptr<mqtt::async_client> make_client() {
@@ -221,6 +260,9 @@ class GatewayService::Impl {
   /// False when not connected: the message would be lost, and the caller counts that.
   bool publish(const std::string& topic, const std::string& payload, int qos = 0,
                bool retained = false) {
+    // The API serves the newest state whether or not the broker is reachable.
+    if (const auto parsed = parse_topic(topic); parsed && parsed->channel == Channel::kState)
+      states_->update(parsed->mat_id, payload);
     if (!connected_.load()) return false;
     outbox_.push(OutgoingMessage{topic, payload, qos, retained});
     return true;
@@ -331,6 +373,7 @@ class GatewayService::Impl {
     stop_timer_.cancel();
     signals_.cancel();
     reload_signals_.cancel();
+    if (api_) api_->stop();
     pipeline_.close_episodes();
     pipeline_.flush();
     outbox_.stop();
@@ -363,6 +406,9 @@ class GatewayService::Impl {
   bool finished_ = false;
   int reconnect_attempt_ = 0;
   std::uint64_t housekeeping_ticks_ = 0;
+  std::shared_ptr<api::StateSnapshot> states_ = std::make_shared<api::StateSnapshot>();
+  std::unique_ptr<api::ApiServer> api_;         ///< null when api_listen is off
+  std::string api_error_;                       ///< why the API could not start
   std::unique_ptr<mqtt::async_client> client_;  // last: destroyed first
 };
 

@@ -55,6 +55,12 @@ struct GatewayConfig {
   std::int64_t knee_dwell_s = 120;      ///< episodes: shortest knee-pillow / knee-support state
   std::int64_t long_still_min = 30;     ///< episodes: still periods from this long are stored
   std::int64_t sitting_alert_min = 45;  ///< chair: alert once a bout passes this; 0 = off
+  /// HTTP JSON API (docs/api.md): "host:port"; "" or "off" disables it.
+  std::string api_listen = "127.0.0.1:8787";
+  std::string api_token_file;  ///< bearer token; required when api_listen is not loopback
+  std::int64_t api_max_connections = 32;
+  std::int64_t api_timeout_ms = 10000;  ///< API: per request read / response write, and idle
+  std::string tz;  ///< IANA zone of the API's dates; empty: $TZ, /etc/timezone, UTC
 
   /// client_id, or "pmap-gateway-<hostname>" when empty.
   [[nodiscard]] std::string effective_client_id() const;

@@ -10,6 +10,9 @@
 //    than max_queued_messages are waiting, new messages are dropped and counted (overload).
 //  - A StoreWriter thread does every SQLite write; the io_context thread hands it one batch per
 //    flush (every flush_interval_ms, or earlier at flush_max_rows).
+//  - Unless api_listen is off, the HTTP API (pmap::api::ApiServer, docs/api.md) runs on its own
+//    thread with its own SQLite connection; the io_context thread hands it every state it
+//    publishes through a thread-safe StateSnapshot. It is stopped (joined) before the last flush.
 // Shutdown (first SIGINT/SIGTERM, or request_stop()): stop timers, disconnect from the broker
 // (messages already received are still processed, in order), flush the store, return 0.
 // A second signal during shutdown skips the broker disconnect wait.

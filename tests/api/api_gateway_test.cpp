@@ -1,0 +1,117 @@
+// The real pmap-gateway with the HTTP API enabled, behind a private mosquitto: health answers,
+// a published frame shows up in GET /v1/state, SIGTERM ends everything cleanly, and a
+// non-loopback address without a token is refused at start (exit 2).
+#include <gtest/gtest.h>
+
+#include <mqtt/client.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <thread>
+
+#include "harness.hpp"
+#include "http_client.hpp"
+#include "pmap/topics.hpp"
+#include "test_util.hpp"
+
+namespace pmap::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::int64_t wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+TEST(ApiGateway, HealthAndLiveStateFromTheRealGateway) {
+  const auto dir = fresh_dir("api-gateway");
+  Broker broker(dir);
+  const int port = free_loopback_port();
+  std::ofstream(dir / "token") << "it-token-0123456789abcdef\n";
+  ChildProcess gateway({(bin_dir() / "pmap-gateway").string(), "--broker", broker.uri(), "--db",
+                        (dir / "pmap.db").string(), "--client-id", "it-api-gateway", "--api-listen",
+                        "127.0.0.1:" + std::to_string(port), "--api-token-file",
+                        (dir / "token").string(), "--tz", "UTC", "--log-level", "info"},
+                       dir / "gateway");
+  ASSERT_TRUE(wait_for_port(port, 30s)) << gateway.stderr_text();
+  ASSERT_TRUE(broker.wait_for_subscriptions(3, 30s)) << gateway.stderr_text();
+  const auto p = static_cast<std::uint16_t>(port);
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer it-token-0123456789abcdef"}};
+
+  auto r = api::test::http(p, "GET", "/v1/health");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["tz"], "UTC");
+  EXPECT_EQ(r.json()["mats_live"], 0);
+  EXPECT_EQ(api::test::http(p, "GET", "/v1/state").status, 401);
+  EXPECT_EQ(api::test::http(p, "GET", "/v1/state", "", auth).json()["mats"], json::object());
+
+  // One mat: meta (retained), then one binary frame.
+  mqtt::client mat(broker.uri(), "it-api-mat");
+  mat.connect(mqtt::connect_options_builder().clean_session(true).finalize());
+  const std::string meta = pmap::test::meta_json("bed", 4, 3);
+  mat.publish(topic("bed1", Channel::kMeta), meta.data(), meta.size(), 1, true);
+  const auto frame = encode_binary(pmap::test::make_frame(1, wall_us(), 4, 3, 0));
+  mat.publish(topic("bed1", Channel::kFrame), frame.data(), frame.size(), 1, false);
+
+  json state;
+  for (int i = 0; i < 300; ++i) {
+    r = api::test::http(p, "GET", "/v1/state/bed1", "", auth);
+    if (r.status == 200) {
+      state = r.json();
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(state.is_object()) << r.status << " " << r.body << "\n" << gateway.stderr_text();
+  EXPECT_EQ(state["mat"], "bed1");
+  EXPECT_EQ(state["kind"], "bed");
+  EXPECT_EQ(state["frames"]["accepted"], 1);
+  EXPECT_EQ(state["occupied"], false);
+  r = api::test::http(p, "GET", "/v1/state", "", auth);
+  EXPECT_EQ(r.json()["mats"]["bed1"]["frames"]["accepted"], 1);
+  EXPECT_EQ(api::test::http(p, "GET", "/v1/health").json()["mats_live"], 1);
+  mat.disconnect();
+
+  // A client that never finishes its request does not hold up the shutdown.
+  api::test::Client slow(p);
+  const std::string partial = "GET /v1/health HTTP/1.1\r\n";
+  boost::asio::write(slow.socket(), boost::asio::buffer(partial));
+
+  const auto t0 = std::chrono::steady_clock::now();
+  gateway.signal(SIGTERM);
+  ASSERT_EQ(gateway.wait_for(30s), 0) << gateway.stderr_text();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  const json summary = last_json_line(gateway.stdout_text());
+  EXPECT_EQ(summary["mats"]["bed1"]["accepted"], 1) << gateway.stdout_text();
+  EXPECT_GE(summary["api"]["requests"].get<int>(), 6) << gateway.stdout_text();
+  EXPECT_EQ(summary["api"]["rejected"]["missing_token"], 1);
+  EXPECT_FALSE(wait_for_port(port, 200ms));  // the API is gone with the gateway
+}
+
+TEST(ApiGateway, NonLoopbackWithoutTokenIsAConfigError) {
+  const auto dir = fresh_dir("api-gateway-notoken");
+  ChildProcess gateway({(bin_dir() / "pmap-gateway").string(), "--broker", "tcp://127.0.0.1:1",
+                        "--db", (dir / "pmap.db").string(), "--api-listen", "0.0.0.0:0"},
+                       dir / "gateway");
+  ASSERT_EQ(gateway.wait_for(30s), 2);
+  EXPECT_NE(gateway.stderr_text().find("api_token_file"), std::string::npos)
+      << gateway.stderr_text();
+}
+
+TEST(ApiGateway, HelpListsTheApiKeys) {
+  const auto dir = fresh_dir("api-gateway-help");
+  ChildProcess help({(bin_dir() / "pmap-gateway").string(), "--help"}, dir / "help");
+  ASSERT_EQ(help.wait_for(30s), 0);
+  for (const char* key :
+       {"--api-listen", "--api-token-file", "--api-max-connections", "--api-timeout-ms", "--tz"}) {
+    EXPECT_NE(help.stdout_text().find(key), std::string::npos) << key;
+  }
+}
+
+}  // namespace
+}  // namespace pmap::testing
