@@ -12,6 +12,7 @@
 
 #include "harness.hpp"
 #include "http_client.hpp"
+#include "pmap/store.hpp"
 #include "pmap/topics.hpp"
 #include "test_util.hpp"
 
@@ -91,6 +92,80 @@ TEST(ApiGateway, HealthAndLiveStateFromTheRealGateway) {
   EXPECT_GE(summary["api"]["requests"].get<int>(), 6) << gateway.stdout_text();
   EXPECT_EQ(summary["api"]["rejected"]["missing_token"], 1);
   EXPECT_FALSE(wait_for_port(port, 200ms));  // the API is gone with the gateway
+}
+
+// The morning report: a night that ended an hour ago (UTC) is already in the database; the
+// gateway's report thread publishes today's report retained on pmap/v1/bed1/report at its first
+// check, and the API serves it as JSON, HTML and PDF.
+TEST(ApiGateway, MorningReportIsPublishedRetainedAndServed) {
+  const auto dir = fresh_dir("api-gateway-report");
+  const std::int64_t now = wall_us();
+  const std::int64_t end = now - 3600LL * 1'000'000;
+  const std::int64_t day_start = now / 86'400'000'000LL * 86'400'000'000LL;
+  const std::int64_t start = std::min<std::int64_t>(end - 3600LL * 1'000'000, day_start);
+  {
+    Store store((dir / "pmap.db").string());
+    WriteBatch batch;
+    batch.episodes.push_back(Episode{"bed1", "presence", "in_bed", start, end, 100, 1.0});
+    batch.episodes.push_back(Episode{"bed1", "position", "left", start, end, 100, 1.0});
+    store.write(batch);
+  }
+  Broker broker(dir);
+  const int port = free_loopback_port();
+  ChildProcess gateway({(bin_dir() / "pmap-gateway").string(), "--broker", broker.uri(), "--db",
+                        (dir / "pmap.db").string(), "--client-id", "it-report-gateway",
+                        "--api-listen", "127.0.0.1:" + std::to_string(port), "--tz", "UTC",
+                        "--report-settle-min", "16", "--log-level", "info"},
+                       dir / "gateway");
+  ASSERT_TRUE(wait_for_port(port, 30s)) << gateway.stderr_text();
+  mqtt::client sub(broker.uri(), "it-report-sub");
+  sub.connect(mqtt::connect_options_builder().clean_session(true).finalize());
+  sub.start_consuming();
+  sub.subscribe("pmap/v1/+/report", 1);
+  mqtt::const_message_ptr msg;
+  ASSERT_TRUE(sub.try_consume_message_for(&msg, 60s)) << gateway.stderr_text();
+  EXPECT_EQ(msg->get_topic(), "pmap/v1/bed1/report");
+  EXPECT_TRUE(msg->is_retained() || msg->get_qos() == 1);
+  const json report = json::parse(msg->get_payload_str());
+  EXPECT_EQ(report["format"], "pmap-report");
+  ASSERT_TRUE(report["last_night"].is_object()) << report.dump();
+  EXPECT_EQ(report["last_night"]["position_s"]["left"], (end - start) / 1'000'000);
+  const std::string today = report["date"].get<std::string>();
+  sub.disconnect();
+
+  // A late subscriber gets it too: it is retained.
+  mqtt::client late(broker.uri(), "it-report-late");
+  late.connect(mqtt::connect_options_builder().clean_session(true).finalize());
+  late.start_consuming();
+  late.subscribe("pmap/v1/bed1/report", 1);
+  ASSERT_TRUE(late.try_consume_message_for(&msg, 30s));
+  EXPECT_TRUE(msg->is_retained());
+  EXPECT_EQ(json::parse(msg->get_payload_str())["date"], today);
+  late.disconnect();
+
+  const auto p = static_cast<std::uint16_t>(port);
+  auto r = api::test::http(p, "GET", "/v1/reports/" + today);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["last_night"]["end_us"], end);
+  r = api::test::http(p, "GET", "/v1/reports/" + today + "?format=html");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_EQ(r.body.rfind("<!DOCTYPE html>", 0), 0U);
+  r = api::test::http(p, "GET", "/v1/reports/" + today + "?format=pdf");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-type"], "application/pdf");
+  EXPECT_EQ(r.body.rfind("%PDF-", 0), 0U);
+  EXPECT_EQ(api::test::http(p, "GET", "/v1/reports/" + today + "?format=xml").status, 400);
+  r = api::test::http(p, "GET", "/v1/reports/2026-02-30");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.json()["error"]["field"], "date");
+  EXPECT_EQ(api::test::http(p, "GET", "/v1/reports/2999-01-01").status, 400);
+
+  gateway.signal(SIGTERM);
+  ASSERT_EQ(gateway.wait_for(30s), 0) << gateway.stderr_text();
+  const json summary = last_json_line(gateway.stdout_text());
+  EXPECT_EQ(summary["reports"]["published"], 1) << gateway.stdout_text();
+  EXPECT_EQ(summary["reports"]["failures"], 0);
 }
 
 TEST(ApiGateway, NonLoopbackWithoutTokenIsAConfigError) {

@@ -581,7 +581,7 @@ http::response<http::string_body> ServerCore::finish(const Outcome& o, unsigned 
   res.set(http::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
   for (const auto& [name, value] : o.response.headers) res.set(name, value);
-  res.body() = to_text(o.response.body);
+  res.body() = o.response.text ? *o.response.text : to_text(o.response.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
   return res;

@@ -192,6 +192,13 @@ std::vector<ConfigKey> make_keys() {
                       "API: a request must arrive (and a response leave) within this, ms; also "
                       "the idle keep-alive limit",
                       &C::api_timeout_ms, 100, 600000));
+  k.push_back(int_key("report_settle_min",
+                      "morning report: made once the night's last in-bed episode ended this long "
+                      "ago (must exceed the 15-min bed-exit merge); 0 = no morning reports",
+                      &C::report_settle_min, 0, 1440));
+  k.push_back(int_key("report_fallback_hour",
+                      "morning report: local hour from which a report is made without a night",
+                      &C::report_fallback_hour, 0, 23));
   k.push_back(ConfigKey{
       "tz", "IANA time zone of dates in the API (nights, days); empty = $TZ, /etc/timezone, UTC",
       "IANA zone string", [](const C& c) { return c.tz; },
@@ -273,6 +280,8 @@ void load_config_file(GatewayConfig& config, const std::string& path) {
 
 void validate_config(const GatewayConfig& c) {
   if (c.db.empty()) throw ConfigError("'db' is required (--db PATH)");
+  if (c.report_settle_min != 0 && c.report_settle_min <= 15)
+    throw ConfigError("'report_settle_min' must be 0 (off) or more than 15 (the bed-exit merge)");
   if (c.reconnect_min_s > c.reconnect_max_s) {
     throw ConfigError("'reconnect_min_s' must not exceed 'reconnect_max_s'");
   }

@@ -12,7 +12,14 @@
 #include "pmap/api/api_server.hpp"
 #include "pmap/api/state_snapshot.hpp"
 #include "pmap/asio.hpp"
+#include "pmap/diary/diary_error.hpp"
+#include "pmap/diary/time_zone.hpp"
 #include "pmap/pipeline.hpp"
+#include "pmap/report/report_builder.hpp"
+#include "pmap/report/report_error.hpp"
+#include "pmap/report/report_html.hpp"
+#include "pmap/report/report_scheduler.hpp"
+#include "pmap/report_pdf/html_to_pdf.hpp"
 #include "pmap/store_writer.hpp"
 #include "pmap/topics.hpp"
 
@@ -92,10 +99,12 @@ class GatewayService::Impl {
       boost::asio::post(io_, [this] { finish(); });
     };
     make_api();
+    make_reports();
   }
 
   ~Impl() {
-    outbox_.stop();  // its thread calls client_
+    if (reports_) reports_->stop();  // its thread publishes through the outbox
+    outbox_.stop();                  // its thread calls client_
     // Callbacks must not fire into a half-destroyed object.
     client_->set_message_callback([](mqtt::const_message_ptr) {});
     client_->set_connected_handler([](const std::string&) {});
@@ -144,6 +153,9 @@ class GatewayService::Impl {
     s["global"]["store_transactions"] = ws.transactions;
     s["global"]["store_write_errors"] = ws.write_errors;
     s["global"]["store_dropped_batches"] = ws.dropped_batches;
+    if (reports_) {
+      s["reports"] = {{"published", reports_->published()}, {"failures", reports_->failures()}};
+    }
     if (api_) {
       s["api"] = api_->counters();
       if (!api_error_.empty()) s["api"]["error"] = api_error_;
@@ -172,9 +184,85 @@ class GatewayService::Impl {
     try {
       if (!config_.api_token_file.empty()) ac.token = api::read_token_file(config_.api_token_file);
       api_ = std::make_unique<api::ApiServer>(ac, logger_, states_);
+      add_report_route();
     } catch (const api::ApiConfigError& e) {
       throw ConfigError(e.what());
     }
+  }
+
+  // --- morning report (docs/reports.md, "When the gateway makes it") ----------------------
+  // Its own thread and database connection; published retained on pmap/v1/<bed mat>/report
+  // through the outbox (publish() only queues, so any thread may call it).
+  void make_reports() {
+    if (config_.report_settle_min == 0) return;
+    report::ReportSchedule schedule;
+    schedule.db_path = config_.db;
+    schedule.report.nights.epoch_seconds = config_.epoch_seconds;
+    schedule.settle_s = config_.report_settle_min * 60;
+    schedule.fallback_hour = static_cast<int>(config_.report_fallback_hour);
+    try {
+      reports_ = std::make_unique<report::ReportScheduler>(
+          schedule, zone_of(config_),
+          [this](const std::string& mat, const std::string& doc) {
+            return publish("pmap/v1/" + mat + "/report", doc, 1, true);
+          },
+          &logger_);
+    } catch (const std::exception& e) {
+      throw ConfigError(std::string("morning report: ") + e.what());
+    }
+  }
+
+  static diary::TimeZone zone_of(const GatewayConfig& c) {
+    return c.tz.empty() ? diary::TimeZone::system_default() : diary::TimeZone(c.tz);
+  }
+
+  // GET /v1/reports/{date}?format=json|html|pdf on the API's database worker.
+  void add_report_route() {
+    api::ApiServer* server = api_.get();
+    const std::int64_t epoch_seconds = config_.epoch_seconds;
+    server->router().add(
+        "GET", "/v1/reports/{date}", {"format"}, [server, epoch_seconds](const api::Request& r) {
+          const std::string format = r.query_param("format").value_or("json");
+          if (format != "json" && format != "html" && format != "pdf")
+            throw api::ApiError(400, "bad_param", "format must be json, html or pdf", "format");
+          std::chrono::sys_days date;
+          try {
+            date = diary::TimeZone::parse_date(r.path_param("date"), "date");
+          } catch (const diary::DiaryError& e) {
+            throw api::ApiError(400, "bad_param", e.what(), "date");
+          }
+          report::ReportConfig rc;
+          rc.nights.epoch_seconds = epoch_seconds;
+          nlohmann::json doc;
+          try {
+            doc = report::ReportBuilder(server->worker_store(), server->zone(), rc)
+                      .build(date, diary::now_us());
+          } catch (const report::ReportError& e) {
+            throw api::ApiError(400, "bad_param", e.what(), "date");
+          }
+          api::Response res;
+          if (doc["red_flag"]["active"].get<bool>())
+            res.headers.emplace_back("X-PostureMap-Red-Flag", "seek-emergency-care-now");
+          if (format == "json") {
+            res.body = std::move(doc);
+            return res;
+          }
+          const std::string html = report::render_html(doc);
+          if (format == "html") {
+            res.text = html;
+            res.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+            return res;
+          }
+          try {
+            report_pdf::PdfOptions pdf;
+            pdf.title = "PostureMap morning report " + diary::format_date(date);
+            res.text = report_pdf::html_to_pdf(html, pdf);
+          } catch (const report_pdf::PdfError& e) {
+            throw api::ApiError(500, "pdf_failed", e.what());
+          }
+          res.headers.emplace_back("Content-Type", "application/pdf");
+          return res;
+        });
   }
 
   // A port that cannot be bound disables the API (logged, in the summary) but not the gateway:
@@ -246,6 +334,10 @@ class GatewayService::Impl {
     reconnect_attempt_ = 0;
     logger_.info("connected to " + config_.broker);
     if (stopping_) return;
+    // The report thread starts with the first connection, so its first report (often made at
+    // once, for a night that closed while the gateway was down) is not refused for want of one.
+    if (reports_) reports_->start(std::chrono::minutes(1));
+
     try {
       auto filters = mqtt::string_collection::create({topic_filter(Channel::kFrame),
                                                       topic_filter(Channel::kMeta),
@@ -374,6 +466,7 @@ class GatewayService::Impl {
     signals_.cancel();
     reload_signals_.cancel();
     if (api_) api_->stop();
+    if (reports_) reports_->stop();
     pipeline_.close_episodes();
     pipeline_.flush();
     outbox_.stop();
@@ -407,9 +500,10 @@ class GatewayService::Impl {
   int reconnect_attempt_ = 0;
   std::uint64_t housekeeping_ticks_ = 0;
   std::shared_ptr<api::StateSnapshot> states_ = std::make_shared<api::StateSnapshot>();
-  std::unique_ptr<api::ApiServer> api_;         ///< null when api_listen is off
-  std::string api_error_;                       ///< why the API could not start
-  std::unique_ptr<mqtt::async_client> client_;  // last: destroyed first
+  std::unique_ptr<api::ApiServer> api_;               ///< null when api_listen is off
+  std::unique_ptr<report::ReportScheduler> reports_;  ///< null when report_settle_min is 0
+  std::string api_error_;                             ///< why the API could not start
+  std::unique_ptr<mqtt::async_client> client_;        // last: destroyed first
 };
 
 GatewayService::GatewayService(GatewayConfig config, Logger& logger)

@@ -61,6 +61,8 @@ struct GatewayConfig {
   std::int64_t api_max_connections = 32;
   std::int64_t api_timeout_ms = 10000;  ///< API: per request read / response write, and idle
   std::string tz;  ///< IANA zone of the API's dates; empty: $TZ, /etc/timezone, UTC
+  std::int64_t report_settle_min = 30;   ///< morning report: out of bed this long; 0 = no reports
+  std::int64_t report_fallback_hour = 12;  ///< morning report without a night: from this hour
 
   /// client_id, or "pmap-gateway-<hostname>" when empty.
   [[nodiscard]] std::string effective_client_id() const;

@@ -62,6 +62,9 @@ struct Request {
 struct Response {
   int status = 200;
   nlohmann::json body = nlohmann::json::object();
+  /// When set, sent verbatim instead of `body` (set the Content-Type in `headers`), e.g. the
+  /// morning report's HTML or PDF.
+  std::optional<std::string> text = std::nullopt;
   std::vector<std::pair<std::string, std::string>> headers = {};  ///< extra headers
 };
 
