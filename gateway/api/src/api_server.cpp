@@ -220,7 +220,7 @@ class ServerCore {
                            " is not a loopback address: a bearer token is required "
                            "(api_token_file)");
     if (config_.max_connections < 1) throw ApiConfigError("api_max_connections must be >= 1");
-    store_ = std::make_unique<Store>(config_.db_path, StoreConfig{});
+    store_ = std::make_unique<Store>(config_.db_path, reader_store_config());
     context_.store = store_.get();
     context_.zone = &zone_;
     context_.epoch_seconds = config_.epoch_seconds;

@@ -162,11 +162,12 @@ std::vector<NightSummary> NightsReader::nights(sys_days from, sys_days to) {
       if (i > 0 && label == "dropped" && knees[i - 1].label == "aligned") ++n.pillow_slips;
     }
 
-    // Epochs: stillness and restlessness over the occupied epochs.
+    // Epochs: stillness and restlessness over the occupied epochs (only those are read; an
+    // unoccupied epoch breaks a still run as a gap does).
     Statement ep = db.prepare(
         "SELECT epoch_start_s, frames, occupied_frames, movement_sum FROM epochs "
         "WHERE mat_id = ?1 AND epoch_start_s >= ?2 AND epoch_start_s <= ?3 "
-        "ORDER BY epoch_start_s");
+        "AND occupied_frames * 2 > frames ORDER BY epoch_start_s");
     ep.bind(1, n.mat_id).bind(2, n.start_us / kUsPerS).bind(3, n.end_us / kUsPerS);
     std::int64_t run_epochs = 0;
     std::int64_t previous = 0;
@@ -195,7 +196,8 @@ std::vector<NightSummary> NightsReader::nights(sys_days from, sys_days to) {
     // Posture epochs: knee-pillow share and pelvic roll while side-lying.
     Statement pe = db.prepare(
         "SELECT side_frames, pelvic_roll_deg_sum, knee_aligned_frames, knee_dropped_frames "
-        "FROM posture_epochs WHERE mat_id = ?1 AND epoch_start_s >= ?2 AND epoch_start_s <= ?3");
+        "FROM posture_epochs WHERE mat_id = ?1 AND epoch_start_s >= ?2 AND epoch_start_s <= ?3 "
+        "AND side_frames > 0");
     pe.bind(1, n.mat_id).bind(2, n.start_us / kUsPerS).bind(3, n.end_us / kUsPerS);
     std::int64_t side = 0;
     std::int64_t aligned = 0;

@@ -185,7 +185,7 @@ Session open(const po::variables_map& vm, bool create) {
   // pmapctl writes no frames: the default StoreConfig leaves the gateway's raw-frame archive
   // exactly as it is.
   try {
-    s.store = std::make_unique<Store>(path, StoreConfig{});
+    s.store = std::make_unique<Store>(path, reader_store_config());
   } catch (const StoreError& e) {
     throw Refused(e.what());
   }

@@ -27,7 +27,7 @@ ReportScheduler::~ReportScheduler() {
 
 std::optional<std::chrono::sys_days> ReportScheduler::tick(std::int64_t now_us) {
   try {
-    if (!store_) store_ = std::make_unique<Store>(schedule_.db_path, StoreConfig{});
+    if (!store_) store_ = std::make_unique<Store>(schedule_.db_path, reader_store_config());
     const auto today = zone_.local_day(now_us);
     const auto nights =
         nights::NightsReader(*store_, zone_, schedule_.report.nights).nights(today, today);

@@ -209,6 +209,8 @@ Store::Store(const std::string& path, StoreConfig config, Database::Mode mode)
     // million epoch rows, several queries touch the same pages, and with the default every
     // re-read went back to the kernel (a year's report: 1.2 s -> 0.6 s warm).
     db_.exec("PRAGMA cache_size = -" + std::to_string(config_.cache_kib));
+    if (config_.mmap_bytes > 0)
+      db_.exec("PRAGMA mmap_size = " + std::to_string(config_.mmap_bytes));
     const auto version = db_.query_int("PRAGMA user_version");
     if (version > kSchemaVersion) {
       throw StoreError("database '" + path + "' has schema version " + std::to_string(version) +
@@ -227,8 +229,12 @@ Store::Store(const std::string& path, StoreConfig config, Database::Mode mode)
     if (mode_now != "wal") throw StoreError("cannot switch '" + path + "' to WAL mode");
     db_.exec("PRAGMA synchronous = NORMAL");
     migrate();
-    raw_bytes_ = db_.query_int("SELECT COALESCE(SUM(length(blob)), 0) FROM raw_frames");
-    enforce_raw_cap();
+    // Only a connection that keeps the archive needs its size: summing every blob reads the whole
+    // archive (gigabytes), which tools such as pmapctl did on every command.
+    if (config_.raw_archive_max_bytes) {
+      raw_bytes_ = db_.query_int("SELECT COALESCE(SUM(length(blob)), 0) FROM raw_frames");
+      enforce_raw_cap();
+    }
   } catch (const SqliteError& e) {
     throw StoreError("database '" + path + "': " + e.what());
   }

@@ -126,7 +126,21 @@ struct StoreConfig {
   int busy_timeout_ms = 5000;
   /// SQLite page cache per connection, KiB (allocated only as pages are read).
   int cache_kib = 64 * 1024;
+  /// Memory-mapped reads up to this many bytes of the file; 0 = off (SQLite's default). The
+  /// readers of long histories (pmapctl, the API, the morning report) use kReaderMmapBytes: a
+  /// year's report reads ~2 million epoch rows, and copying every page out of the kernel and
+  /// into the page cache cost a third of its time (1.15 s -> 0.8 s).
+  std::int64_t mmap_bytes = 0;
 };
+
+inline constexpr std::int64_t kReaderMmapBytes = 256LL * 1024 * 1024;
+
+/// The configuration of a connection that reads long histories (see mmap_bytes).
+[[nodiscard]] inline StoreConfig reader_store_config() {
+  StoreConfig c;
+  c.mmap_bytes = kReaderMmapBytes;
+  return c;
+}
 
 class Store {
  public:
@@ -143,6 +157,8 @@ class Store {
   [[nodiscard]] int schema_version();
   /// "ok" when PRAGMA integrity_check passes.
   [[nodiscard]] std::string integrity_check();
+  /// Bytes in the raw-frame archive; only kept by a connection with raw_archive_max_bytes set
+  /// (0 otherwise).
   [[nodiscard]] std::int64_t raw_archive_bytes() const { return raw_bytes_; }
   [[nodiscard]] Database& db() { return db_; }
 
