@@ -386,6 +386,8 @@ std::string render_html(const json& report) {
   o << "<h2>Trends</h2>\n"
     << pain_svg(report["trends"]["daily"], date) << "\n"
     << legend({{"back", "worst back pain of the day"}, {"leg", "worst leg pain of the day"}})
+    // Centralization is the most reliable marker of progress: shown wherever pain trends are.
+    << "<p><b>How far the pain reaches:</b> " << esc(pain["centralization_sentence"]) << "</p>\n"
     << "<table><tr><th>window</th><th>days</th><th>mean back</th><th>back per week (95 "
        "%)</th><th>mean leg</th><th>leg per week (95 %)</th></tr>\n";
   for (const char* window : {"14", "30"}) {
