@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -16,6 +17,10 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "api_url.hpp"
+#include "gateway_client.hpp"
+#include "gateway_error.hpp"
+#include "pmap/api/api_server.hpp"
 #include "pmap/diary/centralization.hpp"
 #include "pmap/diary/diary_error.hpp"
 #include "pmap/diary/diary_json.hpp"
@@ -62,8 +67,10 @@ constexpr std::string_view kForgetConfirmation = "forget";
 
 constexpr const char* kTopUsage =
     "pmapctl COMMAND [SUBCOMMAND] --db FILE [options]   (docs/diary.md)\n"
+    "pmapctl COMMAND [SUBCOMMAND] --api URL [--token-file FILE] [options]\n"
     "\n"
-    "The pain diary, movement tests and pillow setups, kept in PostureMap's SQLite file.\n"
+    "The pain diary, movement tests and pillow setups, kept in PostureMap's SQLite file, used\n"
+    "directly (--db) or through the gateway's HTTP API (--api; docs/api.md).\n"
     "\n"
     "Commands:\n"
     "  pain add      record a pain entry (the three red-flag questions are required)\n"
@@ -89,14 +96,28 @@ constexpr const char* kTopUsage =
     "\n"
     "Every command takes --db FILE, --tz ZONE (IANA name; default $TZ, /etc/timezone or UTC)\n"
     "and --help.\n"
+    "Through the gateway instead of --db: --api http://HOST:PORT (or $PMAP_API), --token-file\n"
+    "FILE (or $PMAP_API_TOKEN_FILE; the gateway's bearer token), --timeout SECONDS (default 60).\n"
+    "Over --api work: pain add, pain list, setup add|use|list, nights, days, report (with the\n"
+    "default thresholds; dates in the gateway's zone). The others need --db. http:// only: no\n"
+    "TLS yet.\n"
     "Exit codes: 0 ok, 1 refused (invalid value, unknown name, not confirmed, missing database,\n"
-    "file error, an export target that exists), 2 bad command line, 3 stored but a red flag\n"
+    "file error, an export target that exists, the gateway refused or could not be reached),\n"
+    "2 bad command line, 3 stored but a red flag\n"
     "was answered yes (the warning was shown).\n";
 
 po::options_description common_options() {
   po::options_description o("Common options");
   o.add_options()("help,h", "show this help")("db", po::value<std::string>(),
                                               "the SQLite file (created by commands that add)")(
+      "api", po::value<std::string>(),
+      "instead of --db: the gateway's HTTP API, http://HOST:PORT (default $PMAP_API when no "
+      "--db is given; no https yet)")(
+      "token-file", po::value<std::string>(),
+      "with --api: file whose first line is the gateway's bearer token (default "
+      "$PMAP_API_TOKEN_FILE)")("timeout", po::value<int>(),
+                               "with --api: seconds to wait for the gateway's answer (1-3600, "
+                               "default 60; connecting waits at most 10)")(
       "tz", po::value<std::string>(),
       "IANA time zone for times given and shown (default: $TZ, /etc/timezone, UTC)");
   return o;
@@ -172,6 +193,79 @@ std::int64_t bound_of(const std::string& text, const char* name, const TimeZone&
   return zone.parse_time(text, name);
 }
 
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+/// True when the command goes through the gateway's API: --api, or $PMAP_API when neither --db
+/// nor --api is given (an explicit --db wins over the environment). --db with --api, and the API
+/// options with --db, are usage errors.
+bool api_mode(const po::variables_map& vm) {
+  const bool db = vm.count("db") != 0U;
+  const bool api = vm.count("api") != 0U;
+  if (db && api) throw UsageError("give either --db FILE or --api URL, not both");
+  if (db) {
+    for (const char* name : {"token-file", "timeout"}) {
+      if (vm.count(name) != 0U) throw UsageError(std::string("--") + name + " goes with --api");
+    }
+    return false;
+  }
+  return api || env("PMAP_API").has_value();
+}
+
+/// For the commands the API has no endpoint for.
+void needs_db(const po::variables_map& vm) {
+  if (api_mode(vm))
+    throw UsageError(
+        "needs --db FILE: the gateway's HTTP API has no endpoint for this command (docs/diary.md, "
+        "\"Through the gateway\")");
+}
+
+/// Options the API does not take (the nights thresholds, the report's mats and history): given
+/// with --api, they are a usage error rather than silently ignored.
+void only_defaults_over_api(const po::variables_map& vm, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (vm.count(name) != 0U && !vm[name].defaulted())
+      throw UsageError(std::string("--") + name +
+                       " needs --db (the gateway's API uses the default)");
+  }
+}
+
+/// The client for --api / $PMAP_API with the token from --token-file / $PMAP_API_TOKEN_FILE.
+GatewayClient gateway_of(const po::variables_map& vm) {
+  const bool from_env = vm.count("api") == 0U;
+  const std::string text = from_env ? env("PMAP_API").value_or("") : *opt(vm, "api");
+  ApiUrl url;
+  try {
+    url = ApiUrl::parse(text);
+  } catch (const ApiUrlError& e) {
+    throw UsageError(std::string(e.what()) + (from_env ? " (from $PMAP_API)" : ""));
+  }
+  std::string token;
+  const auto token_file =
+      vm.count("token-file") != 0U ? opt(vm, "token-file") : env("PMAP_API_TOKEN_FILE");
+  if (token_file) {
+    try {
+      token = api::read_token_file(*token_file);
+    } catch (const api::ApiConfigError& e) {
+      // The gateway's own reader and rules; its message names the gateway's config key.
+      std::string message = e.what();
+      const std::string key = "api_token_file: ";
+      if (message.starts_with(key)) message = message.substr(key.size());
+      throw Refused("--token-file: " + message);
+    }
+  }
+  GatewayClient::Timeouts timeouts;
+  if (vm.count("timeout") != 0U) {
+    const int s = vm["timeout"].as<int>();
+    if (s < 1 || s > 3600) throw DiaryError("timeout: must be 1..3600 seconds", "timeout");
+    timeouts.response = std::chrono::seconds(s);
+  }
+  return GatewayClient(std::move(url), std::move(token), timeouts);
+}
+
 struct Session {
   std::unique_ptr<Store> store;
   std::unique_ptr<DiaryRepository> diary;
@@ -179,7 +273,10 @@ struct Session {
 
 /// Opens (and migrates) the database; `create` allows a new file.
 Session open(const po::variables_map& vm, bool create) {
-  const std::string path = required(vm, "db", "the SQLite file");
+  needs_db(vm);
+  if (vm.count("db") == 0U)
+    throw UsageError("give --db FILE (the SQLite file) or --api URL (the gateway's HTTP API)");
+  const std::string path = *opt(vm, "db");
   if (!create && !std::filesystem::exists(path)) throw Refused("no database at '" + path + "'");
   Session s;
   // pmapctl writes no frames: the default StoreConfig leaves the gateway's raw-frame archive
@@ -249,7 +346,7 @@ int pain_add(const std::vector<std::string>& args, Io& io) {
       "leg-weakness", po::value<std::string>(),
       "RED FLAG: new or worsening leg weakness / foot drop? yes|no (required)");
   const auto vm = parse(args,
-                        "pmapctl pain add --db FILE --back N --leg N --extent E "
+                        "pmapctl pain add --db FILE|--api URL --back N --leg N --extent E "
                         "--bladder-bowel yes|no --saddle-numbness yes|no --leg-weakness yes|no "
                         "[--tags T] [--note TEXT] [--time T]",
                         o, io);
@@ -271,51 +368,68 @@ int pain_add(const std::vector<std::string>& args, Io& io) {
       RedFlags{parse_yes_no(bladder, "bladder-bowel"), parse_yes_no(saddle, "saddle-numbness"),
                parse_yes_no(weakness, "leg-weakness")};
   e.red_flag_warning_shown = e.red_flags.any();
-  validate(e, now_us());  // refuse before warning or opening anything
-  Session s = open(*vm, true);
-  // The warning comes before the write: the row records that it was shown.
-  if (e.red_flags.any()) show_red_flag_warning(io);
-  const std::int64_t id = s.diary->add_pain(e);
+  validate(e, now_us());  // refuse before warning, opening or sending anything
+  std::int64_t id = 0;
+  if (api_mode(*vm)) {
+    // POST /v1/pain with every field; the gateway stores red_flag_warning_shown exactly when a
+    // red flag was answered yes, as below.
+    const GatewayClient gateway = gateway_of(*vm);
+    json tags = json::array();
+    for (const auto t : e.tags) tags.push_back(std::string(to_string(t)));
+    const json body{{"time", zone.format(e.time_us)},
+                    {"tz", e.tz},
+                    {"back_pain", e.back_pain},
+                    {"leg_pain", e.leg_pain},
+                    {"extent", std::string(to_string(e.extent))},
+                    {"tags", tags},
+                    {"note", e.note},
+                    {"red_flags",
+                     {{"bladder_bowel", e.red_flags.bladder_bowel},
+                      {"saddle_numbness", e.red_flags.saddle_numbness},
+                      {"leg_weakness", e.red_flags.leg_weakness}}}};
+    // The warning comes before the request, as before the write with --db: it is shown even
+    // when the gateway cannot be reached.
+    if (e.red_flags.any()) show_red_flag_warning(io);
+    const GatewayReply reply = gateway.post("/v1/pain", body);
+    const json answer = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+    if (!answer.is_object() || !answer.contains("id") || !answer["id"].is_number_integer())
+      throw Refused("the gateway at " + gateway.url().text() +
+                    " answered POST /v1/pain without the stored entry's id");
+    id = answer["id"].get<std::int64_t>();
+  } else {
+    Session s = open(*vm, true);
+    // The warning comes before the write: the row records that it was shown.
+    if (e.red_flags.any()) show_red_flag_warning(io);
+    id = s.diary->add_pain(e);
+  }
   io.out << "stored pain entry " << id << " at " << zone.format(e.time_us) << " (" << zone.name()
          << ")\n";
   return e.red_flags.any() ? kRedFlag : kOk;
 }
 
-int pain_list(const std::vector<std::string>& args, Io& io) {
-  po::options_description o("pain list options");
-  o.add_options()("from", po::value<std::string>(), "first day YYYY-MM-DD (or a time), inclusive")(
-      "to", po::value<std::string>(), "last day YYYY-MM-DD (inclusive) or a time (exclusive)")(
-      "json", "one JSON array");
-  const auto vm = parse(args, "pmapctl pain list --db FILE [--from D] [--to D] [--json]", o, io);
-  if (!vm) return kOk;
-  const TimeZone zone = zone_of(*vm);
-  const std::int64_t from =
-      vm->count("from") ? bound_of(*opt(*vm, "from"), "from", zone, false) : INT64_MIN;
-  const std::int64_t to = vm->count("to") ? bound_of(*opt(*vm, "to"), "to", zone, true) : INT64_MAX;
-  if (from >= to) throw DiaryError("to: must be after --from", "to");
-  Session s = open(*vm, false);
-  const auto entries = s.diary->pains(from, to);
-  if (vm->count("json")) {
-    json a = json::array();
-    bool any_red = false;
-    for (const auto& e : entries) {
-      a.push_back(to_json(e));
-      any_red = any_red || e.red_flags.any();
-    }
+/// The entries of `pain list` (each as diary::to_json, oldest first) as text or JSON; the same
+/// for --db and --api.
+int print_pain_list(const json& entries, const TimeZone& zone, bool as_json, Io& io) {
+  bool any_red = false;
+  for (const auto& e : entries) any_red = any_red || e.at("red_flag").get<bool>();
+  if (as_json) {
     if (any_red) repeat_red_flag_warning(io, true);
-    io.out << a.dump(2) << '\n';
+    io.out << entries.dump(2) << '\n';
     return kOk;
   }
   io.out << std::left << std::setw(6) << "id" << std::setw(26) << "time" << std::setw(5) << "back"
          << std::setw(4) << "leg" << std::setw(9) << "extent" << std::setw(30) << "tags"
          << "red flag  note\n";
-  bool any_red = false;
   for (const auto& e : entries) {
-    any_red = any_red || e.red_flags.any();
-    io.out << std::left << std::setw(6) << e.id << std::setw(26) << zone.format(e.time_us)
-           << std::setw(5) << e.back_pain << std::setw(4) << e.leg_pain << std::setw(9)
-           << to_string(e.extent) << std::setw(30) << join_context_tags(e.tags) << std::setw(10)
-           << (e.red_flags.any() ? "YES" : "no") << e.note << '\n';
+    std::vector<ContextTag> tags;
+    for (const auto& t : e.at("tags")) tags.push_back(parse_context_tag(t.get<std::string>()));
+    io.out << std::left << std::setw(6) << e.at("id").get<std::int64_t>() << std::setw(26)
+           << zone.format(e.at("time_us").get<std::int64_t>()) << std::setw(5)
+           << e.at("back_pain").get<int>() << std::setw(4) << e.at("leg_pain").get<int>()
+           << std::setw(9) << e.at("extent").get<std::string>() << std::setw(30)
+           << join_context_tags(tags) << std::setw(10)
+           << (e.at("red_flag").get<bool>() ? "YES" : "no") << e.at("note").get<std::string>()
+           << '\n';
   }
   io.out << entries.size() << " entries\n";
   if (any_red) {
@@ -323,6 +437,68 @@ int pain_list(const std::vector<std::string>& args, Io& io) {
     repeat_red_flag_warning(io, false);
   }
   return kOk;
+}
+
+/// GET /v1/pain for the entries in [from_us, to_us). The API takes local dates of the gateway's
+/// zone; asking a day more on each side (no zone is a day off UTC) and filtering here gives
+/// exactly the entries --db gives, for dates and times in --tz alike.
+json pain_entries_over_api(const GatewayClient& gateway, std::int64_t from_us, std::int64_t to_us) {
+  using std::chrono::days;
+  using std::chrono::floor;
+  using std::chrono::microseconds;
+  using std::chrono::sys_days;
+  const sys_days first_allowed = std::chrono::year(2000) / 1 / 1;
+  const sys_days last_allowed = std::chrono::year(2100) / 12 / 31;
+  std::optional<sys_days> from_day;
+  std::optional<sys_days> to_day;
+  if (from_us != INT64_MIN) {
+    from_day = floor<days>(std::chrono::sys_time<microseconds>(microseconds(from_us))) - days(1);
+    if (*from_day > last_allowed) return json::array();
+    from_day = std::max(*from_day, first_allowed);
+  }
+  if (to_us != INT64_MAX) {
+    to_day = floor<days>(std::chrono::sys_time<microseconds>(microseconds(to_us))) + days(1);
+    if (*to_day < first_allowed) return json::array();
+    to_day = std::min(*to_day, last_allowed);
+  }
+  // With both bounds the API serves at most 400 days; with `from` alone, everything after it.
+  if (from_day && to_day && (*to_day - *from_day).count() + 1 > 400) to_day.reset();
+  std::string target = "/v1/pain";
+  if (from_day) target += "?from=" + format_date(*from_day);
+  if (to_day) target += std::string(from_day ? "&" : "?") + "to=" + format_date(*to_day);
+  const json answer = gateway.get_json(target);
+  if (!answer.contains("entries") || !answer["entries"].is_array())
+    throw Refused("the gateway at " + gateway.url().text() + " answered GET " + target +
+                  " without entries");
+  json entries = json::array();
+  for (const auto& e : answer["entries"]) {
+    const std::int64_t t = e.at("time_us").get<std::int64_t>();
+    if (t >= from_us && t < to_us) entries.push_back(e);
+  }
+  return entries;
+}
+
+int pain_list(const std::vector<std::string>& args, Io& io) {
+  po::options_description o("pain list options");
+  o.add_options()("from", po::value<std::string>(), "first day YYYY-MM-DD (or a time), inclusive")(
+      "to", po::value<std::string>(), "last day YYYY-MM-DD (inclusive) or a time (exclusive)")(
+      "json", "one JSON array");
+  const auto vm =
+      parse(args, "pmapctl pain list --db FILE|--api URL [--from D] [--to D] [--json]", o, io);
+  if (!vm) return kOk;
+  const TimeZone zone = zone_of(*vm);
+  const std::int64_t from =
+      vm->count("from") ? bound_of(*opt(*vm, "from"), "from", zone, false) : INT64_MIN;
+  const std::int64_t to = vm->count("to") ? bound_of(*opt(*vm, "to"), "to", zone, true) : INT64_MAX;
+  if (from >= to) throw DiaryError("to: must be after --from", "to");
+  json entries = json::array();
+  if (api_mode(*vm)) {
+    entries = pain_entries_over_api(gateway_of(*vm), from, to);
+  } else {
+    Session s = open(*vm, false);
+    for (const auto& e : s.diary->pains(from, to)) entries.push_back(to_json(e));
+  }
+  return print_pain_list(entries, zone, vm->count("json") != 0U, io);
 }
 
 int pain_trend(const std::vector<std::string>& args, Io& io) {
@@ -333,6 +509,7 @@ int pain_trend(const std::vector<std::string>& args, Io& io) {
       "json", "one JSON object");
   const auto vm = parse(args, "pmapctl pain trend --db FILE [--days 14] [--to D] [--json]", o, io);
   if (!vm) return kOk;
+  needs_db(*vm);
   const TimeZone zone = zone_of(*vm);
   const auto end_day =
       vm->count("to") ? TimeZone::parse_date(*opt(*vm, "to"), "to") : zone.local_day(now_us());
@@ -403,6 +580,7 @@ int test_add(const std::vector<std::string>& args, Io& io) {
                         "--extent-after E --leg-before N --leg-after N [--reps N]",
                         o, io);
   if (!vm) return kOk;
+  needs_db(*vm);
   MovementTest t;
   t.direction = parse_direction(required(*vm, "direction"));
   t.extent_before = parse_extent(required(*vm, "extent-before"), "extent_before");
@@ -431,6 +609,7 @@ int test_summary(const std::vector<std::string>& args, Io& io) {
   o.add_options()("json", "one JSON object");
   const auto vm = parse(args, "pmapctl test summary --db FILE [--json]", o, io);
   if (!vm) return kOk;
+  needs_db(*vm);
   Session s = open(*vm, false);
   const auto p = summarize_directions(s.diary->tests());
   if (vm->count("json")) {
@@ -472,7 +651,7 @@ int setup_add(const std::vector<std::string>& args, Io& io) {
   po::positional_options_description pos;
   pos.add("name", 1);
   const auto vm = parse(args,
-                        "pmapctl setup add NAME --db FILE [--knee-pillow K] "
+                        "pmapctl setup add NAME --db FILE|--api URL [--knee-pillow K] "
                         "[--under-knees yes|no] [--head-pillow H] [--topper yes|no]",
                         o, io, &pos);
   if (!vm) return kOk;
@@ -484,8 +663,18 @@ int setup_add(const std::vector<std::string>& args, Io& io) {
   setup.mattress_topper = parse_yes_no((*vm)["topper"].as<std::string>(), "topper");
   if (auto n = opt(*vm, "note")) setup.note = *n;
   validate(setup);
-  Session s = open(*vm, true);
-  s.diary->add_setup(setup);
+  if (api_mode(*vm)) {
+    const json body{{"name", setup.name},
+                    {"knee_pillow", std::string(to_string(setup.knee_pillow))},
+                    {"pillow_under_knees", setup.pillow_under_knees},
+                    {"head_pillow", setup.head_pillow.to_string()},
+                    {"mattress_topper", setup.mattress_topper},
+                    {"note", setup.note}};
+    (void)gateway_of(*vm).post("/v1/setups", body);
+  } else {
+    Session s = open(*vm, true);
+    s.diary->add_setup(setup);
+  }
   io.out << "added setup " << setup.name << '\n';
   return kOk;
 }
@@ -496,41 +685,69 @@ int setup_use(const std::vector<std::string>& args, Io& io) {
       "from", po::value<std::string>(), "in use from this time (default now)");
   po::positional_options_description pos;
   pos.add("name", 1);
-  const auto vm = parse(args, "pmapctl setup use NAME --db FILE [--from TIME]", o, io, &pos);
+  const auto vm =
+      parse(args, "pmapctl setup use NAME --db FILE|--api URL [--from TIME]", o, io, &pos);
   if (!vm) return kOk;
   const std::string name = required(*vm, "name", "the setup's name");
   const TimeZone zone = zone_of(*vm);
   const std::int64_t from = time_of(*vm, "from", zone);
-  Session s = open(*vm, true);
-  s.diary->use_setup(name, from, zone.name());
+  if (api_mode(*vm)) {
+    validate_setup_name(name);
+    (void)gateway_of(*vm).post(
+        "/v1/setups/use", json{{"name", name}, {"from", zone.format(from)}, {"tz", zone.name()}});
+  } else {
+    Session s = open(*vm, true);
+    s.diary->use_setup(name, from, zone.name());
+  }
   io.out << "setup " << name << " in use from " << zone.format(from) << '\n';
+  return kOk;
+}
+
+/// `setup list` from {"setups": [diary::to_json(setup) …], "in_use": name|null}; the same for
+/// --db and --api.
+int print_setup_list(const json& doc, bool as_json, Io& io) {
+  if (as_json) {
+    io.out << doc.dump(2) << '\n';
+    return kOk;
+  }
+  const json& active = doc.at("in_use");
+  for (const auto& x : doc.at("setups")) {
+    const std::string name = x.at("name").get<std::string>();
+    const std::string note = x.at("note").get<std::string>();
+    io.out << (active.is_string() && active.get<std::string>() == name ? "* " : "  ") << std::left
+           << std::setw(20) << name << " knee pillow " << std::setw(6)
+           << x.at("knee_pillow").get<std::string>() << " under knees " << std::setw(4)
+           << yes_no(x.at("pillow_under_knees").get<bool>()) << " head " << std::setw(7)
+           << x.at("head_pillow").get<std::string>() << " topper "
+           << yes_no(x.at("mattress_topper").get<bool>()) << (note.empty() ? "" : "  " + note)
+           << '\n';
+  }
+  io.out << doc.at("setups").size() << " setups"
+         << (active.is_string() ? ", * in use now" : ", none in use") << '\n';
   return kOk;
 }
 
 int setup_list(const std::vector<std::string>& args, Io& io) {
   po::options_description o("setup list options");
   o.add_options()("json", "one JSON object");
-  const auto vm = parse(args, "pmapctl setup list --db FILE [--json]", o, io);
+  const auto vm = parse(args, "pmapctl setup list --db FILE|--api URL [--json]", o, io);
   if (!vm) return kOk;
-  Session s = open(*vm, false);
-  const auto setups = s.diary->setups();
-  const auto active = s.diary->timeline().at(now_us());
-  if (vm->count("json")) {
+  json doc;
+  if (api_mode(*vm)) {
+    const GatewayClient gateway = gateway_of(*vm);
+    const json answer = gateway.get_json("/v1/setups");
+    if (!answer.contains("setups") || !answer["setups"].is_array() || !answer.contains("in_use"))
+      throw Refused("the gateway at " + gateway.url().text() +
+                    " answered GET /v1/setups without setups");
+    doc = json{{"setups", answer["setups"]}, {"in_use", answer["in_use"]}};
+  } else {
+    Session s = open(*vm, false);
+    const auto active = s.diary->timeline().at(now_us());
     json a = json::array();
-    for (const auto& x : setups) a.push_back(to_json(x));
-    io.out << json{{"setups", a}, {"in_use", active ? json(*active) : json(nullptr)}}.dump(2)
-           << '\n';
-    return kOk;
+    for (const auto& x : s.diary->setups()) a.push_back(to_json(x));
+    doc = json{{"setups", a}, {"in_use", active ? json(*active) : json(nullptr)}};
   }
-  for (const auto& x : setups) {
-    io.out << (active == x.name ? "* " : "  ") << std::left << std::setw(20) << x.name
-           << " knee pillow " << std::setw(6) << to_string(x.knee_pillow) << " under knees "
-           << std::setw(4) << yes_no(x.pillow_under_knees) << " head " << std::setw(7)
-           << x.head_pillow.to_string() << " topper " << yes_no(x.mattress_topper)
-           << (x.note.empty() ? "" : "  " + x.note) << '\n';
-  }
-  io.out << setups.size() << " setups" << (active ? ", * in use now" : ", none in use") << '\n';
-  return kOk;
+  return print_setup_list(doc, vm->count("json") != 0U, io);
 }
 
 int setup_show(const std::vector<std::string>& args, Io& io) {
@@ -547,6 +764,7 @@ int setup_show(const std::vector<std::string>& args, Io& io) {
                         "setup show --night YYYY-MM-DD",
                         o, io, &pos);
   if (!vm) return kOk;
+  needs_db(*vm);
   const int modes = static_cast<int>(vm->count("name") + vm->count("at") + vm->count("night"));
   if (modes != 1) throw UsageError("give exactly one of NAME, --at TIME, --night DATE");
   const TimeZone zone = zone_of(*vm);
@@ -615,6 +833,7 @@ int import_csv(const std::vector<std::string>& args, Io& io) {
                         "All rows are validated first; one bad row imports nothing.",
                         o, io);
   if (!vm) return kOk;
+  needs_db(*vm);
   const std::string path = required(*vm, "csv", "the file to import");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Refused("cannot read '" + path + "'");
@@ -654,6 +873,7 @@ int export_all(const std::vector<std::string>& args, Io& io) {
                         "raw frame metadata (docs/export.md)",
                         o, io);
   if (!vm) return kOk;
+  needs_db(*vm);
   const std::string format = (*vm)["format"].as<std::string>();
   if (format != "json" && format != "csv") throw UsageError("--format must be json or csv");
   const auto output = opt(*vm, "output");
@@ -725,6 +945,7 @@ int forget(const std::vector<std::string>& args, Io& io) {
                         "pillow setups, nights, epochs, episodes, raw frames, mats.",
                         o, io);
   if (!vm) return kOk;
+  needs_db(*vm);
   const std::string path = required(*vm, "db", "the SQLite file");
   if (!std::filesystem::exists(path)) throw Refused("no database at '" + path + "'");
   if (vm->count("yes") == 0U) {
@@ -820,121 +1041,238 @@ std::string fixed(const std::optional<double>& v, int digits) {
   return v ? fixed(*v, digits) : "-";
 }
 
-int nights_cmd(const std::vector<std::string>& args, Io& io) {
-  const auto vm = parse(args, "pmapctl nights --db FILE [--from D] [--to D] [--json]",
-                        summary_options("nights options"), io);
-  if (!vm) return kOk;
-  const TimeZone zone = zone_of(*vm);
-  const auto config = summary_config(*vm);
-  const SummaryRange r = range_of(*vm, zone);
-  Session s = open(*vm, false);
-  const auto all = nights::NightsReader(*s.store, zone, config).nights(r.from, r.to);
-  std::vector<std::chrono::sys_days> without;
-  for (auto d = r.from; d <= r.to; d += std::chrono::days(1)) {
-    if (std::none_of(all.begin(), all.end(),
-                     [&](const nights::NightSummary& n) { return n.wake_date == d; }))
-      without.push_back(d);
+/// The thresholds of summary_options(): the API uses their defaults.
+constexpr std::initializer_list<const char*> kThresholdOptions = {
+    "merge-exit-min", "evening-hour", "obliquity-deg", "bout-limit-min"};
+
+/// GET /v1/nights or /v1/days with --from/--to (checked here as with --db; without them the
+/// gateway takes today in its zone). The document is exactly `nights --json` / `days --json`
+/// (docs/api.md); with --tz it must be the gateway's zone, which keys the dates.
+json summary_over_api(const po::variables_map& vm, const std::string& what) {
+  only_defaults_over_api(vm, kThresholdOptions);
+  std::string query;
+  for (const char* name : {"from", "to"}) {
+    if (auto v = opt(vm, name)) {
+      (void)TimeZone::parse_date(*v, name);
+      query += std::string(query.empty() ? "?" : "&") + name + "=" + *v;
+    }
   }
-  if (vm->count("json")) {
-    json a = json::array();
-    for (const auto& n : all) a.push_back(nights::to_json(n, zone));
-    json dates = json::array();
-    for (const auto d : without) dates.push_back(format_date(d));
-    io.out << json{{"tz", zone.name()},
-                   {"from", format_date(r.from)},
-                   {"to", format_date(r.to)},
-                   {"nights", a},
-                   {"dates_without_data", dates}}
-                  .dump(2)
-           << '\n';
+  if (vm.count("from") != 0U && vm.count("to") != 0U &&
+      TimeZone::parse_date(*opt(vm, "from"), "from") > TimeZone::parse_date(*opt(vm, "to"), "to"))
+    throw DiaryError("to: must not be before --from", "to");
+  const GatewayClient gateway = gateway_of(vm);
+  const std::string target = "/v1/" + what + query;
+  json doc = gateway.get_json(target);
+  for (const char* key : {"tz", "from", "to"}) {
+    if (!doc.contains(key) || !doc[key].is_string())
+      throw Refused("the gateway at " + gateway.url().text() + " answered GET " + target +
+                    " without '" + key + "'");
+  }
+  if (auto tz = opt(vm, "tz"); tz && TimeZone(*tz).name() != doc["tz"].get<std::string>())
+    throw Refused("tz: the gateway keys " + what + " by dates in its zone '" +
+                  doc["tz"].get<std::string>() + "', not '" + *tz +
+                  "' (leave out --tz, or use --db)");
+  return doc;
+}
+
+/// `nights` from its JSON document (exactly what `nights --json` prints); the same for --db and
+/// --api.
+int print_nights(const json& doc, bool as_json, Io& io) {
+  if (as_json) {
+    io.out << doc.dump(2) << '\n';
     return kOk;
   }
+  const json& all = doc.at("nights");
+  const auto from = TimeZone::parse_date(doc.at("from").get<std::string>(), "from");
+  const auto to = TimeZone::parse_date(doc.at("to").get<std::string>(), "to");
   io.out << std::left << std::setw(12) << "wake date" << std::setw(8) << "bed" << std::setw(7)
          << "in bed" << std::setw(6) << "exits" << std::setw(7) << "supine" << std::setw(7)
          << "prone" << std::setw(7) << "left" << std::setw(7) << "right" << std::setw(8)
          << "turns/h" << std::setw(7) << "still" << std::setw(8) << "pillow" << std::setw(6)
          << "slips" << std::setw(6) << "roll"
          << "setup\n";
-  for (auto d = r.from; d <= r.to; d += std::chrono::days(1)) {
+  const auto int_of = [](const json& n, const char* key) { return n.at(key).get<std::int64_t>(); };
+  const auto opt_double = [](const json& n, const char* key) {
+    const json& v = n.at(key);
+    return v.is_null() ? std::optional<double>() : std::optional<double>(v.get<double>());
+  };
+  for (auto d = from; d <= to; d += std::chrono::days(1)) {
     bool any = false;
     for (const auto& n : all) {
-      if (n.wake_date != d) continue;
+      if (n.at("wake_date").get<std::string>() != format_date(d)) continue;
       any = true;
-      const auto pos = [&](const char* p) { return hours_minutes(n.position_s.at(p)); };
-      const std::int64_t side = n.side_knee_aligned_s + n.side_knee_dropped_s;
-      io.out << std::left << std::setw(12) << format_date(d) << std::setw(8) << n.mat_id
-             << std::setw(7) << hours_minutes(n.time_in_bed_s) << std::setw(6) << n.bed_exits
+      const auto pos = [&](const char* p) {
+        return hours_minutes(n.at("position_s").at(p).get<std::int64_t>());
+      };
+      const std::int64_t aligned = int_of(n, "side_knee_aligned_s");
+      const std::int64_t side = aligned + int_of(n, "side_knee_dropped_s");
+      io.out << std::left << std::setw(12) << format_date(d) << std::setw(8)
+             << n.at("mat_id").get<std::string>() << std::setw(7)
+             << hours_minutes(int_of(n, "time_in_bed_s")) << std::setw(6) << int_of(n, "bed_exits")
              << std::setw(7) << pos("supine") << std::setw(7) << pos("prone") << std::setw(7)
              << pos("left") << std::setw(7) << pos("right") << std::setw(8)
-             << fixed(n.turns_per_h, 1) << std::setw(7) << hours_minutes(n.longest_still_s)
-             << std::setw(8)
-             << (side > 0 ? fixed(100.0 * static_cast<double>(n.side_knee_aligned_s) /
-                                      static_cast<double>(side),
-                                  0) +
-                                "%"
-                          : "-")
-             << std::setw(6) << n.pillow_slips << std::setw(6)
-             << fixed(n.side_pelvic_roll_mean_deg, 1) << n.setup.value_or("-") << '\n';
+             << fixed(n.at("turns_per_h").get<double>(), 1) << std::setw(7)
+             << hours_minutes(int_of(n, "longest_still_s")) << std::setw(8)
+             << (side > 0
+                     ? fixed(100.0 * static_cast<double>(aligned) / static_cast<double>(side), 0) +
+                           "%"
+                     : "-")
+             << std::setw(6) << int_of(n, "pillow_slips") << std::setw(6)
+             << fixed(opt_double(n, "side_pelvic_roll_mean_deg"), 1)
+             << (n.at("setup").is_string() ? n.at("setup").get<std::string>() : "-") << '\n';
     }
     if (!any) io.out << std::left << std::setw(12) << format_date(d) << "no data\n";
   }
-  io.out << all.size() << " nights (" << zone.name()
+  io.out << all.size() << " nights (" << doc.at("tz").get<std::string>()
          << "; pillow = side-lying time with the knee pillow aligned; roll = mean pelvic roll "
             "while side-lying, deg)\n";
   return kOk;
 }
 
-int days_cmd(const std::vector<std::string>& args, Io& io) {
-  const auto vm = parse(args, "pmapctl days --db FILE [--from D] [--to D] [--json]",
-                        summary_options("days options"), io);
+int nights_cmd(const std::vector<std::string>& args, Io& io) {
+  const auto vm = parse(args, "pmapctl nights --db FILE|--api URL [--from D] [--to D] [--json]",
+                        summary_options("nights options"), io);
   if (!vm) return kOk;
+  const bool as_json = vm->count("json") != 0U;
+  if (api_mode(*vm)) return print_nights(summary_over_api(*vm, "nights"), as_json, io);
   const TimeZone zone = zone_of(*vm);
   const auto config = summary_config(*vm);
   const SummaryRange r = range_of(*vm, zone);
   Session s = open(*vm, false);
-  const auto all = nights::NightsReader(*s.store, zone, config).days(r.from, r.to);
-  if (vm->count("json")) {
-    json a = json::array();
-    for (const auto& d : all) a.push_back(nights::to_json(d));
-    io.out << json{{"tz", zone.name()},
-                   {"from", format_date(r.from)},
-                   {"to", format_date(r.to)},
-                   {"obliquity_threshold_deg", config.obliquity_threshold_deg},
-                   {"bout_limit_s", config.bout_limit_s},
-                   {"days", a}}
-                  .dump(2)
-           << '\n';
+  const auto all = nights::NightsReader(*s.store, zone, config).nights(r.from, r.to);
+  json a = json::array();
+  for (const auto& n : all) a.push_back(nights::to_json(n, zone));
+  json dates = json::array();
+  for (auto d = r.from; d <= r.to; d += std::chrono::days(1)) {
+    if (std::none_of(all.begin(), all.end(),
+                     [&](const nights::NightSummary& n) { return n.wake_date == d; }))
+      dates.push_back(format_date(d));
+  }
+  return print_nights(json{{"tz", zone.name()},
+                           {"from", format_date(r.from)},
+                           {"to", format_date(r.to)},
+                           {"nights", a},
+                           {"dates_without_data", dates}},
+                      as_json, io);
+}
+
+/// `days` from its JSON document (exactly what `days --json` prints); the same for --db and --api.
+int print_days(const json& doc, bool as_json, Io& io) {
+  if (as_json) {
+    io.out << doc.dump(2) << '\n';
     return kOk;
   }
+  const json& all = doc.at("days");
+  const auto from = TimeZone::parse_date(doc.at("from").get<std::string>(), "from");
+  const auto to = TimeZone::parse_date(doc.at("to").get<std::string>(), "to");
   io.out << std::left << std::setw(12) << "date" << std::setw(8) << "chair" << std::setw(8)
          << "sitting" << std::setw(6) << "bouts" << std::setw(8) << "longest" << std::setw(6)
          << "over" << std::setw(9) << "breaks/h" << std::setw(12) << "oblique" << std::setw(9)
          << "slouched" << std::setw(8) << "wallet" << std::setw(9) << "PPI med"
          << "DI med %\n";
-  for (auto d = r.from; d <= r.to; d += std::chrono::days(1)) {
+  const auto int_of = [](const json& n, const char* key) { return n.at(key).get<std::int64_t>(); };
+  const auto opt_double = [](const json& n, const char* key) {
+    const json& v = n.at(key);
+    return v.is_null() ? std::optional<double>() : std::optional<double>(v.get<double>());
+  };
+  for (auto d = from; d <= to; d += std::chrono::days(1)) {
     bool any = false;
     for (const auto& day : all) {
-      if (day.date != d) continue;
+      if (day.at("date").get<std::string>() != format_date(d)) continue;
       any = true;
-      const std::int64_t oblique = day.oblique_right_low_s + day.oblique_left_low_s;
-      io.out << std::left << std::setw(12) << format_date(d) << std::setw(8) << day.mat_id
-             << std::setw(8) << hours_minutes(day.sitting_s) << std::setw(6) << day.bouts
-             << std::setw(8) << hours_minutes(day.longest_bout_s) << std::setw(6)
-             << day.bouts_over_limit << std::setw(9) << fixed(day.breaks_per_sitting_h, 1)
-             << std::setw(12)
+      const std::int64_t oblique =
+          int_of(day, "oblique_right_low_s") + int_of(day, "oblique_left_low_s");
+      const json& side = day.at("oblique_side");
+      io.out << std::left << std::setw(12) << format_date(d) << std::setw(8)
+             << day.at("mat_id").get<std::string>() << std::setw(8)
+             << hours_minutes(int_of(day, "sitting_s")) << std::setw(6) << int_of(day, "bouts")
+             << std::setw(8) << hours_minutes(int_of(day, "longest_bout_s")) << std::setw(6)
+             << int_of(day, "bouts_over_limit") << std::setw(9)
+             << fixed(day.at("breaks_per_sitting_h").get<double>(), 1) << std::setw(12)
              << (oblique > 0
-                     ? hours_minutes(oblique) + " " + (day.oblique_side == "right_low" ? "R" : "L")
+                     ? hours_minutes(oblique) + " " +
+                           (side.is_string() && side.get<std::string>() == "right_low" ? "R" : "L")
                      : "-")
-             << std::setw(9) << hours_minutes(static_cast<std::int64_t>(day.slouched_s))
-             << std::setw(8) << (fixed(day.wallet_min, 0) + "min") << std::setw(9)
-             << fixed(day.ppi_median, 1) << fixed(day.di_median_pct, 0) << '\n';
+             << std::setw(9)
+             << hours_minutes(static_cast<std::int64_t>(day.at("slouched_s").get<double>()))
+             << std::setw(8) << (fixed(day.at("wallet_min").get<double>(), 0) + "min")
+             << std::setw(9) << fixed(opt_double(day, "ppi_median"), 1)
+             << fixed(opt_double(day, "di_median_pct"), 0) << '\n';
     }
     if (!any) io.out << std::left << std::setw(12) << format_date(d) << "no sitting\n";
   }
-  io.out << all.size() << " sitting days (" << zone.name() << "; over = bouts longer than "
-         << config.bout_limit_s / 60 << " min; oblique = time beyond "
-         << fixed(config.obliquity_threshold_deg, 1) << " deg, R/L = which side lower)\n";
+  io.out << all.size() << " sitting days (" << doc.at("tz").get<std::string>()
+         << "; over = bouts longer than " << doc.at("bout_limit_s").get<std::int64_t>() / 60
+         << " min; oblique = time beyond "
+         << fixed(doc.at("obliquity_threshold_deg").get<double>(), 1)
+         << " deg, R/L = which side lower)\n";
   return kOk;
+}
+
+int days_cmd(const std::vector<std::string>& args, Io& io) {
+  const auto vm = parse(args, "pmapctl days --db FILE|--api URL [--from D] [--to D] [--json]",
+                        summary_options("days options"), io);
+  if (!vm) return kOk;
+  const bool as_json = vm->count("json") != 0U;
+  if (api_mode(*vm)) return print_days(summary_over_api(*vm, "days"), as_json, io);
+  const TimeZone zone = zone_of(*vm);
+  const auto config = summary_config(*vm);
+  const SummaryRange r = range_of(*vm, zone);
+  Session s = open(*vm, false);
+  const auto all = nights::NightsReader(*s.store, zone, config).days(r.from, r.to);
+  json a = json::array();
+  for (const auto& d : all) a.push_back(nights::to_json(d));
+  return print_days(json{{"tz", zone.name()},
+                         {"from", format_date(r.from)},
+                         {"to", format_date(r.to)},
+                         {"obliquity_threshold_deg", config.obliquity_threshold_deg},
+                         {"bout_limit_s", config.bout_limit_s},
+                         {"days", a}},
+                    as_json, io);
+}
+
+/// Writes a made report to -o FILE (atomically) or stdout (bytes as they are: PDF is binary); with
+/// the red-flag banner, the warning also goes to stderr and the exit code is 3.
+int deliver_report(const std::string& content, std::chrono::sys_days date,
+                   const std::optional<std::string>& output, bool red_flag, Io& io) {
+  if (output) {
+    write_file_atomically(*output, content);
+    io.out << "report " << format_date(date) << " written to " << *output << '\n';
+  } else {
+    io.out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  }
+  if (red_flag) {
+    // The banner is in the report; whoever only sees the terminal must see it too.
+    io.err << '\n' << kRedFlagWarning << "\n\n";
+    return kRedFlag;
+  }
+  return kOk;
+}
+
+/// GET /v1/reports/{date}?format=…: the gateway makes the report with the default thresholds and
+/// history, in its zone; X-PostureMap-Red-Flag marks the red-flag banner.
+int report_over_api(const po::variables_map& vm, const TimeZone& zone, const std::string& format,
+                    Io& io) {
+  only_defaults_over_api(vm, kThresholdOptions);
+  only_defaults_over_api(vm, {"history-days", "bed-mat", "chair-mat"});
+  const auto date =
+      vm.count("date") ? TimeZone::parse_date(*opt(vm, "date"), "date") : zone.local_day(now_us());
+  const GatewayClient gateway = gateway_of(vm);
+  const std::string target = "/v1/reports/" + format_date(date) + "?format=" + format;
+  const GatewayReply reply = gateway.get(target);
+  std::string content = reply.body;
+  if (format == "json") {
+    // As with --db: indented, one newline at the end.
+    const json doc = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object())
+      throw Refused("the gateway at " + gateway.url().text() + " answered GET " + target +
+                    " with something that is not a JSON report");
+    content = doc.dump(2) + "\n";
+  } else if (format == "pdf" && !content.starts_with("%PDF-")) {
+    throw Refused("the gateway at " + gateway.url().text() + " answered GET " + target +
+                  " with something that is not a PDF");
+  }
+  return deliver_report(content, date, opt(vm, "output"), reply.red_flag(), io);
 }
 
 int report_cmd(const std::vector<std::string>& args, Io& io) {
@@ -948,13 +1286,16 @@ int report_cmd(const std::vector<std::string>& args, Io& io) {
       "bed-mat", po::value<std::string>(), "the bed mat (default: the one with the most nights)")(
       "chair-mat", po::value<std::string>(),
       "the chair mat (default: the one with the most sitting days)");
-  const auto vm =
-      parse(args, "pmapctl report --db FILE [--date D] [--format html|pdf|json] [-o FILE]", o, io);
+  const auto vm = parse(args,
+                        "pmapctl report --db FILE|--api URL [--date D] [--format html|pdf|json] "
+                        "[-o FILE]",
+                        o, io);
   if (!vm) return kOk;
   const TimeZone zone = zone_of(*vm);
   const std::string format = (*vm)["format"].as<std::string>();
   if (format != "html" && format != "json" && format != "pdf")
     throw UsageError("--format must be html, pdf or json");
+  if (api_mode(*vm)) return report_over_api(*vm, zone, format, io);
   report::ReportConfig config;
   config.nights = summary_config(*vm);
   config.history_days = (*vm)["history-days"].as<int>();
@@ -984,19 +1325,20 @@ int report_cmd(const std::vector<std::string>& args, Io& io) {
       throw Refused(std::string("PDF: ") + e.what());
     }
   }
-  const auto output = opt(*vm, "output");
-  if (output) {
-    write_file_atomically(*output, content);
-    io.out << "report " << format_date(date) << " written to " << *output << '\n';
-  } else {
-    io.out << content;
-  }
-  if (doc["red_flag"]["active"].get<bool>()) {
-    // The banner is in the report; whoever only sees the terminal must see it too.
-    io.err << '\n' << kRedFlagWarning << "\n\n";
-    return kRedFlag;
-  }
-  return kOk;
+  return deliver_report(content, date, opt(*vm, "output"), doc["red_flag"]["active"].get<bool>(),
+                        io);
+}
+
+/// The message for a failed API call (docs/diary.md, "Through the gateway").
+std::string gateway_message(const GatewayError& e) {
+  if (e.kind() != GatewayError::Kind::kHttp) return e.what();
+  if (e.status() == 401)
+    return std::string("token rejected or missing (--token-file): ") + e.what();
+  std::string detail;
+  if (!e.code().empty()) detail = e.code();
+  if (!e.field().empty()) detail += (detail.empty() ? "field " : ", field ") + e.field();
+  const std::string by = e.status() >= 500 ? "the gateway failed: " : "";
+  return by + e.what() + (detail.empty() ? "" : " (" + detail + ")");
 }
 
 using Handler = std::function<int(const std::vector<std::string>&, Io&)>;
@@ -1059,6 +1401,14 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     return kRefused;
   } catch (const Refused& e) {
     err << "pmapctl " << command << ": refused: " << e.what() << '\n';
+    return kRefused;
+  } catch (const GatewayError& e) {
+    err << "pmapctl " << command << ": refused: " << gateway_message(e) << '\n';
+    return kRefused;
+  } catch (const nlohmann::json::exception& e) {
+    // A 2xx answer whose JSON lacks what pmapctl reads (another gateway version).
+    err << "pmapctl " << command << ": error: unexpected answer from the gateway: " << e.what()
+        << '\n';
     return kRefused;
   } catch (const std::exception& e) {
     err << "pmapctl " << command << ": error: " << e.what() << '\n';
