@@ -621,6 +621,13 @@ TEST_F(PmapctlApiTest, UsageErrors) {
   const Outcome help = pmapctl({"nights", "--help"});
   EXPECT_EQ(help.code, 0);
   EXPECT_TRUE(contains(help.out, "--api")) << help.out;
+  EXPECT_TRUE(contains(help.out, "--token-file")) << help.out;
+  const Outcome db_help = pmapctl({"pain", "trend", "--help"});
+  EXPECT_EQ(db_help.code, 0);
+  EXPECT_FALSE(contains(db_help.out, "--api")) << db_help.out;
+  const Outcome stray = pmapctl({"pain", "list", "--timeout", "5"});
+  EXPECT_EQ(stray.code, 2);
+  EXPECT_TRUE(contains(stray.err, "--timeout goes with --api")) << stray.err;
   EXPECT_TRUE(contains(pmapctl({"--help"}).out, "--api http://HOST:PORT"));
 }
 

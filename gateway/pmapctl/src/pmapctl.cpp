@@ -103,13 +103,25 @@ constexpr const char* kTopUsage =
     "TLS yet.\n"
     "Exit codes: 0 ok, 1 refused (invalid value, unknown name, not confirmed, missing database,\n"
     "file error, an export target that exists, the gateway refused or could not be reached),\n"
-    "2 bad command line, 3 stored but a red flag\n"
-    "was answered yes (the warning was shown).\n";
+    "2 bad command line (also --db with --api, or a command that needs --db given --api),\n"
+    "3 stored but a red flag was answered yes (the warning was shown).\n";
+
+/// Whether a command also works through the gateway's API (its help then shows the API options).
+enum class Reach { kDbOnly, kDbOrApi };
 
 po::options_description common_options() {
   po::options_description o("Common options");
   o.add_options()("help,h", "show this help")("db", po::value<std::string>(),
                                               "the SQLite file (created by commands that add)")(
+      "tz", po::value<std::string>(),
+      "IANA time zone for times given and shown (default: $TZ, /etc/timezone, UTC)");
+  return o;
+}
+
+/// Accepted by every command (so one that needs --db can say so), shown by those that use them.
+po::options_description api_options() {
+  po::options_description o("Through the gateway (instead of --db; docs/diary.md)");
+  o.add_options()(
       "api", po::value<std::string>(),
       "instead of --db: the gateway's HTTP API, http://HOST:PORT (default $PMAP_API when no "
       "--db is given; no https yet)")(
@@ -117,9 +129,7 @@ po::options_description common_options() {
       "with --api: file whose first line is the gateway's bearer token (default "
       "$PMAP_API_TOKEN_FILE)")("timeout", po::value<int>(),
                                "with --api: seconds to wait for the gateway's answer (1-3600, "
-                               "default 60; connecting waits at most 10)")(
-      "tz", po::value<std::string>(),
-      "IANA time zone for times given and shown (default: $TZ, /etc/timezone, UTC)");
+                               "default 60; connecting waits at most 10)");
   return o;
 }
 
@@ -128,9 +138,13 @@ po::options_description common_options() {
 std::optional<po::variables_map> parse(
     const std::vector<std::string>& args, const std::string& usage,
     po::options_description specific, Io& io,
-    const po::positional_options_description* positional = nullptr) {
-  po::options_description all(usage);
-  all.add(specific).add(common_options());
+    const po::positional_options_description* positional = nullptr, Reach reach = Reach::kDbOnly) {
+  po::options_description shown(usage);
+  shown.add(specific).add(common_options());
+  if (reach == Reach::kDbOrApi) shown.add(api_options());
+  po::options_description all;
+  all.add(shown);
+  if (reach == Reach::kDbOnly) all.add(api_options());
   po::variables_map vm;
   try {
     po::command_line_parser parser(args);
@@ -146,7 +160,7 @@ std::optional<po::variables_map> parse(
     throw UsageError(e.what());
   }
   if (vm.count("help") != 0U) {
-    io.out << all << '\n';
+    io.out << shown << '\n';
     return std::nullopt;
   }
   return vm;
@@ -206,13 +220,13 @@ bool api_mode(const po::variables_map& vm) {
   const bool db = vm.count("db") != 0U;
   const bool api = vm.count("api") != 0U;
   if (db && api) throw UsageError("give either --db FILE or --api URL, not both");
-  if (db) {
+  const bool use_api = api || (!db && env("PMAP_API").has_value());
+  if (!use_api) {
     for (const char* name : {"token-file", "timeout"}) {
       if (vm.count(name) != 0U) throw UsageError(std::string("--") + name + " goes with --api");
     }
-    return false;
   }
-  return api || env("PMAP_API").has_value();
+  return use_api;
 }
 
 /// For the commands the API has no endpoint for.
@@ -349,7 +363,7 @@ int pain_add(const std::vector<std::string>& args, Io& io) {
                         "pmapctl pain add --db FILE|--api URL --back N --leg N --extent E "
                         "--bladder-bowel yes|no --saddle-numbness yes|no --leg-weakness yes|no "
                         "[--tags T] [--note TEXT] [--time T]",
-                        o, io);
+                        o, io, nullptr, Reach::kDbOrApi);
   if (!vm) return kOk;
   const std::string why = "the three red-flag questions must be answered on every entry";
   const std::string bladder = required(*vm, "bladder-bowel", why);
@@ -483,8 +497,8 @@ int pain_list(const std::vector<std::string>& args, Io& io) {
   o.add_options()("from", po::value<std::string>(), "first day YYYY-MM-DD (or a time), inclusive")(
       "to", po::value<std::string>(), "last day YYYY-MM-DD (inclusive) or a time (exclusive)")(
       "json", "one JSON array");
-  const auto vm =
-      parse(args, "pmapctl pain list --db FILE|--api URL [--from D] [--to D] [--json]", o, io);
+  const auto vm = parse(args, "pmapctl pain list --db FILE|--api URL [--from D] [--to D] [--json]",
+                        o, io, nullptr, Reach::kDbOrApi);
   if (!vm) return kOk;
   const TimeZone zone = zone_of(*vm);
   const std::int64_t from =
@@ -653,7 +667,7 @@ int setup_add(const std::vector<std::string>& args, Io& io) {
   const auto vm = parse(args,
                         "pmapctl setup add NAME --db FILE|--api URL [--knee-pillow K] "
                         "[--under-knees yes|no] [--head-pillow H] [--topper yes|no]",
-                        o, io, &pos);
+                        o, io, &pos, Reach::kDbOrApi);
   if (!vm) return kOk;
   PillowSetup setup;
   setup.name = required(*vm, "name", "the setup's name");
@@ -685,8 +699,8 @@ int setup_use(const std::vector<std::string>& args, Io& io) {
       "from", po::value<std::string>(), "in use from this time (default now)");
   po::positional_options_description pos;
   pos.add("name", 1);
-  const auto vm =
-      parse(args, "pmapctl setup use NAME --db FILE|--api URL [--from TIME]", o, io, &pos);
+  const auto vm = parse(args, "pmapctl setup use NAME --db FILE|--api URL [--from TIME]", o, io,
+                        &pos, Reach::kDbOrApi);
   if (!vm) return kOk;
   const std::string name = required(*vm, "name", "the setup's name");
   const TimeZone zone = zone_of(*vm);
@@ -730,7 +744,8 @@ int print_setup_list(const json& doc, bool as_json, Io& io) {
 int setup_list(const std::vector<std::string>& args, Io& io) {
   po::options_description o("setup list options");
   o.add_options()("json", "one JSON object");
-  const auto vm = parse(args, "pmapctl setup list --db FILE|--api URL [--json]", o, io);
+  const auto vm = parse(args, "pmapctl setup list --db FILE|--api URL [--json]", o, io, nullptr,
+                        Reach::kDbOrApi);
   if (!vm) return kOk;
   json doc;
   if (api_mode(*vm)) {
@@ -1131,7 +1146,7 @@ int print_nights(const json& doc, bool as_json, Io& io) {
 
 int nights_cmd(const std::vector<std::string>& args, Io& io) {
   const auto vm = parse(args, "pmapctl nights --db FILE|--api URL [--from D] [--to D] [--json]",
-                        summary_options("nights options"), io);
+                        summary_options("nights options"), io, nullptr, Reach::kDbOrApi);
   if (!vm) return kOk;
   const bool as_json = vm->count("json") != 0U;
   if (api_mode(*vm)) return print_nights(summary_over_api(*vm, "nights"), as_json, io);
@@ -1211,7 +1226,7 @@ int print_days(const json& doc, bool as_json, Io& io) {
 
 int days_cmd(const std::vector<std::string>& args, Io& io) {
   const auto vm = parse(args, "pmapctl days --db FILE|--api URL [--from D] [--to D] [--json]",
-                        summary_options("days options"), io);
+                        summary_options("days options"), io, nullptr, Reach::kDbOrApi);
   if (!vm) return kOk;
   const bool as_json = vm->count("json") != 0U;
   if (api_mode(*vm)) return print_days(summary_over_api(*vm, "days"), as_json, io);
@@ -1289,7 +1304,7 @@ int report_cmd(const std::vector<std::string>& args, Io& io) {
   const auto vm = parse(args,
                         "pmapctl report --db FILE|--api URL [--date D] [--format html|pdf|json] "
                         "[-o FILE]",
-                        o, io);
+                        o, io, nullptr, Reach::kDbOrApi);
   if (!vm) return kOk;
   const TimeZone zone = zone_of(*vm);
   const std::string format = (*vm)["format"].as<std::string>();
