@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "harness.hpp"
@@ -166,6 +167,103 @@ TEST(ApiGateway, MorningReportIsPublishedRetainedAndServed) {
   const json summary = last_json_line(gateway.stdout_text());
   EXPECT_EQ(summary["reports"]["published"], 1) << gateway.stdout_text();
   EXPECT_EQ(summary["reports"]["failures"], 0);
+}
+
+/// Runs the pmapctl program; returns its exit code (nullopt: it hung), output in `out` / `err`.
+std::optional<int> pmapctl(const std::filesystem::path& dir, const std::string& name,
+                           std::vector<std::string> args, std::string& out, std::string& err) {
+  args.insert(args.begin(), (bin_dir() / "pmapctl").string());
+  ChildProcess p(std::move(args), dir / name);
+  const auto code = p.wait_for(60s);
+  out = p.stdout_text();
+  err = p.stderr_text();
+  return code;
+}
+
+// pmapctl --api against the real gateway (docs/diary.md, "Through the gateway"): a red-flag entry
+// stored through the API (exit 3, warning on both streams, stored as shown), the same diary
+// listed with --api and --db, the report as PDF with the red-flag exit code, a wrong token.
+TEST(ApiGateway, PmapctlThroughTheRealGateway) {
+  const auto dir = fresh_dir("api-gateway-pmapctl");
+  Broker broker(dir);
+  const int port = free_loopback_port();
+  const std::string token = (dir / "token").string();
+  std::ofstream(token) << "it-token-0123456789abcdef\n";
+  const std::string db = (dir / "pmap.db").string();
+  ChildProcess gateway(
+      {(bin_dir() / "pmap-gateway").string(), "--broker", broker.uri(), "--db", db, "--client-id",
+       "it-pmapctl-gateway", "--api-listen", "127.0.0.1:" + std::to_string(port),
+       "--api-token-file", token, "--tz", "UTC", "--log-level", "info"},
+      dir / "gateway");
+  ASSERT_TRUE(wait_for_port(port, 30s)) << gateway.stderr_text();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  std::string out, err;
+
+  EXPECT_EQ(pmapctl(dir, "add",
+                    {"pain",
+                     "add",
+                     "--api",
+                     url,
+                     "--token-file",
+                     token,
+                     "--tz",
+                     "UTC",
+                     "--back",
+                     "4",
+                     "--leg",
+                     "7",
+                     "--extent",
+                     "foot",
+                     "--bladder-bowel",
+                     "no",
+                     "--saddle-numbness",
+                     "yes",
+                     "--leg-weakness",
+                     "no"},
+                    out, err),
+            3)
+      << err;
+  EXPECT_NE(err.find("RED FLAG: SEEK EMERGENCY CARE NOW"), std::string::npos) << err;
+  EXPECT_NE(out.find("RED FLAG: SEEK EMERGENCY CARE NOW"), std::string::npos) << out;
+  EXPECT_NE(out.find("stored pain entry 1 at "), std::string::npos) << out;
+
+  std::string api_out, db_out;
+  ASSERT_EQ(pmapctl(dir, "list-api",
+                    {"pain", "list", "--api", url, "--token-file", token, "--tz", "UTC", "--json"},
+                    api_out, err),
+            0)
+      << err;
+  ASSERT_EQ(
+      pmapctl(dir, "list-db", {"pain", "list", "--db", db, "--tz", "UTC", "--json"}, db_out, err),
+      0)
+      << err;
+  EXPECT_EQ(api_out, db_out);
+  const json entries = json::parse(api_out);
+  ASSERT_EQ(entries.size(), 1U);
+  EXPECT_EQ(entries[0]["red_flag_warning_shown"], true);
+  EXPECT_EQ(entries[0]["leg_pain"], 7);
+
+  const std::string pdf = (dir / "report.pdf").string();
+  EXPECT_EQ(pmapctl(dir, "report",
+                    {"report", "--api", url, "--token-file", token, "--tz", "UTC", "--format",
+                     "pdf", "-o", pdf},
+                    out, err),
+            3)
+      << err;
+  std::ifstream in(pdf, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(bytes.rfind("%PDF-", 0), 0U);
+  EXPECT_NE(err.find("RED FLAG"), std::string::npos) << err;
+
+  std::ofstream(dir / "wrong") << "wrong-token-0123456789abcdef\n";
+  EXPECT_EQ(
+      pmapctl(dir, "wrong",
+              {"setup", "list", "--api", url, "--token-file", (dir / "wrong").string()}, out, err),
+      1);
+  EXPECT_NE(err.find("token rejected or missing (--token-file)"), std::string::npos) << err;
+
+  gateway.signal(SIGTERM);
+  ASSERT_EQ(gateway.wait_for(30s), 0) << gateway.stderr_text();
 }
 
 TEST(ApiGateway, NonLoopbackWithoutTokenIsAConfigError) {
