@@ -1,5 +1,6 @@
-// pmapctl: the pain diary, movement tests, pillow setups, import/export and forget over the
-// SQLite file (docs/diary.md). All the work is in pmap::pmapctl::run.
+// pmapctl: the pain diary, movement tests, pillow setups, nights, days, the report, import/export
+// and forget over the SQLite file or through the gateway's HTTP API (docs/diary.md). All the work
+// is in pmap::pmapctl::run.
 #include <iostream>
 #include <string>
 #include <vector>

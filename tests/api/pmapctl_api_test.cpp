@@ -592,6 +592,16 @@ TEST_F(PmapctlApiTest, UsageErrors) {
     EXPECT_EQ(r.code, 2) << bad;
     EXPECT_TRUE(contains(r.err, "--api: ")) << bad << ": " << r.err;
   }
+  ::setenv("PMAP_API", "https://127.0.0.1:8787", 1);
+  const Outcome env_tls = pmapctl({"setup", "list"});
+  EXPECT_EQ(env_tls.code, 2);
+  EXPECT_TRUE(contains(env_tls.err, "https is not supported yet")) << env_tls.err;
+  EXPECT_TRUE(contains(env_tls.err, "(from $PMAP_API)")) << env_tls.err;
+  ::unsetenv("PMAP_API");
+  // A path prefix is sent in front of /v1 (here: nothing is served there).
+  const Outcome prefixed = pmapctl({"setup", "list", "--api", url() + "/pmap/"});
+  EXPECT_EQ(prefixed.code, 1);
+  EXPECT_TRUE(contains(prefixed.err, "(not_found)")) << prefixed.err;
   const Outcome token_with_db = pmapctl({"setup", "list", "--db", db(), "--token-file", "x"});
   EXPECT_EQ(token_with_db.code, 2);
   EXPECT_TRUE(contains(token_with_db.err, "--token-file goes with --api")) << token_with_db.err;
@@ -616,7 +626,7 @@ TEST_F(PmapctlApiTest, UsageErrors) {
                                     "has no endpoint for this command"))
         << r.err;
   }
-  EXPECT_EQ(server_->counters()["requests"], 0);
+  EXPECT_EQ(server_->counters()["requests"], 1);  // the prefixed one
   // Help names --api.
   const Outcome help = pmapctl({"nights", "--help"});
   EXPECT_EQ(help.code, 0);

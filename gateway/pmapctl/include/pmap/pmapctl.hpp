@@ -1,7 +1,8 @@
 #pragma once
-// pmapctl, the person's command line over the SQLite file (docs/diary.md): the pain diary,
-// movement tests, pillow setups, import, export and forget. The program's main() only calls run();
-// tests call it in-process with string streams.
+// pmapctl, the person's command line over the SQLite file (--db) or the gateway's HTTP API (--api;
+// docs/diary.md, "Through the gateway"): the pain diary, movement tests, pillow setups, nights,
+// days, the report, import, export and forget. The program's main() only calls run(); tests call
+// it in-process with string streams.
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -11,7 +12,7 @@ namespace pmap::pmapctl {
 /// Exit codes (docs/diary.md, "Exit codes").
 enum ExitCode : int {
   kOk = 0,
-  kRefused = 1,  ///< well-formed but refused: invalid value, unknown name, no confirmation, I/O
+  kRefused = 1,  ///< refused: invalid value, unknown name, no confirmation, I/O, the gateway
   kUsage = 2,    ///< bad command line: unknown command or option, missing or untyped option
   kRedFlag = 3,  ///< done (entry stored) and the red-flag warning was shown
 };
