@@ -41,10 +41,10 @@ python3 - "$r" "$SLOPE" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 hits = [a for a in r["associations"]["items"] if a["claimed"]]
-print(f"planted +{float(sys.argv[2])*30:.1f} leg-pain points per 30 min of side-lying without an aligned pillow:")
+print(f"planted {float(sys.argv[2]):+g} leg-pain points per unit of the measure; claimed:")
 for a in r["associations"]["items"]:
-    if a["metric"] == "side_unaligned_min" and a["outcome"] == "morning_leg_pain":
-        print(f"  {a['metric']} -> {a['outcome']}: effect {a['effect']:+.2f} (95 % {a['ci_low']:+.2f} to {a['ci_high']:+.2f}), n = {a['n']}, claimed = {a['claimed']}")
+    if a["outcome"] == "morning_leg_pain" and a["status"] == "tested" and a["claimed"]:
+        print(f"  {a['metric']} -> {a['outcome']}: effect {a['effect']:+.2f} per {a['per_text']} (95 % {a['ci_low']:+.2f} to {a['ci_high']:+.2f}), n = {a['n']}")
 print(f"  claims: {[(a['metric'], a['outcome']) for a in hits]} of {r['associations']['tested']} tested")
 PY
 claims=0

@@ -65,8 +65,31 @@ TEST(DailyInputs, NightsSittingAndPainLineUp) {
   EXPECT_FALSE(report_pair_allowed("prev_wallet_min", "after_sitting_back_pain"));
   EXPECT_TRUE(report_pair_allowed("wallet_min", "after_sitting_back_pain"));
   EXPECT_FALSE(report_pair_allowed("wallet_min", "morning_back_pain"));
-  // Every measure has a label with a step.
+  // Every measure has a label with a step, and every night measure goes with the morning's pain.
   for (const auto& [name, label] : report_measure_labels()) EXPECT_GT(label.step, 0) << name;
+  for (const auto& [name, value] : r.measures) {
+    if (name.starts_with("prev_")) continue;
+    EXPECT_TRUE(report_pair_allowed(name, "morning_leg_pain")) << name;
+    EXPECT_FALSE(report_pair_allowed(name, "after_sitting_leg_pain")) << name;
+    EXPECT_EQ(report_measure_labels().count(name), 1U) << name;
+  }
+}
+
+TEST(DailyInputs, ADiaryKeptOnceADayAtAnyHourStillGivesTheDaysPain) {
+  const diary::TimeZone zone("Europe/Berlin");
+  const std::vector<diary::PainEntry> pains = {
+      entry(zone, 10, 20, 4, 7, {}),                                 // evening, untagged
+      entry(zone, 10, 21, 1, 1, {}),                                 // later: not the first
+      entry(zone, 11, 9, 5, 5, {diary::ContextTag::kAfterWalking}),  // another context only
+      entry(zone, 12, 8, 2, 2, {diary::ContextTag::kOnWaking}),      // a real morning entry
+      entry(zone, 12, 19, 9, 9, {}),                                 // ... wins over this
+  };
+  const DailyInputs in = build_daily_inputs({}, {}, pains, zone, 11);
+  ASSERT_EQ(in.pain.size(), 3U);
+  EXPECT_EQ(in.pain[0].morning_back, 4.0);
+  EXPECT_EQ(in.pain[0].morning_leg, 7.0);
+  EXPECT_FALSE(in.pain[1].morning_back.has_value());
+  EXPECT_EQ(in.pain[2].morning_leg, 2.0);
 }
 
 TEST(DailyInputs, TwoNightsOnOneDateAreRefused) {

@@ -22,14 +22,18 @@ bool has_tag(const diary::PainEntry& e, diary::ContextTag tag) {
   return std::find(e.tags.begin(), e.tags.end(), tag) != e.tags.end();
 }
 
+/// An entry about no other context (untagged, or only "at night"/"other").
+bool is_general(const diary::PainEntry& e) {
+  return std::all_of(e.tags.begin(), e.tags.end(), [](diary::ContextTag tag) {
+    return tag == diary::ContextTag::kAtNight || tag == diary::ContextTag::kOther;
+  });
+}
+
 /// Untagged (or only "at night"/"other") entries early in the day are morning pain too: many
 /// people write the diary on waking without tagging it.
 bool is_morning(const diary::PainEntry& e, const diary::TimeZone& zone, int until_hour) {
   if (has_tag(e, diary::ContextTag::kOnWaking)) return true;
-  for (const auto tag : e.tags) {
-    if (tag != diary::ContextTag::kAtNight && tag != diary::ContextTag::kOther) return false;
-  }
-  return zone.to_local(e.time_us).hour < until_hour;
+  return is_general(e) && zone.to_local(e.time_us).hour < until_hour;
 }
 
 struct MeanOf {
@@ -47,6 +51,9 @@ struct MeanOf {
 struct PainAccumulator {
   MeanOf morning_back, morning_leg, sitting_back, sitting_leg;
   int worst_back = 0, worst_leg = 0, worst_extent = 0, entries = 0;
+  /// The day's first general entry: the day's pain when nothing qualifies as morning pain (a
+  /// diary kept once a day, at any hour, without tags).
+  std::optional<diary::PainEntry> first_general;
 };
 
 void night_measures(const nights::NightSummary& n, Measures& m) {
@@ -56,7 +63,14 @@ void night_measures(const nights::NightSummary& n, Measures& m) {
   };
   m["side_unaligned_min"] = minutes(n.side_knee_dropped_s);
   m["supine_flat_min"] = minutes(n.supine_knees_flat_s);
+  m["supine_supported_min"] = minutes(n.supine_knees_supported_s);
+  m["supine_min"] = position("supine");
+  m["left_min"] = position("left");
+  m["right_min"] = position("right");
   m["prone_min"] = position("prone");
+  m["time_in_bed_min"] = minutes(n.time_in_bed_s);
+  m["longest_still_min"] = minutes(n.longest_still_s);
+  if (n.side_knee_aligned_share) m["knee_pillow_aligned_share"] = *n.side_knee_aligned_share;
   m["turns_per_hour"] = n.turns_per_h;
   m["restless_min_per_hour"] = n.restlessness_moving_min_per_h;
   m["pillow_slips"] = n.pillow_slips;
@@ -74,9 +88,21 @@ void sitting_measures(const nights::SittingDay& d, const std::string& prefix, Me
 }
 
 const std::set<std::string, std::less<>>& night_measure_names() {
-  static const std::set<std::string, std::less<>> names = {
-      "side_unaligned_min",    "supine_flat_min", "prone_min", "turns_per_hour",
-      "restless_min_per_hour", "pillow_slips",    "bed_exits", "side_pelvic_roll_deg"};
+  static const std::set<std::string, std::less<>> names = {"side_unaligned_min",
+                                                           "supine_flat_min",
+                                                           "supine_supported_min",
+                                                           "supine_min",
+                                                           "left_min",
+                                                           "right_min",
+                                                           "prone_min",
+                                                           "time_in_bed_min",
+                                                           "longest_still_min",
+                                                           "knee_pillow_aligned_share",
+                                                           "turns_per_hour",
+                                                           "restless_min_per_hour",
+                                                           "pillow_slips",
+                                                           "bed_exits",
+                                                           "side_pelvic_roll_deg"};
   return names;
 }
 
@@ -125,6 +151,9 @@ DailyInputs build_daily_inputs(const std::vector<nights::NightSummary>& nights,
       acc.sitting_back.add(e.back_pain);
       acc.sitting_leg.add(e.leg_pain);
     }
+    if (is_general(e) && (!acc.first_general || e.time_us < acc.first_general->time_us)) {
+      acc.first_general = e;
+    }
   }
   DailyInputs out;
   for (const auto& [day, acc] : by_day) {
@@ -132,6 +161,10 @@ DailyInputs build_daily_inputs(const std::vector<nights::NightSummary>& nights,
     p.date = day;
     p.morning_back = acc.morning_back.mean();
     p.morning_leg = acc.morning_leg.mean();
+    if (!p.morning_back && acc.first_general) {
+      p.morning_back = acc.first_general->back_pain;
+      p.morning_leg = acc.first_general->leg_pain;
+    }
     p.after_sitting_back = acc.sitting_back.mean();
     p.after_sitting_leg = acc.sitting_leg.mean();
     p.worst_back = acc.worst_back;
@@ -178,7 +211,16 @@ std::map<std::string, associations::VariableLabel> report_measure_labels() {
        {"the time you lay on your side without an aligned knee pillow", 30, "30 min"}},
       {"supine_flat_min",
        {"the time you lay on your back without support under the knees", 30, "30 min"}},
+      {"supine_supported_min",
+       {"the time you lay on your back with support under the knees", 30, "30 min"}},
+      {"supine_min", {"the time you lay on your back", 30, "30 min"}},
+      {"left_min", {"the time you lay on your left side", 30, "30 min"}},
+      {"right_min", {"the time you lay on your right side", 30, "30 min"}},
       {"prone_min", {"the time you lay on your front", 30, "30 min"}},
+      {"time_in_bed_min", {"the time you spent in bed", 60, "hour"}},
+      {"longest_still_min", {"your longest still stretch", 30, "30 min"}},
+      {"knee_pillow_aligned_share",
+       {"the share of side-lying time with the knee pillow aligned", 0.1, "10 percentage points"}},
       {"turns_per_hour", {"how often you turned in the night", 1, "turn per hour"}},
       {"restless_min_per_hour", {"how restless the night was", 5, "5 moving min per hour"}},
       {"pillow_slips", {"how often the knee pillow slipped", 1, "slip"}},
