@@ -38,7 +38,7 @@ TEST(ReportScheduler, PublishesOnceTheNightHasClosedAndAgainWhenItGrows) {
   s.night(day, 30);  // in bed until 07:00
   s.write();
   Published p;
-  ReportScheduler scheduler({s.path_, {}, 30 * 60, 12}, s.zone_, p.callback(), nullptr);
+  ReportScheduler scheduler({s.path_, {}, 30 * 60, 12, {}}, s.zone_, p.callback(), nullptr);
   EXPECT_FALSE(scheduler.tick(s.at(day, 7, 10)));  // up for 10 min: not closed yet
   p.refuse = true;                                 // the broker is away: retried
   EXPECT_FALSE(scheduler.tick(s.at(day, 7, 30)));
@@ -61,13 +61,30 @@ TEST(ReportScheduler, PublishesOnceTheNightHasClosedAndAgainWhenItGrows) {
   EXPECT_EQ(scheduler.failures(), 1U);
 }
 
+TEST(ReportScheduler, NotWhileTheBedIsOccupiedAgain) {
+  ReportStore s;
+  const auto day = date(2026, 11, 20);
+  s.night(day, 0);  // the stored night ends 07:00 ...
+  s.write();
+  Published p;
+  bool occupied = true;  // ... but the person is back in bed (an exit longer than 15 min)
+  ReportSchedule schedule{s.path_, {}, 30 * 60, 12, {}};
+  schedule.occupied_now = [&](const std::string& mat) { return mat == "bed1" && occupied; };
+  ReportScheduler scheduler(schedule, s.zone_, p.callback(), nullptr);
+  EXPECT_FALSE(scheduler.tick(s.at(day, 7, 45)));
+  EXPECT_TRUE(p.all.empty());
+  occupied = false;
+  EXPECT_EQ(scheduler.tick(s.at(day, 7, 46)), day);
+  EXPECT_EQ(p.all.size(), 1U);
+}
+
 TEST(ReportScheduler, WithoutANightPublishesByTheFallbackHourOnce) {
   ReportStore s;
   const auto day = date(2026, 11, 20);
   s.sitting(day - std::chrono::days(1), 30);
   s.write();
   Published p;
-  ReportScheduler scheduler({s.path_, {}, 30 * 60, 12}, s.zone_, p.callback(), nullptr);
+  ReportScheduler scheduler({s.path_, {}, 30 * 60, 12, {}}, s.zone_, p.callback(), nullptr);
   EXPECT_FALSE(scheduler.tick(s.at(day, 11, 59)));
   EXPECT_EQ(scheduler.tick(s.at(day, 12, 0)), day);
   EXPECT_FALSE(scheduler.tick(s.at(day, 15, 0)));
@@ -82,18 +99,18 @@ TEST(ReportScheduler, NothingToReportWithoutAnyMatAndFailuresAreCounted) {
   ReportStore s;
   const auto day = date(2026, 11, 20);
   Published p;
-  ReportScheduler empty({s.path_, {}, 30 * 60, 12}, s.zone_, p.callback(), nullptr);
+  ReportScheduler empty({s.path_, {}, 30 * 60, 12, {}}, s.zone_, p.callback(), nullptr);
   EXPECT_FALSE(empty.tick(s.at(day, 13, 0)));
   EXPECT_TRUE(p.all.empty());
   Logger quiet(LogLevel::kOff);
-  ReportScheduler broken({s.dir_.file("no/such/dir/x.db"), {}, 30 * 60, 12}, s.zone_, p.callback(),
-                         &quiet);
+  ReportScheduler broken({s.dir_.file("no/such/dir/x.db"), {}, 30 * 60, 12, {}}, s.zone_,
+                         p.callback(), &quiet);
   EXPECT_FALSE(broken.tick(s.at(day, 13, 0)));
   EXPECT_FALSE(broken.tick(s.at(day, 13, 1)));
   EXPECT_EQ(broken.failures(), 2U);
-  EXPECT_THROW(ReportScheduler({s.path_, {}, 10 * 60, 12}, s.zone_, p.callback(), nullptr),
+  EXPECT_THROW(ReportScheduler({s.path_, {}, 10 * 60, 12, {}}, s.zone_, p.callback(), nullptr),
                ReportError);  // settle shorter than the 15-min merge gap
-  EXPECT_THROW(ReportScheduler({s.path_, {}, 30 * 60, 24}, s.zone_, p.callback(), nullptr),
+  EXPECT_THROW(ReportScheduler({s.path_, {}, 30 * 60, 24, {}}, s.zone_, p.callback(), nullptr),
                ReportError);
 }
 
@@ -111,7 +128,7 @@ TEST(ReportScheduler, ThreadPublishesWithTheRealClockAndStops) {
   std::mutex m;
   std::vector<std::string> mats;
   ReportScheduler scheduler(
-      {s.path_, {}, 30 * 60, 0}, s.zone_,
+      {s.path_, {}, 30 * 60, 0, {}}, s.zone_,
       [&](const std::string& mat, const std::string&) {
         std::lock_guard lock(m);
         mats.push_back(mat);

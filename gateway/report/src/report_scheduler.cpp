@@ -32,15 +32,20 @@ std::optional<std::chrono::sys_days> ReportScheduler::tick(std::int64_t now_us) 
     const auto nights =
         nights::NightsReader(*store_, zone_, schedule_.report.nights).nights(today, today);
     std::optional<std::int64_t> night_end;
+    std::string night_mat;
     for (const auto& n : nights) {
       if (schedule_.report.bed_mat && n.mat_id != *schedule_.report.bed_mat) continue;
-      night_end = std::max(night_end.value_or(0), n.end_us);
+      if (!night_end || n.end_us > *night_end) {
+        night_end = n.end_us;
+        night_mat = n.mat_id;
+      }
     }
     const auto done = last_published_.find(today);
     bool due = false;
     if (night_end) {
       due = *night_end + schedule_.settle_s * 1'000'000 <= now_us &&
-            (done == last_published_.end() || done->second != *night_end);
+            (done == last_published_.end() || done->second != *night_end) &&
+            !(schedule_.occupied_now && schedule_.occupied_now(night_mat));
     } else {
       due = done == last_published_.end() && zone_.to_local(now_us).hour >= schedule_.fallback_hour;
     }

@@ -200,6 +200,15 @@ class GatewayService::Impl {
     schedule.report.nights.epoch_seconds = config_.epoch_seconds;
     schedule.settle_s = config_.report_settle_min * 60;
     schedule.fallback_hour = static_cast<int>(config_.report_fallback_hour);
+    // Live occupancy from the latest published state (the stored episodes lag by the open one).
+    schedule.occupied_now = [states = states_](const std::string& mat) {
+      const auto state = states->get(mat);
+      if (!state) return false;
+      const auto j = nlohmann::json::parse(*state, nullptr, false);
+      if (!j.is_object()) return false;
+      const auto it = j.find("occupied");
+      return it != j.end() && it->is_boolean() && it->get<bool>();
+    };
     try {
       reports_ = std::make_unique<report::ReportScheduler>(
           schedule, zone_of(config_),

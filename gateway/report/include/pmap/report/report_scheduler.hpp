@@ -4,7 +4,8 @@
 //
 // A night of wake date D is closed when its last stored in-bed episode ended at least settle_s
 // ago (the person is up: an exit shorter than the nights' merge_exit_max_s would still belong to
-// the night, so settle_s must be longer). The report of D is published when
+// the night, so settle_s must be longer) and its bed is not occupied now (occupied_now, when
+// given). The report of D is published when
 //   * the night of D is closed and its end differs from the end last published for D (getting
 //     back into bed and up again re-makes the report), or
 //   * there is no night of D, the local time is past fallback_hour, and nothing was published
@@ -44,6 +45,10 @@ struct ReportSchedule {
   ReportConfig report;
   std::int64_t settle_s = 30 * 60;  ///< out of bed this long after the night's end: closed
   int fallback_hour = 12;           ///< local hour from which a report without a night is made
+  /// The live occupancy of a mat, when known (the gateway's latest state). A night whose bed is
+  /// occupied now is not closed: the person went back to bed after an exit longer than the merge
+  /// gap, and the stored episodes do not show the open in-bed episode yet.
+  std::function<bool(const std::string& mat_id)> occupied_now;
 };
 
 class ReportScheduler {
