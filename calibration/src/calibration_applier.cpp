@@ -84,11 +84,16 @@ __attribute__((target_clones("avx2", "default"))) void convert(const Table& t, s
 // unloaded and marks the taxels that descend more than their noise band below it (-1 in
 // `descending`, 0 otherwise). Returns how many descend. Chunks of 8 as in convert; a partial last
 // chunk is done one taxel at a time.
+// With creep compensation (`creep` and `compensated` not null) the reading is first compensated
+// as creep_correct does (x − creep unless saturated) and written to `compensated` for convert:
+// one pass over the frame instead of two.
 __attribute__((target_clones("avx2", "default"))) std::size_t screen(
     std::size_t taxels, const float* __restrict raw, const float* __restrict shift,
+    const float* __restrict creep, float ceiling, float* __restrict compensated,
     const float* __restrict gate, const float* __restrict offset, const float* __restrict band,
     float band_growth, float* __restrict peak, std::int32_t* __restrict descending) {
   const Lanes zero = {};
+  const Lanes top = zero + ceiling;
   Mask count = {};
   const std::size_t full = taxels / kChunk * kChunk;
   for (std::size_t b = 0; b < full; b += kChunk) {
@@ -102,6 +107,12 @@ __attribute__((target_clones("avx2", "default"))) std::size_t screen(
       Lanes s;
       std::memcpy(&s, shift + b, sizeof s);
       x -= s;
+    }
+    if (creep != nullptr) {
+      Lanes c;
+      std::memcpy(&c, creep + b, sizeof c);
+      x = x >= top ? x : x - c;
+      std::memcpy(compensated + b, &x, sizeof x);
     }
     std::memcpy(&g, gate + b, sizeof g);
     std::memcpy(&o, offset + b, sizeof o);
@@ -120,7 +131,11 @@ __attribute__((target_clones("avx2", "default"))) std::size_t screen(
   std::size_t total = 0;
   for (std::size_t j = 0; j < kChunk; ++j) total += static_cast<std::size_t>(count[j]);
   for (std::size_t i = full; i < taxels; ++i) {
-    const float x = shift != nullptr ? raw[i] - shift[i] : raw[i];
+    float x = shift != nullptr ? raw[i] - shift[i] : raw[i];
+    if (creep != nullptr) {
+      x = x >= ceiling ? x : x - creep[i];
+      compensated[i] = x;
+    }
     const bool loaded = x > gate[i];
     const float signal = std::max(x - offset[i], 0.0f);
     const bool down = loaded && peak[i] - x > band[i] + band_growth * signal;
@@ -252,30 +267,45 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
       (!zero_shift.empty() && zero_shift.size() != taxels_) ||
       (state != nullptr &&
        (state->peak_counts.size() != taxels_ || state->descending.size() != taxels_)) ||
-      (creep && (state->creep_signal.size() != taxels_ || state->compensated.size() != taxels_))) {
+      (creep && (state->creep_signal.size() != taxels_ || state->compensated.size() != taxels_ ||
+                 state->creep_correction.size() != taxels_))) {
     return false;
   }
   const float* shift = zero_shift.empty() ? nullptr : zero_shift.data();
   if (creep && std::isfinite(time_s)) {
     // Creep first: the curves are those of creep-free readings. The zero shift is taken out
-    // here, so the rest sees compensated readings with no shift. (Done inside the hysteresis
-    // screen's pass instead, it was no faster: docs/performance.md.) A time going backwards (a
-    // mat that restarted its clock) counts as no time passing, and the clock restarts there.
+    // here, so the rest sees compensated readings with no shift (following hysteresis, the
+    // screen's pass writes them). A time going backwards (a mat that restarted its clock)
+    // counts as no time passing, and the clock restarts there.
     const double dt = state->last_time_s ? std::max(0.0, time_s - *state->last_time_s) : 0.0;
     state->last_time_s = time_s;
-    float* compensated = state->compensated.data();
-    creep_compensate(taxels_, creep_step(creep_tau_s_, dt), ceiling_, creep_fraction_.data(),
-                     offset_.data(), raw.data(), shift, state->creep_signal.data(), compensated);
-    raw = std::span<const float>(compensated, taxels_);
-    shift = nullptr;
+    state->creep_pending_s += dt;
+    if (state->creep_pending_s >= std::min(1.0, creep_tau_s_ / 32.0)) {
+      // The lag moves by at most 1/32 of its way per step: advanced from this frame for all the
+      // time since the last step, it stays within the read noise of one advanced every frame.
+      creep_update(taxels_, creep_step(creep_tau_s_, state->creep_pending_s), ceiling_,
+                   creep_fraction_.data(), offset_.data(), raw.data(), shift,
+                   state->creep_signal.data(), state->creep_correction.data());
+      state->creep_pending_s = 0;
+    }
   }
+  const bool compensate = creep && std::isfinite(time_s);
   const bool follow = state != nullptr && branches_;
   std::size_t descending = 0;
   if (follow) {
     // Hysteresis: each taxel's peak since it was last unloaded; a taxel more than its noise band
     // below its peak is descending (the screen, vectorised).
-    descending = screen(taxels_, raw.data(), shift, gate_.data(), offset_.data(), band_.data(),
-                        band_growth_, state->peak_counts.data(), state->descending.data());
+    descending = screen(
+        taxels_, raw.data(), shift, compensate ? state->creep_correction.data() : nullptr, ceiling_,
+        compensate ? state->compensated.data() : nullptr, gate_.data(), offset_.data(),
+        band_.data(), band_growth_, state->peak_counts.data(), state->descending.data());
+  } else if (compensate) {
+    creep_correct(taxels_, ceiling_, raw.data(), shift, state->creep_correction.data(),
+                  state->compensated.data());
+  }
+  if (compensate) {
+    raw = std::span<const float>(state->compensated.data(), taxels_);
+    shift = nullptr;
   }
   const Table curve{(follow ? loading_ : midline_).data(), hinges_, ceiling_};
   const std::size_t full = taxels_ / kChunk;

@@ -85,6 +85,70 @@ __attribute__((target_clones("avx2", "default"))) void creep_compensate(
   }
 }
 
+__attribute__((target_clones("avx2", "default"))) void creep_update(
+    std::size_t taxels, float a, float ceiling, const float* __restrict fraction,
+    const float* __restrict offset, const float* __restrict in, const float* __restrict shift,
+    float* __restrict lowpass, float* __restrict correction) noexcept {
+  // As creep_compensate's lag (clamped, NaN as 0), keeping fraction·L instead of the output.
+  const Lanes zero = {};
+  const Lanes top = zero + ceiling;
+  std::size_t i = 0;
+  for (; i + kLanes <= taxels; i += kLanes) {
+    Lanes y;
+    Lanes f;
+    Lanes o;
+    Lanes l;
+    std::memcpy(&y, in + i, sizeof y);
+    if (shift != nullptr) {
+      Lanes sh;
+      std::memcpy(&sh, shift + i, sizeof sh);
+      y -= sh;
+    }
+    std::memcpy(&f, fraction + i, sizeof f);
+    std::memcpy(&o, offset + i, sizeof o);
+    std::memcpy(&l, lowpass + i, sizeof l);
+    Lanes clamped = y > zero ? y : zero;
+    clamped = clamped < top ? clamped : top;
+    l += a * (clamped - o - l);
+    std::memcpy(lowpass + i, &l, sizeof l);
+    const Lanes c = f * l;
+    std::memcpy(correction + i, &c, sizeof c);
+  }
+  for (; i < taxels; ++i) {
+    const float y = shift != nullptr ? in[i] - shift[i] : in[i];
+    float clamped = y > 0.0f ? y : 0.0f;
+    clamped = clamped < ceiling ? clamped : ceiling;
+    const float l = lowpass[i] + a * (clamped - offset[i] - lowpass[i]);
+    lowpass[i] = l;
+    correction[i] = fraction[i] * l;
+  }
+}
+
+__attribute__((target_clones("avx2", "default"))) void creep_correct(
+    std::size_t taxels, float ceiling, const float* __restrict in, const float* __restrict shift,
+    const float* __restrict correction, float* __restrict out) noexcept {
+  const Lanes zero = {};
+  const Lanes top = zero + ceiling;
+  std::size_t i = 0;
+  for (; i + kLanes <= taxels; i += kLanes) {
+    Lanes y;
+    Lanes c;
+    std::memcpy(&y, in + i, sizeof y);
+    if (shift != nullptr) {
+      Lanes sh;
+      std::memcpy(&sh, shift + i, sizeof sh);
+      y -= sh;
+    }
+    std::memcpy(&c, correction + i, sizeof c);
+    const Lanes result = y >= top ? y : y - c;
+    std::memcpy(out + i, &result, sizeof result);
+  }
+  for (; i < taxels; ++i) {
+    const float y = shift != nullptr ? in[i] - shift[i] : in[i];
+    out[i] = y >= ceiling ? y : y - correction[i];
+  }
+}
+
 CreepEstimator::CreepEstimator(std::size_t taxels, CreepEstimatorOptions options)
     : taxels_(taxels), options_(std::move(options)) {
   if (options_.tau_grid_s.empty()) options_.tau_grid_s = default_grid();

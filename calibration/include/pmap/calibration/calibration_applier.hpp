@@ -20,7 +20,9 @@
 // Creep: a calibration with a creep model (creep.hpp) was fitted on creep-compensated readings.
 // Given a State and the frame's time, each reading is first compensated (y − c_i · L_i, L_i its
 // recent signal low-passed with the mat's τ); without a State or a time the reading is used as
-// is, which reads a load held for long a few % high.
+// is, which reads a load held for long a few % high. The lag is advanced once at least
+// min(1 s, τ/32) of frame time has passed, from that frame (at 10 Hz, one frame in ten); every
+// frame subtracts the stored c_i · L_i (creep_update / creep_correct).
 //
 // Why the curve is evaluated as a sum of clamped segments rather than a search per taxel: every
 // taxel runs the same instructions, so the loop vectorises (AVX2 where the CPU has it, chosen at
@@ -49,17 +51,22 @@ class CalibrationApplier {
     std::vector<float> peak_counts;
     std::vector<std::int32_t> descending;  ///< scratch: which taxels descend in this frame (≠ 0)
     std::vector<float> creep_signal;       ///< per taxel (empty without a creep model)
+    std::vector<float> creep_correction;   ///< per taxel: fraction · lag, subtracted each frame
     std::vector<float> compensated;        ///< scratch: the frame after creep compensation
     std::optional<double> last_time_s;     ///< of the last frame compensated
+    double creep_pending_s = 0;            ///< time since the lag was last advanced
   };
   [[nodiscard]] State make_state() const {
     State state{std::vector<float>(taxels_, 0.0f),
                 std::vector<std::int32_t>(taxels_, 0),
                 {},
                 {},
-                std::nullopt};
+                {},
+                std::nullopt,
+                0.0};
     if (!creep_fraction_.empty()) {
       state.creep_signal.assign(taxels_, 0.0f);
+      state.creep_correction.assign(taxels_, 0.0f);
       state.compensated.assign(taxels_, 0.0f);
     }
     return state;

@@ -102,6 +102,18 @@ void creep_compensate(std::size_t taxels, float a, float ceiling, const float* f
                       const float* offset, const float* in, const float* shift, float* lowpass,
                       float* out) noexcept;
 
+/// The gateway's split of the same compensation (CalibrationApplier): the lag is advanced only
+/// every so often (creep_update, which also stores each taxel's correction = fraction·L), and
+/// every frame subtracts the stored correction (creep_correct: out = y − correction, y = in −
+/// shift, saturated readings passed on as they are). With τ of tens of seconds or more, a lag
+/// advanced once a second from that second's frame differs from one advanced every frame by far
+/// less than the read noise, and the per-frame pass reads two arrays instead of four.
+void creep_update(std::size_t taxels, float a, float ceiling, const float* fraction,
+                  const float* offset, const float* in, const float* shift, float* lowpass,
+                  float* correction) noexcept;
+void creep_correct(std::size_t taxels, float ceiling, const float* in, const float* shift,
+                   const float* correction, float* out) noexcept;
+
 /// The lag's step for `dt_s` seconds (0 for a first frame, a time going backwards or NaN).
 [[nodiscard]] float creep_step(double tau_s, double dt_s) noexcept;
 
