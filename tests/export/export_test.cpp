@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -568,6 +569,18 @@ TEST_F(DataExport, RefusesToOverwriteUnlessForced) {
   r = ctl({"export", "--db", db, "--format", "csv", "-o", dir.file(""), "--force"});
   EXPECT_EQ(r.code, pmapctl::kRefused);
   EXPECT_TRUE(fs::exists(db));
+}
+
+// An export is health data: the JSON file is 0600 and the CSV directory 0700 whatever the umask.
+TEST_F(DataExport, ExportsAreOwnerOnly) {
+  const mode_t old_umask = ::umask(022);
+  const std::string file = dir.file("private.json");
+  ASSERT_EQ(ctl({"export", "--db", db, "-o", file}).code, pmapctl::kOk);
+  EXPECT_EQ(fs::status(file).permissions() & fs::perms::all, fs::perms(0600));
+  const std::string out = dir.file("private-csv");
+  ASSERT_EQ(ctl({"export", "--db", db, "--format", "csv", "-o", out}).code, pmapctl::kOk);
+  EXPECT_EQ(fs::status(out).permissions() & fs::perms::all, fs::perms(0700));
+  ::umask(old_umask);
 }
 
 TEST_F(DataExport, UnwritablePathsAndAMissingDatabaseAreClearErrors) {

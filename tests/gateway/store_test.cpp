@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "pmap/epoch_aggregator.hpp"
@@ -59,6 +61,34 @@ TEST(Store, MigratesFromEmptyAndReopens) {
               1)
         << t;
   }
+}
+
+// Health data: a new database and its WAL are readable by their owner only, whatever the umask;
+// an existing file's permissions are left alone.
+TEST(Store, NewDatabaseFilesAreOwnerOnly) {
+  test::TempDir dir;
+  const auto path = dir.file("private.db");
+  const mode_t old_umask = ::umask(022);
+  {
+    Store s(path);
+    WriteBatch b;
+    b.epochs.push_back(delta("m", 100, 5, 10));
+    s.write(b);
+    for (const std::string& f : {path, path + "-wal", path + "-shm"}) {
+      ASSERT_TRUE(std::filesystem::exists(f)) << f;
+      const auto perms = std::filesystem::status(f).permissions();
+      EXPECT_EQ(perms & std::filesystem::perms::all,
+                std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+          << f;
+    }
+  }
+  const auto shared = dir.file("shared.db");
+  { std::ofstream(shared).flush(); }
+  std::filesystem::permissions(shared, std::filesystem::perms(0640));
+  { Store s(shared); }
+  EXPECT_EQ(std::filesystem::status(shared).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms(0640));
+  ::umask(old_umask);
 }
 
 TEST(Store, MigratesAVersion1DatabaseKeepingItsData) {

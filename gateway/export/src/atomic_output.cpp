@@ -1,12 +1,16 @@
 #include "pmap/export/atomic_output.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <string>
 #include <system_error>
 #include <utility>
 
 #include "pmap/export/sinks.hpp"
+#include "pmap/private_file.hpp"
 
 namespace pmap::data_export {
 
@@ -68,6 +72,8 @@ void check_target(const fs::path& target, bool directory, bool force) {
 AtomicFile::AtomicFile(fs::path target, bool force) : target_(normalised(std::move(target))) {
   check_target(target_, false, force);
   temp_ = sibling(target_, "tmp");
+  // Health data: owner-only (0600), whatever the umask (a failure shows in the open below).
+  (void)create_owner_only_file(temp_);
   out_.open(temp_, std::ios::binary | std::ios::trunc);
   if (!out_) {
     throw ExportError("cannot write '" + target_.string() + "' (creating '" + temp_.string() +
@@ -107,9 +113,10 @@ AtomicDirectory::AtomicDirectory(fs::path target, bool force)
   }
   temp_ = sibling(target_, "tmp");
   remove_quietly(temp_);  // a leftover of a killed run of this very process id
-  if (!fs::create_directory(temp_, ec) || ec)
+  // Health data: the directory is owner-only (0700), whatever the umask.
+  if (::mkdir(temp_.c_str(), 0700) != 0)
     throw ExportError("cannot create '" + temp_.string() +
-                      "': " + (ec ? ec.message() : std::string("it exists")));
+                      "': " + std::error_code(errno, std::generic_category()).message());
 }
 
 AtomicDirectory::~AtomicDirectory() {

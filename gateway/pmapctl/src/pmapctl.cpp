@@ -31,6 +31,7 @@
 #include "pmap/export/exporter.hpp"
 #include "pmap/nights/nights_json.hpp"
 #include "pmap/nights/nights_reader.hpp"
+#include "pmap/private_file.hpp"
 #include "pmap/report/report_builder.hpp"
 #include "pmap/report/report_error.hpp"
 #include "pmap/report/report_html.hpp"
@@ -327,6 +328,8 @@ std::string yes_no(bool b) {
 void write_file_atomically(const std::filesystem::path& path, const std::string& content) {
   const std::filesystem::path tmp = path.string() + ".tmp";
   {
+    // A report is health data: owner-only (0600), whatever the umask.
+    (void)create_owner_only_file(tmp);
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) throw Refused("cannot write '" + tmp.string() + "'");
     f << content;

@@ -4,11 +4,20 @@
 
 #include <utility>
 
+#include "pmap/private_file.hpp"
+
 namespace pmap {
 
 Database::Database(const std::string& path, Mode mode) {
   const int flags =
       mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  // A database holds health data: a new file is created owner-only (0600) before SQLite opens
+  // it, and SQLite gives its -wal and -shm files the database's permissions. Failures (a
+  // missing directory) are reported by sqlite3_open_v2 below.
+  if (mode != Mode::kReadOnly && !path.empty() && path != ":memory:" &&
+      !path.starts_with("file:")) {
+    (void)create_owner_only_file(path);
+  }
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = "cannot open database '" + path +
