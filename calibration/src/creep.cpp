@@ -43,53 +43,12 @@ float creep_step(double tau_s, double dt_s) noexcept {
 constexpr std::size_t kLanes = 8;
 using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
 
-__attribute__((target_clones("avx2", "default"))) void creep_compensate(
-    std::size_t taxels, float a, float ceiling, const float* __restrict fraction,
-    const float* __restrict offset, const float* __restrict in, const float* __restrict shift,
-    float* __restrict lowpass, float* __restrict out) noexcept {
-  // The lag follows the reading clamped to the ADC's range (NaN as 0: comparisons with NaN are
-  // false), so one bad reading cannot poison it; the output keeps the reading's own value (the
-  // applier gives NaN 0 mmHg). A saturated reading stays saturated: it says "at least this
-  // much", whatever the creep.
-  const Lanes zero = {};
-  const Lanes top = zero + ceiling;
-  std::size_t i = 0;
-  for (; i + kLanes <= taxels; i += kLanes) {
-    Lanes y;
-    Lanes f;
-    Lanes o;
-    Lanes l;
-    std::memcpy(&y, in + i, sizeof y);
-    if (shift != nullptr) {
-      Lanes sh;
-      std::memcpy(&sh, shift + i, sizeof sh);
-      y -= sh;
-    }
-    std::memcpy(&f, fraction + i, sizeof f);
-    std::memcpy(&o, offset + i, sizeof o);
-    std::memcpy(&l, lowpass + i, sizeof l);
-    Lanes clamped = y > zero ? y : zero;
-    clamped = clamped < top ? clamped : top;
-    l += a * (clamped - o - l);
-    std::memcpy(lowpass + i, &l, sizeof l);
-    const Lanes result = y >= top ? y : y - f * l;
-    std::memcpy(out + i, &result, sizeof result);
-  }
-  for (; i < taxels; ++i) {
-    const float y = shift != nullptr ? in[i] - shift[i] : in[i];
-    float clamped = y > 0.0f ? y : 0.0f;
-    clamped = clamped < ceiling ? clamped : ceiling;
-    const float l = lowpass[i] + a * (clamped - offset[i] - lowpass[i]);
-    lowpass[i] = l;
-    out[i] = y >= ceiling ? y : y - fraction[i] * l;
-  }
-}
-
 __attribute__((target_clones("avx2", "default"))) void creep_update(
     std::size_t taxels, float a, float ceiling, const float* __restrict fraction,
     const float* __restrict offset, const float* __restrict in, const float* __restrict shift,
     float* __restrict lowpass, float* __restrict correction) noexcept {
-  // As creep_compensate's lag (clamped, NaN as 0), keeping fraction·L instead of the output.
+  // The lag follows the reading clamped to the ADC's range (NaN as 0: comparisons with NaN are
+  // false), so one bad reading cannot poison it.
   const Lanes zero = {};
   const Lanes top = zero + ceiling;
   std::size_t i = 0;
@@ -127,6 +86,8 @@ __attribute__((target_clones("avx2", "default"))) void creep_update(
 __attribute__((target_clones("avx2", "default"))) void creep_correct(
     std::size_t taxels, float ceiling, const float* __restrict in, const float* __restrict shift,
     const float* __restrict correction, float* __restrict out) noexcept {
+  // The output keeps the reading's own value (the applier gives NaN 0 mmHg). A saturated reading
+  // stays saturated: it says "at least this much", whatever the creep.
   const Lanes zero = {};
   const Lanes top = zero + ceiling;
   std::size_t i = 0;
@@ -330,6 +291,7 @@ CreepCompensator::CreepCompensator(CreepModel model, std::vector<float> offsets,
     : model_(std::move(model)),
       offsets_(std::move(offsets)),
       lowpass_(offsets_.size(), 0.0f),
+      correction_(offsets_.size(), 0.0f),
       ceiling_(ceiling) {
   model_.fraction.resize(offsets_.size(), 0.0f);
 }
@@ -339,8 +301,9 @@ void CreepCompensator::compensate(double time_s, std::span<const float> in,
   if (in.size() != offsets_.size() || out.size() != in.size()) return;
   const double dt = last_time_s_ ? std::max(0.0, time_s - *last_time_s_) : 0.0;
   if (std::isfinite(time_s)) last_time_s_ = time_s;
-  creep_compensate(in.size(), creep_step(model_.tau_s, dt), ceiling_, model_.fraction.data(),
-                   offsets_.data(), in.data(), nullptr, lowpass_.data(), out.data());
+  creep_update(in.size(), creep_step(model_.tau_s, dt), ceiling_, model_.fraction.data(),
+               offsets_.data(), in.data(), nullptr, lowpass_.data(), correction_.data());
+  creep_correct(in.size(), ceiling_, in.data(), nullptr, correction_.data(), out.data());
   for (float& v : out) v = std::max(v, 0.0f);
 }
 

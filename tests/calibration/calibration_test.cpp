@@ -6,7 +6,6 @@
 #include <functional>
 #include <iostream>
 #include <limits>
-#include <optional>
 #include <random>
 #include <sstream>
 
@@ -617,18 +616,22 @@ TEST(Creep, ApplierHoldsALongLoadSteady) {
   const float fraction = 0.1f;
   const float offset = 40.0f;
   const float in = 1000.0f;
+  float correction = 0;
   float out = 0;
-  creep_compensate(1, 0.5f, 1000.0f, &fraction, &offset, &in, nullptr, lowpass.data(), &out);
+  creep_update(1, 0.5f, 1000.0f, &fraction, &offset, &in, nullptr, lowpass.data(), &correction);
+  creep_correct(1, 1000.0f, &in, nullptr, &correction, &out);
+  EXPECT_GT(correction, 0.0f);
   EXPECT_EQ(out, 1000.0f);
   // A NaN reading leaves the lag finite.
   const float nan_in = std::nanf("");
-  creep_compensate(1, 0.5f, 1000.0f, &fraction, &offset, &nan_in, nullptr, lowpass.data(), &out);
+  creep_update(1, 0.5f, 1000.0f, &fraction, &offset, &nan_in, nullptr, lowpass.data(), &correction);
   EXPECT_TRUE(std::isfinite(lowpass[0]));
+  EXPECT_TRUE(std::isfinite(correction));
 }
 
 // The applier advances the lag once a second (at 10 Hz, one frame in ten) and subtracts the stored
 // correction in between: over a night of loading, unloading and noisy frames it stays within a
-// small fraction of a count of the lag advanced every frame (creep_compensate), and at 1 frame
+// small fraction of a count of the lag advanced every frame (CreepCompensator), and at 1 frame
 // per 10 s (every frame a step) it is the same computation.
 TEST(Creep, ApplierLagAdvancedOnceASecondMatchesEveryFrame) {
   MatCalibration c = small_calibration();
@@ -637,15 +640,12 @@ TEST(Creep, ApplierLagAdvancedOnceASecondMatchesEveryFrame) {
   c.creep->fraction[4] = 0;
   const CalibrationApplier applier(c);
   auto state = applier.make_state();
-  std::vector<float> offset(c.offset_counts);
-  std::vector<float> fraction(c.creep->fraction);
-  std::vector<float> lowpass(6, 0.0f);
+  CreepCompensator every_frame(*c.creep, c.offset_counts, 1000.0f);
   std::vector<float> reference(6);
   std::vector<float> mmhg(6);
   std::mt19937 rng(11);
   std::normal_distribution<float> noise(0.0f, 1.0f);
   double worst_counts = 0;
-  std::optional<double> last;
   for (int k = 0; k < 36000; ++k) {  // an hour at 10 Hz
     const double t = 0.1 * k;
     // On and off the mat every 10 minutes; a taxel saturates for a while.
@@ -655,10 +655,7 @@ TEST(Creep, ApplierLagAdvancedOnceASecondMatchesEveryFrame) {
       frame[i] = 40.0f + (loaded ? 150.0f + 20.0f * static_cast<float>(i) : 0.0f) + noise(rng);
     }
     if (t > 100 && t < 200) frame[5] = 1000.0f;
-    const double dt = last ? t - *last : 0.0;
-    last = t;
-    creep_compensate(6, creep_step(120, dt), 1000.0f, fraction.data(), offset.data(), frame.data(),
-                     nullptr, lowpass.data(), reference.data());
+    every_frame.compensate(t, frame, reference);
     ASSERT_TRUE(applier.apply(frame, mmhg, {}, &state, t));
     // Compared in counts: the applier's compensated frame is its State's scratch.
     for (int i = 0; i < 6; ++i) {
@@ -674,17 +671,13 @@ TEST(Creep, ApplierLagAdvancedOnceASecondMatchesEveryFrame) {
   EXPECT_LT(worst_counts, bound) << "counts";
   EXPECT_GT(worst_counts, 0.0);  // it is not the per-frame computation at 10 Hz
 
-  // One frame per 10 s: every frame advances the lag, exactly as creep_compensate.
+  // One frame per 10 s: every frame advances the lag, exactly as CreepCompensator.
   auto slow = applier.make_state();
-  std::fill(lowpass.begin(), lowpass.end(), 0.0f);
-  last.reset();
+  CreepCompensator slow_reference(*c.creep, c.offset_counts, 1000.0f);
   for (int k = 0; k < 200; ++k) {
     const double t = 10.0 * k;
     const std::vector<float> frame(6, k < 100 ? 300.0f : 40.0f);
-    const double dt = last ? t - *last : 0.0;
-    last = t;
-    creep_compensate(6, creep_step(120, dt), 1000.0f, fraction.data(), offset.data(), frame.data(),
-                     nullptr, lowpass.data(), reference.data());
+    slow_reference.compensate(t, frame, reference);
     ASSERT_TRUE(applier.apply(frame, mmhg, {}, &slow, t));
     for (int i = 0; i < 6; ++i) {
       if (i == 4) continue;

@@ -93,21 +93,18 @@ class CreepEstimator {
   float session_max_ = 0;        ///< highest reading of the session's holds so far
 };
 
-/// One frame's compensation: for each taxel, y = in − shift (shift may be null), L += a·(y −
-/// offset − L), out = y − fraction·L, with a = 1 − exp(−dt/τ); L follows y clamped to
-/// [0, ceiling] (NaN as 0); a reading at or above the ceiling (saturated) is passed on as it is.
-/// `lowpass` is the state (0 = unloaded). No array may overlap another. Vectorised; allocates
-/// nothing.
-void creep_compensate(std::size_t taxels, float a, float ceiling, const float* fraction,
-                      const float* offset, const float* in, const float* shift, float* lowpass,
-                      float* out) noexcept;
-
-/// The gateway's split of the same compensation (CalibrationApplier): the lag is advanced only
-/// every so often (creep_update, which also stores each taxel's correction = fraction·L), and
-/// every frame subtracts the stored correction (creep_correct: out = y − correction, y = in −
-/// shift, saturated readings passed on as they are). With τ of tens of seconds or more, a lag
-/// advanced once a second from that second's frame differs from one advanced every frame by far
-/// less than the read noise, and the per-frame pass reads two arrays instead of four.
+/// One frame's compensation, in two steps. creep_update advances the lag: for each taxel,
+/// y = in − shift (shift may be null), L += a·(y − offset − L) with a = 1 − exp(−dt/τ), L
+/// following y clamped to [0, ceiling] (NaN as 0), and stores correction = fraction·L.
+/// creep_correct subtracts it: out = y − correction, a reading at or above the ceiling
+/// (saturated) passed on as it is. `lowpass` is the state (0 = unloaded). No array may overlap
+/// another. Vectorised; allocate nothing.
+///
+/// CreepCompensator runs both every frame. The gateway's applier (CalibrationApplier) advances the
+/// lag only every so often and subtracts the stored correction from every frame: with τ of tens
+/// of seconds or more, a lag advanced once a second from that second's frame differs from one
+/// advanced every frame by far less than the read noise, and the per-frame work reads two arrays
+/// instead of four.
 void creep_update(std::size_t taxels, float a, float ceiling, const float* fraction,
                   const float* offset, const float* in, const float* shift, float* lowpass,
                   float* correction) noexcept;
@@ -130,6 +127,7 @@ class CreepCompensator {
   CreepModel model_;
   std::vector<float> offsets_;
   std::vector<float> lowpass_;
+  std::vector<float> correction_;
   std::optional<double> last_time_s_;
   float ceiling_;
 };
