@@ -4,8 +4,10 @@
 #   deploy/dev.sh demo   install what is missing, build, and run a simulated night:
 #                        a private mosquitto on loopback, pmap-gateway storing into
 #                        var/demo/pmap.db, pmap-sim publishing a bed night and a chair workday
-#   deploy/dev.sh test   install what is missing, build, and run every test (ctest)
+#   deploy/dev.sh test   install what is missing, build, and run every test (ctest); as root
+#                        also the Debian package's life cycle (deploy/package-test.sh)
 #   deploy/dev.sh build  install what is missing and build
+#   deploy/dev.sh package  build and make build/packages/posturemap_<version>_<arch>.deb
 #
 # Environment: PMAP_BUILD_DIR (default build), PMAP_JOBS (default nproc), PMAP_SKIP_INSTALL=1.
 set -euo pipefail
@@ -22,6 +24,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev
   mosquitto mosquitto-clients sqlite3 tzdata poppler-utils
   qt6-base-dev qt6-svg-dev fonts-dejavu-core
+  # packaging (cpack DEB: dpkg-shlibdeps, file), the broker kit (openssl) and systemd-analyze
+  # (the unit's exposure score; no systemd PID 1 needed)
+  dpkg-dev file openssl systemd
 )
 
 log() { printf '\033[1m[pmap]\033[0m %s\n' "$*" >&2; }
@@ -94,6 +99,17 @@ run_tests() {
   export PMAP_TEST_BROKER_PORT=$BROKER_PORT
   log "running tests (private mosquitto on 127.0.0.1:$BROKER_PORT for the tests that share one)"
   ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" --timeout 900
+  if [ "$(id -u)" = 0 ]; then
+    log "Debian package: install, TLS round trip, upgrade, remove, purge (deploy/package-test.sh)"
+    "$ROOT/deploy/package-test.sh" "$BUILD"
+  else
+    log "not root: skipping deploy/package-test.sh (it installs and purges the package)"
+  fi
+}
+
+make_package() {
+  (cd "$BUILD" && cpack -G DEB)
+  ls -l "$BUILD"/packages/*.deb
 }
 
 run_demo() {
@@ -132,6 +148,7 @@ case "${1:-}" in
   demo) install_missing; build; run_demo ;;
   test) install_missing; build; run_tests ;;
   build) install_missing; build ;;
+  package) install_missing; build; make_package ;;
   -h|--help|help|"") sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [ -n "${1:-}" ] ;;
-  *) log "unknown command '$1' (demo, test, build)"; exit 2 ;;
+  *) log "unknown command '$1' (demo, test, build, package)"; exit 2 ;;
 esac

@@ -28,7 +28,17 @@ po::options_description describe() {
   // clang-format off
   all.add_options()
       ("help,h", "show this help and exit")
-      ("broker", po::value<std::string>(), "MQTT broker URI, e.g. tcp://localhost:1883")
+      ("broker", po::value<std::string>(),
+       "MQTT broker URI, e.g. tcp://localhost:1883 or ssl://broker.lan:8883 (TLS)")
+      ("mqtt-username", po::value<std::string>(),
+       "--broker: MQTT user name (with deploy/mosquitto's ACL: the mat id)")
+      ("mqtt-password-file", po::value<std::string>(),
+       "--broker: file whose first line is the MQTT password (needs --mqtt-username)")
+      ("tls-ca-file", po::value<std::string>(),
+       "ssl:// broker: PEM CA file the broker's certificate must chain to (default: system CAs)")
+      ("tls-cert-file", po::value<std::string>(),
+       "ssl:// broker: PEM client certificate (with --tls-key-file)")
+      ("tls-key-file", po::value<std::string>(), "ssl:// broker: PEM private key of --tls-cert-file")
       ("output", po::value<std::string>(),
        "write frames to a frame-log file (instead of or besides --broker); with several mats "
        "the path must contain {mat}")
@@ -370,6 +380,36 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
     return fail("give --broker URI and/or --output FILE and/or --csv FILE");
   }
   if (cli.broker && cli.broker->empty()) return fail("--broker must not be empty");
+  cli.security.username = get<std::string>(vm, "mqtt-username").value_or("");
+  cli.security.password_file = get<std::string>(vm, "mqtt-password-file").value_or("");
+  cli.security.ca_file = get<std::string>(vm, "tls-ca-file").value_or("");
+  cli.security.cert_file = get<std::string>(vm, "tls-cert-file").value_or("");
+  cli.security.key_file = get<std::string>(vm, "tls-key-file").value_or("");
+  for (const char* name :
+       {"mqtt-username", "mqtt-password-file", "tls-ca-file", "tls-cert-file", "tls-key-file"}) {
+    if (vm.count(name) && !cli.broker) return fail("--" + std::string(name) + " needs --broker");
+  }
+  if (cli.broker) {
+    if (!cli.broker->starts_with("tcp://") && !cli.broker->starts_with("mqtt://") &&
+        !is_tls_uri(*cli.broker)) {
+      return fail("--broker must be tcp://host:port or ssl://host:port, not '" + *cli.broker + "'");
+    }
+    try {
+      (void)check_mqtt_security(cli.security, *cli.broker);
+    } catch (const MqttSecurityError& error) {
+      // The messages use the config key names; the options are the same with '-'.
+      std::string message = error.what();
+      for (const std::string key : {"mqtt_username", "mqtt_password_file", "tls_ca_file",
+                                    "tls_cert_file", "tls_key_file"}) {
+        std::string option = "--" + key;
+        for (auto& c : option) c = c == '_' ? '-' : c;
+        for (auto at = message.find("'" + key + "'"); at != std::string::npos;
+             at = message.find("'" + key + "'", at + option.size()))
+          message.replace(at, key.size() + 2, option);
+      }
+      return fail(message);
+    }
+  }
   if (cli.output && cli.output->empty()) return fail("--output must not be empty");
   if (cli.csv && cli.csv->empty()) return fail("--csv must not be empty");
   if (cli.truth_out && cli.truth_out->empty()) return fail("--truth-out must not be empty");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mat_simulator.hpp"
+#include "pmap/mqtt_security.hpp"
 #include "pmap/recording.hpp"
 #include "pmap/sim/session_planner.hpp"
 
@@ -32,6 +33,9 @@ struct CliOptions {
   /// The sensor's hidden truth (JSON) per mat, written before the first frame; "{mat}" as above.
   std::optional<std::string> truth_out;
   std::string client_id;  ///< empty = "pmap-sim-<mat>"
+  /// --mqtt-username, --mqtt-password-file, --tls-ca-file, --tls-cert-file, --tls-key-file:
+  /// checked (files readable, PEM) before anything is simulated.
+  MqttSecurity security;
   std::vector<MatConfig> mats;
   std::optional<double> speed;  ///< real-time multiple; nullopt = as fast as possible ("max")
   std::uint64_t seed = 1;

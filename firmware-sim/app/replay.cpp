@@ -191,6 +191,7 @@ int run_replay(const CliOptions& options, const std::atomic<bool>& stop, std::os
   if (options.broker) {
     PublisherOptions p;
     p.broker_uri = *options.broker;
+    p.security = options.security;
     p.client_id = options.client_id.empty() ? "pmap-sim-" + mat.id : options.client_id;
     p.mat_id = mat.id;
     p.meta_json = to_meta_json(mat);

@@ -303,6 +303,7 @@ int run_simulation(const CliOptions& options, const std::atomic<bool>& stop, std
     if (options.broker) {
       PublisherOptions publisher;
       publisher.broker_uri = *options.broker;
+      publisher.security = options.security;
       publisher.client_id = options.client_id.empty() ? "pmap-sim-" + d.id
                             : options.mats.size() > 1 ? options.client_id + "-" + d.id
                                                       : options.client_id;

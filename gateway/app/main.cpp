@@ -1,4 +1,6 @@
 // pmap-gateway: MQTT → validation → features → SQLite + state (docs/gateway.md).
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -69,6 +71,11 @@ int main(int argc, char** argv) {
     std::cerr << "pmap-gateway: " << e.what() << '\n';
     return 2;
   }
+
+  // The database, its journal and the raw archive hold health data: never readable by group or
+  // others, whatever umask the caller left (the systemd unit sets UMask=0077 too).
+  const mode_t inherited = ::umask(0077);
+  ::umask(inherited | 0077);
 
   pmap::Logger logger(config.log_level);
   try {

@@ -30,6 +30,43 @@ TEST(Cli, ParsesSeveralMats) {
   EXPECT_EQ(cli.seed, 4u);
 }
 
+TEST(Cli, BrokerCredentialsAndTlsFilesAreCheckedUpFront) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("pmap-sim-cli-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto pw = (dir / "pw").string();
+  const auto ca = (dir / "ca.pem").string();
+  std::ofstream(pw) << "secret\n";
+  std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  auto parsed = parse({"--broker", "ssl://broker.lan:8883", "--mat", "bed1", "--kind", "bed",
+                       "--mqtt-username", "bed1", "--mqtt-password-file", pw.c_str(),
+                       "--tls-ca-file", ca.c_str()});
+  ASSERT_TRUE(std::holds_alternative<CliOptions>(parsed)) << std::get<CliExit>(parsed).error;
+  const auto& options = std::get<CliOptions>(parsed);
+  EXPECT_EQ(options.security.username, "bed1");
+  EXPECT_EQ(options.security.password_file, pw);
+  EXPECT_EQ(options.security.ca_file, ca);
+  // Errors name the option and the file, never the password.
+  const auto missing = (dir / "missing").string();
+  const auto error = error_of({"--broker", "ssl://b:8883", "--mat", "bed1", "--kind", "bed",
+                               "--mqtt-username", "bed1", "--mqtt-password-file", missing.c_str()});
+  EXPECT_NE(error.find("--mqtt-password-file " + missing + ": no such file"), std::string::npos)
+      << error;
+  EXPECT_NE(error_of({"--broker", "tcp://b:1883", "--mat", "bed1", "--kind", "bed", "--tls-ca-file",
+                      ca.c_str()})
+                .find("not ssl://"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--output", "x.pmaplog", "--mat", "bed1", "--kind", "bed", "--mqtt-username",
+                      "bed1"})
+                .find("--mqtt-username needs --broker"),
+            std::string::npos);
+  EXPECT_NE(error_of({"--broker", "ssl://b:8883", "--mat", "bed1", "--kind", "bed",
+                      "--mqtt-password-file", pw.c_str()})
+                .find("--mqtt-password-file is set but --mqtt-username is empty"),
+            std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, RejectsBadArgumentsWithAMessage) {
   EXPECT_NE(error_of({"--mat", "bed1", "--kind", "bed"}), "");  // no broker / output
   EXPECT_NE(error_of({"--broker", "tcp://x:1", "--mat", "bad id", "--kind", "bed"}), "");

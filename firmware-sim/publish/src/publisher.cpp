@@ -40,6 +40,11 @@ std::optional<std::string> MatPublisher::start() {
                      .will(mqtt::message(status_topic, std::string(kStatusOffline), 1, true))
                      .finalize();
   try {
+    apply_mqtt_security(options_.security, options_.broker_uri, connect);
+  } catch (const MqttSecurityError& error) {
+    return std::string(error.what());
+  }
+  try {
     auto token = client_->connect(connect);
     if (!token->wait_for(options_.connect_timeout + std::chrono::seconds(1))) {
       return "cannot connect to " + options_.broker_uri + ": timed out";

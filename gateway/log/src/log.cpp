@@ -1,7 +1,11 @@
 #include "pmap/log.hpp"
 
+#include <sys/stat.h>
+
 #include <array>
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace pmap {
@@ -40,8 +44,32 @@ void stderr_sink(LogLevel /*level*/, std::string_view line) {
 }
 }  // namespace
 
-Logger::Logger(LogLevel level) : level_(level), sink_(stderr_sink) {}
-Logger::Logger(LogLevel level, LogSink sink) : level_(level), sink_(std::move(sink)) {}
+bool journal_stream_matches(const char* journal_stream, int fd) {
+  if (journal_stream == nullptr) return false;
+  const std::string_view text(journal_stream);
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos) return false;
+  unsigned long long dev = 0;
+  unsigned long long ino = 0;
+  const auto* begin = text.data();
+  const auto d = std::from_chars(begin, begin + colon, dev);
+  const auto i = std::from_chars(begin + colon + 1, begin + text.size(), ino);
+  if (d.ec != std::errc() || d.ptr != begin + colon || i.ec != std::errc() ||
+      i.ptr != begin + text.size()) {
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == dev &&
+         static_cast<unsigned long long>(st.st_ino) == ino;
+}
+
+Logger::Logger(LogLevel level)
+    : level_(level),
+      sink_(stderr_sink),
+      journal_(journal_stream_matches(std::getenv("JOURNAL_STREAM"), 2)) {}
+Logger::Logger(LogLevel level, LogSink sink, bool journal_format)
+    : level_(level), sink_(std::move(sink)), journal_(journal_format) {}
 
 void Logger::set_level(LogLevel level) {
   const std::lock_guard lock(mutex_);
@@ -57,6 +85,20 @@ bool Logger::enabled(LogLevel level) const {
 
 void Logger::log(LogLevel level, std::string_view message) {
   if (!enabled(level)) return;
+  if (journal_) {
+    // sd-daemon(3) priority prefixes: err 3, warning 4, info 6, debug 7.
+    const char* priority = level == LogLevel::kError  ? "<3>"
+                           : level == LogLevel::kWarn ? "<4>"
+                           : level == LogLevel::kInfo ? "<6>"
+                                                      : "<7>";
+    std::string line(priority);
+    line += to_string(level);
+    line += ' ';
+    line += message;
+    const std::lock_guard lock(mutex_);
+    if (sink_) sink_(level, line);
+    return;
+  }
   const auto now = std::chrono::system_clock::now();
   const std::time_t secs = std::chrono::system_clock::to_time_t(now);
   const auto ms =

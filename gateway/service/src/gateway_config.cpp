@@ -83,6 +83,24 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(string_key(
       "client_id", "MQTT client id (stable: persistent session); empty = pmap-gateway-<hostname>",
       &C::client_id, true));
+  k.push_back(string_key("mqtt_username",
+                         "MQTT user name; empty = anonymous (deploy/mosquitto: pmap.gateway)",
+                         &C::mqtt_username, true));
+  k.push_back(string_key("mqtt_password_file",
+                         "file whose first line is the MQTT password (the password itself is "
+                         "never an option); needs mqtt_username; empty = none",
+                         &C::mqtt_password_file, true));
+  k.push_back(string_key("tls_ca_file",
+                         "ssl:// broker: PEM CA file the broker's certificate must chain to (and "
+                         "name the broker host); empty = the system's CAs",
+                         &C::tls_ca_file, true));
+  k.push_back(string_key("tls_cert_file",
+                         "ssl:// broker: PEM client certificate (with tls_key_file); empty = none",
+                         &C::tls_cert_file, true));
+  k.push_back(string_key("tls_key_file",
+                         "ssl:// broker: PEM private key of tls_cert_file (unencrypted; not "
+                         "readable by others); empty = none",
+                         &C::tls_key_file, true));
   k.push_back(ConfigKey{
       "log_level", "trace, debug, info, warn, error, off", "trace|debug|info|warn|error|off",
       [](const C& c) { return std::string(to_string(c.log_level)); },
@@ -226,6 +244,10 @@ std::string GatewayConfig::effective_client_id() const {
   return "pmap-gateway-" + std::string(host.data());
 }
 
+MqttSecurity GatewayConfig::mqtt_security() const {
+  return MqttSecurity{mqtt_username, mqtt_password_file, tls_ca_file, tls_cert_file, tls_key_file};
+}
+
 const std::vector<ConfigKey>& config_keys() {
   static const std::vector<ConfigKey> keys = make_keys();
   return keys;
@@ -261,7 +283,10 @@ void apply_config_text(GatewayConfig& config, std::string_view key, const std::s
 
 void apply_config_json(GatewayConfig& config, const json& document) {
   if (!document.is_object()) throw ConfigError("config must be a JSON object");
-  for (const auto& [key, value] : document.items()) apply_config_value(config, key, value);
+  for (const auto& [key, value] : document.items()) {
+    if (key.starts_with("//")) continue;  // a comment (the shipped /etc/pmap/gateway.json)
+    apply_config_value(config, key, value);
+  }
 }
 
 void load_config_file(GatewayConfig& config, const std::string& path) {
@@ -284,6 +309,15 @@ void validate_config(const GatewayConfig& c) {
     throw ConfigError("'report_settle_min' must be 0 (off) or more than 15 (the bed-exit merge)");
   if (c.reconnect_min_s > c.reconnect_max_s) {
     throw ConfigError("'reconnect_min_s' must not exceed 'reconnect_max_s'");
+  }
+  if (!c.broker.starts_with("tcp://") && !c.broker.starts_with("mqtt://") &&
+      !is_tls_uri(c.broker)) {
+    throw ConfigError("'broker' " + c.broker + " must be tcp://host:port or ssl://host:port (TLS)");
+  }
+  try {
+    (void)check_mqtt_security(c.mqtt_security(), c.broker);
+  } catch (const MqttSecurityError& e) {
+    throw ConfigError(e.what());
   }
   if (!api::listen_disabled(c.api_listen) && c.api_token_file.empty()) {
     try {

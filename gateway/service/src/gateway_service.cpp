@@ -74,6 +74,11 @@ class GatewayService::Impl {
     conn_opts_.set_automatic_reconnect(
         false);  // we reconnect ourselves (also covers first connect)
     conn_opts_.set_mqtt_version(MQTTVERSION_3_1_1);
+    try {
+      apply_mqtt_security(config_.mqtt_security(), config_.broker, conn_opts_);
+    } catch (const MqttSecurityError& e) {
+      throw ConfigError(e.what());
+    }
 
     client_->set_message_callback(
         [this](mqtt::const_message_ptr msg) { on_message(std::move(msg)); });

@@ -26,14 +26,17 @@ using LogSink = std::function<void(LogLevel, std::string_view line)>;
 
 class Logger {
  public:
-  /// A logger writing to stderr at `level`.
+  /// A logger writing to stderr at `level`. When stderr is connected to journald
+  /// ($JOURNAL_STREAM names it), lines are "<priority>level message": journald stamps the time
+  /// itself and takes the syslog priority from the prefix.
   explicit Logger(LogLevel level = LogLevel::kInfo);
-  Logger(LogLevel level, LogSink sink);
+  Logger(LogLevel level, LogSink sink, bool journal_format = false);
 
   void set_level(LogLevel level);
   [[nodiscard]] LogLevel level() const;
   [[nodiscard]] bool enabled(LogLevel level) const;
-  /// Formats "<UTC time> <level> <message>" and hands it to the sink.
+  /// Formats "<UTC time> <level> <message>" (journal format: "<N><level> <message>", N the
+  /// syslog priority) and hands it to the sink.
   void log(LogLevel level, std::string_view message);
 
   void trace(std::string_view m) { log(LogLevel::kTrace, m); }
@@ -46,7 +49,12 @@ class Logger {
   mutable std::mutex mutex_;
   LogLevel level_;
   LogSink sink_;
+  bool journal_ = false;
 };
+
+/// True when `journal_stream` ($JOURNAL_STREAM, "<device>:<inode>", set by systemd) names the
+/// file open on `fd`: its output goes to journald.
+[[nodiscard]] bool journal_stream_matches(const char* journal_stream, int fd);
 
 /// Decides whether a message keyed by (subject, reason) may be logged now: at most one line per
 /// key per `interval`, reporting how many were suppressed in between. Not thread-safe (owned by

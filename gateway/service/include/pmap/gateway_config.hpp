@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pmap/log.hpp"
+#include "pmap/mqtt_security.hpp"
 
 namespace pmap {
 
@@ -24,7 +25,12 @@ class ConfigError : public std::runtime_error {
 struct GatewayConfig {
   std::string broker = "tcp://localhost:1883";
   std::string db;
-  std::string client_id;  ///< empty: "pmap-gateway-" + hostname
+  std::string client_id;           ///< empty: "pmap-gateway-" + hostname
+  std::string mqtt_username;       ///< empty: anonymous
+  std::string mqtt_password_file;  ///< first line = password (never on the command line)
+  std::string tls_ca_file;         ///< ssl:// broker: PEM CA bundle; empty = system CAs
+  std::string tls_cert_file;       ///< ssl:// broker: PEM client certificate (with tls_key_file)
+  std::string tls_key_file;        ///< ssl:// broker: PEM private key of tls_cert_file
   LogLevel log_level = LogLevel::kInfo;
   std::int64_t keep_alive_s = 30;
   std::int64_t reconnect_min_s = 1;
@@ -61,11 +67,13 @@ struct GatewayConfig {
   std::int64_t api_max_connections = 32;
   std::int64_t api_timeout_ms = 10000;  ///< API: per request read / response write, and idle
   std::string tz;  ///< IANA zone of the API's dates; empty: $TZ, /etc/timezone, UTC
-  std::int64_t report_settle_min = 30;   ///< morning report: out of bed this long; 0 = no reports
+  std::int64_t report_settle_min = 30;     ///< morning report: out of bed this long; 0 = no reports
   std::int64_t report_fallback_hour = 12;  ///< morning report without a night: from this hour
 
   /// client_id, or "pmap-gateway-<hostname>" when empty.
   [[nodiscard]] std::string effective_client_id() const;
+  /// The broker credentials and TLS files (checked by validate_config).
+  [[nodiscard]] MqttSecurity mqtt_security() const;
 };
 
 /// One configuration key: its name (snake_case in JSON, --kebab-case on the command line),
@@ -88,7 +96,8 @@ void apply_config_text(GatewayConfig& config, std::string_view key, const std::s
 void apply_config_json(GatewayConfig& config, const nlohmann::json& document);
 /// Reads and applies a config file. Throws ConfigError (unreadable, not JSON, bad key/value).
 void load_config_file(GatewayConfig& config, const std::string& path);
-/// Cross-field checks (e.g. reconnect_min_s ≤ reconnect_max_s, db set). Throws ConfigError.
+/// Cross-field checks (e.g. reconnect_min_s ≤ reconnect_max_s, db set) and the MQTT security
+/// files (readable, PEM, password non-empty; nothing is started before). Throws ConfigError.
 void validate_config(const GatewayConfig& config);
 /// The effective configuration as JSON (logged at start).
 [[nodiscard]] nlohmann::json config_to_json(const GatewayConfig& config);

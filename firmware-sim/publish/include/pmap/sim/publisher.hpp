@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "pmap/mqtt_security.hpp"
 #include "pmap/topics.hpp"
 
 namespace pmap::sim {
@@ -19,6 +20,7 @@ struct PublisherOptions {
   std::string client_id;
   std::string mat_id;
   std::string meta_json;
+  MqttSecurity security;    ///< user name, password file, TLS files (checked by the command line)
   std::size_t window = 64;  ///< deliveries in flight before publish() waits
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds keep_alive{20};

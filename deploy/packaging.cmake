@@ -1,0 +1,62 @@
+# Installation and Debian packages (CPack DEB): docs/deploy.md.
+#   cmake --build build && (cd build && cpack -G DEB)   -> build/posturemap_<version>_<arch>.deb
+# One component per package: "posturemap" (gateway, simulator and command-line tools, the
+# systemd unit, the default config, the broker kit). Another package (e.g. the dashboard) is
+# another component: install its files with COMPONENT <name>, append <name> to
+# CPACK_COMPONENTS_ALL and set CPACK_DEBIAN_<NAME>_PACKAGE_NAME / _DEPENDS below.
+include(GNUInstallDirs)
+# cpack installs what is built and packages it; it does not build every test and benchmark first.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY TRUE)
+
+set(PMAP_PACKAGED_TOOLS pmap-gateway pmap-sim pmap-calibrate pmap-analyze pmapctl pmap-db
+                        pmap-html2pdf)
+foreach(tool IN LISTS PMAP_PACKAGED_TOOLS)
+  if(NOT TARGET ${tool})
+    message(FATAL_ERROR "packaging: target ${tool} does not exist")
+  endif()
+endforeach()
+install(TARGETS ${PMAP_PACKAGED_TOOLS} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        COMPONENT posturemap)
+install(PROGRAMS ${CMAKE_CURRENT_LIST_DIR}/mosquitto/pmap-broker-setup
+        DESTINATION ${CMAKE_INSTALL_SBINDIR} COMPONENT posturemap)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/mosquitto/pmap.conf ${CMAKE_CURRENT_LIST_DIR}/mosquitto/acl
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/posturemap/mosquitto COMPONENT posturemap)
+# Absolute paths: the package installs them where Debian expects them, whatever the prefix.
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/debian/gateway.json DESTINATION /etc/pmap
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ COMPONENT posturemap)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/systemd/pmap-gateway.service
+        DESTINATION /lib/systemd/system COMPONENT posturemap)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/deploy.md ${PROJECT_SOURCE_DIR}/docs/gateway.md
+              ${PROJECT_SOURCE_DIR}/docs/firmware-sim.md ${PROJECT_SOURCE_DIR}/docs/protocol.md
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/posturemap COMPONENT posturemap)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME posturemap)
+set(CPACK_PACKAGE_VENDOR "PostureMap")
+set(CPACK_PACKAGE_CONTACT "PostureMap maintainers <posturemap@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "pressure maps under a person in bed and on a chair, turned into advice")
+set(CPACK_PACKAGE_INSTALL_DIRECTORY posturemap)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)
+
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL posturemap)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION misc)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # Depends from the binaries' libraries (dpkg-shlibdeps)
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
+
+set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_NAME posturemap)
+set(CPACK_DEBIAN_POSTUREMAP_DESCRIPTION
+    "PostureMap gateway, mat simulator and tools\n pmap-gateway (MQTT -> SQLite, live state, HTTP API, morning report) as the\n systemd service pmap-gateway, pmap-sim, pmap-calibrate, pmap-analyze, pmapctl,\n pmap-db, pmap-html2pdf, and pmap-broker-setup with a secured mosquitto config.")
+# Beyond the libraries: useradd/groupadd (passwd, essential); the broker kit wants these.
+set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_RECOMMENDS "mosquitto, openssl")
+set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_SUGGESTS "mosquitto-clients")
+set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_CONTROL_EXTRA
+    ${CMAKE_CURRENT_LIST_DIR}/debian/postinst ${CMAKE_CURRENT_LIST_DIR}/debian/prerm
+    ${CMAKE_CURRENT_LIST_DIR}/debian/postrm ${CMAKE_CURRENT_LIST_DIR}/debian/conffiles)
+set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+include(CPack)
