@@ -204,7 +204,7 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(ConfigKey{
       "ha_discovery_prefix",
       "Home Assistant MQTT discovery prefix (retained entity configs per mat); empty = off",
-      "MQTT topic levels without wildcards, or empty",
+      "MQTT topic string without wildcards or empty levels; empty = off",
       [](const C& c) { return c.ha_discovery_prefix; },
       [](C& c, const json& v) {
         if (!v.is_string()) throw ConfigError("'ha_discovery_prefix' must be a string");
