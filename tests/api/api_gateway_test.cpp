@@ -11,8 +11,10 @@
 #include <iterator>
 #include <thread>
 
+#include "ha_template.hpp"
 #include "harness.hpp"
 #include "http_client.hpp"
+#include "pmap/ha_discovery.hpp"
 #include "pmap/store.hpp"
 #include "pmap/topics.hpp"
 #include "test_util.hpp"
@@ -131,6 +133,17 @@ TEST(ApiGateway, MorningReportIsPublishedRetainedAndServed) {
   EXPECT_EQ(report["format"], "pmap-report");
   ASSERT_TRUE(report["last_night"].is_object()) << report.dump();
   EXPECT_EQ(report["last_night"]["position_s"]["left"], (end - start) / 1'000'000);
+  // The Home Assistant entities that read the report resolve in it (docs/home_assistant.md).
+  EXPECT_EQ(report["last_night"]["side_s"], (end - start) / 1'000'000);
+  EXPECT_EQ(report["last_night"]["supine_s"], 0);
+  std::size_t report_entities = 0;
+  for (const auto& m : discovery_configs("homeassistant", {"bed1", MatKind::kBed, ""}, "0")) {
+    if (m.config["state_topic"] != "pmap/v1/bed1/report") continue;
+    const auto r = ha::test::render_template(m.config["value_template"], msg->get_payload_str());
+    EXPECT_TRUE(r.error.empty()) << m.topic << ": " << r.error;
+    ++report_entities;
+  }
+  EXPECT_EQ(report_entities, 5u);
   const std::string today = report["date"].get<std::string>();
   sub.disconnect();
 

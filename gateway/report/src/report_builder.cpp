@@ -167,6 +167,13 @@ json night_section(Store& store, const diary::TimeZone& zone, const nights::Nigh
     if (local.minute == 0) ticks.push_back({{"time_us", t}, {"label", clock_time(local)}});
   }
   json out = nights::to_json(n, zone);
+  // Flat totals, always present, for dashboards that cannot index maps (Home Assistant's
+  // discovery entities, docs/home_assistant.md).
+  out["supine_s"] = position_s(n, "supine");
+  out["side_s"] = position_s(n, "left") + position_s(n, "right");
+  out["side_knee_aligned_pct"] = n.side_knee_aligned_share
+                                     ? json(std::round(*n.side_knee_aligned_share * 1000.0) / 10.0)
+                                     : json(nullptr);
   out["hour_ticks"] = ticks;
   out["timeline"] = timeline;
   out["pillow_events"] = pillow_events;

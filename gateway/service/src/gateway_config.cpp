@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <fstream>
@@ -217,6 +218,27 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(int_key("report_fallback_hour",
                       "morning report: local hour from which a report is made without a night",
                       &C::report_fallback_hour, 0, 23));
+  // --- integrations (docs/home_assistant.md) ---
+  k.push_back(ConfigKey{
+      "ha_discovery_prefix",
+      "Home Assistant MQTT discovery prefix (retained entity configs per mat); empty = off",
+      "MQTT topic string without wildcards or empty levels; empty = off",
+      [](const C& c) { return c.ha_discovery_prefix; },
+      [](C& c, const json& v) {
+        if (!v.is_string()) throw ConfigError("'ha_discovery_prefix' must be a string");
+        const auto text = v.get<std::string>();
+        const bool bad = text.size() > 128 || text.starts_with('/') || text.ends_with('/') ||
+                         text.find("//") != std::string::npos ||
+                         text.find_first_of("#+") != std::string::npos ||
+                         std::any_of(text.begin(), text.end(), [](char ch) {
+                           return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+                         });
+        if (bad)
+          throw ConfigError(
+              "'ha_discovery_prefix' must be topic levels without '#', '+', "
+              "empty levels or control characters (at most 128 characters)");
+        c.ha_discovery_prefix = text;
+      }});
   k.push_back(ConfigKey{
       "tz", "IANA time zone of dates in the API (nights, days); empty = $TZ, /etc/timezone, UTC",
       "IANA zone string", [](const C& c) { return c.tz; },

@@ -14,6 +14,9 @@
 #include "pmap/asio.hpp"
 #include "pmap/diary/diary_error.hpp"
 #include "pmap/diary/time_zone.hpp"
+#include "pmap/gateway_metrics.hpp"
+#include "pmap/ha_discovery.hpp"
+#include "pmap/metrics/exposition.hpp"
 #include "pmap/pipeline.hpp"
 #include "pmap/report/report_builder.hpp"
 #include "pmap/report/report_error.hpp"
@@ -60,7 +63,8 @@ class GatewayService::Impl {
         housekeeping_timer_(io_),
         reconnect_timer_(io_),
         stop_timer_(io_),
-        writer_(open_store(), &logger_),
+        writer_(open_store(), &logger_, 600,
+                [this](std::chrono::nanoseconds d) { metrics_.db_write.observe(d); }),
         outbox_([this](const OutgoingMessage& m) { return send(m); }, kOutboxCapacity),
         pipeline_(
             PipelineConfig::from(config_), &logger_,
@@ -79,6 +83,10 @@ class GatewayService::Impl {
     } catch (const MqttSecurityError& e) {
       throw ConfigError(e.what());
     }
+    // The gateway's availability (docs/protocol.md §1): the broker says offline for us when we
+    // vanish; we say online after connecting and offline before a clean disconnect.
+    conn_opts_.set_will(
+        mqtt::will_options(std::string(kGatewayStatusTopic), std::string(kStatusOffline), 1, true));
 
     client_->set_message_callback(
         [this](mqtt::const_message_ptr msg) { on_message(std::move(msg)); });
@@ -103,6 +111,18 @@ class GatewayService::Impl {
     disconnect_listener_.failure = [this](const std::string&) {
       boost::asio::post(io_, [this] { finish(); });
     };
+    pipeline_.set_latency(PipelineLatency{&metrics_.decode, &metrics_.estimate});
+    pipeline_.set_mat_listener(Pipeline::MatListener{
+        [this](const MatDescriptor& meta) {
+          announce(DiscoveryDevice{meta.id, meta.kind, meta.firmware});
+        },
+        [this](const std::string& mat) { withdraw(mat, "its meta was cleared"); }});
+    metrics_.set_live_reader([this](GatewayMetricsView& v) {
+      v.mqtt_connected = connected_.load();
+      v.mqtt_published = outbox_.sent();
+      v.mqtt_publish_failures = outbox_.failed();
+      v.mqtt_outbox_dropped = outbox_.dropped();
+    });
     make_api();
     make_reports();
   }
@@ -190,6 +210,7 @@ class GatewayService::Impl {
       if (!config_.api_token_file.empty()) ac.token = api::read_token_file(config_.api_token_file);
       api_ = std::make_unique<api::ApiServer>(ac, logger_, states_);
       add_report_route();
+      add_metrics_route();
     } catch (const api::ApiConfigError& e) {
       throw ConfigError(e.what());
     }
@@ -279,6 +300,52 @@ class GatewayService::Impl {
         });
   }
 
+  // GET /metrics (docs/metrics.md): inline on the network thread (no database); the same bearer
+  // token rule as every endpoint but /v1/health.
+  void add_metrics_route() {
+    api_->router().add(
+        "GET", "/metrics", {},
+        [this](const api::Request&) {
+          api::Response res;
+          res.text = metrics_.render();
+          res.headers.emplace_back("Content-Type", std::string(metrics::kContentType));
+          return res;
+        },
+        api::Runs::kInline);
+  }
+
+  /// io_context thread: the pipeline's counters for the next scrapes.
+  void publish_metrics() {
+    const GlobalCounters& g = pipeline_.global();
+    metrics_.publish_pipeline(pipeline_.mat_metrics(),
+                              GatewayTotals{.unattributed = g.unattributed,
+                                            .too_many_mats = pipeline_.ingest().too_many_mats(),
+                                            .overload_dropped = overload_dropped_.load(),
+                                            .states_published = g.states_published});
+  }
+
+  // --- Home Assistant discovery (docs/home_assistant.md) ------------------------------------
+  // io_context thread. Retained configs, QoS 1, through the outbox like every publish.
+  void announce(const DiscoveryDevice& device) {
+    if (config_.ha_discovery_prefix.empty()) return;
+    const auto known = discovered_.find(device.mat_id);
+    // A mat whose kind changed: its other kind's entities go first.
+    if (known != discovered_.end() && known->second.kind != device.kind)
+      withdraw(device.mat_id, "its kind changed");
+    discovered_[device.mat_id] = device;
+    for (const auto& m : discovery_configs(config_.ha_discovery_prefix, device, build_version()))
+      publish(m.topic, m.config.dump(), 1, true);
+    logger_.info("home assistant: announced mat '" + device.mat_id + "'");
+  }
+
+  void withdraw(const std::string& mat, const std::string& why) {
+    if (config_.ha_discovery_prefix.empty()) return;
+    discovered_.erase(mat);
+    for (const auto& t : discovery_topics_all_kinds(config_.ha_discovery_prefix, mat))
+      publish(t, "", 1, true);
+    logger_.info("home assistant: cleared the entities of mat '" + mat + "' (" + why + ")");
+  }
+
   // A port that cannot be bound disables the API (logged, in the summary) but not the gateway:
   // recording the night matters more than serving it.
   void start_api() {
@@ -351,6 +418,12 @@ class GatewayService::Impl {
     // The report thread starts with the first connection, so its first report (often made at
     // once, for a night that closed while the gateway was down) is not refused for want of one.
     if (reports_) reports_->start(std::chrono::minutes(1));
+    publish(std::string(kGatewayStatusTopic), std::string(kStatusOnline), 1, true);
+    // After a broker restart without persistence the retained configs may be gone.
+    for (const auto& [mat, device] : discovered_) {
+      for (const auto& m : discovery_configs(config_.ha_discovery_prefix, device, build_version()))
+        publish(m.topic, m.config.dump(), 1, true);
+    }
 
     try {
       auto filters = mqtt::string_collection::create({topic_filter(Channel::kFrame),
@@ -408,6 +481,7 @@ class GatewayService::Impl {
     housekeeping_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopping_) return;
       pipeline_.housekeeping(wall_now_us());
+      publish_metrics();
       if (++housekeeping_ticks_ % 300 == 0) logger_.info("stats " + summary()["global"].dump());
       arm_housekeeping();
     });
@@ -462,6 +536,10 @@ class GatewayService::Impl {
       if (!ec) finish();
     });
     bool asked = false;
+    if (connected_.load()) {
+      publish(std::string(kGatewayStatusTopic), std::string(kStatusOffline), 1, true);
+      if (!outbox_.drain(std::chrono::seconds(1))) logger_.warn("offline status not sent in 1 s");
+    }
     if (client_->is_connected()) {
       try {
         client_->disconnect(1000, nullptr, disconnect_listener_);
@@ -483,6 +561,7 @@ class GatewayService::Impl {
     if (reports_) reports_->stop();
     pipeline_.close_episodes();
     pipeline_.flush();
+    publish_metrics();
     outbox_.stop();
     writer_.stop();
     const auto ws = writer_.stats();
@@ -499,6 +578,7 @@ class GatewayService::Impl {
   boost::asio::steady_timer flush_timer_, state_timer_, housekeeping_timer_, reconnect_timer_,
       stop_timer_;
   static constexpr std::size_t kOutboxCapacity = 4096;
+  GatewayMetrics metrics_;  ///< before writer_ and pipeline_, which observe into it
   StoreWriter writer_;
   MqttOutbox outbox_;
   Pipeline pipeline_;
@@ -514,7 +594,8 @@ class GatewayService::Impl {
   int reconnect_attempt_ = 0;
   std::uint64_t housekeeping_ticks_ = 0;
   std::shared_ptr<api::StateSnapshot> states_ = std::make_shared<api::StateSnapshot>();
-  std::unique_ptr<api::ApiServer> api_;               ///< null when api_listen is off
+  std::map<std::string, DiscoveryDevice, std::less<>> discovered_;  ///< announced mats
+  std::unique_ptr<api::ApiServer> api_;                             ///< null when api_listen is off
   std::unique_ptr<report::ReportScheduler> reports_;  ///< null when report_settle_min is 0
   std::string api_error_;                             ///< why the API could not start
   std::unique_ptr<mqtt::async_client> client_;        // last: destroyed first

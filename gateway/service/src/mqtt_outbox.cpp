@@ -27,6 +27,12 @@ void MqttOutbox::push(OutgoingMessage message) {
   wake_.notify_one();
 }
 
+bool MqttOutbox::drain(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return idle_.wait_for(lock, timeout,
+                        [this] { return stopping_ || (queue_.empty() && !sending_); });
+}
+
 void MqttOutbox::stop() {
   {
     std::lock_guard lock(mutex_);
@@ -36,6 +42,7 @@ void MqttOutbox::stop() {
     queue_.clear();
   }
   wake_.notify_all();
+  idle_.notify_all();
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
@@ -46,10 +53,13 @@ void MqttOutbox::run() {
     if (stopping_) return;
     OutgoingMessage message = std::move(queue_.front());
     queue_.pop_front();
+    sending_ = true;
     lock.unlock();
     const bool ok = send_(message);
     (ok ? sent_ : failed_)++;
     lock.lock();
+    sending_ = false;
+    if (queue_.empty()) idle_.notify_all();
   }
 }
 

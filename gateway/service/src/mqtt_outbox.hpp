@@ -16,6 +16,7 @@
 //
 // Threading: push() and the counters from any thread.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -44,6 +45,9 @@ class MqttOutbox {
   MqttOutbox& operator=(const MqttOutbox&) = delete;
 
   void push(OutgoingMessage message);
+  /// Waits until every message pushed before has been handed to `send` (or until `timeout`);
+  /// true when the outbox is idle. For the last messages before a clean disconnect.
+  bool drain(std::chrono::milliseconds timeout);
   void stop();
 
   [[nodiscard]] std::uint64_t sent() const { return sent_; }
@@ -57,6 +61,8 @@ class MqttOutbox {
   std::size_t capacity_;
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable idle_;
+  bool sending_ = false;
   std::deque<OutgoingMessage> queue_;
   bool stopping_ = false;
   std::atomic<std::uint64_t> sent_{0};

@@ -6,6 +6,7 @@
 #include "pmap/posture/bed_posture.hpp"
 #include "pmap/posture/knee_support.hpp"
 
+#include "pmap/diary/time_zone.hpp"
 #include "pmap/gateway_config.hpp"
 #include "pmap/topics.hpp"
 #include "pmap/wire_codec.hpp"
@@ -111,6 +112,10 @@ PipelineConfig PipelineConfig::from(const GatewayConfig& c) {
   p.raw_archive = c.raw_archive_mb > 0;
   p.flush_max_rows = static_cast<std::size_t>(c.flush_max_rows);
   p.calibration_dir = c.calibration_dir;
+  p.utc_offset_s = [zone = c.tz.empty() ? diary::TimeZone::system_default()
+                                        : diary::TimeZone(c.tz)](std::int64_t utc_us) {
+    return zone.utc_offset_s(utc_us);
+  };
   p.episodes.presence_dwell_us = c.presence_dwell_s * 1'000'000;
   p.episodes.position_dwell_us = c.position_dwell_s * 1'000'000;
   p.episodes.knee_dwell_us = c.knee_dwell_s * 1'000'000;
@@ -169,7 +174,9 @@ void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t>
   const std::string& mat = parsed->mat_id;
   switch (parsed->channel) {
     case Channel::kFrame: {
+      const auto t0 = Clock::now();
       auto accepted = ingest_.on_frame(mat, payload, now_us);
+      if (latency_.decode != nullptr) latency_.decode->observe(Clock::now() - t0);
       counters_dirty_[mat] = true;
       // Rejections must reach `state` too, even when no good frame follows them.
       if (accepted.empty()) throttle_.counters_changed(mat);
@@ -177,7 +184,10 @@ void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t>
       break;
     }
     case Channel::kMeta: {
-      if (payload.empty()) return;  // a cleared retained meta: nothing to do
+      if (payload.empty()) {  // a cleared retained meta: the mat is removed
+        if (mat_listener_.removed) mat_listener_.removed(mat);
+        return;
+      }
       MetaOutcome outcome = ingest_.on_meta(mat, payload, now_us);
       counters_dirty_[mat] = true;
       if (outcome.accepted && outcome.changed) {
@@ -186,6 +196,7 @@ void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t>
             meta->id, std::string(to_string(meta->kind)), meta->rows, meta->cols,
             meta->row_pitch_mm, meta->col_pitch_mm, layout_json(*meta), meta->firmware,
             std::string(reinterpret_cast<const char*>(payload.data()), payload.size()), now_us});
+        if (mat_listener_.meta) mat_listener_.meta(*meta);
       }
       on_accepted(std::move(outcome.released), now);
       break;
@@ -418,7 +429,9 @@ void Pipeline::on_accepted(std::vector<AcceptedFrame>&& frames, Clock::time_poin
 }
 
 void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) {
+  const auto t0 = Clock::now();
   MatPipelineState& st = state_for(frame.mat);
+  st.last_frame_us = wall_now_us_;
   const MatDescriptor& meta = *frame.mat;
   ConditionedFrame& conditioned = st.conditioned;  // reused: no per-frame allocation
   st.conditioner.condition(frame.canonical, meta, conditioned);
@@ -491,7 +504,11 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
   } else if (meta.kind == MatKind::kBed) {
     st.position_smoother.observe_empty();  // the next sleeper starts afresh
   }
-  for (Episode& e : st.episodes.add(labels)) pending_.episodes.push_back(std::move(e));
+  {
+    std::vector<Episode> closed = st.episodes.add(labels);
+    track_live(st, closed);
+    for (Episode& e : closed) pending_.episodes.push_back(std::move(e));
+  }
   if (meta.kind != MatKind::kBed) check_sitting_alert(st);
   epochs_.add(meta.id, features);
   if (has_sample) posture_epochs_.add(meta.id, sample);
@@ -507,6 +524,88 @@ void Pipeline::process_frame(const AcceptedFrame& frame, Clock::time_point now) 
     st.latest_occupancy = occupancy;
     if (throttle_.offer(meta.id, features.occupied, now)) publish_state(meta.id, now);
   }
+  if (latency_.estimate != nullptr) latency_.estimate->observe(Clock::now() - t0);
+}
+
+namespace {
+constexpr std::int64_t kDayUs = 86'400'000'000;
+constexpr std::int64_t kNoonUs = kDayUs / 2;
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
+}
+}  // namespace
+
+std::int64_t Pipeline::local_day(std::int64_t utc_us, std::int64_t shift_us) const {
+  const std::int64_t offset_us =
+      config_.utc_offset_s ? std::int64_t{config_.utc_offset_s(utc_us)} * 1'000'000 : 0;
+  return floor_div(utc_us + offset_us - shift_us, kDayUs);
+}
+
+void Pipeline::track_live(MatPipelineState& st, const std::vector<Episode>& closed) {
+  if (st.meta->kind == MatKind::kBed) {
+    // A turn: a new position episode whose label differs from the previous one's (the nights'
+    // definition, docs/nights.md), counted in the local noon-to-noon night it starts in.
+    const std::optional<Episode>& pos = st.episodes.position();
+    if (pos && pos->start_us != st.position_seen_start_us) {
+      st.position_seen_start_us = pos->start_us;
+      const std::int64_t night = local_day(pos->start_us, kNoonUs);
+      if (night != st.turns_night) {
+        st.turns_night = night;
+        st.turns = 0;
+      } else if (!st.last_position.empty() && pos->label != st.last_position) {
+        ++st.turns;
+      }
+      st.last_position = pos->label;
+    }
+    return;
+  }
+  // Chair: closed sitting bouts add their part inside the local day they end in.
+  for (const Episode& e : closed) {
+    if (e.stream != "presence" || e.label != "sitting") continue;
+    const std::int64_t day = local_day(e.end_us);
+    if (day != st.sitting_day) {
+      st.sitting_day = day;
+      st.sitting_closed_us = 0;
+    }
+    st.sitting_closed_us += e.end_us - std::max(e.start_us, local_day_start_us(e.end_us));
+  }
+}
+
+std::int64_t Pipeline::local_day_start_us(std::int64_t utc_us) const {
+  const std::int64_t offset_us =
+      config_.utc_offset_s ? std::int64_t{config_.utc_offset_s(utc_us)} * 1'000'000 : 0;
+  const std::int64_t local = utc_us + offset_us;
+  return utc_us - (local - floor_div(local, kDayUs) * kDayUs);
+}
+
+nlohmann::json Pipeline::live_json(const MatPipelineState& st) const {
+  const std::int64_t ts = st.latest->timestamp_us;
+  if (st.meta->kind == MatKind::kBed) {
+    std::string position = "empty";
+    bool aligned = false;
+    if (st.latest->occupied) {
+      position = "unknown";
+      if (st.latest_posture.is_object()) {
+        position = st.latest_posture.value("position", "unknown");
+        const auto knee = st.latest_posture.find("knee_pillow");
+        aligned = knee != st.latest_posture.end() && knee->is_object() &&
+                  knee->value("state", "") == "aligned";
+      }
+    }
+    return {{"position", position},
+            {"knee_pillow_aligned", aligned},
+            {"turns_tonight", local_day(ts, kNoonUs) == st.turns_night ? st.turns : 0}};
+  }
+  std::int64_t sitting_us = local_day(ts) == st.sitting_day ? st.sitting_closed_us : 0;
+  if (const auto& bout = st.episodes.presence(); bout && bout->label == "sitting")
+    sitting_us += std::max<std::int64_t>(0, ts - std::max(bout->start_us, local_day_start_us(ts)));
+  nlohmann::json obliquity = nullptr;
+  if (st.latest->occupied && st.latest_posture.is_object()) {
+    const auto it = st.latest_posture.find("pelvic_obliquity_deg");
+    if (it != st.latest_posture.end()) obliquity = *it;
+  }
+  return {{"sitting_today_min", std::round(static_cast<double>(sitting_us) / 6e6) / 10.0},
+          {"pelvic_obliquity_deg", obliquity}};
 }
 
 void Pipeline::check_sitting_alert(MatPipelineState& st) {
@@ -544,6 +643,7 @@ void Pipeline::publish_state(const std::string& mat_id, Clock::time_point now) {
     episodes[stream] = {{"label", e.label}, {"since_us", e.start_us}};
   }
   state["episodes"] = std::move(episodes);
+  state["live"] = live_json(st);
   const std::string payload = dump_state(state);
   throttle_.published(mat_id, st.latest->occupied, now);
   if (publisher_ && publisher_(topic(mat_id, Channel::kState), payload)) {
@@ -592,6 +692,20 @@ void Pipeline::flush() {
 const FrameFeatures* Pipeline::latest(std::string_view mat_id) const {
   auto it = mats_.find(mat_id);
   return (it == mats_.end() || !it->second.latest) ? nullptr : &*it->second.latest;
+}
+
+std::vector<MatMetrics> Pipeline::mat_metrics() const {
+  std::vector<MatMetrics> out;
+  for (const auto& id : ingest_.mat_ids()) {
+    MatMetrics m;
+    m.mat_id = id;
+    m.counters = ingest_.counters(id);
+    if (const auto meta = ingest_.meta(id)) m.kind = std::string(to_string(meta->kind));
+    if (const auto it = mats_.find(id); it != mats_.end())
+      m.last_frame_us = it->second.last_frame_us;
+    out.push_back(std::move(m));
+  }
+  return out;
 }
 
 nlohmann::json Pipeline::summary() const {

@@ -3,8 +3,11 @@
 namespace pmap {
 
 StoreWriter::StoreWriter(std::unique_ptr<Store> store, Logger* logger,
-                         std::size_t max_queued_batches)
-    : store_(std::move(store)), logger_(logger), max_queued_(max_queued_batches) {
+                         std::size_t max_queued_batches, TransactionObserver observer)
+    : store_(std::move(store)),
+      logger_(logger),
+      max_queued_(max_queued_batches),
+      observer_(std::move(observer)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -64,11 +67,13 @@ void StoreWriter::run() {
       }
     }
     std::string error;
+    const auto t0 = std::chrono::steady_clock::now();
     try {
       store_->write(batch);
     } catch (const std::exception& e) {
       error = e.what();
     }
+    if (observer_) observer_(std::chrono::steady_clock::now() - t0);
     {
       const std::lock_guard lock(mutex_);
       completed_ += n;

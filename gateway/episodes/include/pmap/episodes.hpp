@@ -99,6 +99,8 @@ class MatEpisodes {
   [[nodiscard]] std::map<std::string, Episode> current() const;
   /// The open presence episode (per frame, without the copies current() makes).
   [[nodiscard]] const std::optional<Episode>& presence() const { return presence_.current(); }
+  /// The open position episode (bed position or chair sitting class), without copies.
+  [[nodiscard]] const std::optional<Episode>& position() const { return position_.current(); }
 
  private:
   void keep(std::optional<Episode> episode, std::vector<Episode>& out) const;

@@ -70,6 +70,10 @@ struct GatewayConfig {
   std::int64_t report_settle_min = 30;     ///< morning report: out of bed this long; 0 = no reports
   std::int64_t report_fallback_hour = 12;  ///< morning report without a night: from this hour
 
+  // --- integrations (docs/home_assistant.md) ---
+  /// Home Assistant MQTT discovery prefix; empty = no discovery configs.
+  std::string ha_discovery_prefix = "homeassistant";
+
   /// client_id, or "pmap-gateway-<hostname>" when empty.
   [[nodiscard]] std::string effective_client_id() const;
   /// The broker credentials and TLS files (checked by validate_config).

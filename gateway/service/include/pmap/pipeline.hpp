@@ -32,6 +32,7 @@
 #include "pmap/features.hpp"
 #include "pmap/ingest.hpp"
 #include "pmap/log.hpp"
+#include "pmap/metrics/histogram.hpp"
 #include "pmap/occupancy.hpp"
 #include "pmap/posture/bed_analyzer.hpp"
 #include "pmap/posture/position_smoother.hpp"
@@ -56,6 +57,9 @@ struct PipelineConfig {
   bool raw_archive = false;
   std::size_t flush_max_rows = 1000;
   std::string calibration_dir;  ///< empty: no calibrations (every mat uncalibrated)
+  /// The local time zone's UTC offset at a UTC time, seconds: where "today" (chair sitting time)
+  /// and "tonight" (turns, noon to noon) begin in `state.live`. Empty: UTC.
+  std::function<std::int32_t(std::int64_t utc_us)> utc_offset_s;
 
   [[nodiscard]] static PipelineConfig from(const GatewayConfig& config);
 };
@@ -69,6 +73,20 @@ struct GlobalCounters {
   std::uint64_t state_publish_failures = 0;
   std::uint64_t calibration_loads = 0;     ///< calibration files loaded and put to use
   std::uint64_t calibration_refusals = 0;  ///< calibration files refused (bad, or not this mat's)
+};
+
+/// One mat's figures for GET /metrics (docs/metrics.md), copied off the pipeline's thread.
+struct MatMetrics {
+  std::string mat_id;
+  std::string kind;  ///< "bed", "chair"; empty before the mat's meta
+  MatCounters counters;
+  std::int64_t last_frame_us = -1;  ///< gateway wall clock of the newest accepted frame; -1: none
+};
+
+/// Where the pipeline observes its per-frame latencies (either may be null: not observed).
+struct PipelineLatency {
+  metrics::Histogram* decode = nullptr;    ///< ingest of one frame message (decode + validation)
+  metrics::Histogram* estimate = nullptr;  ///< one accepted frame: conditioning to state
 };
 
 /// What loading (or reloading) one mat's calibration file did.
@@ -110,6 +128,19 @@ class Pipeline {
   /// Re-reads the calibration file of every mat seen so far (SIGHUP), logs one line per mat and
   /// marks their states for publishing. Frames are not touched: call it between two messages.
   std::vector<CalibrationReload> reload_calibrations();
+
+  /// Told when a mat's meta is accepted and new or changed (its first meta included), and when a
+  /// mat's retained meta is cleared (an empty `meta` payload: the mat is removed, docs/gateway.md
+  /// "Removing a mat"). Set before the first message; called on the pipeline's thread.
+  struct MatListener {
+    std::function<void(const MatDescriptor&)> meta;
+    std::function<void(const std::string& mat_id)> removed;
+  };
+  void set_mat_listener(MatListener listener) { mat_listener_ = std::move(listener); }
+  /// Latency histograms to observe into from now on (set before the first message).
+  void set_latency(PipelineLatency latency) { latency_ = latency; }
+  /// Every known mat's counters and newest frame time (GET /metrics).
+  [[nodiscard]] std::vector<MatMetrics> mat_metrics() const;
 
   /// The exit summary: per mat counters and epochs started, global counters.
   [[nodiscard]] nlohmann::json summary() const;
@@ -154,7 +185,22 @@ class Pipeline {
     OccupancyTracker occupancy;                      ///< empty / occupied / getting in or out
     Occupancy latest_occupancy = Occupancy::kEmpty;  ///< of the latest frame (state)
     std::int64_t sitting_alerted_start_us = -1;      ///< the bout already alerted (once per bout)
+    std::int64_t last_frame_us = -1;  ///< gateway wall clock when the newest frame was processed
+    // state.live (docs/protocol.md §7): turns tonight (bed), sitting time today (chair).
+    std::int64_t turns_night = INT64_MIN;  ///< local noon-to-noon night the turns count
+    std::int64_t turns = 0;
+    std::int64_t position_seen_start_us = -1;  ///< the open position episode already seen
+    std::string last_position{};               ///< label of the previous position episode
+    std::int64_t sitting_day = INT64_MIN;      ///< local day of sitting_closed_us
+    std::int64_t sitting_closed_us = 0;        ///< closed sitting bouts' time in that day
   };
+  /// Updates the turn and sitting counters of state.live from a frame's episodes.
+  void track_live(MatPipelineState& st, const std::vector<Episode>& closed);
+  /// UTC µs of the local midnight that starts the day holding `utc_us`.
+  [[nodiscard]] std::int64_t local_day_start_us(std::int64_t utc_us) const;
+  [[nodiscard]] nlohmann::json live_json(const MatPipelineState& st) const;
+  /// Local day number (days since 1970-01-01 local) of a UTC time, shifted by `shift_us`.
+  [[nodiscard]] std::int64_t local_day(std::int64_t utc_us, std::int64_t shift_us = 0) const;
   /// Chair mats: publishes the sitting alert once the open bout passes the limit.
   void check_sitting_alert(MatPipelineState& st);
 
@@ -180,6 +226,8 @@ class Pipeline {
   std::map<std::string, bool, std::less<>> counters_dirty_;
   GlobalCounters global_;
   std::int64_t wall_now_us_ = 0;  ///< the newest wall clock handed in (calibration age)
+  PipelineLatency latency_;
+  MatListener mat_listener_;
 };
 
 }  // namespace pmap

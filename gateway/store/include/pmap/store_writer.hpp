@@ -6,9 +6,11 @@
 // failed transaction is logged and counted (write_errors) and its batch dropped; the writer keeps
 // going. The queue is bounded (max_queued_batches); when full, the oldest batch is dropped and
 // counted. stop() (and the destructor) writes everything queued, then joins the thread.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,7 +23,11 @@ namespace pmap {
 
 class StoreWriter {
  public:
-  StoreWriter(std::unique_ptr<Store> store, Logger* logger, std::size_t max_queued_batches = 600);
+  /// Told the duration of every transaction, committed or failed (on the writer's thread).
+  using TransactionObserver = std::function<void(std::chrono::nanoseconds)>;
+
+  StoreWriter(std::unique_ptr<Store> store, Logger* logger, std::size_t max_queued_batches = 600,
+              TransactionObserver observer = {});
   ~StoreWriter();
   StoreWriter(const StoreWriter&) = delete;
   StoreWriter& operator=(const StoreWriter&) = delete;
@@ -47,6 +53,7 @@ class StoreWriter {
   std::unique_ptr<Store> store_;
   Logger* logger_;
   std::size_t max_queued_;
+  TransactionObserver observer_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::condition_variable done_cv_;
