@@ -22,6 +22,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev
   mosquitto mosquitto-clients sqlite3 tzdata poppler-utils
   qt6-base-dev qt6-svg-dev fonts-dejavu-core
+  qt6-charts-dev libqt6opengl6-dev  # pmap-dashboard (Qt Charts needs the OpenGL package to be found)
 )
 
 log() { printf '\033[1m[pmap]\033[0m %s\n' "$*" >&2; }
