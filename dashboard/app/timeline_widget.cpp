@@ -79,7 +79,7 @@ void TimelineWidget::paintEvent(QPaintEvent*) {
     p.setPen(palette().mid().color());
     p.drawLine(plot.left(), top + kLaneHeight, plot.right(), top + kLaneHeight);
   }
-  // Markers: turns as thin ticks at the top, exits as dark triangles across the plot.
+  // Markers: turns as thin ticks on the axis, exits as dark lines with a triangle across the plot.
   for (const auto& m : markers_) {
     const double x = x_of(m.at_us);
     if (m.what == "exit") {
@@ -90,8 +90,9 @@ void TimelineWidget::paintEvent(QPaintEvent*) {
       p.setBrush(Qt::black);
       p.drawPolygon(tri);
     } else {
+      // Below the lanes, on the axis: at the top they would read as an "out of bed" band.
       p.setPen(QPen(palette().text().color(), 1));
-      p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.top() + 6));
+      p.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 5));
     }
   }
 }
