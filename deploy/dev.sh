@@ -24,6 +24,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libpng-dev
   mosquitto mosquitto-clients sqlite3 tzdata poppler-utils
   qt6-base-dev qt6-svg-dev fonts-dejavu-core
+  qt6-charts-dev libqt6opengl6-dev  # pmap-dashboard (Qt Charts needs the OpenGL package to be found)
   # packaging (cpack DEB: dpkg-shlibdeps, file), the broker kit (openssl) and systemd-analyze
   # (the unit's exposure score; no systemd PID 1 needed)
   dpkg-dev file openssl systemd

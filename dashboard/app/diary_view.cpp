@@ -1,0 +1,256 @@
+#include "diary_view.hpp"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDate>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QUrlQuery>
+#include <QVBoxLayout>
+#include <nlohmann/json.hpp>
+
+#include "pmap/dashboard/api_documents.hpp"
+
+namespace pmap::dashboard::app {
+
+DiaryView::DiaryView(ApiClient& api, QWidget* parent) : View(parent), api_(api) {
+  auto* layout = new QVBoxLayout(this);
+  warning_ = new QLabel(this);
+  warning_->setWordWrap(true);
+  warning_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  warning_->setStyleSheet(QStringLiteral(
+      "QLabel{background:#b00000;color:white;font-weight:bold;font-size:15pt;padding:12px;"
+      "border:4px solid black}"));
+  warning_->hide();
+  layout->addWidget(warning_);
+  auto* columns = new QHBoxLayout();
+  auto* entry = new QGroupBox(tr("How is your pain now?"), this);
+  auto* form = new QFormLayout(entry);
+  back_ = new QSpinBox(entry);
+  back_->setRange(0, 10);
+  leg_ = new QSpinBox(entry);
+  leg_->setRange(0, 10);
+  extent_ = new QComboBox(entry);
+  for (const auto& [value, text] : {std::pair{"none", "no leg pain"},
+                                    {"back", "back only"},
+                                    {"buttock", "buttock"},
+                                    {"thigh", "thigh"},
+                                    {"knee", "knee"},
+                                    {"calf", "calf"},
+                                    {"foot", "foot"}}) {
+    extent_->addItem(tr(text), QString::fromLatin1(value));
+  }
+  form->addRow(tr("&Back pain (0-10)"), back_);
+  form->addRow(tr("&Leg pain (0-10)"), leg_);
+  form->addRow(tr("Pain reaches &down to"), extent_);
+  auto* flags_label = new QLabel(tr("<b>Since your last entry, have you had…</b>"), entry);
+  form->addRow(flags_label);
+  bladder_ = new QCheckBox(tr("Yes - loss of bladder or bowel control"), entry);
+  saddle_ = new QCheckBox(tr("Yes - numbness between the legs or around the back passage (saddle)"),
+                          entry);
+  weakness_ =
+      new QCheckBox(tr("Yes - new or worse weakness in a leg, or a foot that drops"), entry);
+  form->addRow(bladder_);
+  form->addRow(saddle_);
+  form->addRow(weakness_);
+  auto* tags_box = new QHBoxLayout();
+  for (const auto& [value, text] : {std::pair{"on_waking", "on waking"},
+                                    {"after_sitting", "after sitting"},
+                                    {"after_walking", "after walking"},
+                                    {"at_night", "at night"}}) {
+    auto* box = new QCheckBox(tr(text), entry);
+    tags_box->addWidget(box);
+    tags_.emplace_back(box, QString::fromLatin1(value));
+  }
+  form->addRow(tr("When"), tags_box);
+  note_ = new QLineEdit(entry);
+  note_->setMaxLength(1000);
+  form->addRow(tr("&Note"), note_);
+  send_ = new QPushButton(tr("&Save entry"), entry);
+  form->addRow(send_);
+  result_ = new QLabel(entry);
+  result_->setWordWrap(true);
+  form->addRow(result_);
+  columns->addWidget(entry, 3);
+  auto* side = new QVBoxLayout();
+  auto* tonight = new QGroupBox(tr("Pillow setup for tonight"), this);
+  auto* tonight_layout = new QVBoxLayout(tonight);
+  setups_ = new QComboBox(tonight);
+  auto* use = new QPushButton(tr("&Use tonight"), tonight);
+  setup_result_ = new QLabel(tonight);
+  setup_result_->setWordWrap(true);
+  tonight_layout->addWidget(setups_);
+  tonight_layout->addWidget(use);
+  tonight_layout->addWidget(setup_result_);
+  side->addWidget(tonight);
+  auto* today_box = new QGroupBox(tr("Today's entries"), this);
+  auto* today_layout = new QVBoxLayout(today_box);
+  today_ = new QLabel(today_box);
+  today_->setWordWrap(true);
+  today_layout->addWidget(today_);
+  side->addWidget(today_box);
+  auto* tests = new QLabel(tr("Movement tests (extension / flexion) are logged with "
+                              "<code>pmapctl test add</code>: the gateway's API has no endpoint "
+                              "for them yet."),
+                           this);
+  tests->setWordWrap(true);
+  side->addWidget(tests);
+  side->addStretch(1);
+  columns->addLayout(side, 2);
+  layout->addLayout(columns, 1);
+  for (auto* box : {bladder_, saddle_, weakness_}) {
+    connect(box, &QCheckBox::toggled, this, &DiaryView::update_warning);
+  }
+  connect(send_, &QPushButton::clicked, this, &DiaryView::submit);
+  connect(use, &QPushButton::clicked, this, &DiaryView::use_setup);
+}
+
+void DiaryView::answer_red_flag(const QString& question) {
+  if (question == QLatin1String("bladder_bowel")) bladder_->setChecked(true);
+  if (question == QLatin1String("saddle_numbness")) saddle_->setChecked(true);
+  if (question == QLatin1String("leg_weakness")) weakness_->setChecked(true);
+}
+
+void DiaryView::update_warning() {
+  const bool local = bladder_->isChecked() || saddle_->isChecked() || weakness_->isChecked();
+  if (!local && api_warning_.isEmpty()) {
+    warning_->hide();
+    return;
+  }
+  QString text = QStringLiteral("⚠ ") +
+                 QString::fromUtf8(red_flag_banner_text().data(), red_flag_banner_text().size());
+  if (!api_warning_.isEmpty()) text += QStringLiteral("\n\n") + api_warning_;
+  warning_->setText(text);
+  warning_->show();
+}
+
+void DiaryView::submit() {
+  PainForm form;
+  form.back_pain = back_->value();
+  form.leg_pain = leg_->value();
+  form.extent = extent_->currentData().toString().toStdString();
+  form.bladder_bowel = bladder_->isChecked();
+  form.saddle_numbness = saddle_->isChecked();
+  form.leg_weakness = weakness_->isChecked();
+  for (const auto& [box, value] : tags_) {
+    if (box->isChecked()) form.tags.push_back(value.toStdString());
+  }
+  form.note = note_->text().toStdString();
+  std::string error;
+  const auto body = pain_body(form, error);
+  if (!body) {
+    result_->setText(tr("Not saved: %1").arg(QString::fromStdString(error)));
+    return;
+  }
+  send_->setEnabled(false);
+  result_->setText(tr("Saving…"));
+  api_.post(QStringLiteral("/v1/pain"), QByteArray::fromStdString(*body),
+            [this](const ApiReply& r) {
+              send_->setEnabled(true);
+              if (!r.ok()) {
+                result_->setText(
+                    tr("Not saved - %1. Your answers are still in the form.").arg(r.problem()));
+                return;
+              }
+              const auto doc = nlohmann::json::parse(r.body.toStdString(), nullptr, false);
+              if (doc.is_object() && doc.contains("red_flag_warning") &&
+                  doc["red_flag_warning"].is_string()) {
+                api_warning_ = QString::fromStdString(doc["red_flag_warning"].get<std::string>());
+              }
+              update_warning();
+              result_->setText(tr("Saved. Thank you."));
+              refresh();
+            });
+}
+
+void DiaryView::use_setup() {
+  const QString name = setups_->currentData().toString();
+  if (name.isEmpty()) {
+    setup_result_->setText(tr("No setup to choose: add one with pmapctl setup add."));
+    return;
+  }
+  api_.post(QStringLiteral("/v1/setups/use"),
+            QByteArray::fromStdString(setup_use_body(name.toStdString())),
+            [this, name](const ApiReply& r) {
+              setup_result_->setText(r.ok() ? tr("Tonight: %1").arg(name)
+                                            : tr("Not changed - %1").arg(r.problem()));
+            });
+}
+
+void DiaryView::refresh() {
+  loaded_ = false;
+  pending_ = 2;
+  const QString today = QDate::currentDate().toString(Qt::ISODate);
+  QUrlQuery q;
+  q.addQueryItem(QStringLiteral("from"), today);
+  q.addQueryItem(QStringLiteral("to"), today);
+  api_.get(QStringLiteral("/v1/pain"), q, [this](const ApiReply& r) {
+    if (--pending_ == 0) loaded_ = true;
+    if (!r.ok()) {
+      today_->setText(r.problem());
+      return;
+    }
+    const auto parsed = parse_pain(std::string_view(r.body.constData(), r.body.size()));
+    QStringList lines;
+    for (const auto& e : parsed.rows) {
+      lines << tr("%1  back %2, leg %3 (%4)%5")
+                   .arg(QString::fromStdString(e.time.substr(11, 5)))
+                   .arg(e.back_pain)
+                   .arg(e.leg_pain)
+                   .arg(QString::fromStdString(e.extent))
+                   .arg(e.red_flag ? tr("  RED FLAG") : QString());
+    }
+    today_->setText(lines.isEmpty() ? tr("No entry yet today.") : lines.join('\n'));
+    // A red flag answered today (here or with pmapctl) keeps the warning on screen.
+    if (parsed.red_flag_warning) {
+      api_warning_ = QString::fromStdString(*parsed.red_flag_warning);
+      update_warning();
+    }
+  });
+  api_.get(QStringLiteral("/v1/setups"), {}, [this](const ApiReply& r) {
+    if (--pending_ == 0) loaded_ = true;
+    if (!r.ok()) {
+      setup_result_->setText(r.problem());
+      return;
+    }
+    const auto doc = nlohmann::json::parse(r.body.toStdString(), nullptr, false);
+    setups_->clear();
+    if (!doc.is_object() || !doc.contains("setups") || !doc["setups"].is_array()) {
+      setup_result_->setText(tr("The gateway's answer was not understood."));
+      return;
+    }
+    const std::string in_use = doc.value("in_use", nlohmann::json()).is_string()
+                                   ? doc["in_use"].get<std::string>()
+                                   : std::string();
+    for (const auto& s : doc["setups"]) {
+      if (!s.is_object() || !s.contains("name") || !s["name"].is_string()) continue;
+      const QString name = QString::fromStdString(s["name"].get<std::string>());
+      setups_->addItem(
+          tr("%1 (knee pillow %2)")
+              .arg(name, QString::fromStdString(s.value("knee_pillow", std::string("?")))),
+          name);
+      if (s["name"] == in_use) setups_->setCurrentIndex(setups_->count() - 1);
+    }
+    setup_result_->setText(setups_->count() == 0
+                               ? tr("No setups yet: add one with pmapctl setup add.")
+                           : in_use.empty() ? tr("None in use.")
+                                            : tr("In use: %1").arg(QString::fromStdString(in_use)));
+  });
+}
+
+QJsonObject DiaryView::facts() const {
+  QJsonObject o;
+  o["red_flag_warning_shown"] = !warning_->isHidden();
+  o["warning_text"] = warning_->text();
+  o["today_text"] = today_->text();
+  o["setups"] = setups_->count();
+  o["setup_text"] = setup_result_->text();
+  return o;
+}
+
+}  // namespace pmap::dashboard::app

@@ -1,0 +1,260 @@
+#include "sitting_view.hpp"
+
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QDateEdit>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QUrlQuery>
+#include <QVBoxLayout>
+#include <QValueAxis>
+#include <nlohmann/json.hpp>
+
+#include "palette.hpp"
+#include "pmap/dashboard/api_documents.hpp"
+#include "pmap/dashboard/timeline.hpp"
+#include "timeline_widget.hpp"
+
+namespace pmap::dashboard::app {
+
+SittingView::SittingView(ApiClient& api, QDate date, const LiveModel* live, QWidget* parent)
+    : View(parent), api_(api), live_(live) {
+  auto* layout = new QVBoxLayout(this);
+  auto* bar = new QHBoxLayout();
+  auto* prev = new QPushButton(tr("◀ Previous day"), this);
+  auto* next = new QPushButton(tr("Next day ▶"), this);
+  date_ = new QDateEdit(date, this);
+  date_->setCalendarPopup(true);
+  date_->setDisplayFormat(QStringLiteral("ddd d MMM yyyy"));
+  auto* label = new QLabel(tr("Sitting on"), this);
+  label->setBuddy(date_);
+  bar->addWidget(prev);
+  bar->addWidget(label);
+  bar->addWidget(date_);
+  bar->addWidget(next);
+  bar->addStretch(1);
+  layout->addLayout(bar);
+  status_ = new QLabel(this);
+  status_->setWordWrap(true);
+  layout->addWidget(status_);
+  alerts_ = new QLabel(this);
+  alerts_->setWordWrap(true);
+  layout->addWidget(alerts_);
+  timeline_ = new TimelineWidget(this);
+  layout->addWidget(timeline_);
+  chart_ = new QChart();
+  chart_->setTitle(
+      tr("Last two weeks: minutes per day with the pelvis tilted sideways, slouching, "
+         "sitting on a wallet"));
+  chart_->legend()->setAlignment(Qt::AlignBottom);
+  auto* view = new QChartView(chart_, this);
+  view->setMinimumHeight(230);
+  layout->addWidget(view, 1);
+  connect(prev, &QPushButton::clicked, this, [this] { date_->setDate(date_->date().addDays(-1)); });
+  connect(next, &QPushButton::clicked, this, [this] { date_->setDate(date_->date().addDays(1)); });
+  connect(date_, &QDateEdit::dateChanged, this, &SittingView::refresh);
+}
+
+void SittingView::refresh() {
+  const int generation = ++generation_;
+  loaded_ = false;
+  pending_ = 2;
+  problem_.clear();
+  status_->setText(tr("Loading…"));
+  const QDate d = date_->date();
+  QUrlQuery days;
+  days.addQueryItem(QStringLiteral("from"), d.addDays(-13).toString(Qt::ISODate));
+  days.addQueryItem(QStringLiteral("to"), d.toString(Qt::ISODate));
+  api_.get(QStringLiteral("/v1/days"), days, [this, generation](const ApiReply& r) {
+    if (generation != generation_) return;
+    if (r.ok())
+      days_body_ = r.body;
+    else
+      problem_ = r.problem();
+    if (--pending_ == 0) finish();
+  });
+  QUrlQuery eps;
+  eps.addQueryItem(QStringLiteral("from"), d.toString(Qt::ISODate));
+  eps.addQueryItem(QStringLiteral("to"), d.toString(Qt::ISODate));
+  eps.addQueryItem(QStringLiteral("limit"), QStringLiteral("10000"));
+  api_.get(QStringLiteral("/v1/episodes"), eps, [this, generation](const ApiReply& r) {
+    if (generation != generation_) return;
+    if (r.ok())
+      episodes_body_ = r.body;
+    else
+      problem_ = r.problem();
+    if (--pending_ == 0) finish();
+  });
+}
+
+void SittingView::finish() {
+  loaded_ = true;
+  if (!problem_.isEmpty()) {
+    status_->setText(problem_ + tr(" - what was shown before is kept."));
+    status_->setStyleSheet(QStringLiteral("QLabel{background:#fde0c5;color:#000;padding:6px}"));
+    return;
+  }
+  status_->setStyleSheet({});
+  const auto days = parse_days(std::string_view(days_body_.constData(), days_body_.size()));
+  const auto eps =
+      parse_episodes(std::string_view(episodes_body_.constData(), episodes_body_.size()));
+  const nlohmann::json days_doc = nlohmann::json::parse(days_body_.toStdString(), nullptr, false);
+  const double limit_s = days_doc.is_object() ? days_doc.value("bout_limit_s", 2700.0) : 2700.0;
+  // The chair mat: the one with `sitting` presence episodes.
+  std::string chair;
+  for (const auto& e : eps.episodes) {
+    if (e.stream == "presence" && (e.label == "sitting" || e.label == "away")) {
+      chair = e.mat;
+      break;
+    }
+  }
+  const QDate d = date_->date();
+  const std::int64_t day_start = d.startOfDay().toMSecsSinceEpoch() * 1000;
+  const std::int64_t day_end = d.addDays(1).startOfDay().toMSecsSinceEpoch() * 1000;
+  bouts_ = 0;
+  bouts_over_limit_ = 0;
+  QStringList alert_lines;
+  if (!chair.empty()) {
+    const Timeline t = build_timeline(eps.episodes, chair, day_start, day_end);
+    Lane sitting{tr("Sitting"), {}, QColor(0x00, 0x72, 0xB2)};
+    Lane upright{tr("Upright"), {}, good_colour()};
+    Lane slouched{tr("Slouched"), {}, warning_colour()};
+    Lane leaning{tr("Leaning"), {}, QColor(0xE6, 0x9F, 0x00)};
+    if (const auto it = t.streams.find("presence"); it != t.streams.end()) {
+      for (const auto& b : it->second) {
+        if (b.label != "sitting") continue;
+        sitting.bands.push_back(b);
+        ++bouts_;
+        if (static_cast<double>(b.end_us - b.start_us) / 1e6 > limit_s) {
+          ++bouts_over_limit_;
+          alert_lines << tr("Sat %1 min without a break from %2")
+                             .arg((b.end_us - b.start_us) / 60'000'000)
+                             .arg(QDateTime::fromMSecsSinceEpoch(b.start_us / 1000)
+                                      .toString(QStringLiteral("HH:mm")));
+        }
+      }
+    }
+    if (const auto it = t.streams.find("position"); it != t.streams.end()) {
+      for (const auto& b : it->second) {
+        if (b.label == "upright")
+          upright.bands.push_back(b);
+        else if (b.label == "slouched")
+          slouched.bands.push_back(b);
+        else if (b.label.starts_with("leaning"))
+          leaning.bands.push_back(b);
+      }
+    }
+    const int offset = d.startOfDay().offsetFromUtc();
+    timeline_->set_data(
+        day_start, day_end, offset,
+        {std::move(sitting), std::move(upright), std::move(slouched), std::move(leaning)}, {});
+  } else {
+    timeline_->set_data(0, 0, 0, {}, {});
+  }
+  timeline_->set_empty_text(tr("No sitting recorded on this day yet."));
+  if (live_ != nullptr) {
+    for (const auto& a : live_->alerts()) {
+      alert_lines << tr("Live alert (%1): %2")
+                         .arg(QString::fromStdString(a.mat), QString::fromStdString(a.text));
+    }
+  }
+  alerts_->setText(alert_lines.isEmpty()
+                       ? tr("No alerts: no sitting bout longer than %1 min.").arg(limit_s / 60)
+                       : tr("Alerts: ") + alert_lines.join(QStringLiteral("; ")));
+  alerts_->setStyleSheet(alert_lines.isEmpty()
+                             ? QString()
+                             : QStringLiteral("QLabel{background:#fff3cd;color:#000;padding:6px}"));
+  // Two weeks of daily measures.
+  chart_->removeAllSeries();
+  for (auto* axis : chart_->axes()) chart_->removeAxis(axis);
+  chart_points_ = 0;
+  QStringList dates;
+  auto* right_low = new QBarSet(tr("right side lower"));
+  auto* left_low = new QBarSet(tr("left side lower"));
+  auto* slouch = new QBarSet(tr("slouched"));
+  auto* wallet = new QBarSet(tr("on a wallet"));
+  right_low->setColor(QColor(0x56, 0xB4, 0xE9));
+  left_low->setColor(QColor(0xE6, 0x9F, 0x00));
+  slouch->setColor(warning_colour());
+  wallet->setColor(QColor(0xCC, 0x79, 0xA7));
+  auto* tilt = new QLineSeries();
+  tilt->setName(tr("mean pelvic tilt, ° (+ = tilted back)"));
+  tilt->setColor(Qt::black);
+  for (int i = 13; i >= 0; --i) {
+    const std::string date = d.addDays(-i).toString(Qt::ISODate).toStdString();
+    dates << d.addDays(-i).toString(QStringLiteral("d/M"));
+    const SittingDay* day = nullptr;
+    for (const auto& row : days.rows) {
+      if (row.date == date) day = &row;
+    }
+    *right_low << (day ? day->oblique_right_low_s / 60 : 0);
+    *left_low << (day ? day->oblique_left_low_s / 60 : 0);
+    *slouch << (day ? day->slouched_s / 60 : 0);
+    *wallet << (day ? day->wallet_min : 0);
+    if (day && day->posterior_tilt_mean_deg) {
+      tilt->append(13 - i, *day->posterior_tilt_mean_deg);
+      ++chart_points_;
+    }
+    if (day) ++chart_points_;
+  }
+  auto* series = new QBarSeries();
+  series->append({right_low, left_low, slouch, wallet});
+  chart_->addSeries(series);
+  chart_->addSeries(tilt);
+  auto* cats = new QBarCategoryAxis();
+  cats->append(dates);
+  auto* minutes = new QValueAxis();
+  minutes->setTitleText(tr("minutes"));
+  minutes->setMin(0);
+  auto* degrees = new QValueAxis();
+  degrees->setTitleText(tr("tilt °"));
+  degrees->setRange(-20, 20);
+  auto* index = new QValueAxis();
+  index->setRange(-0.5, 13.5);
+  index->setVisible(false);
+  chart_->addAxis(cats, Qt::AlignBottom);
+  chart_->addAxis(minutes, Qt::AlignLeft);
+  chart_->addAxis(degrees, Qt::AlignRight);
+  chart_->addAxis(index, Qt::AlignTop);
+  series->attachAxis(cats);
+  series->attachAxis(minutes);
+  tilt->attachAxis(index);
+  tilt->attachAxis(degrees);
+  const SittingDay* today = nullptr;
+  for (const auto& row : days.rows) {
+    if (row.date == d.toString(Qt::ISODate).toStdString()) today = &row;
+  }
+  if (today != nullptr) {
+    status_->setText(tr("%1: sat %2 h %3 min in %4 bouts (longest %5 min). Pelvis lower on the "
+                        "right %6 min, on the left %7 min; wallet %8 min.")
+                         .arg(d.toString(QStringLiteral("ddd d MMM")))
+                         .arg(static_cast<int>(today->sitting_s / 3600))
+                         .arg(static_cast<int>(today->sitting_s / 60) % 60)
+                         .arg(today->bouts)
+                         .arg(static_cast<int>(today->longest_bout_s / 60))
+                         .arg(static_cast<int>(today->oblique_right_low_s / 60))
+                         .arg(static_cast<int>(today->oblique_left_low_s / 60))
+                         .arg(today->wallet_min, 0, 'f', 0));
+  } else {
+    status_->setText(
+        tr("No sitting data for %1 yet.").arg(d.toString(QStringLiteral("ddd d MMM"))));
+  }
+}
+
+QJsonObject SittingView::facts() const {
+  QJsonObject o;
+  o["bands"] = static_cast<int>(timeline_->band_count());
+  o["bouts"] = bouts_;
+  o["bouts_over_limit"] = bouts_over_limit_;
+  o["chart_points"] = chart_points_;
+  o["status_text"] = status_->text();
+  o["alerts_text"] = alerts_->text();
+  return o;
+}
+
+}  // namespace pmap::dashboard::app

@@ -1,0 +1,47 @@
+#pragma once
+// Sitting: the day's bouts and sitting classes on a time axis, obliquity / slouching / wallet
+// per day over two weeks with the mean pelvic tilt, and the alerts (bouts over the limit, live
+// alerts from the gateway).
+#include <QDate>
+
+#include "pmap/dashboard/api_client.hpp"
+#include "pmap/dashboard/live_model.hpp"
+#include "view.hpp"
+
+class QDateEdit;
+class QLabel;
+class QChart;
+
+namespace pmap::dashboard::app {
+
+class TimelineWidget;
+
+class SittingView : public View {
+  Q_OBJECT
+ public:
+  SittingView(ApiClient& api, QDate date, const LiveModel* live, QWidget* parent = nullptr);
+  void refresh() override;
+  [[nodiscard]] bool ready() const override { return pending_ == 0 && loaded_; }
+  [[nodiscard]] QJsonObject facts() const override;
+
+ private:
+  void finish();
+
+  ApiClient& api_;
+  const LiveModel* live_;
+  QDateEdit* date_;
+  QLabel* status_;
+  QLabel* alerts_;
+  TimelineWidget* timeline_;
+  QChart* chart_;
+  int pending_ = 0;
+  bool loaded_ = false;
+  int generation_ = 0;
+  QByteArray days_body_, episodes_body_;
+  QString problem_;
+  int chart_points_ = 0;
+  int bouts_ = 0;
+  int bouts_over_limit_ = 0;
+};
+
+}  // namespace pmap::dashboard::app
