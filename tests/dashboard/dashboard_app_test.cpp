@@ -27,8 +27,8 @@ constexpr std::int64_t kHourUs = 3'600'000'000LL;
 
 std::int64_t utc_midnight_us(int y, unsigned m, unsigned d) {
   using namespace std::chrono;
-  const sys_days day{year{y} / month{m} / day{d}};
-  return duration_cast<microseconds>(day.time_since_epoch()).count();
+  const sys_days midnight{year{y} / month{m} / day{d}};
+  return duration_cast<microseconds>(midnight.time_since_epoch()).count();
 }
 
 // One night to the morning of `wake_midnight` (UTC): 23:00-07:00 with a 10-min exit at 03:00.
@@ -149,11 +149,13 @@ TEST_F(DashboardApp, NightViewDrawsTheTimelineTurnsExitAndHours) {
   ASSERT_TRUE(f.is_object());
   EXPECT_EQ(f["view"], "night");
   EXPECT_EQ(f["timed_out"], false);
-  EXPECT_GE(f["bands"].get<int>(), 11);   // presence, positions and knee bands of the night
+  // 1 out-of-bed, 4 position and 4 knee bands (time in bed itself is the lanes' background).
+  EXPECT_EQ(f["bands"].get<int>(), 9);
   EXPECT_EQ(f["markers"].get<int>(), 3);  // supine->left turn, the exit, right->supine turn
   EXPECT_EQ(f["bars"], json({"Back", "Left side", "Right side", "Front"}));
-  // 2.8 h supine at first + 1.8 h after the exit; 4 h - 2.8 h = 1.2 h left; 1 h right.
-  EXPECT_NEAR(f["bar_hours"][0].get<double>(), 2.8 + 1.8333, 0.02);
+  // 2.8 h supine at first + 2 h 50 min after the exit (04:10-07:00); 4 h - 2.8 h = 1.2 h left;
+  // 1 h right.
+  EXPECT_NEAR(f["bar_hours"][0].get<double>(), 2.8 + 2.8333, 0.02);
   EXPECT_NEAR(f["bar_hours"][1].get<double>(), 1.2, 0.02);
   EXPECT_NEAR(f["bar_hours"][2].get<double>(), 1.0, 0.02);
   EXPECT_NE(f["summary_text"].get<std::string>().find("1 times out of bed"), std::string::npos)
@@ -246,7 +248,18 @@ TEST_F(DashboardApp, LiveViewShowsHeatmapsFindingsAndCharts) {
                     "--seed",
                     "3"},
                    dir_ / "sim");
-  std::this_thread::sleep_for(4s);  // a few states into the gateway's 1-Hz rhythm
+  // The simulated sleeper first gets into bed (a load ramp); the screenshot is taken once the
+  // gateway's own state has them lying on the left (at most 45 s).
+  const auto lying_by = std::chrono::steady_clock::now() + 45s;
+  bool lying = false;
+  while (!lying && std::chrono::steady_clock::now() < lying_by) {
+    const auto r = api::test::http(static_cast<std::uint16_t>(port_), "GET", "/v1/state/bed1", "");
+    const json state = json::parse(r.body, nullptr, false);
+    lying = r.status == 200 && state.is_object() && state.value("occupancy", "") == "occupied" &&
+            state.contains("posture") && state["posture"].value("position", "") == "left";
+    if (!lying) std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_TRUE(lying) << "the gateway never saw bed1 lying on the left";
   const json f = shot("live", {"--view", "live", "--wait-ms", "20000"});
   ASSERT_TRUE(f.is_object());
   EXPECT_EQ(f["broker_connected"], true);
@@ -260,7 +273,8 @@ TEST_F(DashboardApp, LiveViewShowsHeatmapsFindingsAndCharts) {
     EXPECT_GT(m["frames"].get<int>(), 0);
     EXPECT_NE(m["link_text"].get<std::string>().find("frames/s"), std::string::npos);
   }
-  EXPECT_NE(f["mats"][0]["position_text"].get<std::string>().find("left side"), std::string::npos);
+  EXPECT_NE(f["mats"][0]["position_text"].get<std::string>().find("left side"), std::string::npos)
+      << f.dump();
   EXPECT_NE(f["mats"][1]["detail_text"].get<std::string>().find("Pelvis"), std::string::npos);
   sim.signal(SIGTERM);
   sim.wait_for(10s);
