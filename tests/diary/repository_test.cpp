@@ -223,56 +223,6 @@ TEST(DiaryCsv, ExportThenImportGivesTheSameDiary) {
   EXPECT_EQ(PainCsv::write(y), csv);
 }
 
-TEST(DiaryRepository, ForgetDeletesEveryPersonalRowFromTheFile) {
-  TempDir dir;
-  const auto path = dir.file("d.db");
-  {
-    Store store(path);
-    WriteBatch b;
-    EpochDelta d;
-    d.mat_id = "bed1";
-    d.epoch_start_s = 1'700'000'000;
-    d.frames = 5;
-    b.epochs.push_back(d);
-    b.episodes.push_back(Episode{"bed1", "position", "left", 1'000'000, 61'000'000, 61, 0.8});
-    b.statuses.push_back(StatusEvent{"bed1", 1'000'000, "online"});
-    store.write(b);
-    DiaryRepository repo(store);
-    PainEntry e = entry("UTC", "2026-11-20T08:00", Extent::kCalf);
-    e.note = "zebra-marker-7319";
-    repo.add_pain(e);
-    repo.add_setup(
-        PillowSetup{"s1", KneePillow::kThick, false, HeadPillow::parse("low"), false, "", 0});
-    repo.use_setup("s1", e.time_us, "UTC");
-    MovementTest t;
-    t.time_us = e.time_us;
-    repo.add_test(t);
-  }
-  // The marker is in the file before (so its absence afterwards means something).
-  ASSERT_TRUE(test::read_all(path).find("zebra-marker-7319") != std::string::npos ||
-              test::read_all(path + "-wal").find("zebra-marker-7319") != std::string::npos);
-  Store store(path);
-  DiaryRepository repo(store);
-  const auto deleted = repo.forget_everything();
-  EXPECT_EQ(deleted.at("pain_entries"), 1);
-  EXPECT_EQ(deleted.at("movement_tests"), 1);
-  EXPECT_EQ(deleted.at("pillow_setups"), 1);
-  EXPECT_EQ(deleted.at("setup_switches"), 1);
-  EXPECT_EQ(deleted.at("epochs"), 1);
-  EXPECT_EQ(deleted.at("episodes"), 1);
-  EXPECT_EQ(deleted.at("mat_status_events"), 1);
-  EXPECT_EQ(deleted.at("mats"), 1);
-  for (const char* t :
-       {"pain_entries", "movement_tests", "pillow_setups", "setup_switches", "epochs", "episodes",
-        "raw_frames", "mats", "mat_status_events", "mat_counters"}) {
-    EXPECT_EQ(store.db().query_int(std::string("SELECT COUNT(*) FROM ") + t), 0) << t;
-  }
-  EXPECT_EQ(store.schema_version(), Store::kSchemaVersion);  // the schema stays
-  EXPECT_EQ(store.integrity_check(), "ok");
-  EXPECT_EQ(test::read_all(path).find("zebra-marker-7319"), std::string::npos);
-  EXPECT_EQ(test::read_all(path + "-wal").find("zebra-marker-7319"), std::string::npos);
-}
-
 TEST(DiaryMigration, AVersion2DatabaseGainsTheDiaryAndKeepsItsData) {
   TempDir dir;
   const auto path = dir.file("v2.db");

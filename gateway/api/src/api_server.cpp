@@ -120,6 +120,9 @@ const char* const kRejectionCodes[] = {"bad_http",
                                        "invalid_token",
                                        "not_found",
                                        "unknown_mat",
+                                       "missing_param",
+                                       "token_required",
+                                       "delete_failed",
                                        "method_not_allowed",
                                        "body_too_large",
                                        "headers_too_large",
@@ -226,6 +229,8 @@ class ServerCore {
     context_.epoch_seconds = config_.epoch_seconds;
     context_.states = std::move(states);
     context_.counters = [this] { return counters_.to_json(); };
+    context_.deleter = config_.deleter;
+    context_.token_configured = !config_.token.empty();
     add_v1_routes(router_, context_);
   }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pmap/deletion/data_deletion.hpp"
 #include "pmap/diary/diary_error.hpp"
 #include "pmap/diary/diary_json.hpp"
 #include "pmap/diary/diary_repository.hpp"
@@ -447,6 +448,53 @@ Response state_one(const EndpointContext& c, const Request& r) {
   return Response{200, parse_state(*payload)};
 }
 
+/// "true" / "false" (absent: `fallback`).
+bool bool_param(const Request& r, const std::string& field, bool fallback) {
+  const auto v = r.query_param(field);
+  if (!v) return fallback;
+  if (*v == "true") return true;
+  if (*v == "false") return false;
+  bad_param(field, "'" + *v + "' is not true or false");
+}
+
+/// DELETE /v1/data?all=true | mat=ID&from=D&to=D [&compact=true] [&dry_run=true]
+/// (docs/api.md, "Deleting data"). Dates are local in the API's zone, both inclusive.
+Response data_delete(const EndpointContext& c, const Request& r) {
+  // Without a token any local program could wipe the person's history; reading is the most a
+  // token-less (loopback-only) API allows.
+  if (!c.token_configured)
+    throw ApiError(403, "token_required",
+                   "deleting data through the API needs the gateway to have a bearer token "
+                   "(api_token_file); or use pmapctl delete --db on the gateway's machine");
+  deletion::DeletionScope scope;
+  const bool all = bool_param(r, "all", false);
+  if (const auto mat = r.query_param("mat")) scope.mat_id = mat_param(*mat, "mat");
+  std::optional<sys_days> from;
+  std::optional<sys_days> to;
+  if (const auto f = r.query_param("from")) from = date_of(*f, "from");
+  if (const auto t = r.query_param("to")) to = date_of(*t, "to");
+  if (from && to && *from > *to) bad_param("to", "must not be before from");
+  if (from) scope.from_us = midnight_us(*from, *c.zone, "from");
+  if (to) scope.to_us = midnight_us(*to + std::chrono::days(1), *c.zone, "to");
+  // Deleting everything is said, never implied by a forgotten parameter.
+  if (all && !scope.everything())
+    bad_param("all", "all=true deletes everything: give it without mat, from and to");
+  if (!all && scope.everything())
+    throw ApiError(400, "missing_param",
+                   "say what to delete: all=true, or mat and/or from/to", "all");
+  deletion::DeletionOptions options;
+  options.compact = bool_param(r, "compact", false);
+  const bool dry_run = bool_param(r, "dry_run", false);
+  try {
+    if (dry_run) return Response{200, deletion::to_json(deletion::preview(*c.store, scope), scope, true)};
+    if (c.deleter) return Response{200, c.deleter(scope, options)};
+    return Response{200,
+                    deletion::to_json(deletion::delete_data(*c.store, scope, options), scope, false)};
+  } catch (const deletion::DeletionError& e) {
+    throw ApiError(500, "delete_failed", e.what());
+  }
+}
+
 }  // namespace
 
 void add_v1_routes(Router& router, const EndpointContext& context) {
@@ -464,6 +512,8 @@ void add_v1_routes(Router& router, const EndpointContext& context) {
   router.add("GET", "/v1/setups", {}, [c](const Request&) { return setups_get(*c); });
   router.add("POST", "/v1/setups", {}, [c](const Request& r) { return setups_post(*c, r); });
   router.add("POST", "/v1/setups/use", {}, [c](const Request& r) { return setups_use(*c, r); });
+  router.add("DELETE", "/v1/data", {"all", "mat", "from", "to", "compact", "dry_run"},
+             [c](const Request& r) { return data_delete(*c, r); });
   router.add(
       "GET", "/v1/state", {}, [c](const Request&) { return state_all(*c); }, Runs::kInline);
   router.add(

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pmap/api/api_server.hpp"
 #include "pmap/api/router.hpp"
 #include "pmap/api/state_snapshot.hpp"
 #include "pmap/diary/time_zone.hpp"
@@ -28,6 +29,8 @@ struct EndpointContext {
   std::int64_t epoch_seconds = 5;
   std::shared_ptr<const StateSnapshot> states;
   std::function<nlohmann::json()> counters;  ///< for GET /v1/health
+  DataDeleter deleter;                        ///< DELETE /v1/data; empty: on `store`
+  bool token_configured = false;  ///< a bearer token guards the API (DELETE needs one)
 };
 
 /// Adds every /v1 route. `context` must outlive the router's use.

@@ -59,12 +59,6 @@ constexpr const char* kSelectSetup =
     "SELECT name, knee_pillow, pillow_under_knees, head_pillow, mattress_topper, note, "
     "created_us FROM pillow_setups";
 
-std::string quote_identifier(const std::string& name) {
-  std::string q = "\"";
-  for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
 }  // namespace
 
 DiaryRepository::DiaryRepository(Store& store) : store_(store) {
@@ -254,37 +248,6 @@ SetupTimeline DiaryRepository::timeline() const {
     std::vector<SetupSwitch> switches;
     while (st.step()) switches.push_back({st.column_text(0), st.column_int(1), st.column_text(2)});
     return SetupTimeline(std::move(switches));
-  });
-}
-
-std::map<std::string, std::int64_t> DiaryRepository::forget_everything() {
-  return guarded("forget", [&] {
-    Database& db = store_.db();
-    std::map<std::string, std::int64_t> deleted;
-    {
-      Transaction tx(db);
-      std::vector<std::string> tables;
-      {
-        Statement st = db.prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name");
-        while (st.step()) tables.push_back(st.column_text(0));
-      }
-      // Children first, so the setup_switches → pillow_setups reference never dangles.
-      std::stable_partition(tables.begin(), tables.end(),
-                            [](const std::string& t) { return t == "setup_switches"; });
-      for (const auto& t : tables) {
-        // Table names come from the schema itself, not from input; identifiers cannot be bound.
-        db.exec("DELETE FROM " + quote_identifier(t));
-        deleted[t] = db.changes();
-      }
-      tx.commit();
-    }
-    // Deleted rows stay in free pages and in the WAL until these run.
-    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    db.exec("VACUUM");
-    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    return deleted;
   });
 }
 

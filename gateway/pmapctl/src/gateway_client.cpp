@@ -75,6 +75,10 @@ GatewayReply GatewayClient::post(const std::string& target, const json& body) co
   return request("POST", target, &text);
 }
 
+GatewayReply GatewayClient::remove(const std::string& target) const {
+  return request("DELETE", target, nullptr);
+}
+
 json GatewayClient::get_json(const std::string& target) const {
   const GatewayReply reply = get(target);
   json j = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
@@ -112,7 +116,7 @@ GatewayReply GatewayClient::request(const std::string& method, const std::string
                        "cannot reach " + where + ": " + ec.message() +
                            " (is pmap-gateway running there with its API enabled?)");
 
-  http::request<http::string_body> req{method == "POST" ? http::verb::post : http::verb::get,
+  http::request<http::string_body> req{http::string_to_verb(method),
                                        url_.prefix + target, 11};
   req.set(http::field::host, url_.host_header());
   req.set(http::field::user_agent, "pmapctl");

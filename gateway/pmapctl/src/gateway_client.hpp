@@ -47,6 +47,8 @@ class GatewayClient {
   [[nodiscard]] GatewayReply get(const std::string& target) const;
   /// POST prefix + `target` with `body` as application/json; throws GatewayError unless 2xx.
   [[nodiscard]] GatewayReply post(const std::string& target, const nlohmann::json& body) const;
+  /// DELETE prefix + `target`; throws GatewayError unless 2xx.
+  [[nodiscard]] GatewayReply remove(const std::string& target) const;
   /// GET and parse the body as a JSON object (kProtocol when it is not one).
   [[nodiscard]] nlohmann::json get_json(const std::string& target) const;
 

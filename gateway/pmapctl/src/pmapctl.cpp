@@ -21,6 +21,7 @@
 #include "gateway_client.hpp"
 #include "gateway_error.hpp"
 #include "pmap/api/api_server.hpp"
+#include "pmap/deletion/data_deletion.hpp"
 #include "pmap/diary/centralization.hpp"
 #include "pmap/diary/diary_error.hpp"
 #include "pmap/diary/diary_json.hpp"
@@ -31,6 +32,7 @@
 #include "pmap/export/exporter.hpp"
 #include "pmap/nights/nights_json.hpp"
 #include "pmap/nights/nights_reader.hpp"
+#include "pmap/mat_descriptor.hpp"
 #include "pmap/private_file.hpp"
 #include "pmap/report/report_builder.hpp"
 #include "pmap/report/report_error.hpp"
@@ -93,14 +95,18 @@ constexpr const char* kTopUsage =
     "  days          sitting days by local date [--from D --to D] [--json]\n"
     "  report        the morning report of a date [--date D] [--format html|pdf|json] [-o FILE]\n"
     "                (docs/reports.md)\n"
-    "  forget        delete all personal data (diary, tests, setups, nights, raw frames ...)\n"
+    "  delete        delete personal data: --all, or a mat's (--mat ID) and/or a range of\n"
+    "                dates (--from D --to D), from every table and the file's bytes\n"
+    "                [--compact] [--dry-run] [--yes] (docs/export.md, \"Delete\")\n"
+    "  forget        delete all personal data (the same as delete --all)\n"
     "\n"
     "Every command takes --db FILE, --tz ZONE (IANA name; default $TZ, /etc/timezone or UTC)\n"
     "and --help.\n"
     "Through the gateway instead of --db: --api http://HOST:PORT (or $PMAP_API), --token-file\n"
     "FILE (or $PMAP_API_TOKEN_FILE; the gateway's bearer token), --timeout SECONDS (default 60).\n"
     "Over --api work: pain add, pain list, setup add|use|list, nights, days, report (with the\n"
-    "default thresholds; dates in the gateway's zone). The others need --db. http:// only: no\n"
+    "default thresholds; dates in the gateway's zone), delete (a gateway with a token). The\n"
+    "others need --db. http:// only: no\n"
     "TLS yet.\n"
     "Exit codes: 0 ok, 1 refused (invalid value, unknown name, not confirmed, missing database,\n"
     "file error, an export target that exists, the gateway refused or could not be reached),\n"
@@ -954,39 +960,201 @@ int export_all(const std::vector<std::string>& args, Io& io) {
   return kOk;
 }
 
-int forget(const std::vector<std::string>& args, Io& io) {
-  po::options_description o("forget options");
-  o.add_options()("yes", "do not ask (for scripts)");
-  const auto vm = parse(args,
-                        "pmapctl forget --db FILE [--yes]\n"
-                        "Deletes every row of every table: pain diary, movement tests, "
-                        "pillow setups, nights, epochs, episodes, raw frames, mats.",
-                        o, io);
+// ------------------------------------------------------------------------------------ delete
+
+/// A mat recorded this recently is taken to be live: a gateway is writing to the file.
+constexpr std::int64_t kLiveMatUs = 120'000'000;
+
+/// Asks for `word` on stdin; throws Refused unless it is typed.
+void confirm(Io& io, const std::string& what, std::string_view word) {
+  io.out << what << "It cannot be undone. Type '" << word << "' to confirm: ";
+  io.out.flush();
+  std::string answer;
+  std::getline(io.in, answer);
+  io.out << '\n';  // the answer's own newline is not echoed when stdin is not a terminal
+  if (!answer.empty() && answer.back() == '\r') answer.pop_back();
+  if (answer != word) throw Refused("not confirmed; nothing was deleted");
+}
+
+/// "pain_entries=3 epochs=17280 …" of a deletion document's non-zero tables (every table when
+/// `all_tables`).
+std::string table_counts(const json& doc, bool all_tables) {
+  std::string out;
+  for (const auto& [table, n] : doc["deleted"].items()) {
+    if (all_tables || n.get<std::int64_t>() != 0)
+      out += (out.empty() ? "" : " ") + table + "=" + std::to_string(n.get<std::int64_t>());
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+/// What will go, for the confirmation (from a dry run's document).
+std::string deletion_preview_text(const json& doc, const std::string& where) {
+  std::ostringstream o;
+  o << "This deletes " << doc["scope"]["description"].get<std::string>() << " from " << where
+    << ":\n  " << doc["rows"].get<std::int64_t>() << " rows: " << table_counts(doc, false) << '\n';
+  if (!doc["mats_deleted"].empty()) o << "  mats removed: " << doc["mats_deleted"].dump() << '\n';
+  return o.str();
+}
+
+/// The text of a deletion document (docs/export.md, "Delete").
+void print_deletion(const json& doc, bool everything_listed, Io& io) {
+  const bool dry = doc["dry_run"].get<bool>();
+  io.out << (dry ? "would delete " : "deleted ") << doc["rows"].get<std::int64_t>() << " rows ("
+         << doc["scope"]["description"].get<std::string>()
+         << "): " << table_counts(doc, everything_listed) << '\n';
+  if (!doc["mats_deleted"].empty())
+    io.out << (dry ? "mats that would be removed: " : "mats removed: ")
+           << doc["mats_deleted"].dump() << '\n';
+  if (dry) return;
+  io.out << "database file: " << doc["file_bytes_before"].get<std::int64_t>() << " -> "
+         << doc["file_bytes_after"].get<std::int64_t>() << " bytes"
+         << (doc["compacted"].get<bool>() ? " (compacted)" : " (free pages zeroed; --compact shrinks it)")
+         << '\n';
+  if (!doc["wal_truncated"].get<bool>())
+    io.out << "note: another program kept reading the database, so its write-ahead log could not "
+              "be truncated yet: it still holds copies of the deleted rows until the next "
+              "checkpoint (the gateway runs one at least every 1000 pages); run the deletion "
+              "again later to make sure\n";
+  if (const auto g = doc.find("gateway"); g != doc.end() && g->is_object()) {
+    if (g->contains("error")) io.out << "gateway: " << (*g)["error"].get<std::string>() << '\n';
+    if (!g->value("retained_cleared", json::array()).empty())
+      io.out << "retained MQTT messages cleared: " << (*g)["retained_cleared"].dump() << '\n';
+    if (!g->value("retained_not_cleared", json::array()).empty())
+      io.out << "NOT cleared (the gateway was not connected to the broker): "
+             << (*g)["retained_not_cleared"].dump()
+             << " - clear them with mosquitto_pub -r -n -t TOPIC\n";
+    if (!g->value("mats_registered_again", json::array()).empty())
+      io.out << "still recording, registered again: " << (*g)["mats_registered_again"].dump()
+             << '\n';
+    if (!g->value("home_assistant_withdrawn", json::array()).empty())
+      io.out << "Home Assistant entities withdrawn: " << (*g)["home_assistant_withdrawn"].dump()
+             << '\n';
+  }
+}
+
+/// `pmapctl delete` (and `forget`, which is `delete --all` over --db confirmed by 'forget').
+int delete_impl(const std::vector<std::string>& args, Io& io, std::string_view word,
+                const std::string& usage, Reach reach) {
+  po::options_description o("delete options");
+  o.add_options()("all", "everything: every row of every table")(
+      "mat", po::value<std::string>(),
+      "this mat's data (mats, status events, counters, epochs, posture epochs, episodes, raw "
+      "frames); the diary stays")("from", po::value<std::string>(),
+                                  "from this local date YYYY-MM-DD (or time) on, inclusive")(
+      "to", po::value<std::string>(), "up to this local date YYYY-MM-DD (or time), inclusive")(
+      "compact", "also VACUUM: the file shrinks (rewrites it; stop the gateway first with --db)")(
+      "dry-run", "only count what would be deleted")("yes", "do not ask (for scripts)")(
+      "json", "print the result as one JSON object (docs/export.md, \"Delete\")");
+  const auto vm = parse(args, usage, o, io, nullptr, reach);
   if (!vm) return kOk;
-  needs_db(*vm);
-  const std::string path = required(*vm, "db", "the SQLite file");
-  if (!std::filesystem::exists(path)) throw Refused("no database at '" + path + "'");
-  if (vm->count("yes") == 0U) {
-    io.out << "This deletes ALL personal data in '" << path
-           << "' (pain diary, movement tests, pillow setups, nights, posture data, raw frames).\n"
-           << "It cannot be undone. Type '" << kForgetConfirmation << "' to confirm: ";
-    io.out.flush();
-    std::string answer;
-    std::getline(io.in, answer);
-    io.out << '\n';  // the answer's own newline is not echoed when stdin is not a terminal
-    if (!answer.empty() && answer.back() == '\r') answer.pop_back();
-    if (answer != kForgetConfirmation) {
-      throw Refused("not confirmed; nothing was deleted");
+  if (reach == Reach::kDbOnly) needs_db(*vm);
+  const bool all = vm->count("all") != 0U;
+  const auto mat = opt(*vm, "mat");
+  const auto from = opt(*vm, "from");
+  const auto to = opt(*vm, "to");
+  if (all && (mat || from || to)) throw UsageError("--all goes without --mat, --from and --to");
+  if (!all && !mat && !from && !to)
+    throw UsageError("say what to delete: --all, or --mat ID and/or --from D / --to D");
+  if (mat && !is_valid_mat_id(*mat)) throw DiaryError("mat: '" + *mat + "' is not a mat id", "mat");
+  const bool dry_run = vm->count("dry-run") != 0U;
+  const bool yes = vm->count("yes") != 0U;
+  const bool compact = vm->count("compact") != 0U;
+  const bool as_json = vm->count("json") != 0U;
+  json doc;
+  if (api_mode(*vm)) {
+    if (vm->count("tz") != 0U)
+      throw UsageError("--tz needs --db: through the API, dates are in the gateway's zone");
+    for (const auto& [name, text] : {std::pair{"from", from}, std::pair{"to", to}}) {
+      if (text && text->size() != 10)
+        throw UsageError(std::string("--") + name +
+                         ": through the API only a date YYYY-MM-DD (a time needs --db)");
+    }
+    GatewayClient client = gateway_of(*vm);
+    std::string query = "/v1/data?";
+    if (all) query += "all=true";
+    if (mat) query += "mat=" + GatewayClient::encode(*mat) + "&";
+    if (from) query += "from=" + GatewayClient::encode(*from) + "&";
+    if (to) query += "to=" + GatewayClient::encode(*to) + "&";
+    if (query.back() == '&') query.pop_back();
+    if (compact) query += "&compact=true";
+    const auto call = [&](bool dry) {  // a GatewayError is reported by run()
+      const GatewayReply reply = client.remove(query + (dry ? "&dry_run=true" : ""));
+      json j = json::parse(reply.body, nullptr, false);
+      if (!j.is_object() || !j.contains("deleted") || !j.contains("scope"))
+        throw Refused("the gateway's answer is not a deletion document");
+      return j;
+    };
+    if (!dry_run && !yes) confirm(io, deletion_preview_text(call(true), client.url().text()), word);
+    doc = call(dry_run);
+  } else {
+    const TimeZone zone = zone_of(*vm);
+    deletion::DeletionScope scope;
+    scope.mat_id = mat;
+    if (from) scope.from_us = bound_of(*from, "from", zone, false);
+    if (to) scope.to_us = bound_of(*to, "to", zone, true);
+    if (scope.from_us && scope.to_us && *scope.from_us >= *scope.to_us)
+      throw DiaryError("to: must not be before --from", "to");
+    const std::string path = required(*vm, "db", "the SQLite file");
+    Session s = open(*vm, false);
+    try {
+      const deletion::DeletionResult plan = deletion::preview(*s.store, scope);
+      if (!dry_run) {
+        // A gateway recording into this file would re-create a deleted mat's row without its
+        // kind, and wait on (or lose a batch to) a VACUUM: the gateway's own path does it right.
+        const std::int64_t now = now_us();
+        Statement st = s.store->db().prepare(
+            "SELECT id, last_seen_us FROM mats WHERE last_seen_us > ?1 ORDER BY last_seen_us DESC");
+        st.bind(1, now - kLiveMatUs);
+        while (st.step()) {
+          const std::string id = st.column_text(0);
+          const bool removed = std::find(plan.mats_deleted.begin(), plan.mats_deleted.end(), id) !=
+                               plan.mats_deleted.end();
+          if (!removed && !compact) continue;
+          throw Refused("mat '" + id + "' was recorded " +
+                        std::to_string(std::max<std::int64_t>(0, now - st.column_int(1)) /
+                                       1'000'000) +
+                        " s ago: a gateway is writing to '" + path + "'. Delete through it " +
+                        "(pmapctl delete --api URL), which keeps the mats it records " +
+                        "registered, or stop it first (systemctl stop pmap-gateway)");
+        }
+      }
+      if (dry_run) {
+        doc = deletion::to_json(plan, scope, true);
+      } else {
+        if (!yes) confirm(io, deletion_preview_text(deletion::to_json(plan, scope, true), "'" + path + "'"), word);
+        deletion::DeletionOptions options;
+        options.compact = compact;
+        doc = deletion::to_json(deletion::delete_data(*s.store, scope, options), scope, false);
+      }
+    } catch (const deletion::DeletionError& e) {
+      throw Refused(e.what());
     }
   }
-  Session s = open(*vm, false);
-  const auto deleted = s.diary->forget_everything();
-  std::int64_t total = 0;
-  for (const auto& [table, n] : deleted) total += n;
-  io.out << "deleted " << total << " rows:";
-  for (const auto& [table, n] : deleted) io.out << ' ' << table << '=' << n;
-  io.out << '\n';
+  if (as_json) {
+    io.out << doc.dump(2) << '\n';
+  } else {
+    print_deletion(doc, all, io);
+  }
   return kOk;
+}
+
+int delete_cmd(const std::vector<std::string>& args, Io& io) {
+  return delete_impl(args, io, "delete",
+                     "pmapctl delete --db FILE|--api URL (--all | [--mat ID] [--from D] [--to D])\n"
+                     "               [--compact] [--dry-run] [--yes] [--json] [--tz ZONE]\n"
+                     "Deletes personal data from every table and from the file's bytes "
+                     "(docs/export.md, \"Delete\").",
+                     Reach::kDbOrApi);
+}
+
+int forget(const std::vector<std::string>& args, Io& io) {
+  std::vector<std::string> all = args;
+  all.emplace_back("--all");
+  return delete_impl(all, io, kForgetConfirmation,
+                     "pmapctl forget --db FILE [--yes]   (the same as: pmapctl delete --all)\n"
+                     "Deletes every row of every table: pain diary, movement tests, "
+                     "pillow setups, nights, epochs, episodes, raw frames, mats.",
+                     Reach::kDbOnly);
 }
 
 /// --from/--to as local dates (default: the last 7 days up to today) and the thresholds.
@@ -1369,6 +1537,7 @@ const std::map<std::string, Handler>& handlers() {
       {"setup use", setup_use},       {"setup list", setup_list},
       {"setup show", setup_show},     {"import", import_csv},
       {"export", export_all},         {"forget", forget},
+      {"delete", delete_cmd},
       {"nights", nights_cmd},         {"days", days_cmd},
       {"report", report_cmd}};
   return h;

@@ -6,12 +6,14 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "mqtt_outbox.hpp"
 #include "pmap/api/api_server.hpp"
 #include "pmap/api/state_snapshot.hpp"
 #include "pmap/asio.hpp"
+#include "pmap/deletion/data_deletion.hpp"
 #include "pmap/diary/diary_error.hpp"
 #include "pmap/diary/time_zone.hpp"
 #include "pmap/gateway_metrics.hpp"
@@ -206,6 +208,10 @@ class GatewayService::Impl {
     ac.max_connections = static_cast<std::size_t>(config_.api_max_connections);
     ac.timeout = std::chrono::milliseconds(config_.api_timeout_ms);
     ac.epoch_seconds = config_.epoch_seconds;
+    ac.deleter = [this](const deletion::DeletionScope& scope,
+                        const deletion::DeletionOptions& options) {
+      return delete_data(scope, options);
+    };
     try {
       if (!config_.api_token_file.empty()) ac.token = api::read_token_file(config_.api_token_file);
       api_ = std::make_unique<api::ApiServer>(ac, logger_, states_);
@@ -214,6 +220,63 @@ class GatewayService::Impl {
     } catch (const api::ApiConfigError& e) {
       throw ConfigError(e.what());
     }
+  }
+
+  // --- DELETE /v1/data (docs/export.md, "Delete") ------------------------------------------
+  // API worker thread. The deletion runs on the database writer's thread and connection, in
+  // line with the frames' batches (no competition for the write lock, no batch lost to a busy
+  // timeout); then the io_context thread clears what the broker retains for the mats.
+  nlohmann::json delete_data(const deletion::DeletionScope& scope,
+                             const deletion::DeletionOptions& options) {
+    deletion::DeletionResult result;
+    std::vector<std::string> report_mats;  // whose retained morning report may hold deleted data
+    writer_.run_exclusive([&](Store& store) {
+      if (scope.mat_id) {
+        report_mats.push_back(*scope.mat_id);
+      } else {
+        Statement st = store.db().prepare("SELECT id FROM mats ORDER BY id");
+        while (st.step()) report_mats.push_back(st.column_text(0));
+      }
+      result = deletion::delete_data(store, scope, options);
+    });
+    logger_.info("deleted " + std::to_string(result.rows_total) + " rows (" +
+                 deletion::describe(scope) + ") on request of the API");
+    nlohmann::json doc = deletion::to_json(result, scope, false);
+    auto done = std::make_shared<std::promise<nlohmann::json>>();
+    auto answer = done->get_future();
+    boost::asio::post(io_, [this, done, report_mats, mats = result.mats_deleted] {
+      done->set_value(after_deletion(report_mats, mats));
+    });
+    if (answer.wait_for(std::chrono::seconds(10)) == std::future_status::ready) {
+      doc["gateway"] = answer.get();
+    } else {
+      doc["gateway"] = {{"error", "the gateway is shutting down: retained messages not cleared"}};
+    }
+    return doc;
+  }
+
+  /// io_context thread: retained reports cleared; deleted mats that are live registered again
+  /// (their Home Assistant entities stay: the configs hold no personal data), the others'
+  /// entities withdrawn.
+  nlohmann::json after_deletion(const std::vector<std::string>& report_mats,
+                                const std::vector<std::string>& mats_deleted) {
+    nlohmann::json g = {{"retained_cleared", nlohmann::json::array()},
+                        {"retained_not_cleared", nlohmann::json::array()},
+                        {"mats_registered_again", nlohmann::json::array()},
+                        {"home_assistant_withdrawn", nlohmann::json::array()}};
+    for (const auto& mat : report_mats) {
+      const std::string topic = "pmap/v1/" + mat + "/report";
+      g[publish(topic, "", 1, true) ? "retained_cleared" : "retained_not_cleared"].push_back(topic);
+    }
+    for (const auto& mat : mats_deleted) {
+      if (pipeline_.forget_history(mat, wall_now_us())) {
+        g["mats_registered_again"].push_back(mat);
+      } else if (!config_.ha_discovery_prefix.empty()) {
+        withdraw(mat, "its data was deleted");
+        g["home_assistant_withdrawn"].push_back(mat);
+      }
+    }
+    return g;
   }
 
   // --- morning report (docs/reports.md, "When the gateway makes it") ----------------------

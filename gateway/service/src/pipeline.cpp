@@ -159,6 +159,13 @@ std::string layout_json(const MatDescriptor& m) {
       m.layout.first_row == RowOrigin::kNear ? (bed ? "head" : "back") : (bed ? "foot" : "front");
   return nlohmann::json{{"first_row", first}, {"mirrored", m.layout.mirrored}}.dump();
 }
+
+MatRecord mat_record(const MatDescriptor& m, std::string meta_json, std::int64_t now_us) {
+  return MatRecord{m.id,     std::string(to_string(m.kind)), m.rows,
+                   m.cols,   m.row_pitch_mm,                 m.col_pitch_mm,
+                   layout_json(m), m.firmware,               std::move(meta_json),
+                   now_us};
+}
 }  // namespace
 
 void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t> payload,
@@ -192,10 +199,9 @@ void Pipeline::handle(std::string_view topic_name, std::span<const std::uint8_t>
       counters_dirty_[mat] = true;
       if (outcome.accepted && outcome.changed) {
         const auto meta = ingest_.meta(mat);
-        pending_.mats.push_back(MatRecord{
-            meta->id, std::string(to_string(meta->kind)), meta->rows, meta->cols,
-            meta->row_pitch_mm, meta->col_pitch_mm, layout_json(*meta), meta->firmware,
-            std::string(reinterpret_cast<const char*>(payload.data()), payload.size()), now_us});
+        pending_.mats.push_back(mat_record(
+            *meta, std::string(reinterpret_cast<const char*>(payload.data()), payload.size()),
+            now_us));
         if (mat_listener_.meta) mat_listener_.meta(*meta);
       }
       on_accepted(std::move(outcome.released), now);
@@ -657,6 +663,23 @@ void Pipeline::publish_due(Clock::time_point now) {
   for (const auto& mat : throttle_.pending()) {
     if (throttle_.due(mat, now)) publish_state(mat, now);
   }
+}
+
+bool Pipeline::forget_history(const std::string& mat_id, std::int64_t now_us) {
+  const auto meta = ingest_.meta(mat_id);
+  if (!meta) return false;
+  pending_.mats.push_back(mat_record(*meta, to_meta_json(*meta), now_us));
+  counters_dirty_[mat_id] = true;  // its counters' rows went too
+  if (const auto it = mats_.find(mat_id); it != mats_.end()) {
+    MatPipelineState& st = it->second;
+    st.turns_night = INT64_MIN;
+    st.turns = 0;
+    st.last_position.clear();
+    st.sitting_day = INT64_MIN;
+    st.sitting_closed_us = 0;
+    throttle_.counters_changed(mat_id);
+  }
+  return true;
 }
 
 void Pipeline::housekeeping(std::int64_t now_us) {

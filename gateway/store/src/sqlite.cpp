@@ -70,6 +70,11 @@ std::int64_t Database::changes() const {
   return sqlite3_changes64(db_);
 }
 
+std::string Database::filename() const {
+  const char* name = sqlite3_db_filename(db_, "main");
+  return name != nullptr ? std::string(name) : std::string();
+}
+
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
 Statement& Statement::operator=(Statement&& other) noexcept {

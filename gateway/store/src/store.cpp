@@ -232,12 +232,18 @@ Store::Store(const std::string& path, StoreConfig config, Database::Mode mode)
     // Only a connection that keeps the archive needs its size: summing every blob reads the whole
     // archive (gigabytes), which tools such as pmapctl did on every command.
     if (config_.raw_archive_max_bytes) {
-      raw_bytes_ = db_.query_int("SELECT COALESCE(SUM(length(blob)), 0) FROM raw_frames");
+      recount_raw_archive();
       enforce_raw_cap();
     }
   } catch (const SqliteError& e) {
     throw StoreError("database '" + path + "': " + e.what());
   }
+}
+
+void Store::recount_raw_archive() {
+  if (!config_.raw_archive_max_bytes) return;
+  raw_bytes_ = db_.query_int("SELECT COALESCE(SUM(length(blob)), 0) FROM raw_frames");
+  data_version_ = db_.query_int("PRAGMA data_version");
 }
 
 void Store::migrate() {
@@ -262,6 +268,11 @@ void Store::write(const WriteBatch& batch) {
   if (batch.empty()) return;
   try {
     Transaction tx(db_);
+    // Another connection deleted raw frames (pmapctl delete) since our last write: the count
+    // would be too high and the cap would delete frames that fit. (Inside the transaction, so
+    // nobody deletes between the count and our own writes.)
+    if (config_.raw_archive_max_bytes && db_.query_int("PRAGMA data_version") != data_version_)
+      recount_raw_archive();
     if (!batch.mats.empty()) {
       Statement st = db_.prepare(
           "INSERT INTO mats (id, kind, rows, cols, row_pitch_mm, col_pitch_mm, layout, firmware, "
@@ -389,12 +400,13 @@ void Store::write(const WriteBatch& batch) {
     try {
       enforce_raw_cap();
       tx.commit();
+      if (config_.raw_archive_max_bytes) data_version_ = db_.query_int("PRAGMA data_version");
     } catch (...) {
       raw_bytes_ -= added;
       throw;
     }
   } catch (const SqliteError& e) {
-    raw_bytes_ = db_.query_int("SELECT COALESCE(SUM(length(blob)), 0) FROM raw_frames");
+    if (config_.raw_archive_max_bytes) recount_raw_archive();
     throw StoreError(std::string("write failed: ") + e.what());
   }
 }

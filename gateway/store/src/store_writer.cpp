@@ -47,6 +47,18 @@ void StoreWriter::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void StoreWriter::run_exclusive(std::function<void(Store&)> job) {
+  std::future<void> done;
+  {
+    const std::lock_guard lock(mutex_);
+    if (stopping_) throw StoreError("the database writer is stopping");
+    jobs_.push_back(Job{std::move(job), {}});
+    done = jobs_.back().done.get_future();
+  }
+  cv_.notify_one();
+  done.get();
+}
+
 StoreWriter::Stats StoreWriter::stats() const {
   const std::lock_guard lock(mutex_);
   return stats_;
@@ -56,15 +68,24 @@ void StoreWriter::run() {
   for (;;) {
     WriteBatch batch;
     std::uint64_t n = 0;
+    std::optional<Job> job;
     {
       std::unique_lock lock(mutex_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) break;  // stopping and drained
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !jobs_.empty(); });
+      if (queue_.empty() && jobs_.empty()) break;  // stopping and drained
       while (!queue_.empty()) {
         batch.append(std::move(queue_.front()));
         queue_.pop_front();
         ++n;
       }
+      if (!jobs_.empty()) {
+        job.emplace(std::move(jobs_.front()));
+        jobs_.pop_front();
+      }
+    }
+    if (n == 0) {  // only a job: the batches before it are written already
+      run_job(*job);
+      continue;
     }
     std::string error;
     const auto t0 = std::chrono::steady_clock::now();
@@ -88,8 +109,18 @@ void StoreWriter::run() {
     if (!error.empty() && logger_ != nullptr)
       logger_->error("store: " + error + " (batch dropped)");
     done_cv_.notify_all();
+    if (job) run_job(*job);
   }
   done_cv_.notify_all();
+}
+
+void StoreWriter::run_job(Job& job) {
+  try {
+    job.work(*store_);
+    job.done.set_value();
+  } catch (...) {
+    job.done.set_exception(std::current_exception());
+  }
 }
 
 }  // namespace pmap

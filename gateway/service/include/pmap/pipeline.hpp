@@ -123,6 +123,11 @@ class Pipeline {
   void flush();
   /// Closes every mat's open episodes (call at shutdown, before the last flush).
   void close_episodes();
+  /// After a deletion removed a mat's stored rows (DELETE /v1/data, docs/export.md): a mat whose
+  /// meta is known — it is live — gets its `mats` row back with the next flush (kind, layout:
+  /// what its next nights are found by), and its live counters (turns tonight, sitting time
+  /// today) start again from zero. False when the mat is not known.
+  bool forget_history(const std::string& mat_id, std::int64_t now_us);
   /// Periodic work: drops frames held too long for lack of meta.
   void housekeeping(std::int64_t now_us);
   /// Re-reads the calibration file of every mat seen so far (SIGHUP), logs one line per mat and

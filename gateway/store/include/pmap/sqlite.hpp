@@ -45,6 +45,8 @@ class Database {
   [[nodiscard]] std::string query_text(std::string_view sql);
   [[nodiscard]] sqlite3* handle() const { return db_; }
   [[nodiscard]] std::int64_t changes() const;
+  /// The main database file's absolute path ("" for an in-memory database).
+  [[nodiscard]] std::string filename() const;
 
  private:
   friend class Statement;

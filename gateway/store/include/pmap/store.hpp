@@ -160,6 +160,9 @@ class Store {
   /// Bytes in the raw-frame archive; only kept by a connection with raw_archive_max_bytes set
   /// (0 otherwise).
   [[nodiscard]] std::int64_t raw_archive_bytes() const { return raw_bytes_; }
+  /// Counts the archive's bytes again (after rows were deleted outside write(), e.g. by
+  /// pmap::deletion on this connection). No-op for a connection that keeps no archive.
+  void recount_raw_archive();
   [[nodiscard]] Database& db() { return db_; }
 
  private:
@@ -169,6 +172,9 @@ class Store {
   StoreConfig config_;
   Database db_;
   std::int64_t raw_bytes_ = 0;
+  /// PRAGMA data_version after this connection's last write: a different value means another
+  /// connection committed meanwhile (e.g. pmapctl delete), and raw_bytes_ is counted again.
+  std::int64_t data_version_ = 0;
 };
 
 }  // namespace pmap

@@ -6,13 +6,17 @@
 // failed transaction is logged and counted (write_errors) and its batch dropped; the writer keeps
 // going. The queue is bounded (max_queued_batches); when full, the oldest batch is dropped and
 // counted. stop() (and the destructor) writes everything queued, then joins the thread.
+// run_exclusive() runs other work (a deletion) on the writer's own connection, in line with the
+// batches, so it never competes with the gateway's writes for the database's write lock.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -38,6 +42,11 @@ class StoreWriter {
   void flush();
   /// Writes what is queued and stops the thread. Idempotent.
   void stop();
+  /// Runs `job` with the Store on the writer's thread, after every batch submitted before this
+  /// call (batches submitted meanwhile may be written before it too; none is written while it
+  /// runs: they wait in the queue). Blocks until the job ends; rethrows what it threw. Throws
+  /// StoreError when the writer is stopping. Call it from any thread but the writer's own.
+  void run_exclusive(std::function<void(Store&)> job);
 
   struct Stats {
     std::uint64_t transactions = 0;
@@ -50,6 +59,8 @@ class StoreWriter {
 
  private:
   void run();
+  struct Job;
+  void run_job(Job& job);
   std::unique_ptr<Store> store_;
   Logger* logger_;
   std::size_t max_queued_;
@@ -58,6 +69,11 @@ class StoreWriter {
   std::condition_variable cv_;
   std::condition_variable done_cv_;
   std::deque<WriteBatch> queue_;
+  struct Job {
+    std::function<void(Store&)> work;
+    std::promise<void> done;
+  };
+  std::deque<Job> jobs_;
   std::uint64_t submitted_ = 0;
   std::uint64_t completed_ = 0;
   bool stopping_ = false;

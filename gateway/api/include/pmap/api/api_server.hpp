@@ -27,6 +27,7 @@
 // server: every failure becomes a JSON error response and a counter.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -36,6 +37,7 @@
 
 #include "pmap/api/router.hpp"
 #include "pmap/api/state_snapshot.hpp"
+#include "pmap/deletion/data_deletion.hpp"
 #include "pmap/log.hpp"
 
 namespace pmap {
@@ -70,6 +72,12 @@ struct ListenAddress {
 /// RFC 6750 token68 alphabet. Throws ApiConfigError (unreadable, empty, too short, bad characters).
 [[nodiscard]] std::string read_token_file(const std::string& path);
 
+/// Carries out DELETE /v1/data (docs/api.md): returns the response document
+/// (pmap::deletion::to_json, plus whatever the caller did besides). Throws ApiError, or
+/// deletion::DeletionError (→ 500).
+using DataDeleter = std::function<nlohmann::json(const deletion::DeletionScope&,
+                                                 const deletion::DeletionOptions&)>;
+
 struct ApiConfig {
   std::string db_path;  ///< the gateway's SQLite file (created and migrated if missing)
   std::string listen = std::string(kDefaultListen);
@@ -80,6 +88,9 @@ struct ApiConfig {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_header_bytes = 8 * 1024;
   std::int64_t epoch_seconds = 5;  ///< the gateway's epoch_seconds (nights)
+  /// DELETE /v1/data: empty = delete on the API's own connection (tests, a lone API); the
+  /// gateway sets one that runs on its database writer and clears retained MQTT messages.
+  DataDeleter deleter;
 };
 
 class ApiServer {

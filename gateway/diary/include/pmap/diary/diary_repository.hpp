@@ -45,11 +45,6 @@ class DiaryRepository {
   void use_setup(const std::string& name, std::int64_t from_us, const std::string& tz);
   [[nodiscard]] SetupTimeline timeline() const;
 
-  /// Deletes every row of every table in the database (diary, tests, setups, and the posture and
-  /// night data: epochs, episodes, raw frames, mats …), then checkpoints and vacuums so the rows
-  /// are gone from the file too. Returns rows deleted per table. The caller asks for confirmation.
-  std::map<std::string, std::int64_t> forget_everything();
-
  private:
   Store& store_;
 };
