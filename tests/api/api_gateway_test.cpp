@@ -299,5 +299,137 @@ TEST(ApiGateway, HelpListsTheApiKeys) {
   }
 }
 
+// Deleting through the real gateway (docs/export.md, "Delete"): pmapctl delete --api. A live
+// mat's data goes, its row comes back (it is still recording) and its retained report is
+// cleared; a mat that is gone loses its rows, its retained report and its Home Assistant
+// entities; frames keep flowing.
+TEST(ApiGateway, DeletingThroughTheGatewayClearsRetainedMessagesAndKeepsLiveMats) {
+  const auto dir = fresh_dir("api-gateway-delete");
+  const std::string db = (dir / "pmap.db").string();
+  {
+    Store store(db);
+    WriteBatch b;
+    b.mats.push_back(MatRecord{"old1", "bed", 4, 3, 10, 10, "{}", "fw", "{}", 1'000'000});
+    b.episodes.push_back(Episode{"old1", "presence", "in_bed", 1'000'000, 9'000'000, 80, 1.0});
+    EpochDelta e;
+    e.mat_id = "old1";
+    e.epoch_start_s = 5;
+    e.frames = 10;
+    b.epochs.push_back(e);
+    store.write(b);
+  }
+  Broker broker(dir);
+  // What earlier runs left on the broker: both mats' reports, old1's entities.
+  mqtt::client earlier(broker.uri(), "it-delete-earlier");
+  earlier.connect(mqtt::connect_options_builder().clean_session(true).finalize());
+  const std::string old_report = R"({"format":"pmap-report","mat":"old1"})";
+  earlier.publish("pmap/v1/old1/report", old_report.data(), old_report.size(), 1, true);
+  earlier.publish("pmap/v1/bed1/report", old_report.data(), old_report.size(), 1, true);
+  const auto old_entities = discovery_topics_all_kinds("homeassistant", "old1");
+  ASSERT_FALSE(old_entities.empty());
+  earlier.publish(old_entities.front(), "{}", 2, 1, true);
+  earlier.disconnect();
+
+  const int port = free_loopback_port();
+  const std::string token = (dir / "token").string();
+  std::ofstream(token) << "it-token-0123456789abcdef\n";
+  ChildProcess gateway(
+      {(bin_dir() / "pmap-gateway").string(), "--broker", broker.uri(), "--db", db, "--client-id",
+       "it-delete-gateway", "--api-listen", "127.0.0.1:" + std::to_string(port),
+       "--api-token-file", token, "--ha-discovery-prefix", "homeassistant", "--report-settle-min",
+       "0", "--tz", "UTC", "--log-level", "info"},
+      dir / "gateway");
+  ASSERT_TRUE(wait_for_port(port, 30s)) << gateway.stderr_text();
+  ASSERT_TRUE(broker.wait_for_subscriptions(3, 30s)) << gateway.stderr_text();
+  const auto p = static_cast<std::uint16_t>(port);
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer it-token-0123456789abcdef"}};
+
+  // bed1 is live: meta, frames, until its row is stored.
+  mqtt::client mat(broker.uri(), "it-delete-mat");
+  mat.connect(mqtt::connect_options_builder().clean_session(true).finalize());
+  const std::string meta = pmap::test::meta_json("bed", 4, 3);
+  mat.publish(topic("bed1", Channel::kMeta), meta.data(), meta.size(), 1, true);
+  std::uint64_t seq = 1;
+  const auto send_frame = [&] {
+    const auto frame = encode_binary(pmap::test::make_frame(seq++, wall_us(), 4, 3, 0));
+    mat.publish(topic("bed1", Channel::kFrame), frame.data(), frame.size(), 1, false);
+  };
+  const auto kind_of_bed1 = [&] {
+    Store s(db);
+    Statement st = s.db().prepare("SELECT COALESCE(kind, '') FROM mats WHERE id = 'bed1'");
+    return st.step() ? st.column_text(0) : std::string("(no row)");
+  };
+  std::string kind;
+  for (int i = 0; i < 200 && kind != "bed"; ++i) {
+    send_frame();
+    std::this_thread::sleep_for(50ms);
+    kind = kind_of_bed1();
+  }
+  ASSERT_EQ(kind, "bed") << gateway.stderr_text();
+
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  std::string out, err;
+  ASSERT_EQ(pmapctl(dir, "delete-bed1",
+                    {"delete", "--api", url, "--token-file", token, "--mat", "bed1", "--yes",
+                     "--json"},
+                    out, err),
+            0)
+      << err;
+  json doc = json::parse(out);
+  EXPECT_EQ(doc["mats_deleted"], json::array({"bed1"}));
+  EXPECT_GE(doc["deleted"]["epochs"].get<int>(), 1) << out;
+  EXPECT_EQ(doc["gateway"]["mats_registered_again"], json::array({"bed1"})) << out;
+  EXPECT_EQ(doc["gateway"]["retained_cleared"], json::array({"pmap/v1/bed1/report"})) << out;
+  EXPECT_EQ(doc["gateway"]["home_assistant_withdrawn"], json::array()) << out;
+  // Still recording: the row is back with its kind (what its next nights are found by).
+  kind.clear();
+  for (int i = 0; i < 200 && kind != "bed"; ++i) {
+    send_frame();
+    std::this_thread::sleep_for(50ms);
+    kind = kind_of_bed1();
+  }
+  EXPECT_EQ(kind, "bed") << gateway.stderr_text();
+
+  ASSERT_EQ(pmapctl(dir, "delete-old1",
+                    {"delete", "--api", url, "--token-file", token, "--mat", "old1", "--yes"}, out,
+                    err),
+            0)
+      << err;
+  EXPECT_NE(out.find("deleted 3 rows (mat 'old1')"), std::string::npos) << out;
+  EXPECT_NE(out.find("Home Assistant entities withdrawn: [\"old1\"]"), std::string::npos) << out;
+  EXPECT_NE(out.find("retained MQTT messages cleared: [\"pmap/v1/old1/report\"]"),
+            std::string::npos)
+      << out;
+  {
+    Store s(db);
+    EXPECT_EQ(s.db().query_int("SELECT COUNT(*) FROM epochs WHERE mat_id = 'old1'"), 0);
+    EXPECT_EQ(s.db().query_int("SELECT COUNT(*) FROM mats WHERE id = 'old1'"), 0);
+  }
+  // A late subscriber finds no report and none of old1's entities retained.
+  mqtt::client late(broker.uri(), "it-delete-late");
+  late.connect(mqtt::connect_options_builder().clean_session(true).finalize());
+  late.start_consuming();
+  late.subscribe("pmap/v1/+/report", 1);
+  late.subscribe("homeassistant/#", 1);
+  mqtt::const_message_ptr msg;
+  const auto until = std::chrono::steady_clock::now() + 2s;
+  while (std::chrono::steady_clock::now() < until) {
+    if (!late.try_consume_message_for(&msg, 200ms)) continue;
+    EXPECT_EQ(msg->get_topic().find("report"), std::string::npos) << msg->get_topic();
+    EXPECT_EQ(msg->get_topic().find("old1"), std::string::npos) << msg->get_topic();
+  }
+  late.disconnect();
+  // Frames keep flowing for the live mat.
+  send_frame();
+  auto r = api::test::http(p, "GET", "/v1/state/bed1", "", auth);
+  EXPECT_EQ(r.status, 200);
+  mat.disconnect();
+  gateway.signal(SIGTERM);
+  ASSERT_EQ(gateway.wait_for(30s), 0) << gateway.stderr_text();
+  const json summary = last_json_line(gateway.stdout_text());
+  EXPECT_EQ(summary["global"]["store_write_errors"], 0) << gateway.stdout_text();
+}
+
 }  // namespace
 }  // namespace pmap::testing
