@@ -1,9 +1,13 @@
 # Installation and Debian packages (CPack DEB): docs/deploy.md.
-#   cmake --build build && (cd build && cpack -G DEB)   -> build/posturemap_<version>_<arch>.deb
-# One component per package: "posturemap" (gateway, simulator and command-line tools, the
-# systemd unit, the default config, the broker kit). Another package (e.g. the dashboard) is
-# another component: install its files with COMPONENT <name>, append <name> to
-# CPACK_COMPONENTS_ALL and set CPACK_DEBIAN_<NAME>_PACKAGE_NAME / _DEPENDS below.
+#   cmake --build build && (cd build && cpack -G DEB)
+#     -> build/packages/posturemap_<version>_<arch>.deb, posturemap-dashboard_<version>_<arch>.deb
+# One component per package, all made by one cpack run:
+#   posturemap  (component posturemap): gateway, simulator and command-line tools, the systemd
+#               unit, the default config, the broker kit;
+#   posturemap-dashboard (component dashboard): the Qt desktop client, its .desktop entry and
+#               icon. It does not depend on posturemap: it reaches a gateway over the network.
+# Another package is another component: install its files with COMPONENT <name>, append <name>
+# to CPACK_COMPONENTS_ALL and set CPACK_DEBIAN_<NAME>_PACKAGE_NAME / _DESCRIPTION below.
 include(GNUInstallDirs)
 # cpack installs what is built and packages it; it does not build every test and benchmark first.
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY TRUE)
@@ -30,6 +34,18 @@ install(FILES ${PROJECT_SOURCE_DIR}/docs/deploy.md ${PROJECT_SOURCE_DIR}/docs/ga
               ${PROJECT_SOURCE_DIR}/docs/firmware-sim.md ${PROJECT_SOURCE_DIR}/docs/protocol.md
         DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/posturemap COMPONENT posturemap)
 
+# --- posturemap-dashboard (component dashboard) -------------------------------------------
+if(NOT TARGET pmap-dashboard)
+  message(FATAL_ERROR "packaging: target pmap-dashboard does not exist")
+endif()
+install(TARGETS pmap-dashboard RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT dashboard)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/dashboard/pmap-dashboard.desktop
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/applications COMPONENT dashboard)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/dashboard/pmap-dashboard.svg
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/icons/hicolor/scalable/apps COMPONENT dashboard)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/dashboard.md
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/posturemap-dashboard COMPONENT dashboard)
+
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME posturemap)
 set(CPACK_PACKAGE_VENDOR "PostureMap")
@@ -42,7 +58,7 @@ set(CPACK_STRIP_FILES ON)
 set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)
 
 set(CPACK_DEB_COMPONENT_INSTALL ON)
-set(CPACK_COMPONENTS_ALL posturemap)
+set(CPACK_COMPONENTS_ALL posturemap dashboard)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION misc)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # Depends from the binaries' libraries (dpkg-shlibdeps)
@@ -58,5 +74,13 @@ set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_CONTROL_EXTRA
     ${CMAKE_CURRENT_LIST_DIR}/debian/postinst ${CMAKE_CURRENT_LIST_DIR}/debian/prerm
     ${CMAKE_CURRENT_LIST_DIR}/debian/postrm ${CMAKE_CURRENT_LIST_DIR}/debian/conffiles)
 set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+set(CPACK_DEBIAN_DASHBOARD_PACKAGE_NAME posturemap-dashboard)
+set(CPACK_DEBIAN_DASHBOARD_DESCRIPTION
+    "PostureMap desktop dashboard (Qt)\n pmap-dashboard shows a PostureMap gateway's data on a desktop or laptop: live\n pressure heatmaps of the bed and chair mats over MQTT, and over the gateway's\n HTTP API the nights by position, sitting days, pain trends, the morning report\n and the pain diary. It is a network client of the gateway (package posturemap,\n on this or another host) and does not need it installed here.\n .\n PostureMap is not a medical device.")
+# Depends: the libraries (Qt 6 Widgets/Charts/Network, Paho) from dpkg-shlibdeps; a font for
+# the offscreen --screenshot mode and minimal desktops.
+set(CPACK_DEBIAN_DASHBOARD_PACKAGE_RECOMMENDS "fonts-dejavu-core")
+set(CPACK_DEBIAN_DASHBOARD_PACKAGE_SUGGESTS "posturemap")
 
 include(CPack)
