@@ -50,8 +50,9 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME posturemap)
 set(CPACK_PACKAGE_VENDOR "PostureMap")
 set(CPACK_PACKAGE_CONTACT "PostureMap maintainers <posturemap@localhost>")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
-    "pressure maps under a person in bed and on a chair, turned into advice")
+# No CPACK_PACKAGE_DESCRIPTION_SUMMARY: CPack DEB would put it in front of every package's own
+# description as the synopsis. Each CPACK_DEBIAN_<NAME>_DESCRIPTION below is "synopsis\n" then
+# the long description, one line per "\n" (no leading spaces: CPack adds one; "\n\n" = " .").
 set(CPACK_PACKAGE_INSTALL_DIRECTORY posturemap)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
@@ -66,7 +67,14 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
 
 set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_NAME posturemap)
 set(CPACK_DEBIAN_POSTUREMAP_DESCRIPTION
-    "PostureMap gateway, mat simulator and tools\n pmap-gateway (MQTT -> SQLite, live state, HTTP API, morning report) as the\n systemd service pmap-gateway, pmap-sim, pmap-calibrate, pmap-analyze, pmapctl,\n pmap-db, pmap-html2pdf, and pmap-broker-setup with a secured mosquitto config.")
+    "PostureMap gateway, mat simulator and tools
+PostureMap turns the pressure maps under a person in bed and on a chair into
+advice. This package holds pmap-gateway (MQTT -> SQLite, live state, HTTP API
+and /metrics, the morning report, Home Assistant discovery) as the systemd
+service pmap-gateway, pmap-sim, pmap-calibrate, pmap-analyze, pmapctl, pmap-db,
+pmap-html2pdf, and pmap-broker-setup with a secured mosquitto configuration.
+
+PostureMap is not a medical device.")
 # Beyond the libraries: useradd/groupadd (passwd, essential); the broker kit wants these.
 set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_RECOMMENDS "mosquitto, openssl")
 set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_SUGGESTS "mosquitto-clients")
@@ -77,7 +85,14 @@ set(CPACK_DEBIAN_POSTUREMAP_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 
 set(CPACK_DEBIAN_DASHBOARD_PACKAGE_NAME posturemap-dashboard)
 set(CPACK_DEBIAN_DASHBOARD_DESCRIPTION
-    "PostureMap desktop dashboard (Qt)\n pmap-dashboard shows a PostureMap gateway's data on a desktop or laptop: live\n pressure heatmaps of the bed and chair mats over MQTT, and over the gateway's\n HTTP API the nights by position, sitting days, pain trends, the morning report\n and the pain diary. It is a network client of the gateway (package posturemap,\n on this or another host) and does not need it installed here.\n .\n PostureMap is not a medical device.")
+    "PostureMap desktop dashboard (Qt)
+pmap-dashboard shows a PostureMap gateway's data on a desktop or laptop: live
+pressure heatmaps of the bed and chair mats over MQTT and, over the gateway's
+HTTP API, the nights by position, sitting days, pain trends, the morning report
+and the pain diary. It is a network client of the gateway (package posturemap,
+on this or another host) and does not need that package installed here.
+
+PostureMap is not a medical device.")
 # Depends: the libraries (Qt 6 Widgets/Charts/Network, Paho) from dpkg-shlibdeps; a font for
 # the offscreen --screenshot mode and minimal desktops.
 set(CPACK_DEBIAN_DASHBOARD_PACKAGE_RECOMMENDS "fonts-dejavu-core")
