@@ -138,6 +138,11 @@ DASH_FILES="./usr/bin/pmap-dashboard
 ./usr/share/icons/hicolor/scalable/apps/pmap-dashboard.svg"
 [ "$(deb_files "$DASH1" | sort)" = "$DASH_FILES" ] ||
   fail "posturemap-dashboard holds: $(deb_files "$DASH1" | tr '\n' ' ')"
+# Each package's own synopsis (CPack would otherwise put one shared summary first).
+[ "$(dpkg-deb -f "$DEB1" Description | head -1)" = "PostureMap gateway, mat simulator and tools" ] ||
+  fail "posturemap's synopsis: $(dpkg-deb -f "$DEB1" Description | head -1)"
+[ "$(dpkg-deb -f "$DASH1" Description | head -1)" = "PostureMap desktop dashboard (Qt)" ] ||
+  fail "posturemap-dashboard's synopsis: $(dpkg-deb -f "$DASH1" Description | head -1)"
 DASH_DEPENDS=$(dpkg-deb -f "$DASH1" Depends)
 for lib in libqt6widgets6 libqt6charts6 libqt6network6; do
   grep -q "$lib" <<<"$DASH_DEPENDS" || fail "posturemap-dashboard: Depends lacks $lib"
