@@ -5,9 +5,10 @@
 #                        a private mosquitto on loopback, pmap-gateway storing into
 #                        var/demo/pmap.db, pmap-sim publishing a bed night and a chair workday
 #   deploy/dev.sh test   install what is missing, build, and run every test (ctest); as root
-#                        also the Debian package's life cycle (deploy/package-test.sh)
+#                        also the Debian packages' life cycle (deploy/package-test.sh)
 #   deploy/dev.sh build  install what is missing and build
-#   deploy/dev.sh package  build and make build/packages/posturemap_<version>_<arch>.deb
+#   deploy/dev.sh package  build and make build/packages/posturemap_<version>_<arch>.deb and
+#                          posturemap-dashboard_<version>_<arch>.deb
 #
 # Environment: PMAP_BUILD_DIR (default build), PMAP_JOBS (default nproc), PMAP_SKIP_INSTALL=1.
 set -euo pipefail
@@ -25,9 +26,10 @@ PACKAGES=(
   mosquitto mosquitto-clients sqlite3 tzdata poppler-utils
   qt6-base-dev qt6-svg-dev fonts-dejavu-core
   qt6-charts-dev libqt6opengl6-dev  # pmap-dashboard (Qt Charts needs the OpenGL package to be found)
-  # packaging (cpack DEB: dpkg-shlibdeps, file), the broker kit (openssl) and systemd-analyze
-  # (the unit's exposure score; no systemd PID 1 needed)
-  dpkg-dev file openssl systemd
+  # packaging (cpack DEB: dpkg-shlibdeps, file; desktop-file-validate for the dashboard's
+  # .desktop entry), the broker kit (openssl) and systemd-analyze (the unit's exposure score; no
+  # systemd PID 1 needed)
+  dpkg-dev file desktop-file-utils openssl systemd
 )
 
 log() { printf '\033[1m[pmap]\033[0m %s\n' "$*" >&2; }
@@ -101,10 +103,11 @@ run_tests() {
   log "running tests (private mosquitto on 127.0.0.1:$BROKER_PORT for the tests that share one)"
   ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" --timeout 900
   if [ "$(id -u)" = 0 ]; then
-    log "Debian package: install, TLS round trip, upgrade, remove, purge (deploy/package-test.sh)"
+    log "Debian packages: install, TLS round trip, Home Assistant, /metrics, dashboard, upgrade," \
+      "remove, purge (deploy/package-test.sh)"
     "$ROOT/deploy/package-test.sh" "$BUILD"
   else
-    log "not root: skipping deploy/package-test.sh (it installs and purges the package)"
+    log "not root: skipping deploy/package-test.sh (it installs and purges the packages)"
   fi
 }
 

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -348,8 +349,9 @@ TEST(SecureBroker, WrongPasswordAndMissingCertificateAreRefused) {
 }
 
 // A mat account publishes only under its own pmap/v1/<mat>/: its meta and frames for another
-// mat are dropped by the broker and never reach the gateway. The read-only dashboard account
-// cannot publish anywhere, not even under a topic named after itself.
+// mat are dropped by the broker and never reach the gateway. The read-only dashboard and Home
+// Assistant accounts cannot publish anywhere, not even under a topic named after themselves;
+// Home Assistant reads the discovery configs and the mats' status.
 TEST(SecureBroker, AclConfinesMatsAndTheDashboard) {
   const auto dir = fresh_dir("secure-acl");
   SecureBroker broker(dir);
@@ -361,6 +363,10 @@ TEST(SecureBroker, AclConfinesMatsAndTheDashboard) {
                         "pmap/gateway/#"});
   Client as_dashboard(broker, "pmap.dashboard", "it-probe-dashboard");
   as_dashboard.subscribe({"pmap/v1/#", "pmap/gateway/#"});
+  // What Home Assistant's MQTT integration subscribes to: discovery, and the entities' topics.
+  Client as_homeassistant(broker, "pmap.homeassistant", "it-probe-homeassistant");
+  as_homeassistant.subscribe({"homeassistant/#", "pmap/v1/+/state", "pmap/v1/+/report",
+                              "pmap/v1/+/status", "pmap/gateway/status"});
 
   Client bed1(broker, "bed1", "it-bed1");
   ASSERT_TRUE(bed1.connected());
@@ -375,6 +381,13 @@ TEST(SecureBroker, AclConfinesMatsAndTheDashboard) {
        {"pmap/v1/bed1/frame", "pmap/v1/bed1/meta", "pmap/v1/bed1/state", "pmap/v1/bed1/report",
         "pmap/v1/pmap.dashboard/frame", "homeassistant/sensor/x/config", "pmap/gateway/status"})
     dashboard.publish(topic, "from the dashboard");
+  Client homeassistant(broker, "pmap.homeassistant", "it-homeassistant-writer");
+  ASSERT_TRUE(homeassistant.connected());
+  for (const std::string topic :
+       {"pmap/v1/bed1/meta", "pmap/v1/bed1/state", "pmap/v1/bed1/report",
+        "pmap/v1/pmap.homeassistant/frame", "homeassistant/sensor/x/config", "homeassistant/status",
+        "pmap/gateway/status"})
+    homeassistant.publish(topic, "from home assistant");
   // Markers, published after the rest by bed1 (its own topics: allowed).
   bed1.publish("pmap/v1/bed1/meta", bed_meta(8, 4), true);
   bed1.publish("pmap/v1/bed1/status", "online", true);
@@ -396,6 +409,23 @@ TEST(SecureBroker, AclConfinesMatsAndTheDashboard) {
   EXPECT_EQ(topics, (std::set<std::string>{"pmap/v1/bed1/meta", "pmap/v1/bed1/status"}))
       << broker.log();
   for (const auto& m : seen_by_dashboard) EXPECT_NE(m.second, "from the dashboard") << m.first;
+  for (const auto& seen : {seen_by_gateway, seen_by_dashboard})
+    for (const auto& m : seen) EXPECT_NE(m.second, "from home assistant") << m.first;
+
+  // Home Assistant reads the mat's status and the configs the gateway announces for bed1.
+  const std::string in_bed_config = "homeassistant/binary_sensor/pmap_bed1/in_bed/config";
+  auto seen_by_homeassistant = as_homeassistant.receive_until("pmap/v1/bed1/status", 20s);
+  const auto has = [&](const std::string& topic) {
+    return std::any_of(seen_by_homeassistant.begin(), seen_by_homeassistant.end(),
+                       [&](const auto& m) { return m.first == topic && !m.second.empty(); });
+  };
+  if (!has(in_bed_config)) seen_by_homeassistant = as_homeassistant.receive_until(in_bed_config, 20s);
+  EXPECT_TRUE(has("pmap/v1/bed1/status")) << broker.log();
+  EXPECT_TRUE(has(in_bed_config)) << broker.log();
+  for (const auto& m : seen_by_homeassistant) {
+    EXPECT_NE(m.second, "from home assistant") << m.first;
+    EXPECT_NE(m.second, "from the dashboard") << m.first;
+  }
 
   const json summary = stop_gateway(*gateway);
   EXPECT_TRUE(summary["mats"].contains("bed1")) << summary.dump();
