@@ -11,7 +11,8 @@
 #      loopback port; the installed pmap-sim over TLS; frames stored, db 0600;
 #      a Home Assistant discovery listener (mosquitto_sub, account pmap.homeassistant, TLS) sees
 #      bed1's configs; GET /metrics (bearer token; 401 without) counts every published frame;
-#      the installed pmap-dashboard renders the night view from the installed gateway's API
+#      the installed pmap-dashboard shows bed1 live over TLS (account pmap.dashboard) and renders
+#      the night view from the installed gateway's API
 #   4. upgrade both to <V>+1 and reinstall: the edited config and the data survive
 #   5. remove posturemap (the dashboard stays and runs: no dependency), remove the dashboard;
 #      install again, purge both: /var/lib/pmap, /etc/pmap, user, every dashboard file gone;
@@ -34,9 +35,10 @@ done
 
 WORK=$(mktemp -d /tmp/pmap-package-test.XXXXXX)
 chmod 0755 "$WORK"  # the broker (user mosquitto) and the gateway (user pmap) look inside
-GATEWAY_PID="" BROKER_PID="" LISTENER_PID=""
+GATEWAY_PID="" BROKER_PID="" LISTENER_PID="" DASHBOARD_PID=""
 cleanup() {
   local rc=$?
+  [ -n "$DASHBOARD_PID" ] && kill "$DASHBOARD_PID" 2>/dev/null && wait "$DASHBOARD_PID" 2>/dev/null
   [ -n "$LISTENER_PID" ] && kill "$LISTENER_PID" 2>/dev/null && wait "$LISTENER_PID" 2>/dev/null
   [ -n "$GATEWAY_PID" ] && kill "$GATEWAY_PID" 2>/dev/null && wait "$GATEWAY_PID" 2>/dev/null
   [ -n "$BROKER_PID" ] && kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null
@@ -270,6 +272,25 @@ for _ in $(seq 300); do
 done
 grep -q 'connected to ssl://' "$WORK/gateway.err" || { cat "$WORK/gateway.err"; fail "gateway did not connect"; }
 
+log "pmap-dashboard (installed) live over TLS with the read-only account pmap.dashboard"
+install -d -m 0700 "$WORK/xdg-runtime"
+QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$WORK/xdg-runtime timeout 120 /usr/bin/pmap-dashboard \
+  --broker "ssl://localhost:$TLS_PORT" --mqtt-username pmap.dashboard \
+  --mqtt-password-file "$KIT/clients/pmap.dashboard.password" --tls-ca-file "$KIT/ca.crt" \
+  --tls-cert-file "$KIT/clients/pmap.dashboard.crt" --tls-key-file "$KIT/clients/pmap.dashboard.key" \
+  --api "http://127.0.0.1:$API_PORT" --token-file /etc/pmap/api.token --view live \
+  --screenshot "$WORK/dashboard-live.png" --wait-ms 30000 \
+  >"$WORK/dashboard-live.out" 2>"$WORK/dashboard-live.err" &
+DASHBOARD_PID=$!
+# Its subscriptions must be in place before the simulated mat's first frame.
+for _ in $(seq 100); do
+  grep -q "as pmap-dashboard-.* u'pmap.dashboard'" "$WORK/mosquitto.log" && break
+  sleep 0.1
+done
+grep -q "as pmap-dashboard-.* u'pmap.dashboard'" "$WORK/mosquitto.log" ||
+  { cat "$WORK/dashboard-live.err"; fail "pmap-dashboard did not connect to the secured broker"; }
+sleep 1
+
 log "pmap-sim as mat bed1 over TLS (ssl://localhost:$TLS_PORT)"
 /usr/bin/pmap-sim --broker "ssl://localhost:$TLS_PORT" --mat bed1 --kind bed --scenario night \
   --duration 120 --speed max --seed 2 --mqtt-username bed1 \
@@ -298,10 +319,15 @@ http_get "$API_PORT" /metrics >"$WORK/metrics-401.txt" || fail "GET /metrics wit
   fail "GET /metrics without the token: $(head -1 "$WORK/metrics-401.txt")"
 log "  /metrics: bed1 received $received, accepted $metric_accepted of $published; 401 without the token"
 
+wait "$DASHBOARD_PID" || { cat "$WORK/dashboard-live.err"; fail "pmap-dashboard --view live"; }
+DASHBOARD_PID=""
+facts=$(tr -d ' \n' <"$WORK/dashboard-live.png.json")
+grep -q '"broker_connected":true' <<<"$facts" || fail "pmap-dashboard live: not connected: $facts"
+grep -q '"mat":"bed1"' <<<"$facts" || fail "pmap-dashboard live: no mat bed1: $facts"
+grep -q '"heatmap_drawn":true' <<<"$facts" || fail "pmap-dashboard live: no heatmap: $facts"
+log "  dashboard-live.png $(du -k "$WORK/dashboard-live.png" | cut -f1) KiB: bed1's heatmap over TLS"
+
 log "pmap-dashboard (installed) renders the night view from the installed gateway's API"
-# The dashboard has no MQTT account or TLS options (docs/dashboard.md): it cannot join this
-# secured broker, so --no-mqtt; its history comes over the API with the token.
-install -d -m 0700 "$WORK/xdg-runtime"
 QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$WORK/xdg-runtime timeout 120 /usr/bin/pmap-dashboard \
   --api "http://127.0.0.1:$API_PORT" --token-file /etc/pmap/api.token --no-mqtt --view night \
   --screenshot "$WORK/dashboard-night.png" --wait-ms 10000 >"$WORK/dashboard.out" 2>"$WORK/dashboard.err" ||

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   Mailbox mailbox;
   app::MainWindow window(*options, api, mailbox);
   window.resize(1366, 768);
-  if (!options->no_mqtt) window.start_mqtt(options->broker);
+  if (!options->no_mqtt) window.start_mqtt(options->broker, options->mqtt_security);
   window.show();
   window.show_view(QString::fromStdString(options->view));
   if (!options->answer_red_flag.empty()) {

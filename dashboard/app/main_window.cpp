@@ -97,8 +97,8 @@ MainWindow::MainWindow(const Options& options, ApiClient& api, Mailbox& mailbox,
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::start_mqtt(const std::string& uri) {
-  mqtt_ = std::make_unique<MqttLink>(uri, mailbox_);
+void MainWindow::start_mqtt(const std::string& uri, const MqttSecurity& security) {
+  mqtt_ = std::make_unique<MqttLink>(uri, security, mailbox_);
   connect(mqtt_.get(), &MqttLink::connectionChanged, live_, &LiveView::set_broker_state);
   mqtt_->start();
 }

@@ -31,7 +31,7 @@ class MainWindow : public QMainWindow {
   [[nodiscard]] QString current_name() const;
   [[nodiscard]] bool api_reachable() const { return api_.reachable(); }
   [[nodiscard]] DiaryView* diary() const { return diary_; }
-  void start_mqtt(const std::string& uri);
+  void start_mqtt(const std::string& uri, const MqttSecurity& security);
 
  private:
   void on_reachability(bool reachable);

@@ -7,8 +7,12 @@
 
 namespace pmap::dashboard::app {
 
-MqttLink::MqttLink(std::string broker_uri, Mailbox& mailbox, QObject* parent)
-    : QObject(parent), uri_(std::move(broker_uri)), mailbox_(mailbox) {}
+MqttLink::MqttLink(std::string broker_uri, MqttSecurity security, Mailbox& mailbox,
+                   QObject* parent)
+    : QObject(parent),
+      uri_(std::move(broker_uri)),
+      security_(std::move(security)),
+      mailbox_(mailbox) {}
 
 MqttLink::~MqttLink() {
   if (client_) {
@@ -37,6 +41,12 @@ void MqttLink::start() {
                  .connect_timeout(std::chrono::seconds(5))
                  .keep_alive_interval(std::chrono::seconds(20))
                  .finalize();
+  try {
+    apply_mqtt_security(security_, uri_, options_);  // the password is never shown
+  } catch (const MqttSecurityError& e) {
+    post_state(false, e.what());
+    return;
+  }
   connect_now();
 }
 

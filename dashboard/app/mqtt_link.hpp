@@ -8,13 +8,16 @@
 #include <string>
 
 #include "pmap/dashboard/live_model.hpp"
+#include "pmap/mqtt_security.hpp"
 
 namespace pmap::dashboard::app {
 
 class MqttLink : public QObject, private mqtt::callback {
   Q_OBJECT
  public:
-  MqttLink(std::string broker_uri, Mailbox& mailbox, QObject* parent = nullptr);
+  /// `security`: credentials and TLS files (checked by the options already).
+  MqttLink(std::string broker_uri, MqttSecurity security, Mailbox& mailbox,
+           QObject* parent = nullptr);
   ~MqttLink() override;
   void start();
   [[nodiscard]] bool connected() const { return connected_; }
@@ -45,6 +48,7 @@ class MqttLink : public QObject, private mqtt::callback {
   bool ever_connected_ = false;
 
   std::string uri_;
+  MqttSecurity security_;
   Mailbox& mailbox_;
   std::unique_ptr<mqtt::async_client> client_;
   bool connected_ = false;

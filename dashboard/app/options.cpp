@@ -4,6 +4,8 @@
 #include <iostream>
 #include <regex>
 
+#include "pmap/mqtt_security_options.hpp"
+
 namespace pmap::dashboard::app {
 
 namespace po = boost::program_options;
@@ -31,6 +33,7 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       "answer-red-flag", po::value(&o.answer_red_flag),
       "diary: answer yes to bladder_bowel|saddle_numbness|leg_weakness (demo, tests)")(
       "no-mqtt", po::bool_switch(&o.no_mqtt), "do not connect to the broker");
+  desc.add(mqtt_security_options("pmap.dashboard, read-only"));
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
@@ -43,7 +46,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   if (vm.count("help") != 0U) {
     std::cout << desc
               << "\nExample: pmap-dashboard --api http://bedbox:8787 --broker "
-                 "tcp://bedbox:1883 --token-file ~/.pmap-token\n";
+                 "tcp://bedbox:1883 --token-file ~/.pmap-token\n"
+                 "Secured broker: --broker ssl://bedbox:8883 --mqtt-username pmap.dashboard "
+                 "--mqtt-password-file F --tls-ca-file ca.crt --tls-cert-file C --tls-key-file K\n";
     exit_code = 0;
     return std::nullopt;
   }
@@ -63,6 +68,14 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
   } else if (!o.answer_red_flag.empty() && o.answer_red_flag != "bladder_bowel" &&
              o.answer_red_flag != "saddle_numbness" && o.answer_red_flag != "leg_weakness") {
     error = "--answer-red-flag must be bladder_bowel, saddle_numbness or leg_weakness";
+  }
+  o.mqtt_security = mqtt_security_from(vm);
+  if (error.empty()) {
+    try {
+      (void)check_mqtt_security(o.mqtt_security, o.broker);  // before any window opens
+    } catch (const MqttSecurityError& e) {
+      error = with_option_names(e.what());
+    }
   }
   if (!error.empty()) {
     std::cerr << "pmap-dashboard: " << error << "\n";

@@ -3,6 +3,8 @@
 #include <optional>
 #include <string>
 
+#include "pmap/mqtt_security.hpp"
+
 namespace pmap::dashboard::app {
 
 struct Options {
@@ -17,6 +19,7 @@ struct Options {
   int trend_days = 30;
   std::string answer_red_flag;  ///< diary: tick this red-flag question (tests, demos)
   bool no_mqtt = false;
+  MqttSecurity mqtt_security;  ///< --mqtt-username, --mqtt-password-file, --tls-*
 };
 
 /// Parses argv. Prints help / errors itself; returns nullopt with `exit_code` set when the

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "pmap/mat_descriptor.hpp"
+#include "pmap/mqtt_security_options.hpp"
 
 namespace pmap::sim {
 namespace po = boost::program_options;
@@ -30,15 +31,6 @@ po::options_description describe() {
       ("help,h", "show this help and exit")
       ("broker", po::value<std::string>(),
        "MQTT broker URI, e.g. tcp://localhost:1883 or ssl://broker.lan:8883 (TLS)")
-      ("mqtt-username", po::value<std::string>(),
-       "--broker: MQTT user name (with deploy/mosquitto's ACL: the mat id)")
-      ("mqtt-password-file", po::value<std::string>(),
-       "--broker: file whose first line is the MQTT password (needs --mqtt-username)")
-      ("tls-ca-file", po::value<std::string>(),
-       "ssl:// broker: PEM CA file the broker's certificate must chain to (default: system CAs)")
-      ("tls-cert-file", po::value<std::string>(),
-       "ssl:// broker: PEM client certificate (with --tls-key-file)")
-      ("tls-key-file", po::value<std::string>(), "ssl:// broker: PEM private key of --tls-cert-file")
       ("output", po::value<std::string>(),
        "write frames to a frame-log file (instead of or besides --broker); with several mats "
        "the path must contain {mat}")
@@ -127,6 +119,7 @@ po::options_description describe() {
       ("pitch-mm", po::value<std::string>(),
        "--replay: taxel pitch ROW[,COL] in mm, 1-200 (default 25.4; pmaplog: its meta)");
   // clang-format on
+  all.add(mqtt_security_options("the mat id"));
   return all;
 }
 
@@ -380,11 +373,7 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
     return fail("give --broker URI and/or --output FILE and/or --csv FILE");
   }
   if (cli.broker && cli.broker->empty()) return fail("--broker must not be empty");
-  cli.security.username = get<std::string>(vm, "mqtt-username").value_or("");
-  cli.security.password_file = get<std::string>(vm, "mqtt-password-file").value_or("");
-  cli.security.ca_file = get<std::string>(vm, "tls-ca-file").value_or("");
-  cli.security.cert_file = get<std::string>(vm, "tls-cert-file").value_or("");
-  cli.security.key_file = get<std::string>(vm, "tls-key-file").value_or("");
+  cli.security = mqtt_security_from(vm);
   for (const char* name :
        {"mqtt-username", "mqtt-password-file", "tls-ca-file", "tls-cert-file", "tls-key-file"}) {
     if (vm.count(name) && !cli.broker) return fail("--" + std::string(name) + " needs --broker");
@@ -397,17 +386,7 @@ std::variant<CliOptions, CliExit> parse_cli(int argc, const char* const argv[]) 
     try {
       (void)check_mqtt_security(cli.security, *cli.broker);
     } catch (const MqttSecurityError& error) {
-      // The messages use the config key names; the options are the same with '-'.
-      std::string message = error.what();
-      for (const std::string key : {"mqtt_username", "mqtt_password_file", "tls_ca_file",
-                                    "tls_cert_file", "tls_key_file"}) {
-        std::string option = "--" + key;
-        for (auto& c : option) c = c == '_' ? '-' : c;
-        for (auto at = message.find("'" + key + "'"); at != std::string::npos;
-             at = message.find("'" + key + "'", at + option.size()))
-          message.replace(at, key.size() + 2, option);
-      }
-      return fail(message);
+      return fail(with_option_names(error.what()));
     }
   }
   if (cli.output && cli.output->empty()) return fail("--output must not be empty");

@@ -292,6 +292,7 @@ TEST(DashboardCli, HelpAndUsageErrors) {
                                              {"--date", "20-11-2026"},
                                              {"--api", "ftp://x"},
                                              {"--token-file", "/nonexistent/token"},
+                                             {"--tls-ca-file", "/nonexistent/ca.crt"},
                                              {"--bogus"}}) {
     std::vector<std::string> argv{(bin_dir() / "pmap-dashboard").string()};
     argv.insert(argv.end(), bad.begin(), bad.end());

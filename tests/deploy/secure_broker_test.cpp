@@ -294,6 +294,76 @@ TEST(SecureBroker, GatewayAndSimOverTlsWithCredentials) {
   }
 }
 
+// The dashboard client against the secured broker (issue 7): with the read-only pmap.dashboard
+// account over TLS it shows a mat's live heatmap; with a wrong password it is refused and says
+// so, and draws no mat.
+TEST(SecureBroker, DashboardShowsLiveMatsOverTlsWithItsReadOnlyAccount) {
+  const auto dir = fresh_dir("secure-dashboard");
+  SecureBroker broker(dir);
+  std::vector<std::string> sim_args{(bin_dir() / "pmap-sim").string(),
+                                    "--broker",
+                                    broker.tls_uri(),
+                                    "--mat",
+                                    "bed1",
+                                    "--kind",
+                                    "bed",
+                                    "--scenario",
+                                    "night",
+                                    "--duration",
+                                    "60",
+                                    "--speed",
+                                    "1",
+                                    "--seed",
+                                    "4"};
+  for (auto& o : broker.options("bed1")) sim_args.push_back(o);
+  ChildProcess sim(sim_args, dir / "sim");
+  const auto dashboard = [&](const std::string& name, const std::string& password_file) {
+    MqttSecurity s = broker.security("pmap.dashboard");
+    s.password_file = password_file;
+    const auto png = dir / (name + ".png");
+    std::vector<std::string> args{(bin_dir() / "pmap-dashboard").string(),
+                                  "--broker",
+                                  broker.tls_uri(),
+                                  "--api",
+                                  "http://127.0.0.1:9",  // no gateway: live data only
+                                  "--view",
+                                  "live",
+                                  "--wait-ms",
+                                  "8000",
+                                  "--screenshot",
+                                  png.string(),
+                                  "--mqtt-username",
+                                  s.username,
+                                  "--mqtt-password-file",
+                                  s.password_file,
+                                  "--tls-ca-file",
+                                  s.ca_file,
+                                  "--tls-cert-file",
+                                  s.cert_file,
+                                  "--tls-key-file",
+                                  s.key_file};
+    ::setenv("QT_QPA_PLATFORM", "offscreen", 1);
+    ChildProcess p(args, dir / name);
+    EXPECT_EQ(p.wait_for(60s), 0) << p.stderr_text();
+    return json::parse(read_text(fs::path(png.string() + ".json")), nullptr, false);
+  };
+  const json ok = dashboard("dashboard", broker.security("pmap.dashboard").password_file);
+  ASSERT_TRUE(ok.is_object()) << broker.log();
+  EXPECT_EQ(ok["broker_connected"], true) << ok.dump();
+  ASSERT_EQ(ok["mats"].size(), 1u) << ok.dump();
+  EXPECT_EQ(ok["mats"][0]["mat"], "bed1");
+  EXPECT_GT(ok["mats"][0]["frames"].get<int>(), 0);
+  EXPECT_EQ(ok["mats"][0]["heatmap_drawn"], true);
+
+  std::ofstream(dir / "wrong.password") << "not-the-password\n";
+  const json refused = dashboard("dashboard-wrong", (dir / "wrong.password").string());
+  ASSERT_TRUE(refused.is_object());
+  EXPECT_EQ(refused["broker_connected"], false) << refused.dump();
+  EXPECT_TRUE(refused["mats"].empty()) << refused.dump();
+  sim.signal(SIGTERM);
+  sim.wait_for(10s);
+}
+
 // A wrong password, a missing client certificate and an unreadable password file are refused;
 // the last before anything starts (exit 2, precise message).
 TEST(SecureBroker, WrongPasswordAndMissingCertificateAreRefused) {
