@@ -1,5 +1,8 @@
 #include "night_view.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
@@ -170,12 +173,15 @@ void NightView::show_night(const NightSummary& night, const QByteArray& body) {
   auto* set = new QBarSet(tr("hours"));
   set->setColor(QColor(0x00, 0x72, 0xB2));
   bar_labels_.clear();
+  double longest_h = 0;
   for (const auto& [label, name] : {std::pair{"supine", "Back"},
                                     {"left", "Left side"},
                                     {"right", "Right side"},
                                     {"prone", "Front"}}) {
     const auto it = night.position_s.find(label);
-    *set << (it == night.position_s.end() ? 0.0 : it->second / 3600.0);
+    const double h = it == night.position_s.end() ? 0.0 : it->second / 3600.0;
+    longest_h = std::max(longest_h, h);
+    *set << h;
     bar_labels_ << tr(name);
   }
   bar_series_->append(set);
@@ -187,7 +193,11 @@ void NightView::show_night(const NightSummary& night, const QByteArray& body) {
   cats->append(bar_labels_);
   auto* values = new QValueAxis();
   values->setTitleText(tr("hours"));
-  values->setMin(0);
+  // Whole hours on the axis (0, 1, 2 … h), with room above the longest bar for its label.
+  const int top_h = std::max(1, static_cast<int>(std::ceil(longest_h + 0.05)));
+  values->setRange(0, top_h);
+  values->setTickCount(top_h + 1);
+  values->setLabelFormat(QStringLiteral("%d"));
   bars_->addAxis(cats, Qt::AlignBottom);
   bars_->addAxis(values, Qt::AlignLeft);
   bar_series_->attachAxis(cats);

@@ -7,6 +7,11 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QTextBrowser>
+
+#include <algorithm>
+
+#include "pmap/report_pdf/html_to_pdf.hpp"
+#include "pmap/report_pdf/report_document.hpp"
 #include <QUrlQuery>
 #include <QVBoxLayout>
 
@@ -77,7 +82,17 @@ void ReportView::refresh() {
                       "bladder or bowel control, saddle numbness or a dropping "
                       "foot, go to emergency care now."));
              }
-             page_->setHtml(QString::fromUtf8(r.body));
+             // The charts are inline SVG, which Qt's rich text shows as text: drawn as the
+             // PDF draws them. A chart QtSvg cannot read leaves the page as plain rich text.
+             const QString html = QString::fromUtf8(r.body);
+             try {
+               charts_ = report_pdf::set_report_html(*page_->document(), html,
+                                                     std::max(320, page_->viewport()->width() - 24));
+             } catch (const report_pdf::PdfError& e) {
+               charts_ = 0;
+               page_->setHtml(html);
+               status_->setText(status_->text() + tr(" (charts not shown: %1)").arg(e.what()));
+             }
            });
 }
 
@@ -105,6 +120,7 @@ QJsonObject ReportView::facts() const {
   o["text_chars"] = text.size();
   o["text_head"] = text.left(400);
   o["red_flag_banner"] = !red_flag_->isHidden();
+  o["charts"] = charts_;
   o["status_text"] = status_->text();
   return o;
 }

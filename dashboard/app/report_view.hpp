@@ -30,6 +30,7 @@ class ReportView : public View {
   QTextBrowser* page_;
   int pending_ = 0;
   bool loaded_ = false;
+  int charts_ = 0;  ///< inline SVG charts drawn in the page
   int generation_ = 0;
 };
 

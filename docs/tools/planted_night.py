@@ -10,7 +10,7 @@ pmap-gateway --db FILE, or pmap-bench-api --nights 1 --db FILE).
 import sqlite3
 import sys
 
-START_S = 1795208400  # 2026-11-19T21:00:00Z
+START_S = 1795122000  # 2026-11-19T21:00:00Z
 HOURS = 10
 US = 1_000_000
 

@@ -194,6 +194,8 @@ TEST_F(DashboardApp, SittingTrendsReportAndDiaryViews) {
   f = shot("report", {"--view", "report", "--date", "2026-11-20", "--no-mqtt"});
   EXPECT_GT(f["text_chars"].get<int>(), 200) << f.dump();
   EXPECT_EQ(f["red_flag_banner"], false);
+  // The report's inline SVG charts are drawn (the night's timeline at least), not shown as text.
+  EXPECT_GE(f["charts"].get<int>(), 1) << f.dump();
 
   // Ticking a red-flag question shows the warning at once, before anything is sent.
   f = shot("diary-tick", {"--view", "diary", "--answer-red-flag", "saddle_numbness", "--no-mqtt"});
