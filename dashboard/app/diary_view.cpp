@@ -94,11 +94,44 @@ DiaryView::DiaryView(ApiClient& api, QWidget* parent) : View(parent), api_(api) 
   today_->setWordWrap(true);
   today_layout->addWidget(today_);
   side->addWidget(today_box);
-  auto* tests = new QLabel(tr("Movement tests (extension / flexion) are logged with "
-                              "<code>pmapctl test add</code>: the gateway's API has no endpoint "
-                              "for them yet."),
-                           this);
-  tests->setWordWrap(true);
+  // A movement test: repeat one movement, then say how far down the pain reaches and how bad the
+  // leg is, before and after. Pain that retreats towards the spine is progress.
+  auto* tests = new QGroupBox(tr("Movement test"), this);
+  auto* tests_form = new QFormLayout(tests);
+  direction_ = new QComboBox(tests);
+  for (const auto& [value, text] : {std::pair{"extension", "extension (press-ups lying on the front)"},
+                                    {"flexion", "flexion (knees to chest)"},
+                                    {"nerve_glide", "nerve glide"},
+                                    {"side_glide", "side glide"},
+                                    {"other", "other"}}) {
+    direction_->addItem(tr(text), QString::fromLatin1(value));
+  }
+  repetitions_ = new QSpinBox(tests);
+  repetitions_->setRange(0, 100);
+  repetitions_->setValue(10);
+  const auto extent_box = [&](QWidget* parent) {
+    auto* box = new QComboBox(parent);
+    for (int i = 0; i < extent_->count(); ++i)
+      box->addItem(extent_->itemText(i), extent_->itemData(i));
+    return box;
+  };
+  extent_before_ = extent_box(tests);
+  extent_after_ = extent_box(tests);
+  leg_before_ = new QSpinBox(tests);
+  leg_before_->setRange(0, 10);
+  leg_after_ = new QSpinBox(tests);
+  leg_after_->setRange(0, 10);
+  tests_form->addRow(tr("&Movement"), direction_);
+  tests_form->addRow(tr("&Repetitions"), repetitions_);
+  tests_form->addRow(tr("Pain reached down to, &before"), extent_before_);
+  tests_form->addRow(tr("… and &after"), extent_after_);
+  tests_form->addRow(tr("Leg pain before (0-10)"), leg_before_);
+  tests_form->addRow(tr("Leg pain after (0-10)"), leg_after_);
+  auto* save_test = new QPushButton(tr("Save &test"), tests);
+  tests_form->addRow(save_test);
+  test_result_ = new QLabel(tests);
+  test_result_->setWordWrap(true);
+  tests_form->addRow(test_result_);
   side->addWidget(tests);
   side->addStretch(1);
   columns->addLayout(side, 2);
@@ -108,6 +141,32 @@ DiaryView::DiaryView(ApiClient& api, QWidget* parent) : View(parent), api_(api) 
   }
   connect(send_, &QPushButton::clicked, this, &DiaryView::submit);
   connect(use, &QPushButton::clicked, this, &DiaryView::use_setup);
+  connect(save_test, &QPushButton::clicked, this, &DiaryView::submit_test);
+}
+
+void DiaryView::submit_test() {
+  MovementTestForm form;
+  form.direction = direction_->currentData().toString().toStdString();
+  form.repetitions = repetitions_->value();
+  form.extent_before = extent_before_->currentData().toString().toStdString();
+  form.extent_after = extent_after_->currentData().toString().toStdString();
+  form.leg_pain_before = leg_before_->value();
+  form.leg_pain_after = leg_after_->value();
+  std::string error;
+  const auto body = movement_test_body(form, error);
+  if (!body) {
+    test_result_->setText(tr("Not saved: %1").arg(QString::fromStdString(error)));
+    return;
+  }
+  test_result_->setText(tr("Saving…"));
+  api_.post(QStringLiteral("/v1/tests"), QByteArray::fromStdString(*body),
+            [this](const ApiReply& r) {
+              if (!r.ok()) {
+                test_result_->setText(tr("Not saved - %1.").arg(r.problem()));
+                return;
+              }
+              refresh();
+            });
 }
 
 void DiaryView::answer_red_flag(const QString& question) {
@@ -184,7 +243,7 @@ void DiaryView::use_setup() {
 
 void DiaryView::refresh() {
   loaded_ = false;
-  pending_ = 2;
+  pending_ = 3;
   const QString today = QDate::currentDate().toString(Qt::ISODate);
   QUrlQuery q;
   q.addQueryItem(QStringLiteral("from"), today);
@@ -212,6 +271,7 @@ void DiaryView::refresh() {
       update_warning();
     }
   });
+  load_tests();
   api_.get(QStringLiteral("/v1/setups"), {}, [this](const ApiReply& r) {
     if (--pending_ == 0) loaded_ = true;
     if (!r.ok()) {
@@ -243,6 +303,15 @@ void DiaryView::refresh() {
   });
 }
 
+void DiaryView::load_tests() {
+  api_.get(QStringLiteral("/v1/tests"), {}, [this](const ApiReply& r) {
+    if (--pending_ == 0) loaded_ = true;
+    test_result_->setText(r.ok() ? QString::fromStdString(movement_tests_text(
+                                       std::string_view(r.body.constData(), r.body.size())))
+                                 : r.problem());
+  });
+}
+
 QJsonObject DiaryView::facts() const {
   QJsonObject o;
   o["red_flag_warning_shown"] = !warning_->isHidden();
@@ -250,6 +319,7 @@ QJsonObject DiaryView::facts() const {
   o["today_text"] = today_->text();
   o["setups"] = setups_->count();
   o["setup_text"] = setup_result_->text();
+  o["tests_text"] = test_result_->text();
   return o;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Diary: today's pain entry with the three red-flag questions (a "yes" shows the emergency
-// warning at once, before anything is sent), today's entries, and the pillow setup for tonight.
+// warning at once, before anything is sent), today's entries, the pillow setup for tonight, and
+// movement tests with the directional preference so far (GET/POST /v1/tests).
 #include "pmap/dashboard/api_client.hpp"
 #include "view.hpp"
 
@@ -27,6 +28,8 @@ class DiaryView : public View {
   void update_warning();
   void submit();
   void use_setup();
+  void submit_test();
+  void load_tests();
 
   ApiClient& api_;
   QSpinBox* back_;
@@ -43,6 +46,13 @@ class DiaryView : public View {
   QLabel* today_;
   QComboBox* setups_;
   QLabel* setup_result_;
+  QComboBox* direction_;
+  QSpinBox* repetitions_;
+  QComboBox* extent_before_;
+  QComboBox* extent_after_;
+  QSpinBox* leg_before_;
+  QSpinBox* leg_after_;
+  QLabel* test_result_;
   QString api_warning_;
   int pending_ = 0;
   bool loaded_ = false;

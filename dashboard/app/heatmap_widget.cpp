@@ -136,8 +136,10 @@ void HeatmapWidget::paintEvent(QPaintEvent*) {
     p.drawLine(bar.right(), y, bar.right() + 3, y);
     p.drawText(QPointF(bar.right() + 5, y + 4), QString::number(v, 'f', full_scale_ >= 20 ? 0 : 1));
   }
-  p.drawText(QRect(bar.left() - 6, area.y() - 2, legend_w, 14), Qt::AlignLeft,
-             counts_ ? QStringLiteral("counts") : legend_);
+  // The unit above the ramp, inside the legend's own column (never over the heatmap).
+  p.drawText(QRect(rect().right() - legend_w + 1, area.y() - 2, legend_w - 1,
+                   QFontMetrics(small).height()),
+             Qt::AlignLeft, counts_ ? QStringLiteral("counts") : legend_);
 }
 
 }  // namespace pmap::dashboard::app

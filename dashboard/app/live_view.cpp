@@ -126,6 +126,7 @@ LiveView::Panel& LiveView::panel(const std::string& mat) {
   p.x = new QValueAxis();
   p.x->setTitleText(tr("minutes ago"));
   p.x->setRange(-10, 0);
+  p.x->setTickCount(6);  // -10, -8 … 0: every label is the minute under its tick
   p.x->setLabelFormat(QStringLiteral("%d"));
   p.y_load = new QValueAxis();
   p.y_load->setLabelFormat(QStringLiteral("%d"));

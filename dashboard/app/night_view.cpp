@@ -204,14 +204,17 @@ void NightView::show_night(const NightSummary& night, const QByteArray& body) {
   bar_series_->attachAxis(values);
 
   QString text =
-      tr("<b>In bed %1</b> (%2 → %3). %4 turns, %5 times out of bed.")
+      tr("<b>In bed %1</b> (%2 → %3). %4 %5, out of bed %6.")
           .arg(hours(night.time_in_bed_s))
           .arg(QDateTime::fromMSecsSinceEpoch(night.start_us / 1000, QTimeZone(night.utc_offset_s))
                    .toString(QStringLiteral("HH:mm")))
           .arg(QDateTime::fromMSecsSinceEpoch(night.end_us / 1000, QTimeZone(night.utc_offset_s))
                    .toString(QStringLiteral("HH:mm")))
           .arg(night.turns)
-          .arg(night.bed_exits);
+          .arg(night.turns == 1 ? tr("turn") : tr("turns"))
+          .arg(night.bed_exits == 0   ? tr("never")
+               : night.bed_exits == 1 ? tr("once")
+                                      : tr("%1 times").arg(night.bed_exits));
   if (night.side_knee_aligned_share) {
     text += tr(" On your side, the knee pillow was in place %1 % of the time (%2 slips).")
                 .arg(std::lround(*night.side_knee_aligned_share * 100))

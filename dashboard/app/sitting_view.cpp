@@ -210,10 +210,12 @@ void SittingView::finish() {
   cats->append(dates);
   auto* minutes = new QValueAxis();
   minutes->setTitleText(tr("minutes"));
+  minutes->setLabelFormat(QStringLiteral("%d"));
   minutes->setMin(0);
   auto* degrees = new QValueAxis();
   degrees->setTitleText(tr("tilt °"));
   degrees->setRange(-20, 20);
+  degrees->setLabelFormat(QStringLiteral("%d"));
   auto* index = new QValueAxis();
   index->setRange(-0.5, 13.5);
   index->setVisible(false);
@@ -223,6 +225,7 @@ void SittingView::finish() {
   chart_->addAxis(index, Qt::AlignTop);
   series->attachAxis(cats);
   series->attachAxis(minutes);
+  minutes->applyNiceNumbers();  // round minutes (0, 20, 40 …), not the tallest bar's value
   tilt->attachAxis(index);
   tilt->attachAxis(degrees);
   const SittingDay* today = nullptr;

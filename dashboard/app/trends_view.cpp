@@ -76,7 +76,9 @@ TrendsView::TrendsView(ApiClient& api, QDate today, int days, QWidget* parent)
   scatter_chart_ = new QChart();
   scatter_chart_->legend()->setAlignment(Qt::AlignBottom);
   setup_chart_ = new QChart();
-  setup_chart_->setTitle(tr("Next-morning leg pain by pillow setup (mean)"));
+  setup_chart_->setTitle(
+      tr("Next-morning leg pain by pillow setup (mean; the morning report says whether a difference "
+         "is clear)"));
   setup_chart_->legend()->hide();
   trend_text_ = new QLabel(this);
   trend_text_->setWordWrap(true);
@@ -165,6 +167,7 @@ void TrendsView::finish() {
                       today_.addDays(1).startOfDay());
   auto* pain_axis = new QValueAxis();
   pain_axis->setRange(0, 10);
+  pain_axis->setTickCount(6);  // 0, 2, … 10: whole numbers under every tick
   pain_axis->setLabelFormat(QStringLiteral("%d"));
   pain_chart_->addAxis(time_axis, Qt::AlignBottom);
   pain_chart_->addAxis(pain_axis, Qt::AlignLeft);
@@ -227,6 +230,8 @@ void TrendsView::finish() {
     cats->append(names);
     auto* values = new QValueAxis();
     values->setRange(0, 10);
+    values->setTickCount(6);
+    values->setLabelFormat(QStringLiteral("%d"));
     setup_chart_->addAxis(cats, Qt::AlignBottom);
     setup_chart_->addAxis(values, Qt::AlignLeft);
     series->attachAxis(cats);
@@ -265,10 +270,13 @@ void TrendsView::draw_scatter() {
   }
   auto* x_axis = new QValueAxis();
   x_axis->setRange(lo, hi);
+  x_axis->applyNiceNumbers();  // round ticks (0.5, 1.0 …) around the data
   x_axis->setTitleText(measure_->currentText());
   auto* y_axis = new QValueAxis();
   y_axis->setRange(0, 10);
-  y_axis->setTitleText(tr("leg pain next morning"));
+  y_axis->setTickCount(6);
+  y_axis->setLabelFormat(QStringLiteral("%d"));
+  y_axis->setTitleText(tr("leg pain"));
   scatter_chart_->addAxis(x_axis, Qt::AlignBottom);
   scatter_chart_->addAxis(y_axis, Qt::AlignLeft);
   points->attachAxis(x_axis);

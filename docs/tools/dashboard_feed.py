@@ -14,20 +14,31 @@ import time
 
 kind, mat, rate = sys.argv[1], sys.argv[2], float(sys.argv[3])
 rows, cols = 64, 32
+PERIOD_S = 10 * math.pi  # the load's drift repeats; its frames are made once (the rate holds)
+
+
+def body(drift):
+    values = []
+    for r in range(rows):
+        for c in range(cols):
+            v = 0.0
+            for (cr, cc, s, a) in ((10, 16, 4, 500), (30, 16 + drift / 3, 7, 700), (50, 12, 3, 300),
+                                   (50, 20, 3, 300)):
+                v += a * math.exp(-((r - cr) ** 2 + (c - cc) ** 2) / (2 * s * s))
+            values.append(min(1000, int(v)))
+    return values
+
+
+steps = max(1, int(PERIOD_S * rate))
+frames = [body(3 * math.sin(2 * math.pi * i / steps)) for i in range(steps)] if kind == "frame" else []
 seq = 0
 start = time.time()
 while True:
     t = time.time()
     drift = 3 * math.sin((t - start) / 5)
     if kind == "frame":
-        values = []
-        for r in range(rows):
-            for c in range(cols):
-                v = 0.0
-                for (cr, cc, s, a) in ((10, 16, 4, 500), (30, 16 + drift / 3, 7, 700), (50, 12, 3, 300), (50, 20, 3, 300)):
-                    v += a * math.exp(-((r - cr) ** 2 + (c - cc) ** 2) / (2 * s * s))
-                values.append(min(1000, int(v)))
-        msg = {"v": 1, "seq": seq, "ts_us": int(t * 1e6), "rows": rows, "cols": cols, "values": values}
+        msg = {"v": 1, "seq": seq, "ts_us": int(t * 1e6), "rows": rows, "cols": cols,
+               "values": frames[seq % steps]}
     else:
         msg = {"v": 1, "mat": mat, "kind": "bed", "ts_us": int(t * 1e6), "occupied": True,
                "occupancy": "occupied", "total_load": {"raw": 1, "force_n": 700 + 20 * drift},
@@ -36,4 +47,5 @@ while True:
                            "knee_support": {"state": "flexed_supported", "pelvic_tilt_deg": 3}}}
     print(json.dumps(msg), flush=True)
     seq += 1
-    time.sleep(max(0.0, 1.0 / rate - (time.time() - t)))
+    # On an absolute schedule, so the rate holds whatever each message cost.
+    time.sleep(max(0.0, start + seq / rate - time.time()))

@@ -14,6 +14,8 @@
 
 #include "pmap/asio.hpp"
 
+#include "http_client.hpp"
+
 #include "pmap/api/api_server.hpp"
 #include "pmap/diary/diary_error.hpp"
 #include "pmap/diary/diary_repository.hpp"
@@ -415,6 +417,50 @@ TEST_F(PmapctlApiTest, SetupsAddUseAndListThroughTheApi) {
   EXPECT_TRUE(contains(unknown.err, "(unknown_setup, field name)")) << unknown.err;
 }
 
+// Movement tests through GET/POST /v1/tests: stored with every field, the summary printed exactly
+// as --db prints it; the diary's refusals come back as the gateway's.
+TEST_F(PmapctlApiTest, MovementTestsAddAndSummaryThroughTheApi) {
+  start();
+  expect_same({"test", "summary"});
+  for (int i = 0; i < 4; ++i) {
+    const Outcome add =
+        pmapctl({"test", "add", "--api", url(), "--tz", kZone, "--time",
+                 "2026-11-2" + std::to_string(i) + "T08:00", "--direction", "extension",
+                 "--extent-before", "calf", "--extent-after", "thigh", "--leg-before", "6",
+                 "--leg-after", "4", "--reps", "10", "--note", "press-ups"});
+    ASSERT_EQ(add.code, 0) << add.err;
+    EXPECT_EQ(add.out, "stored movement test " + std::to_string(i + 1) +
+                           ": extension, calf -> thigh (centralized)\n");
+  }
+  expect_same({"test", "summary"});
+  expect_same({"test", "summary", "--json"});
+  const json summary = json::parse(pmapctl({"test", "summary", "--api", url(), "--json"}).out);
+  EXPECT_EQ(summary["directions"][0]["direction"], "extension");
+  EXPECT_EQ(summary["directions"][0]["centralized"], 4);
+  Store store(db());
+  diary::DiaryRepository repo(store);
+  const auto tests = repo.tests();
+  ASSERT_EQ(tests.size(), 4U);
+  EXPECT_EQ(tests[0].repetitions, 10);
+  EXPECT_EQ(tests[0].leg_pain_before, 6);
+  EXPECT_EQ(tests[0].note, "press-ups");
+  EXPECT_EQ(tests[0].tz, kZone);
+  EXPECT_EQ(tests[0].time_us, diary::TimeZone(kZone).parse_time("2026-11-20T08:00", "time"));
+  // Refused before sending (pmapctl validates first) and by the gateway for a raw request.
+  const Outcome bad = pmapctl({"test", "add", "--api", url(), "--direction", "sideways",
+                               "--extent-before", "calf", "--extent-after", "thigh",
+                               "--leg-before", "6", "--leg-after", "4"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_TRUE(contains(bad.err, "direction")) << bad.err;
+  const auto raw = api::test::http(
+      port_, "POST", "/v1/tests",
+      R"({"direction":"extension","extent_before":"calf","extent_after":"ankle",)"
+      R"("leg_pain_before":6,"leg_pain_after":4})");
+  EXPECT_EQ(raw.status, 400);
+  EXPECT_EQ(raw.json()["error"]["field"], "extent_after");
+  EXPECT_EQ(repo.tests().size(), 4U);
+}
+
 TEST_F(PmapctlApiTest, ReportInEveryFormat) {
   start();
   const std::vector<std::string> base = {"report", "--tz", kZone, "--date", "2026-11-20"};
@@ -608,8 +654,6 @@ TEST_F(PmapctlApiTest, UsageErrors) {
   // Commands the API has no endpoint for.
   const std::vector<std::vector<std::string>> db_only = {
       {"pain", "trend"},
-      {"test", "add", "--direction", "extension"},
-      {"test", "summary"},
       {"setup", "show", "thick"},
       {"import", "--csv", "x.csv"},
       {"export"},

@@ -387,6 +387,43 @@ TEST(ApiDocuments, PainBodyIsValidatedAndRedFlagsAreSeenAtOnce) {
   EXPECT_EQ(json::parse(setup_use_body("thick-knee"))["name"], "thick-knee");
 }
 
+TEST(ApiDocuments, MovementTestBodyAndSummaryInWords) {
+  MovementTestForm form;
+  form.extent_before = "calf";
+  form.extent_after = "thigh";
+  form.leg_pain_before = 6;
+  form.leg_pain_after = 4;
+  std::string error;
+  const auto body = movement_test_body(form, error);
+  ASSERT_TRUE(body) << error;
+  const json b = json::parse(*body);
+  EXPECT_EQ(b["direction"], "extension");
+  EXPECT_EQ(b["repetitions"], 10);
+  EXPECT_EQ(b["extent_after"], "thigh");
+  EXPECT_FALSE(b.contains("note"));
+  for (auto change : std::vector<std::function<void(MovementTestForm&)>>{
+           [](MovementTestForm& f) { f.direction = "sideways"; },
+           [](MovementTestForm& f) { f.extent_before = "ankle"; },
+           [](MovementTestForm& f) { f.leg_pain_after = 11; },
+           [](MovementTestForm& f) { f.repetitions = 101; },
+           [](MovementTestForm& f) { f.note = "bell\a"; }}) {
+    MovementTestForm bad = form;
+    change(bad);
+    error.clear();
+    EXPECT_FALSE(movement_test_body(bad, error));
+    EXPECT_FALSE(error.empty());
+  }
+  EXPECT_EQ(movement_tests_text(R"({"tests":[],"summary":{"directions":[],"preferred":null,"min_tests":4}})"),
+            "No movement test yet.");
+  const std::string text = movement_tests_text(
+      R"({"tests":[{},{},{},{}],"summary":{"directions":[{"direction":"extension","n":4,)"
+      R"("centralized":4,"peripheralized":0}],"preferred":"extension","min_tests":4}})");
+  EXPECT_NE(text.find("extension: 4 tests, 4 centralized, 0 peripheralized"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("Directional preference: extension"), std::string::npos) << text;
+  EXPECT_EQ(movement_tests_text("[1,2]"), "The gateway's answer was not understood.");
+}
+
 TEST(Stats, LineFitAndInterval) {
   const auto fit = fit_line({1, 2, 3, 4, 5}, {2.1, 3.9, 6.2, 7.8, 10.1});
   ASSERT_TRUE(fit);

@@ -162,6 +162,26 @@ std::string_view red_flag_banner_text() {
          "a report or an appointment.";
 }
 
+namespace {
+/// The diary's rule for notes: at most 1000 bytes, no control characters but tab and newline.
+bool note_ok(const std::string& note, std::string& error) {
+  if (note.size() > 1000) {
+    error = "the note is longer than 1000 bytes";
+    return false;
+  }
+  for (const unsigned char c : note) {
+    if (c < 0x20 && c != '\t' && c != '\n') {
+      error = "the note holds a control character";
+      return false;
+    }
+  }
+  return true;
+}
+
+constexpr std::array<std::string_view, 5> kDirections{"extension", "flexion", "nerve_glide",
+                                                      "side_glide", "other"};
+}  // namespace
+
 std::optional<std::string> pain_body(const PainForm& form, std::string& error) {
   if (form.back_pain < 0 || form.back_pain > 10) {
     error = "back pain must be 0-10";
@@ -184,16 +204,7 @@ std::optional<std::string> pain_body(const PainForm& form, std::string& error) {
     }
     seen.push_back(tag);
   }
-  if (form.note.size() > 1000) {
-    error = "the note is longer than 1000 bytes";
-    return std::nullopt;
-  }
-  for (const unsigned char c : form.note) {
-    if (c < 0x20 && c != '\t' && c != '\n') {
-      error = "the note holds a control character";
-      return std::nullopt;
-    }
-  }
+  if (!note_ok(form.note, error)) return std::nullopt;
   json body = {{"back_pain", form.back_pain},
                {"leg_pain", form.leg_pain},
                {"extent", form.extent},
@@ -205,6 +216,64 @@ std::optional<std::string> pain_body(const PainForm& form, std::string& error) {
   if (!form.note.empty()) body["note"] = form.note;
   // The note may hold invalid UTF-8 typed in a terminal; replace rather than throw.
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<std::string> movement_test_body(const MovementTestForm& form, std::string& error) {
+  if (std::find(kDirections.begin(), kDirections.end(), form.direction) == kDirections.end()) {
+    error = "unknown direction '" + form.direction + "'";
+    return std::nullopt;
+  }
+  for (const auto* extent : {&form.extent_before, &form.extent_after}) {
+    if (std::find(kExtents.begin(), kExtents.end(), *extent) == kExtents.end()) {
+      error = "unknown extent '" + *extent + "'";
+      return std::nullopt;
+    }
+  }
+  for (const int pain : {form.leg_pain_before, form.leg_pain_after}) {
+    if (pain < 0 || pain > 10) {
+      error = "leg pain must be 0-10";
+      return std::nullopt;
+    }
+  }
+  if (form.repetitions < 0 || form.repetitions > 100) {
+    error = "repetitions must be 0-100";
+    return std::nullopt;
+  }
+  if (!note_ok(form.note, error)) return std::nullopt;
+  json body = {{"direction", form.direction},         {"repetitions", form.repetitions},
+               {"extent_before", form.extent_before}, {"extent_after", form.extent_after},
+               {"leg_pain_before", form.leg_pain_before}, {"leg_pain_after", form.leg_pain_after}};
+  if (!form.note.empty()) body["note"] = form.note;
+  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string movement_tests_text(std::string_view json_text) {
+  const json doc = json::parse(json_text, nullptr, false);
+  if (!doc.is_object() || !doc.contains("tests") || !doc["tests"].is_array() ||
+      !doc.contains("summary") || !doc["summary"].is_object())
+    return "The gateway's answer was not understood.";
+  const json& summary = doc["summary"];
+  if (doc["tests"].empty()) return "No movement test yet.";
+  std::string text;
+  if (summary.contains("directions") && summary["directions"].is_array()) {
+    for (const auto& d : summary["directions"]) {
+      if (!d.is_object()) continue;
+      text += d.value("direction", std::string("?")) + ": " +
+              std::to_string(d.value("n", 0)) + " tests, " +
+              std::to_string(d.value("centralized", 0)) + " centralized, " +
+              std::to_string(d.value("peripheralized", 0)) + " peripheralized\n";
+    }
+  }
+  const auto preferred = summary.find("preferred");
+  if (preferred != summary.end() && preferred->is_string()) {
+    text += "Directional preference: " + preferred->get<std::string>() +
+            " moves the pain back towards the spine - tell your physiotherapist.";
+  } else {
+    text += "No directional preference yet (it needs at least " +
+            std::to_string(summary.value("min_tests", 0)) +
+            " tests of one direction that centralize clearly more often than not).";
+  }
+  return text;
 }
 
 std::string setup_use_body(std::string_view name) {

@@ -11,6 +11,7 @@
 #include "pmap/diary/diary_error.hpp"
 #include "pmap/diary/diary_json.hpp"
 #include "pmap/diary/diary_repository.hpp"
+#include "pmap/diary/directional_preference.hpp"
 #include "pmap/diary/red_flags.hpp"
 #include "pmap/mat_descriptor.hpp"
 #include "pmap/nights/nights_json.hpp"
@@ -374,6 +375,46 @@ Response pain_post(const EndpointContext& c, const Request& r) {
   return res;
 }
 
+/// GET /v1/tests: every movement test, oldest first, and the directional preference over them
+/// (as pmapctl test summary --json).
+Response tests_get(const EndpointContext& c) {
+  diary::DiaryRepository repo(*c.store);
+  const auto tests = diary_call([&] { return repo.tests(); });
+  json a = json::array();
+  for (const auto& t : tests) a.push_back(diary::to_json(t));
+  return Response{200, json{{"tests", a},
+                            {"summary", diary::to_json(diary::summarize_directions(tests))}}};
+}
+
+/// POST /v1/tests: {direction, extent_before, extent_after, leg_pain_before, leg_pain_after,
+/// repetitions?, time?, tz?, note?} — as pmapctl test add.
+Response tests_post(const EndpointContext& c, const Request& r) {
+  const json body = object_body(r, {"time", "tz", "direction", "repetitions", "extent_before",
+                                    "extent_after", "leg_pain_before", "leg_pain_after", "note"});
+  diary::MovementTest t;
+  const diary::TimeZone zone = zone_field(body, *c.zone);
+  t.tz = zone.name();
+  t.direction = diary_call([&] { return diary::parse_direction(req_string(body, "direction")); });
+  t.extent_before = diary_call(
+      [&] { return diary::parse_extent(req_string(body, "extent_before"), "extent_before"); });
+  t.extent_after = diary_call(
+      [&] { return diary::parse_extent(req_string(body, "extent_after"), "extent_after"); });
+  t.leg_pain_before = req_int(body, "leg_pain_before");
+  t.leg_pain_after = req_int(body, "leg_pain_after");
+  if (body.contains("repetitions") && !body["repetitions"].is_null())
+    t.repetitions = req_int(body, "repetitions");
+  t.time_us = time_field(body, "time", zone);
+  if (auto n = opt_string(body, "note")) t.note = *n;
+  diary_call([&] { diary::validate(t, diary::now_us()); });
+  diary::DiaryRepository repo(*c.store);
+  const std::int64_t id = diary_call([&] { return repo.add_test(t); });
+  json stored = nullptr;
+  for (const auto& x : diary_call([&] { return repo.tests(); })) {
+    if (x.id == id) stored = diary::to_json(x);
+  }
+  return Response{201, json{{"id", id}, {"test", stored}}};
+}
+
 Response setups_get(const EndpointContext& c) {
   diary::DiaryRepository repo(*c.store);
   const auto setups = repo.setups();
@@ -509,6 +550,8 @@ void add_v1_routes(Router& router, const EndpointContext& context) {
              [c](const Request& r) { return episodes_get(*c, r); });
   router.add("GET", "/v1/pain", {"from", "to"}, [c](const Request& r) { return pain_get(*c, r); });
   router.add("POST", "/v1/pain", {}, [c](const Request& r) { return pain_post(*c, r); });
+  router.add("GET", "/v1/tests", {}, [c](const Request&) { return tests_get(*c); });
+  router.add("POST", "/v1/tests", {}, [c](const Request& r) { return tests_post(*c, r); });
   router.add("GET", "/v1/setups", {}, [c](const Request&) { return setups_get(*c); });
   router.add("POST", "/v1/setups", {}, [c](const Request& r) { return setups_post(*c, r); });
   router.add("POST", "/v1/setups/use", {}, [c](const Request& r) { return setups_use(*c, r); });

@@ -104,10 +104,9 @@ constexpr const char* kTopUsage =
     "and --help.\n"
     "Through the gateway instead of --db: --api http://HOST:PORT (or $PMAP_API), --token-file\n"
     "FILE (or $PMAP_API_TOKEN_FILE; the gateway's bearer token), --timeout SECONDS (default 60).\n"
-    "Over --api work: pain add, pain list, setup add|use|list, nights, days, report (with the\n"
-    "default thresholds; dates in the gateway's zone), delete (a gateway with a token). The\n"
-    "others need --db. http:// only: no\n"
-    "TLS yet.\n"
+    "Over --api work: pain add, pain list, test add, test summary, setup add|use|list, nights,\n"
+    "days, report (with the default thresholds; dates in the gateway's zone), delete (a\n"
+    "gateway with a token). The others need --db. http:// only: no TLS yet.\n"
     "Exit codes: 0 ok, 1 refused (invalid value, unknown name, not confirmed, missing database,\n"
     "file error, an export target that exists, the gateway refused or could not be reached),\n"
     "2 bad command line (also --db with --api, or a command that needs --db given --api),\n"
@@ -599,11 +598,10 @@ int test_add(const std::vector<std::string>& args, Io& io) {
       "time", po::value<std::string>(), "when (default now)")("note", po::value<std::string>(),
                                                               "free text");
   const auto vm = parse(args,
-                        "pmapctl test add --db FILE --direction D --extent-before E "
+                        "pmapctl test add --db FILE|--api URL --direction D --extent-before E "
                         "--extent-after E --leg-before N --leg-after N [--reps N]",
-                        o, io);
+                        o, io, nullptr, Reach::kDbOrApi);
   if (!vm) return kOk;
-  needs_db(*vm);
   MovementTest t;
   t.direction = parse_direction(required(*vm, "direction"));
   t.extent_before = parse_extent(required(*vm, "extent-before"), "extent_before");
@@ -615,9 +613,28 @@ int test_add(const std::vector<std::string>& args, Io& io) {
   t.tz = zone.name();
   t.time_us = time_of(*vm, "time", zone);
   if (auto n = opt(*vm, "note")) t.note = *n;
-  validate(t, now_us());
-  Session s = open(*vm, true);
-  const auto id = s.diary->add_test(t);
+  validate(t, now_us());  // refuse before opening or sending anything
+  std::int64_t id = 0;
+  if (api_mode(*vm)) {
+    const GatewayClient gateway = gateway_of(*vm);
+    const json body{{"time", zone.format(t.time_us)},
+                    {"tz", t.tz},
+                    {"direction", std::string(to_string(t.direction))},
+                    {"repetitions", t.repetitions},
+                    {"extent_before", std::string(to_string(t.extent_before))},
+                    {"extent_after", std::string(to_string(t.extent_after))},
+                    {"leg_pain_before", t.leg_pain_before},
+                    {"leg_pain_after", t.leg_pain_after},
+                    {"note", t.note}};
+    const json answer = json::parse(gateway.post("/v1/tests", body).body, nullptr, false);
+    if (!answer.is_object() || !answer.contains("id") || !answer["id"].is_number_integer())
+      throw Refused("the gateway at " + gateway.url().text() +
+                    " answered POST /v1/tests without the stored test's id");
+    id = answer["id"].get<std::int64_t>();
+  } else {
+    Session s = open(*vm, true);
+    id = s.diary->add_test(t);
+  }
   io.out << "stored movement test " << id << ": " << to_string(t.direction) << ", "
          << to_string(t.extent_before) << " -> " << to_string(t.extent_after)
          << (t.centralized()      ? " (centralized)"
@@ -630,30 +647,43 @@ int test_add(const std::vector<std::string>& args, Io& io) {
 int test_summary(const std::vector<std::string>& args, Io& io) {
   po::options_description o("test summary options");
   o.add_options()("json", "one JSON object");
-  const auto vm = parse(args, "pmapctl test summary --db FILE [--json]", o, io);
+  const auto vm =
+      parse(args, "pmapctl test summary --db FILE|--api URL [--json]", o, io, nullptr,
+            Reach::kDbOrApi);
   if (!vm) return kOk;
-  needs_db(*vm);
-  Session s = open(*vm, false);
-  const auto p = summarize_directions(s.diary->tests());
+  // The same document from both: to_json(summarize_directions(tests)), GET /v1/tests "summary".
+  json p;
+  if (api_mode(*vm)) {
+    const json doc = gateway_of(*vm).get_json("/v1/tests");
+    if (!doc.contains("summary") || !doc["summary"].is_object())
+      throw Refused("the gateway's GET /v1/tests answer has no summary");
+    p = doc["summary"];
+  } else {
+    Session s = open(*vm, false);
+    p = to_json(summarize_directions(s.diary->tests()));
+  }
   if (vm->count("json")) {
-    io.out << to_json(p).dump(2) << '\n';
+    io.out << p.dump(2) << '\n';
     return kOk;
   }
   io.out << std::left << std::setw(13) << "direction" << std::setw(4) << "n" << std::setw(13)
          << "centralized" << std::setw(16) << "peripheralized" << std::setw(14) << "extent chg"
          << std::setw(12) << "leg chg"
          << "sign-test p\n";
-  for (const auto& d : p.directions) {
-    io.out << std::left << std::setw(13) << to_string(d.direction) << std::setw(4) << d.n
-           << std::setw(13) << d.centralized << std::setw(16) << d.peripheralized << std::setw(14)
-           << std::setprecision(3) << d.mean_extent_change << std::setw(12)
-           << d.mean_leg_pain_change << d.sign_test_p << '\n';
+  for (const auto& d : p.at("directions")) {
+    io.out << std::left << std::setw(13) << d.at("direction").get<std::string>() << std::setw(4)
+           << d.at("n").get<int>() << std::setw(13) << d.at("centralized").get<int>()
+           << std::setw(16) << d.at("peripheralized").get<int>() << std::setw(14)
+           << std::setprecision(3) << d.at("mean_extent_change").get<double>() << std::setw(12)
+           << d.at("mean_leg_pain_change").get<double>() << d.at("sign_test_p").get<double>()
+           << '\n';
   }
-  if (p.preferred) {
-    io.out << "Directional preference: " << to_string(*p.preferred)
-           << " centralizes the pain (sign test p < " << p.alpha << ").\n";
+  if (p.at("preferred").is_string()) {
+    io.out << "Directional preference: " << p["preferred"].get<std::string>()
+           << " centralizes the pain (sign test p < " << p.at("alpha").get<double>() << ").\n";
   } else {
-    io.out << "No directional preference can be claimed yet (needs at least " << p.min_tests
+    io.out << "No directional preference can be claimed yet (needs at least "
+           << p.at("min_tests").get<int>()
            << " tests of a direction that centralize clearly more often than not).\n";
   }
   return kOk;

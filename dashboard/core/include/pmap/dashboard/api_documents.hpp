@@ -94,6 +94,26 @@ struct PainForm {
 /// or nullopt with the first problem in `error`.
 [[nodiscard]] std::optional<std::string> pain_body(const PainForm& form, std::string& error);
 
+/// A movement test (docs/diary.md; POST /v1/tests).
+struct MovementTestForm {
+  std::string direction = "extension";  ///< extension|flexion|nerve_glide|side_glide|other
+  int repetitions = 10;                 ///< 0-100, 0: not recorded
+  std::string extent_before = "none";
+  std::string extent_after = "none";
+  int leg_pain_before = 0;
+  int leg_pain_after = 0;
+  std::string note;
+};
+
+/// Checks the form as the API would and returns the POST /v1/tests body, or nullopt with the
+/// first problem in `error`.
+[[nodiscard]] std::optional<std::string> movement_test_body(const MovementTestForm& form,
+                                                            std::string& error);
+
+/// GET /v1/tests in words: per direction how many tests centralized, and whether a directional
+/// preference can be claimed. Never throws.
+[[nodiscard]] std::string movement_tests_text(std::string_view json_text);
+
 /// Pillow setups: the body of POST /v1/setups/use.
 [[nodiscard]] std::string setup_use_body(std::string_view name);
 
