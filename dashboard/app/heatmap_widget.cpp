@@ -110,6 +110,14 @@ void HeatmapWidget::paintEvent(QPaintEvent*) {
       });
       ++overlays_;
     }
+    // Bed landmarks (head, shoulders, pelvis, knees, heels): a dot and a short name.
+    for (const auto& [name, at] : state_->landmarks) {
+      const QPointF c = to_px(at);
+      outlined([&] { p.drawEllipse(c, 3.5, 3.5); });
+      p.setPen(Qt::white);
+      p.drawText(c + QPointF(7, 4), QString::fromStdString(name));
+      ++overlays_;
+    }
     for (const auto& [peak, name] : {std::pair{&state_->it_right, "R"}, {&state_->it_left, "L"}}) {
       if (!*peak) continue;
       const QPointF c = to_px((*peak)->at);

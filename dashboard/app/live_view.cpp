@@ -68,7 +68,8 @@ LiveView::~LiveView() = default;
 bool LiveView::ready() const {
   if (panels_.empty()) return false;
   for (const auto& [id, m] : model_.mats()) {
-    if (!m.canonical_frame || !m.state) return false;
+    // A screenshot shows the frame rate measured, not "measuring".
+    if (!m.canonical_frame || !m.state || m.frame_rate_hz < 0) return false;
   }
   return true;
 }
@@ -110,10 +111,15 @@ LiveView::Panel& LiveView::panel(const std::string& mat) {
   p.detail = new QLabel(p.box);
   p.detail->setWordWrap(true);
   p.link = new QLabel(p.box);
-  layout->addWidget(p.position, 0, 1);
-  layout->addWidget(p.detail, 1, 1);
+  // The mat's link (online, frames/s, bad messages) first: squeezed windows shrink the chart,
+  // never this line.
+  layout->addWidget(p.link, 0, 1);
+  layout->addWidget(p.position, 1, 1);
+  layout->addWidget(p.detail, 2, 1);
   p.chart = new QChart();
-  p.chart->legend()->setAlignment(Qt::AlignBottom);
+  // No legend (it took a quarter of a small chart): the axis titles name the lines in their
+  // colours.
+  p.chart->legend()->hide();
   p.chart->setMargins(QMargins(2, 2, 2, 2));
   p.load = new QLineSeries();
   p.load->setName(tr("load (N)"));
@@ -130,8 +136,16 @@ LiveView::Panel& LiveView::panel(const std::string& mat) {
   p.x->setLabelFormat(QStringLiteral("%d"));
   p.y_load = new QValueAxis();
   p.y_load->setLabelFormat(QStringLiteral("%d"));
+  p.y_load->setTickCount(3);
+  p.y_load->setTitleText(tr("load, N"));
+  p.y_load->setTitleBrush(QColor(0x00, 0x72, 0xB2));
+  p.y_load->setLabelsColor(QColor(0x00, 0x72, 0xB2));
   p.y_cop = new QValueAxis();
   p.y_cop->setLabelFormat(QStringLiteral("%d"));
+  p.y_cop->setTickCount(3);
+  p.y_cop->setTitleText(tr("centre, row"));
+  p.y_cop->setTitleBrush(QColor(0xB0, 0x6E, 0x00));
+  p.y_cop->setLabelsColor(QColor(0xB0, 0x6E, 0x00));
   p.chart->addAxis(p.x, Qt::AlignBottom);
   p.chart->addAxis(p.y_load, Qt::AlignLeft);
   p.chart->addAxis(p.y_cop, Qt::AlignRight);
@@ -141,9 +155,15 @@ LiveView::Panel& LiveView::panel(const std::string& mat) {
   p.cop->attachAxis(p.y_cop);
   auto* view = new QChartView(p.chart, p.box);
   view->setMinimumHeight(170);
+  // The heatmap and the chart take the height the window gives (not their size hints), so one or
+  // two rows of mats fit 1366 x 768 without scrolling.
+  view->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);
+  p.heatmap->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);
+  p.heatmap->setMinimumHeight(160);
   view->setRenderHint(QPainter::Antialiasing);
-  layout->addWidget(view, 2, 1);
-  layout->addWidget(p.link, 3, 1);
+  layout->addWidget(view, 3, 1);
+  layout->setRowStretch(3, 1);  // the chart takes what is left, the text rows keep their height
+  view->setMinimumHeight(150);
   layout->setColumnStretch(0, 2);
   layout->setColumnStretch(1, 3);
   const int index = static_cast<int>(panels_.size()) - 1;
@@ -182,9 +202,10 @@ void LiveView::update_panel(Panel& p, const MatLive& m, bool changed) {
                                                  : tr("mat status unknown");
   std::uint64_t rejected = 0;
   for (const auto& [reason, n] : m.rejected) rejected += n;
-  p.link->setText(tr("%1 · %2 frames/s · %3 bad messages")
+  p.link->setText(tr("%1 · %2 · %3 bad messages")
                       .arg(status)
-                      .arg(m.frame_rate_hz, 0, 'f', 1)
+                      .arg(m.frame_rate_hz < 0 ? tr("measuring frames/s")
+                                               : tr("%1 frames/s").arg(m.frame_rate_hz, 0, 'f', 1))
                       .arg(rejected));
   if (!changed) return;
   p.heatmap->set_state(m.state);

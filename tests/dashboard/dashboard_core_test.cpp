@@ -84,7 +84,10 @@ json bed_state() {
     "contact_area_cm2":3120.4,"cop":{"row":27.4,"col":15.2,"x_mm":1,"y_mm":2},"calibrated":false,
     "posture":{"position":"left","confidence":0.97,"subtype":"fetal","head_end":"first-row",
       "axis_deg":-4.2,"knee_pillow":{"state":"dropped","top_knee_offset_cm":3.0,
-      "pelvic_roll_deg":7.5,"confidence":0.8},"future_field":[1,2]},
+      "pelvic_roll_deg":7.5,"confidence":0.8},"future_field":[1,2],
+      "landmarks":{"head":{"row":3.0,"col":15.5,"confidence":0.9},"shoulders":null,
+        "pelvis":{"row":30.2,"col":14.0,"confidence":0.8},"knees":{"row":44.5,"col":12.0,
+        "confidence":0.7},"heels":null}},
     "episodes":{"position":{"label":"left","since_us":1699998000000000}},
     "frames":{"received":10,"accepted":9,"rejected":1}})");
 }
@@ -101,6 +104,11 @@ TEST(MatState, ParsesBedStateAndDescribesItInWords) {
   EXPECT_DOUBLE_EQ(*s.pelvic_roll_deg, 7.5);
   EXPECT_EQ(s.episodes.at("position").label, "left");
   EXPECT_EQ(s.frames_rejected, 1u);
+  // Landmarks that were found, head to heels; nulls (not found) are left out.
+  ASSERT_EQ(s.landmarks.size(), 3u);
+  EXPECT_EQ(s.landmarks[0].first, "head");
+  EXPECT_EQ(s.landmarks[2].first, "knees");
+  EXPECT_DOUBLE_EQ(s.landmarks[2].second.row, 44.5);
   EXPECT_EQ(describe_position(s), "Lying on the left side (fetal)");
   EXPECT_EQ(describe_knees(s), "Knee pillow: top knee has dropped");
   EXPECT_EQ(describe_pelvis(s), "");
@@ -183,8 +191,20 @@ TEST(LiveModel, MailboxCoalescesFramesPerMatAndKeepsOtherMessagesInOrder) {
   ASSERT_TRUE(m.canonical_frame);
   // Row 0 of a mat turned round is the canonical last row, columns reversed.
   EXPECT_EQ(m.canonical_frame->at(3, 2), 109);
-  EXPECT_DOUBLE_EQ(m.frame_rate_hz, 10 / 2.0);  // 10 frames in the 2-s window
+  EXPECT_DOUBLE_EQ(m.frame_rate_hz, -1);  // not known during the first window
   EXPECT_EQ(box.take().messages.size(), 0u);
+  // Then one frame every 100 ms: 10 Hz once the first window has passed (the start-up burst has
+  // left it), and 0 once they stop.
+  auto t = now;
+  for (int i = 0; i < 25; ++i) {
+    t += std::chrono::milliseconds(100);
+    Mailbox::Batch one;
+    one.frames_arrived["bed1"] = 1;
+    (void)model.apply(one, t);
+  }
+  EXPECT_NEAR(model.mats().at("bed1").frame_rate_hz, 10.0, 1e-9);
+  (void)model.apply(Mailbox::Batch{}, t + std::chrono::seconds(3));
+  EXPECT_DOUBLE_EQ(model.mats().at("bed1").frame_rate_hz, 0);
 }
 
 TEST(LiveModel, CountsBadMessagesAndNeverThrows) {

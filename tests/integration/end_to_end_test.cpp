@@ -447,6 +447,19 @@ TEST(EndToEnd, ReplayedPmdRecordingIsStoredAndSupine) {
   ASSERT_TRUE(state["posture"].is_object()) << state.dump();
   EXPECT_EQ(state["posture"]["position"], "supine") << state.dump();
   EXPECT_EQ(state["posture"]["head_end"], "first-row") << state.dump();
+  // The landmarks the dashboard draws: every name present, the found ones with a position.
+  const json& marks = state["posture"]["landmarks"];
+  ASSERT_TRUE(marks.is_object()) << state.dump();
+  int found = 0;
+  for (const char* name : {"head", "shoulders", "pelvis", "knees", "heels"}) {
+    ASSERT_TRUE(marks.contains(name)) << name;
+    if (marks[name].is_object()) {
+      ++found;
+      EXPECT_GE(marks[name]["row"].get<double>(), 0.0) << name;
+      EXPECT_GT(marks[name]["confidence"].get<double>(), 0.0) << name;
+    }
+  }
+  EXPECT_GE(found, 3) << marks.dump();
   EXPECT_EQ(state["frames"]["rejected"], 0);
   gateway->signal(SIGTERM);
   ASSERT_EQ(gateway->wait_for(60s), 0) << gateway->stderr_text();

@@ -95,9 +95,19 @@ void LiveModel::update_rate(MatLive& m, std::uint64_t arrived,
   while (!m.arrivals.empty() && now - m.arrivals.front().first > kRateWindow) {
     m.arrivals.pop_front();
   }
+  // Frames after the oldest arrival over the time since it. Not before a whole window has passed
+  // since the mat's first frame (-1, "measuring"): the first ticks after start-up deliver a
+  // backlog in bursts, and a 10 Hz mat showed as 5 Hz for two seconds.
+  if (arrived > 0 && !m.first_arrival) m.first_arrival = now;
+  m.frame_rate_hz = -1;
+  if (!m.first_arrival || now - *m.first_arrival < kRateWindow) return;
+  m.frame_rate_hz = 0;
+  if (m.arrivals.size() < 2) return;
+  const auto span = m.arrivals.back().first - m.arrivals.front().first;
+  if (span < std::chrono::milliseconds(250)) return;
   std::uint64_t count = 0;
-  for (const auto& a : m.arrivals) count += a.second;
-  m.frame_rate_hz = static_cast<double>(count) / std::chrono::duration<double>(kRateWindow).count();
+  for (auto it = std::next(m.arrivals.begin()); it != m.arrivals.end(); ++it) count += it->second;
+  m.frame_rate_hz = static_cast<double>(count) / std::chrono::duration<double>(span).count();
 }
 
 void LiveModel::apply_message(const RawMessage& message,

@@ -86,6 +86,11 @@ StateParse parse_state(std::string_view json_text) {
         s.knee_pillow = text(*k, "state");
         s.pelvic_roll_deg = number(*k, "pelvic_roll_deg");
       }
+      if (const json* marks = object(*p, "landmarks")) {
+        for (const char* name : {"head", "shoulders", "pelvis", "knees", "heels"}) {
+          if (const auto at = point(object(*marks, name))) s.landmarks.emplace_back(name, *at);
+        }
+      }
       if (const json* k = object(*p, "knee_support")) {
         s.knee_support = text(*k, "state");
         s.supine_pelvic_tilt_deg = number(*k, "pelvic_tilt_deg");

@@ -9,6 +9,7 @@
 #include "pmap/layout.hpp"
 #include "pmap/posture/bed_model.hpp"
 #include "pmap/posture/bed_posture.hpp"
+#include "pmap/posture/landmarks_json.hpp"
 #include "pmap/posture/knee_support.hpp"
 
 namespace pmap::analyze {
@@ -32,11 +33,6 @@ ordered_json probabilities_json(const std::array<double, posture::kSleepPosition
     out[std::string(to_string(static_cast<posture::SleepPosition>(i)))] = p[i];
   }
   return out;
-}
-
-ordered_json landmark_json(const posture::Landmark& l) {
-  if (!(l.confidence > 0)) return nullptr;
-  return {{"row", l.row}, {"col", l.col}, {"confidence", l.confidence}};
 }
 
 ordered_json seat_point_json(const chair::SeatPoint& p) {
@@ -233,11 +229,7 @@ void FrameAnalyzer::analyze_bed(const Eigen::MatrixXf& image, double t_s, ordere
                 {"col", x / mat.col_pitch_mm - 0.5},
                 {"x_mm", x},
                 {"y_mm", y}};
-  out["landmarks"] = {{"head", landmark_json(bed.landmarks.head)},
-                      {"shoulders", landmark_json(bed.landmarks.shoulders)},
-                      {"pelvis", landmark_json(bed.landmarks.pelvis)},
-                      {"knees", landmark_json(bed.landmarks.knees)},
-                      {"heels", landmark_json(bed.landmarks.heels)}};
+  out["landmarks"] = posture::landmarks_json<ordered_json>(bed.landmarks);
   out["knee_pillow"] = nullptr;
   out["knee_support"] = nullptr;
   const auto knees = posture::analyze_knee_support(image, mat, bed, posture::KneeSupportModel{});

@@ -4,6 +4,7 @@
 
 #include "pmap/chair/chair_posture.hpp"
 #include "pmap/posture/bed_posture.hpp"
+#include "pmap/posture/landmarks_json.hpp"
 #include "pmap/posture/knee_support.hpp"
 
 #include "pmap/diary/time_zone.hpp"
@@ -27,7 +28,8 @@ nlohmann::json bed_posture_json(const BedPosture& bed, const posture::SmoothedPo
                           : nlohmann::json(to_string(bed.subtype))},
           {"head_end", to_string(bed.head_end)},
           {"head_end_confidence", bed.head_end_confidence},
-          {"axis_deg", bed.axis_angle_deg}};
+          {"axis_deg", bed.axis_angle_deg},
+          {"landmarks", posture::landmarks_json<nlohmann::json>(bed.landmarks)}};
 }
 
 // Side-lying: knee-pillow state; supine: knee support and pelvic tilt (docs/posture.md). Adds

@@ -61,7 +61,10 @@ struct MatLive {
   std::optional<PressureFrame> canonical_frame;  ///< newest frame, in the canonical orientation
   std::optional<MatState> state;
   std::string status = "unknown";  ///< online / offline / unknown (retained `status`)
-  double frame_rate_hz = 0;        ///< frames arriving per second over the last window
+  /// Frames per second over the last window's arrivals; -1 during the first window after the
+  /// mat's first frame (not known yet).
+  double frame_rate_hz = -1;
+  std::optional<std::chrono::steady_clock::time_point> first_arrival;
   std::deque<LoadSample> history;  ///< newest last, at most kHistory
   std::uint64_t frames = 0;        ///< frames decoded and shown-able
   std::map<std::string, std::uint64_t> rejected;  ///< reason -> count

@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 #include <string_view>
 
 namespace pmap::dashboard {
@@ -46,6 +48,9 @@ struct MatState {
   std::optional<double> pelvic_roll_deg;
   std::optional<std::string> knee_support;  ///< flat / flexed_supported / unknown (supine)
   std::optional<double> supine_pelvic_tilt_deg;
+  /// posture.landmarks that were found, head to heels: ("head", point), ("shoulders", …),
+  /// ("pelvis", …), ("knees", …), ("heels", …).
+  std::vector<std::pair<std::string, TaxelPoint>> landmarks;
   // Chair posture.
   std::optional<std::string> sitting_class;
   std::optional<double> obliquity_deg;  ///< + = sitter's right side lower
