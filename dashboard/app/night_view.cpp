@@ -128,6 +128,14 @@ void NightView::refresh() {
 }
 
 void NightView::show_night(const NightSummary& night, const QByteArray& body) {
+  // The gateway's zone for clock times (a night across a DST change is labelled right after it);
+  // the offset at the night's start when the zone is unknown.
+  const QTimeZone zone = !night.tz.empty() && QTimeZone(QByteArray::fromStdString(night.tz)).isValid()
+                             ? QTimeZone(QByteArray::fromStdString(night.tz))
+                             : QTimeZone(night.utc_offset_s);
+  const std::function<int(std::int64_t)> offset_at = [zone](std::int64_t us) {
+    return zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(us / 1000, QTimeZone::utc()));
+  };
   const auto episodes = parse_episodes(std::string_view(body.constData(), body.size()));
   const Timeline t = build_timeline(episodes.episodes, night.mat, night.start_us, night.end_us);
   std::vector<Lane> lanes;
@@ -162,8 +170,7 @@ void NightView::show_night(const NightSummary& night, const QByteArray& body) {
     }
   }
   for (auto* lane : {&pillow, &slipped, &supported, &flat}) lanes.push_back(std::move(*lane));
-  timeline_->set_data(night.start_us, night.end_us, night.utc_offset_s, std::move(lanes),
-                      t.markers);
+  timeline_->set_data(night.start_us, night.end_us, offset_at, std::move(lanes), t.markers);
   timeline_->set_empty_text(tr("The night has a summary but no episodes."));
 
   // Hours per position.
@@ -206,9 +213,9 @@ void NightView::show_night(const NightSummary& night, const QByteArray& body) {
   QString text =
       tr("<b>In bed %1</b> (%2 → %3). %4 %5, out of bed %6.")
           .arg(hours(night.time_in_bed_s))
-          .arg(QDateTime::fromMSecsSinceEpoch(night.start_us / 1000, QTimeZone(night.utc_offset_s))
+          .arg(QDateTime::fromMSecsSinceEpoch(night.start_us / 1000, zone)
                    .toString(QStringLiteral("HH:mm")))
-          .arg(QDateTime::fromMSecsSinceEpoch(night.end_us / 1000, QTimeZone(night.utc_offset_s))
+          .arg(QDateTime::fromMSecsSinceEpoch(night.end_us / 1000, zone)
                    .toString(QStringLiteral("HH:mm")))
           .arg(night.turns)
           .arg(night.turns == 1 ? tr("turn") : tr("turns"))

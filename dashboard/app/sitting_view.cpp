@@ -151,10 +151,10 @@ void SittingView::finish() {
     }
     const int offset = d.startOfDay().offsetFromUtc();
     timeline_->set_data(
-        day_start, day_end, offset,
+        day_start, day_end, [offset](std::int64_t) { return offset; },
         {std::move(sitting), std::move(upright), std::move(slouched), std::move(leaning)}, {});
   } else {
-    timeline_->set_data(0, 0, 0, {}, {});
+    timeline_->set_data(0, 0, [](std::int64_t) { return 0; }, {}, {});
   }
   timeline_->set_empty_text(tr("No sitting recorded on this day yet."));
   if (live_ != nullptr) {

@@ -15,11 +15,12 @@ TimelineWidget::TimelineWidget(QWidget* parent) : QWidget(parent) {
   setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
 }
 
-void TimelineWidget::set_data(std::int64_t start_us, std::int64_t end_us, int utc_offset_s,
+void TimelineWidget::set_data(std::int64_t start_us, std::int64_t end_us,
+                              std::function<int(std::int64_t)> utc_offset_at,
                               std::vector<Lane> lanes, std::vector<Marker> markers) {
   start_us_ = start_us;
   end_us_ = end_us;
-  utc_offset_s_ = utc_offset_s;
+  utc_offset_at_ = std::move(utc_offset_at);
   lanes_ = std::move(lanes);
   markers_ = std::move(markers);
   updateGeometry();
@@ -59,7 +60,7 @@ void TimelineWidget::paintEvent(QPaintEvent*) {
   // Hour grid and labels.
   const int max_ticks = std::max(2, plot.width() / 60);
   p.setPen(palette().mid().color());
-  for (const auto& tick : time_ticks(start_us_, end_us_, utc_offset_s_, max_ticks)) {
+  for (const auto& tick : time_ticks(start_us_, end_us_, utc_offset_at_, max_ticks)) {
     const double x = x_of(tick.at_us);
     p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom() + 4));
     p.drawText(QRectF(x - 30, plot.bottom() + 4, 60, kAxisHeight - 4), Qt::AlignCenter,

@@ -4,6 +4,7 @@
 #include <QColor>
 #include <QString>
 #include <QWidget>
+#include <functional>
 #include <vector>
 
 #include "pmap/dashboard/timeline.hpp"
@@ -20,7 +21,9 @@ class TimelineWidget : public QWidget {
   Q_OBJECT
  public:
   explicit TimelineWidget(QWidget* parent = nullptr);
-  void set_data(std::int64_t start_us, std::int64_t end_us, int utc_offset_s,
+  /// `utc_offset_at(us)`: the local clock's offset from UTC at a time (the axis labels).
+  void set_data(std::int64_t start_us, std::int64_t end_us,
+                std::function<int(std::int64_t)> utc_offset_at,
                 std::vector<Lane> lanes, std::vector<Marker> markers);
   void set_empty_text(const QString& text);
   [[nodiscard]] std::size_t band_count() const;
@@ -32,7 +35,7 @@ class TimelineWidget : public QWidget {
 
  private:
   std::int64_t start_us_ = 0, end_us_ = 0;
-  int utc_offset_s_ = 0;
+  std::function<int(std::int64_t)> utc_offset_at_ = [](std::int64_t) { return 0; };
   std::vector<Lane> lanes_;
   std::vector<Marker> markers_;
   QString empty_text_;

@@ -338,6 +338,30 @@ TEST(Timeline, TicksAreLocalHoursAndOffsetsParse) {
   EXPECT_EQ(position_row_name(2), "Back");
 }
 
+TEST(Timeline, ANightAcrossTheAutumnDstChangeIsLabelledByTheLocalClock) {
+  // Europe/Berlin, 2026-10-25: 03:00 CEST becomes 02:00 CET at 01:00 UTC. A night from 22:00 CEST
+  // (20:00 UTC) to 07:00 CET (06:00 UTC) is ten hours long; the clock shows 02:00 twice.
+  const std::int64_t h = 3600LL * 1'000'000;
+  const std::int64_t change = 1'792'890'000LL * 1'000'000;  // 2026-10-25T01:00:00Z
+  const std::int64_t start = change - 5 * h;
+  const std::int64_t end = change + 5 * h;
+  const auto berlin = [change](std::int64_t us) { return us < change ? 7200 : 3600; };
+  const auto ticks = time_ticks(start, end, berlin, 12);
+  std::vector<std::string> labels;
+  for (const auto& t : ticks) labels.push_back(t.label);
+  EXPECT_EQ(labels, (std::vector<std::string>{"22:00", "23:00", "00:00", "01:00", "02:00",
+                                              "02:00", "03:00", "04:00", "05:00", "06:00",
+                                              "07:00"}));
+  for (std::size_t i = 1; i < ticks.size(); ++i) EXPECT_EQ(ticks[i].at_us - ticks[i - 1].at_us, h);
+  // With the start's offset alone (the old behaviour) the end would read 08:00.
+  EXPECT_EQ(time_ticks(start, end, 7200, 12).back().label, "08:00");
+  // The nights document's zone reaches each night.
+  const auto nights = parse_nights(R"({"tz":"Europe/Berlin","nights":[{"wake_date":"2026-10-25",
+    "mat_id":"bed1","start":"2026-10-24T22:00:00+02:00","start_us":1,"end_us":2}]})");
+  ASSERT_EQ(nights.rows.size(), 1u);
+  EXPECT_EQ(nights.rows[0].tz, "Europe/Berlin");
+}
+
 TEST(ApiDocuments, NightsDaysAndPainParse) {
   const auto nights = parse_nights(R"({"nights":[{"wake_date":"2025-01-02","mat_id":"bed1",
     "start":"2025-01-01T23:00:00+01:00","start_us":1,"end_us":2,"time_in_bed_s":28800,

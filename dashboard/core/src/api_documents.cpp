@@ -57,6 +57,7 @@ Parsed<NightSummary> parse_nights(std::string_view json_text) {
     }
     NightSummary s;
     s.wake_date = str(n, "wake_date");
+    s.tz = str(doc, "tz");
     s.mat = str(n, "mat_id");
     s.start_us = n["start_us"].get<std::int64_t>();
     s.end_us = n["end_us"].get<std::int64_t>();

@@ -114,6 +114,13 @@ Timeline build_timeline(const std::vector<EpisodeRow>& episodes, std::string_vie
 
 std::vector<Tick> time_ticks(std::int64_t start_us, std::int64_t end_us, int utc_offset_s,
                              int max_ticks) {
+  return time_ticks(start_us, end_us, [utc_offset_s](std::int64_t) { return utc_offset_s; },
+                    max_ticks);
+}
+
+std::vector<Tick> time_ticks(std::int64_t start_us, std::int64_t end_us,
+                             const std::function<int(std::int64_t)>& utc_offset_at,
+                             int max_ticks) {
   std::vector<Tick> ticks;
   if (end_us <= start_us || max_ticks < 1) return ticks;
   constexpr std::array<std::int64_t, 6> kSteps{900, 1800, 3600, 7200, 10800, 21600};
@@ -125,18 +132,19 @@ std::vector<Tick> time_ticks(std::int64_t start_us, std::int64_t end_us, int utc
       break;
     }
   }
-  const std::int64_t offset_us = std::int64_t{utc_offset_s} * 1'000'000;
-  const std::int64_t step_us = step * 1'000'000;
-  // First local multiple of the step at or after the start.
-  const std::int64_t local_start = start_us + offset_us;
-  std::int64_t local = (local_start / step_us) * step_us;
-  if (local < local_start) local += step_us;
-  for (; local - offset_us <= end_us; local += step_us) {
-    const std::int64_t day_s = ((local / 1'000'000) % 86'400 + 86'400) % 86'400;
+  // Walk UTC in quarter hours (every zone's offset is a multiple of 15 min) and keep the instants
+  // whose local clock reading is a multiple of the step.
+  constexpr std::int64_t kQuarterUs = 900'000'000;
+  std::int64_t u = start_us / kQuarterUs * kQuarterUs;
+  if (u < start_us) u += kQuarterUs;
+  for (; u <= end_us; u += kQuarterUs) {
+    const std::int64_t local_s = u / 1'000'000 + utc_offset_at(u);
+    const std::int64_t day_s = (local_s % 86'400 + 86'400) % 86'400;
+    if (day_s % step != 0) continue;
     char label[8];
     std::snprintf(label, sizeof label, "%02d:%02d", static_cast<int>(day_s / 3600),
                   static_cast<int>(day_s % 3600 / 60));
-    ticks.push_back(Tick{local - offset_us, label});
+    ticks.push_back(Tick{u, label});
   }
   return ticks;
 }

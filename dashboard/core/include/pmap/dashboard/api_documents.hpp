@@ -16,7 +16,8 @@ struct NightSummary {
   std::string mat;
   std::int64_t start_us = 0;
   std::int64_t end_us = 0;
-  int utc_offset_s = 0;  ///< of the night's start, for the time axis
+  int utc_offset_s = 0;  ///< of the night's start (the time axis when `tz` is unknown)
+  std::string tz;        ///< the gateway's IANA zone (the nights document's "tz"), may be empty
   double time_in_bed_s = 0;
   std::map<std::string, double> position_s;
   int turns = 0;

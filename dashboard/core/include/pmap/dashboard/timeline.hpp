@@ -3,6 +3,7 @@
 // (GET /v1/episodes) clipped to a window, the markers a person looks for (turns, bed exits), and
 // the hour ticks of the axis in local time.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,6 +67,13 @@ struct Tick {
 /// from UTC.
 [[nodiscard]] std::vector<Tick> time_ticks(std::int64_t start_us, std::int64_t end_us,
                                            int utc_offset_s, int max_ticks);
+/// The same in a zone whose offset changes (a night across a DST change): `utc_offset_at(us)` is
+/// the offset in seconds at a UTC time. Ticks sit where the local clock shows a multiple of the
+/// step, so the hour that repeats in autumn is labelled twice and the one skipped in spring not
+/// at all.
+[[nodiscard]] std::vector<Tick> time_ticks(std::int64_t start_us, std::int64_t end_us,
+                                           const std::function<int(std::int64_t)>& utc_offset_at,
+                                           int max_ticks);
 
 /// The UTC offset of an ISO 8601 time with offset ("2026-11-26T07:30:00+01:00" -> 3600,
 /// "…Z" -> 0); nullopt when it has none.
