@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "diary_test_util.hpp"
+#include "pmapctl_run.hpp"
 #include "http_client.hpp"
 #include "pmap/api/api_server.hpp"
 #include "pmap/deletion/data_deletion.hpp"
@@ -387,26 +388,8 @@ TEST(DeletionRawArchive, TheCapCountsAgainAfterAnotherConnectionDeleted) {
 
 // --------------------------------------------------------------------------- pmapctl delete
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-Result ctl(std::vector<std::string> args, const std::string& input = "") {
-  std::istringstream in(input);
-  std::ostringstream out;
-  std::ostringstream err;
-  Result r;
-  r.code = pmapctl::run(args, in, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
-
-bool has(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
-}
+using pmapctl::test::ctl;
+using pmapctl::test::has;
 
 TEST_F(DataDeletion, PmapctlDeleteAsksCountsAndDeletes) {
   // Say what: nothing, or --all with a scope, is a usage error.

@@ -213,6 +213,28 @@ std::unique_ptr<ChildProcess> start_gateway(const SecureBroker& broker, const fs
   return std::make_unique<ChildProcess>(args, dir / "gateway");
 }
 
+/// pmap-sim as mat bed1 over TLS with its own credentials: `duration` s of a night at `speed`.
+std::vector<std::string> sim_night_over_tls(const SecureBroker& broker, const std::string& duration,
+                                            const std::string& speed, const std::string& seed) {
+  std::vector<std::string> args{(bin_dir() / "pmap-sim").string(),
+                                "--broker",
+                                broker.tls_uri(),
+                                "--mat",
+                                "bed1",
+                                "--kind",
+                                "bed",
+                                "--scenario",
+                                "night",
+                                "--duration",
+                                duration,
+                                "--speed",
+                                speed,
+                                "--seed",
+                                seed};
+  for (auto& o : broker.options("bed1")) args.push_back(o);
+  return args;
+}
+
 bool wait_for_log(ChildProcess& process, const std::string& text, std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -241,23 +263,7 @@ TEST(SecureBroker, GatewayAndSimOverTlsWithCredentials) {
   auto gateway = start_gateway(broker, dir);
   ASSERT_TRUE(wait_for_log(*gateway, "connected to ssl://", 30s)) << gateway->stderr_text();
 
-  std::vector<std::string> args{(bin_dir() / "pmap-sim").string(),
-                                "--broker",
-                                broker.tls_uri(),
-                                "--mat",
-                                "bed1",
-                                "--kind",
-                                "bed",
-                                "--scenario",
-                                "night",
-                                "--duration",
-                                "120",
-                                "--speed",
-                                "max",
-                                "--seed",
-                                "3"};
-  for (auto& o : broker.options("bed1")) args.push_back(o);
-  ChildProcess sim(args, dir / "sim");
+  ChildProcess sim(sim_night_over_tls(broker, "120", "max", "3"), dir / "sim");
   ASSERT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
   const auto published = last_json_line(sim.stdout_text())["mats"]["bed1"]["frames_published"];
   ASSERT_TRUE(published.is_number()) << sim.stdout_text();
@@ -300,23 +306,7 @@ TEST(SecureBroker, GatewayAndSimOverTlsWithCredentials) {
 TEST(SecureBroker, DashboardShowsLiveMatsOverTlsWithItsReadOnlyAccount) {
   const auto dir = fresh_dir("secure-dashboard");
   SecureBroker broker(dir);
-  std::vector<std::string> sim_args{(bin_dir() / "pmap-sim").string(),
-                                    "--broker",
-                                    broker.tls_uri(),
-                                    "--mat",
-                                    "bed1",
-                                    "--kind",
-                                    "bed",
-                                    "--scenario",
-                                    "night",
-                                    "--duration",
-                                    "60",
-                                    "--speed",
-                                    "1",
-                                    "--seed",
-                                    "4"};
-  for (auto& o : broker.options("bed1")) sim_args.push_back(o);
-  ChildProcess sim(sim_args, dir / "sim");
+  ChildProcess sim(sim_night_over_tls(broker, "60", "1", "4"), dir / "sim");
   const auto dashboard = [&](const std::string& name, const std::string& password_file) {
     MqttSecurity s = broker.security("pmap.dashboard");
     s.password_file = password_file;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "diary_test_util.hpp"
+#include "pmapctl_run.hpp"
 #include "pmap/diary/red_flags.hpp"
 #include "pmap/pmapctl.hpp"
 #include "pmap/store.hpp"
@@ -18,26 +19,9 @@ namespace {
 using diary::test::TempDir;
 using nlohmann::json;
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-Result ctl(std::vector<std::string> args, const std::string& input = "") {
-  std::istringstream in(input);
-  std::ostringstream out;
-  std::ostringstream err;
-  Result r;
-  r.code = run(args, in, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
-
-bool has(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
-}
+using Result = test::CtlResult;
+using test::ctl;
+using test::has;
 
 class Pmapctl : public ::testing::Test {
  protected:

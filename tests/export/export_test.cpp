@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "diary_test_util.hpp"
+#include "pmapctl_run.hpp"
 #include "pmap/diary/diary_json.hpp"
 #include "pmap/diary/diary_repository.hpp"
 #include "pmap/diary/pain_csv.hpp"
@@ -44,26 +45,9 @@ namespace fs = std::filesystem;
 constexpr const char* kZone = "Europe/Berlin";
 constexpr const char* kNote = "woke at 3, \"stiff\"\nthen better";
 
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-Result ctl(std::vector<std::string> args, const std::string& input = "") {
-  std::istringstream in(input);
-  std::ostringstream out;
-  std::ostringstream err;
-  Result r;
-  r.code = pmapctl::run(args, in, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
-
-bool has(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
-}
+using Result = pmapctl::test::CtlResult;
+using pmapctl::test::ctl;
+using pmapctl::test::has;
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
