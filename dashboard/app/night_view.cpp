@@ -130,12 +130,8 @@ void NightView::refresh() {
 void NightView::show_night(const NightSummary& night, const QByteArray& body) {
   // The gateway's zone for clock times (a night across a DST change is labelled right after it);
   // the offset at the night's start when the zone is unknown.
-  const QTimeZone zone = !night.tz.empty() && QTimeZone(QByteArray::fromStdString(night.tz)).isValid()
-                             ? QTimeZone(QByteArray::fromStdString(night.tz))
-                             : QTimeZone(night.utc_offset_s);
-  const std::function<int(std::int64_t)> offset_at = [zone](std::int64_t us) {
-    return zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(us / 1000, QTimeZone::utc()));
-  };
+  const QTimeZone zone = zone_or(night.tz, QTimeZone(night.utc_offset_s));
+  const auto offset_at = offset_function(zone);
   const auto episodes = parse_episodes(std::string_view(body.constData(), body.size()));
   const Timeline t = build_timeline(episodes.episodes, night.mat, night.start_us, night.end_us);
   std::vector<Lane> lanes;

@@ -12,6 +12,7 @@
 #include <QPushButton>
 #include <QUrlQuery>
 #include <QVBoxLayout>
+#include <QTimeZone>
 #include <QValueAxis>
 #include <nlohmann/json.hpp>
 
@@ -113,9 +114,15 @@ void SittingView::finish() {
       break;
     }
   }
+  // The day and its clock times in the gateway's zone (the days document's "tz"), which is the
+  // zone the gateway cut the days in; this machine's zone only when the gateway does not say.
+  const std::string tz = days_doc.is_object() && days_doc.contains("tz") && days_doc["tz"].is_string()
+                             ? days_doc["tz"].get<std::string>()
+                             : std::string();
+  const QTimeZone zone = zone_or(tz, QTimeZone::systemTimeZone());
   const QDate d = date_->date();
-  const std::int64_t day_start = d.startOfDay().toMSecsSinceEpoch() * 1000;
-  const std::int64_t day_end = d.addDays(1).startOfDay().toMSecsSinceEpoch() * 1000;
+  const std::int64_t day_start = d.startOfDay(zone).toMSecsSinceEpoch() * 1000;
+  const std::int64_t day_end = d.addDays(1).startOfDay(zone).toMSecsSinceEpoch() * 1000;
   bouts_ = 0;
   bouts_over_limit_ = 0;
   QStringList alert_lines;
@@ -134,7 +141,7 @@ void SittingView::finish() {
           ++bouts_over_limit_;
           alert_lines << tr("Sat %1 min without a break from %2")
                              .arg((b.end_us - b.start_us) / 60'000'000)
-                             .arg(QDateTime::fromMSecsSinceEpoch(b.start_us / 1000)
+                             .arg(QDateTime::fromMSecsSinceEpoch(b.start_us / 1000, zone)
                                       .toString(QStringLiteral("HH:mm")));
         }
       }
@@ -149,9 +156,8 @@ void SittingView::finish() {
           leaning.bands.push_back(b);
       }
     }
-    const int offset = d.startOfDay().offsetFromUtc();
     timeline_->set_data(
-        day_start, day_end, [offset](std::int64_t) { return offset; },
+        day_start, day_end, offset_function(zone),
         {std::move(sitting), std::move(upright), std::move(slouched), std::move(leaning)}, {});
   } else {
     timeline_->set_data(0, 0, [](std::int64_t) { return 0; }, {}, {});

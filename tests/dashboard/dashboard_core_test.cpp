@@ -353,6 +353,13 @@ TEST(Timeline, ANightAcrossTheAutumnDstChangeIsLabelledByTheLocalClock) {
                                               "02:00", "03:00", "04:00", "05:00", "06:00",
                                               "07:00"}));
   for (std::size_t i = 1; i < ticks.size(); ++i) EXPECT_EQ(ticks[i].at_us - ticks[i - 1].at_us, h);
+  // The same from the zone's own rules (Qt's time-zone database), as the views do.
+  const auto from_zone = time_ticks(
+      start, end, offset_function(zone_or("Europe/Berlin", QTimeZone::utc())), 12);
+  ASSERT_EQ(from_zone.size(), ticks.size());
+  for (std::size_t i = 0; i < ticks.size(); ++i) EXPECT_EQ(from_zone[i].label, ticks[i].label);
+  EXPECT_EQ(zone_or("Mars/Olympus", QTimeZone::utc()), QTimeZone::utc());
+  EXPECT_EQ(zone_or("", QTimeZone(3600)), QTimeZone(3600));
   // With the start's offset alone (the old behaviour) the end would read 08:00.
   EXPECT_EQ(time_ticks(start, end, 7200, 12).back().label, "08:00");
   // The nights document's zone reaches each night.

@@ -1,5 +1,7 @@
 #include "pmap/dashboard/timeline.hpp"
 
+#include <QDateTime>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -147,6 +149,18 @@ std::vector<Tick> time_ticks(std::int64_t start_us, std::int64_t end_us,
     ticks.push_back(Tick{u, label});
   }
   return ticks;
+}
+
+QTimeZone zone_or(const std::string& iana, const QTimeZone& fallback) {
+  if (iana.empty()) return fallback;
+  const QTimeZone zone(QByteArray::fromStdString(iana));
+  return zone.isValid() ? zone : fallback;
+}
+
+std::function<int(std::int64_t)> offset_function(const QTimeZone& zone) {
+  return [zone](std::int64_t us) {
+    return zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(us / 1000, QTimeZone::utc()));
+  };
 }
 
 std::optional<int> utc_offset_of(std::string_view iso) {

@@ -3,6 +3,7 @@
 // (GET /v1/episodes) clipped to a window, the markers a person looks for (turns, bed exits), and
 // the hour ticks of the axis in local time.
 #include <cstdint>
+#include <QTimeZone>
 #include <functional>
 #include <map>
 #include <optional>
@@ -74,6 +75,13 @@ struct Tick {
 [[nodiscard]] std::vector<Tick> time_ticks(std::int64_t start_us, std::int64_t end_us,
                                            const std::function<int(std::int64_t)>& utc_offset_at,
                                            int max_ticks);
+
+/// The gateway's zone by its IANA name (the "tz" of its nights and days documents), or
+/// `fallback` when the name is empty or unknown here.
+[[nodiscard]] QTimeZone zone_or(const std::string& iana, const QTimeZone& fallback);
+
+/// The zone's UTC offset in seconds at a UTC time in microseconds (for time_ticks).
+[[nodiscard]] std::function<int(std::int64_t)> offset_function(const QTimeZone& zone);
 
 /// The UTC offset of an ISO 8601 time with offset ("2026-11-26T07:30:00+01:00" -> 3600,
 /// "…Z" -> 0); nullopt when it has none.
