@@ -1,5 +1,7 @@
 #include "sitting_view.hpp"
 
+#include <cmath>
+
 #include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
@@ -10,6 +12,7 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QPushButton>
+#include <QScatterSeries>
 #include <QUrlQuery>
 #include <QVBoxLayout>
 #include <QTimeZone>
@@ -48,13 +51,23 @@ SittingView::SittingView(ApiClient& api, QDate date, const LiveModel* live, QWid
   layout->addWidget(alerts_);
   timeline_ = new TimelineWidget(this);
   layout->addWidget(timeline_);
+  // Through the day: the pelvis's sideways and backward tilt, 5-min means of the stored epochs.
+  day_chart_ = new QChart();
+  day_chart_->setTitle(tr("Through the day: pelvic obliquity and tilt, ° (5-minute means)"));
+  day_chart_->legend()->setAlignment(Qt::AlignRight);
+  day_chart_->setMargins(QMargins(2, 2, 2, 2));
+  auto* day_view = new QChartView(day_chart_, this);
+  day_view->setMinimumHeight(150);
+  day_view->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);
+  layout->addWidget(day_view, 1);
   chart_ = new QChart();
   chart_->setTitle(
       tr("Last two weeks: minutes per day with the pelvis tilted sideways, slouching, "
          "sitting on a wallet"));
   chart_->legend()->setAlignment(Qt::AlignBottom);
   auto* view = new QChartView(chart_, this);
-  view->setMinimumHeight(230);
+  view->setMinimumHeight(200);
+  view->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);
   layout->addWidget(view, 1);
   connect(prev, &QPushButton::clicked, this, [this] { date_->setDate(date_->date().addDays(-1)); });
   connect(next, &QPushButton::clicked, this, [this] { date_->setDate(date_->date().addDays(1)); });
@@ -121,6 +134,26 @@ void SittingView::finish() {
                              : std::string();
   const QTimeZone zone = zone_or(tz, QTimeZone::systemTimeZone());
   const QDate d = date_->date();
+  // The chair's 5-min posture bins of the day (GET /v1/posture), once per chair and date.
+  const std::string posture_key = chair + "@" + d.toString(Qt::ISODate).toStdString();
+  if (!chair.empty() && posture_key_ != posture_key) {
+    posture_key_ = posture_key;
+    posture_body_.clear();
+    loaded_ = false;
+    ++pending_;
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("mat"), QString::fromStdString(chair));
+    q.addQueryItem(QStringLiteral("from"), d.toString(Qt::ISODate));
+    q.addQueryItem(QStringLiteral("to"), d.toString(Qt::ISODate));
+    q.addQueryItem(QStringLiteral("bin_s"), QString::number(kBinS));
+    api_.get(QStringLiteral("/v1/posture"), q, [this, generation = generation_](const ApiReply& r) {
+      if (generation != generation_) return;
+      // A gateway without the endpoint (older) leaves the day chart empty, nothing else.
+      posture_body_ = r.ok() ? r.body : QByteArray();
+      if (--pending_ == 0) finish();
+    });
+    return;
+  }
   const std::int64_t day_start = d.startOfDay(zone).toMSecsSinceEpoch() * 1000;
   const std::int64_t day_end = d.addDays(1).startOfDay(zone).toMSecsSinceEpoch() * 1000;
   bouts_ = 0;
@@ -156,11 +189,24 @@ void SittingView::finish() {
           leaning.bands.push_back(b);
       }
     }
-    timeline_->set_data(
-        day_start, day_end, offset_function(zone),
-        {std::move(sitting), std::move(upright), std::move(slouched), std::move(leaning)}, {});
+    // Wallet periods: bins where at least half the analysed frames found one.
+    Lane wallet{tr("Wallet"), {}, QColor(0xCC, 0x79, 0xA7)};
+    const auto bins =
+        parse_posture(std::string_view(posture_body_.constData(), posture_body_.size())).rows;
+    for (const auto& b : bins) {
+      if (b.wallet_share && *b.wallet_share >= 0.5)
+        wallet.bands.push_back(Band{b.start_us, b.start_us + kBinS * 1'000'000LL, "wallet"});
+    }
+    wallet_bands_ = static_cast<int>(wallet.bands.size());
+    draw_day(bins, day_start, zone);
+    timeline_->set_data(day_start, day_end, offset_function(zone),
+                        {std::move(sitting), std::move(upright), std::move(slouched),
+                         std::move(leaning), std::move(wallet)},
+                        {});
   } else {
     timeline_->set_data(0, 0, [](std::int64_t) { return 0; }, {}, {});
+    wallet_bands_ = 0;
+    draw_day({}, day_start, zone);
   }
   timeline_->set_empty_text(tr("No sitting recorded on this day yet."));
   if (live_ != nullptr) {
@@ -255,8 +301,69 @@ void SittingView::finish() {
   }
 }
 
+void SittingView::draw_day(const std::vector<PostureBin>& bins, std::int64_t day_start_us,
+                           const QTimeZone& zone) {
+  day_chart_->removeAllSeries();
+  for (auto* axis : day_chart_->axes()) day_chart_->removeAxis(axis);
+  auto* obliquity = new QScatterSeries();
+  obliquity->setName(tr("obliquity (+ = right side lower)"));
+  obliquity->setColor(QColor(0x00, 0x72, 0xB2));
+  obliquity->setMarkerSize(6);
+  auto* tilt = new QScatterSeries();
+  tilt->setName(tr("tilt (+ = tilted back)"));
+  tilt->setColor(Qt::black);
+  tilt->setMarkerSize(6);
+  double lo = -10;
+  double hi = 10;
+  for (const auto& b : bins) {
+    if (b.frames <= 0) continue;
+    // Local clock hours since the day's midnight (a DST day keeps its clock hours).
+    const double offset_h = (zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(
+                                 b.start_us / 1000, QTimeZone::utc())) -
+                             zone.offsetFromUtc(QDateTime::fromMSecsSinceEpoch(
+                                 day_start_us / 1000, QTimeZone::utc()))) /
+                            3600.0;
+    const double h = static_cast<double>(b.start_us - day_start_us) / 3.6e9 + offset_h +
+                     kBinS / 7200.0;  // the bin's middle
+    if (b.obliquity_deg) {
+      obliquity->append(h, *b.obliquity_deg);
+      lo = std::min(lo, *b.obliquity_deg);
+      hi = std::max(hi, *b.obliquity_deg);
+    }
+    if (b.tilt_deg) {
+      tilt->append(h, *b.tilt_deg);
+      lo = std::min(lo, *b.tilt_deg);
+      hi = std::max(hi, *b.tilt_deg);
+    }
+  }
+  day_points_ = static_cast<int>(obliquity->count());
+  day_chart_->addSeries(obliquity);
+  day_chart_->addSeries(tilt);
+  auto* hours = new QValueAxis();
+  hours->setRange(0, 24);
+  hours->setTickCount(9);  // every 3 h
+  hours->setLabelFormat(QStringLiteral("%d:00"));
+  auto* degrees = new QValueAxis();
+  // Ticks on whole multiples of 5° or 10° (a -25..25 axis with five ticks labelled 12.5 as "12").
+  const double step = hi - lo <= 30 ? 5 : 10;
+  const double bottom = std::floor(lo / step) * step;
+  const double top = std::ceil(hi / step) * step;
+  degrees->setRange(bottom, top);
+  degrees->setTickCount(static_cast<int>(std::lround((top - bottom) / step)) + 1);
+  degrees->setLabelFormat(QStringLiteral("%d"));
+  degrees->setTitleText(tr("°"));
+  day_chart_->addAxis(hours, Qt::AlignBottom);
+  day_chart_->addAxis(degrees, Qt::AlignLeft);
+  for (auto* s : {obliquity, tilt}) {
+    s->attachAxis(hours);
+    s->attachAxis(degrees);
+  }
+}
+
 QJsonObject SittingView::facts() const {
   QJsonObject o;
+  o["day_points"] = day_points_;
+  o["wallet_bands"] = wallet_bands_;
   o["bands"] = static_cast<int>(timeline_->band_count());
   o["bouts"] = bouts_;
   o["bouts_over_limit"] = bouts_over_limit_;

@@ -5,12 +5,14 @@
 #include <QDate>
 
 #include "pmap/dashboard/api_client.hpp"
+#include "pmap/dashboard/api_documents.hpp"
 #include "pmap/dashboard/live_model.hpp"
 #include "view.hpp"
 
 class QDateEdit;
 class QLabel;
 class QChart;
+class QTimeZone;
 
 namespace pmap::dashboard::app {
 
@@ -38,6 +40,14 @@ class SittingView : public View {
   bool loaded_ = false;
   int generation_ = 0;
   QByteArray days_body_, episodes_body_;
+  QByteArray posture_body_;  ///< GET /v1/posture of posture_key_ ("chair@date")
+  std::string posture_key_;
+  QChart* day_chart_ = nullptr;
+  int day_points_ = 0;
+  int wallet_bands_ = 0;
+  static constexpr int kBinS = 300;
+  void draw_day(const std::vector<PostureBin>& bins, std::int64_t day_start_us,
+                const QTimeZone& zone);
   QString problem_;
   int chart_points_ = 0;
   int bouts_ = 0;

@@ -197,6 +197,51 @@ TEST_F(ApiTest, DaysAreExactlyWhatPmapctlPrints) {
                              "--to", "2026-11-21", "--json"}));
 }
 
+// The 5-s posture epochs of one mat summed into bins on the local day's clock (Europe/Berlin):
+// means over the frames the engine analysed, shares of frames, null where no frame counts.
+TEST_F(ApiTest, PostureBinsOfAChairDay) {
+  {
+    Store store(db());
+    WriteBatch b;
+    const std::int64_t t0 = at(2026, 11, 20, 9) / 1'000'000;  // 09:00 local
+    for (int i = 0; i < 24; ++i) {  // two minutes of epochs
+      PostureEpochDelta p;
+      p.mat_id = "chair";
+      p.epoch_start_s = t0 + 5 * i;
+      p.posture_frames = 50;
+      p.obliquity_deg_sum = 50 * (i < 12 ? 2.0 : 6.0);
+      p.tilt_deg_sum = 50 * -4.0;
+      p.slouched_frames = i < 12 ? 0 : 50;
+      p.wallet_frames = i < 6 ? 50 : 0;
+      b.posture_epochs.push_back(p);
+    }
+    store.write(b);
+  }
+  start();
+  auto r = get("/v1/posture?mat=chair&from=2026-11-20&to=2026-11-20&bin_s=60");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = r.json();
+  EXPECT_EQ(j["tz"], "Europe/Berlin");
+  EXPECT_EQ(j["bin_s"], 60);
+  ASSERT_EQ(j["bins"].size(), 2U) << r.body;
+  EXPECT_EQ(j["bins"][0]["start_us"], at(2026, 11, 20, 9));
+  EXPECT_EQ(j["bins"][0]["frames"], 600);
+  EXPECT_DOUBLE_EQ(j["bins"][0]["obliquity_deg"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(j["bins"][1]["obliquity_deg"].get<double>(), 6.0);
+  EXPECT_DOUBLE_EQ(j["bins"][0]["tilt_deg"].get<double>(), -4.0);
+  EXPECT_DOUBLE_EQ(j["bins"][0]["wallet_share"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["bins"][1]["slouched_share"].get<double>(), 1.0);
+  EXPECT_TRUE(j["bins"][0]["pelvic_roll_deg"].is_null());  // no side-lying frame on a chair
+  // The default bin is 5 min: both minutes in one bin.
+  j = get("/v1/posture?mat=chair&from=2026-11-20&to=2026-11-20").json();
+  ASSERT_EQ(j["bins"].size(), 1U);
+  EXPECT_DOUBLE_EQ(j["bins"][0]["obliquity_deg"].get<double>(), 4.0);
+  // Refusals: no mat, a bad bin, too long a range.
+  EXPECT_EQ(get("/v1/posture?from=2026-11-20&to=2026-11-20").code(), "missing_param");
+  EXPECT_EQ(get("/v1/posture?mat=chair&bin_s=5").code(), "bad_param");
+  EXPECT_EQ(get("/v1/posture?mat=chair&from=2026-10-01&to=2026-11-20").code(), "range_too_large");
+}
+
 TEST_F(ApiTest, EpisodesFilteredByMatKindAndLimited) {
   start();
   auto r = get("/v1/episodes?mat=bed&kind=position&from=2026-11-19&to=2026-11-20");

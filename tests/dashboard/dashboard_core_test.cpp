@@ -438,6 +438,18 @@ TEST(ApiDocuments, PainBodyIsValidatedAndRedFlagsAreSeenAtOnce) {
   EXPECT_EQ(json::parse(setup_use_body("thick-knee"))["name"], "thick-knee");
 }
 
+TEST(ApiDocuments, PostureBinsParse) {
+  const auto bins = parse_posture(R"({"bins":[{"start_us":10,"frames":600,"obliquity_deg":2.5,
+    "tilt_deg":-4.0,"slouched_share":0.0,"wallet_share":0.5},{"start_us":20,"frames":0,
+    "obliquity_deg":null},{"frames":3},"x"]})");
+  ASSERT_EQ(bins.rows.size(), 2u);
+  EXPECT_EQ(bins.refused, 2u);
+  EXPECT_DOUBLE_EQ(*bins.rows[0].obliquity_deg, 2.5);
+  EXPECT_DOUBLE_EQ(*bins.rows[0].wallet_share, 0.5);
+  EXPECT_FALSE(bins.rows[1].obliquity_deg);
+  EXPECT_FALSE(parse_posture("[]").error.empty());
+}
+
 TEST(ApiDocuments, MovementTestBodyAndSummaryInWords) {
   MovementTestForm form;
   form.extent_before = "calf";

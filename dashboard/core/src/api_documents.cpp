@@ -219,6 +219,28 @@ std::optional<std::string> pain_body(const PainForm& form, std::string& error) {
   return body.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+Parsed<PostureBin> parse_posture(std::string_view json_text) {
+  Parsed<PostureBin> out;
+  const auto doc = json::parse(json_text, nullptr, false);
+  const json* bins = list(doc, "bins", out.error);
+  if (bins == nullptr) return out;
+  for (const auto& b : *bins) {
+    if (!b.is_object() || !opt_num(b, "start_us") || !opt_num(b, "frames")) {
+      ++out.refused;
+      continue;
+    }
+    PostureBin p;
+    p.start_us = static_cast<std::int64_t>(*opt_num(b, "start_us"));
+    p.frames = static_cast<std::int64_t>(*opt_num(b, "frames"));
+    p.obliquity_deg = opt_num(b, "obliquity_deg");
+    p.tilt_deg = opt_num(b, "tilt_deg");
+    p.slouched_share = opt_num(b, "slouched_share");
+    p.wallet_share = opt_num(b, "wallet_share");
+    out.rows.push_back(p);
+  }
+  return out;
+}
+
 std::optional<std::string> movement_test_body(const MovementTestForm& form, std::string& error) {
   if (std::find(kDirections.begin(), kDirections.end(), form.direction) == kDirections.end()) {
     error = "unknown direction '" + form.direction + "'";

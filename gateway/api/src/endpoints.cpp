@@ -375,6 +375,60 @@ Response pain_post(const EndpointContext& c, const Request& r) {
   return res;
 }
 
+/// GET /v1/posture?mat=ID&from=D&to=D&bin_s=N: the stored 5-s posture epochs of one mat summed
+/// into bins of bin_s seconds (60-3600, default 300), at most 31 days: per bin the frames the
+/// posture engine analysed and the means and shares the nights and days are made of.
+Response posture_get(const EndpointContext& c, const Request& r) {
+  const auto m = r.query_param("mat");
+  if (!m) throw ApiError(400, "missing_param", "mat: is required", "mat");
+  const std::string mat = mat_param(*m, "mat");
+  const DateRange d = date_range(r, *c.zone);
+  if ((d.to - d.from).count() + 1 > 31)
+    throw ApiError(400, "range_too_large", "from..to spans more than 31 days", "from");
+  const int bin_s =
+      r.query_param("bin_s") ? int_param(*r.query_param("bin_s"), "bin_s", 60, 3600) : 300;
+  const std::int64_t from_s = midnight_us(d.from, *c.zone, "from") / 1'000'000;
+  const std::int64_t to_s = midnight_us(d.to + std::chrono::days(1), *c.zone, "to") / 1'000'000;
+  // Bins start at multiples of bin_s from the first local midnight (a day's bins line up with
+  // its clock hours whatever the zone's offset).
+  Statement st = c.store->db().prepare(
+      "SELECT ?3 + ((epoch_start_s - ?3) / ?4) * ?4 AS bin, SUM(posture_frames), "
+      "SUM(side_frames), SUM(pelvic_roll_deg_sum), SUM(knee_aligned_frames), "
+      "SUM(knee_dropped_frames), SUM(supine_supported_frames), SUM(supine_flat_frames), "
+      "SUM(obliquity_deg_sum), SUM(tilt_deg_sum), SUM(slouched_frames), SUM(wallet_frames), "
+      "SUM(ppi_sum), SUM(di_pct_sum) FROM posture_epochs "
+      "WHERE mat_id = ?1 AND epoch_start_s >= ?3 AND epoch_start_s < ?2 "
+      "GROUP BY bin ORDER BY bin");
+  st.bind(1, std::string_view(mat)).bind(2, to_s).bind(3, from_s).bind(4, std::int64_t{bin_s});
+  const auto mean = [](double sum, std::int64_t n) { return n > 0 ? json(sum / n) : json(nullptr); };
+  json bins = json::array();
+  while (st.step()) {
+    const std::int64_t frames = st.column_int(1);
+    const std::int64_t side = st.column_int(2);
+    bins.push_back(json{
+        {"start_us", st.column_int(0) * 1'000'000},
+        {"frames", frames},
+        {"side_frames", side},
+        {"pelvic_roll_deg", mean(st.column_double(3), side)},
+        {"knee_aligned_share", mean(static_cast<double>(st.column_int(4)), side)},
+        {"knee_dropped_share", mean(static_cast<double>(st.column_int(5)), side)},
+        {"supine_supported_frames", st.column_int(6)},
+        {"supine_flat_frames", st.column_int(7)},
+        {"obliquity_deg", mean(st.column_double(8), frames)},
+        {"tilt_deg", mean(st.column_double(9), frames)},
+        {"slouched_share", mean(static_cast<double>(st.column_int(10)), frames)},
+        {"wallet_share", mean(static_cast<double>(st.column_int(11)), frames)},
+        {"ppi", mean(st.column_double(12), frames)},
+        {"di_pct", mean(st.column_double(13), frames)}});
+  }
+  return Response{200, json{{"tz", c.zone->name()},
+                            {"mat", mat},
+                            {"from", diary::format_date(d.from)},
+                            {"to", diary::format_date(d.to)},
+                            {"bin_s", bin_s},
+                            {"bins", bins}}};
+}
+
 /// GET /v1/tests: every movement test, oldest first, and the directional preference over them
 /// (as pmapctl test summary --json).
 Response tests_get(const EndpointContext& c) {
@@ -550,6 +604,8 @@ void add_v1_routes(Router& router, const EndpointContext& context) {
              [c](const Request& r) { return episodes_get(*c, r); });
   router.add("GET", "/v1/pain", {"from", "to"}, [c](const Request& r) { return pain_get(*c, r); });
   router.add("POST", "/v1/pain", {}, [c](const Request& r) { return pain_post(*c, r); });
+  router.add("GET", "/v1/posture", {"mat", "from", "to", "bin_s"},
+             [c](const Request& r) { return posture_get(*c, r); });
   router.add("GET", "/v1/tests", {}, [c](const Request&) { return tests_get(*c); });
   router.add("POST", "/v1/tests", {}, [c](const Request& r) { return tests_post(*c, r); });
   router.add("GET", "/v1/setups", {}, [c](const Request&) { return setups_get(*c); });

@@ -95,6 +95,17 @@ struct PainForm {
 /// or nullopt with the first problem in `error`.
 [[nodiscard]] std::optional<std::string> pain_body(const PainForm& form, std::string& error);
 
+/// One bin of GET /v1/posture (the stored 5-s posture epochs summed over bin_s seconds).
+struct PostureBin {
+  std::int64_t start_us = 0;
+  std::int64_t frames = 0;  ///< frames the posture engine analysed in the bin
+  std::optional<double> obliquity_deg;  ///< chair: mean, + = the sitter's right side lower
+  std::optional<double> tilt_deg;       ///< chair: mean, + = posterior
+  std::optional<double> slouched_share;
+  std::optional<double> wallet_share;
+};
+[[nodiscard]] Parsed<PostureBin> parse_posture(std::string_view json_text);
+
 /// A movement test (docs/diary.md; POST /v1/tests).
 struct MovementTestForm {
   std::string direction = "extension";  ///< extension|flexion|nerve_glide|side_glide|other
