@@ -45,9 +45,9 @@ DiaryView::DiaryView(ApiClient& api, QWidget* parent) : View(parent), api_(api) 
                                     {"foot", "foot"}}) {
     extent_->addItem(tr(text), QString::fromLatin1(value));
   }
-  form->addRow(tr("&Back pain (0-10)"), back_);
-  form->addRow(tr("&Leg pain (0-10)"), leg_);
-  form->addRow(tr("Pain reaches &down to"), extent_);
+  form->addRow(tr("Bac&k pain (0-10)"), back_);
+  form->addRow(tr("Le&g pain (0-10)"), leg_);
+  form->addRow(tr("Pain reaches do&wn to"), extent_);
   auto* flags_label = new QLabel(tr("<b>Since your last entry, have you had…</b>"), entry);
   form->addRow(flags_label);
   bladder_ = new QCheckBox(tr("Yes - loss of bladder or bowel control"), entry);
@@ -70,8 +70,8 @@ DiaryView::DiaryView(ApiClient& api, QWidget* parent) : View(parent), api_(api) 
   form->addRow(tr("When"), tags_box);
   note_ = new QLineEdit(entry);
   note_->setMaxLength(1000);
-  form->addRow(tr("&Note"), note_);
-  send_ = new QPushButton(tr("&Save entry"), entry);
+  form->addRow(tr("N&ote"), note_);
+  send_ = new QPushButton(tr("Sa&ve entry"), entry);
   form->addRow(send_);
   result_ = new QLabel(entry);
   result_->setWordWrap(true);
@@ -99,11 +99,12 @@ DiaryView::DiaryView(ApiClient& api, QWidget* parent) : View(parent), api_(api) 
   auto* tests = new QGroupBox(tr("Movement test"), this);
   auto* tests_form = new QFormLayout(tests);
   direction_ = new QComboBox(tests);
-  for (const auto& [value, text] : {std::pair{"extension", "extension (press-ups lying on the front)"},
-                                    {"flexion", "flexion (knees to chest)"},
-                                    {"nerve_glide", "nerve glide"},
-                                    {"side_glide", "side glide"},
-                                    {"other", "other"}}) {
+  for (const auto& [value, text] :
+       {std::pair{"extension", "extension (press-ups lying on the front)"},
+        {"flexion", "flexion (knees to chest)"},
+        {"nerve_glide", "nerve glide"},
+        {"side_glide", "side glide"},
+        {"other", "other"}}) {
     direction_->addItem(tr(text), QString::fromLatin1(value));
   }
   repetitions_ = new QSpinBox(tests);
@@ -122,12 +123,12 @@ DiaryView::DiaryView(ApiClient& api, QWidget* parent) : View(parent), api_(api) 
   leg_after_ = new QSpinBox(tests);
   leg_after_->setRange(0, 10);
   tests_form->addRow(tr("&Movement"), direction_);
-  tests_form->addRow(tr("&Repetitions"), repetitions_);
-  tests_form->addRow(tr("Pain reached down to, &before"), extent_before_);
-  tests_form->addRow(tr("… and &after"), extent_after_);
-  tests_form->addRow(tr("Leg pain before (0-10)"), leg_before_);
-  tests_form->addRow(tr("Leg pain after (0-10)"), leg_after_);
-  auto* save_test = new QPushButton(tr("Save &test"), tests);
+  tests_form->addRow(tr("Re&petitions"), repetitions_);
+  tests_form->addRow(tr("Pain reac&hed down to, before"), extent_before_);
+  tests_form->addRow(tr("… and a&fter"), extent_after_);
+  tests_form->addRow(tr("Leg pain &before (0-10)"), leg_before_);
+  tests_form->addRow(tr("Leg pain &after (0-10)"), leg_after_);
+  auto* save_test = new QPushButton(tr("Sav&e test"), tests);
   tests_form->addRow(save_test);
   test_result_ = new QLabel(tests);
   test_result_->setWordWrap(true);
@@ -139,6 +140,29 @@ DiaryView::DiaryView(ApiClient& api, QWidget* parent) : View(parent), api_(api) 
   for (auto* box : {bladder_, saddle_, weakness_}) {
     connect(box, &QCheckBox::toggled, this, &DiaryView::update_warning);
   }
+  // Names for the keyboard tests and accessibility tools (the Tab order is the creation order,
+  // which is the reading order: the entry column, then tonight's pillow, then the movement test).
+  for (const auto& [widget, name] : std::initializer_list<std::pair<QWidget*, const char*>>{
+           {back_, "back_pain"},
+           {leg_, "leg_pain"},
+           {extent_, "extent"},
+           {bladder_, "red_flag_bladder_bowel"},
+           {saddle_, "red_flag_saddle_numbness"},
+           {weakness_, "red_flag_leg_weakness"},
+           {note_, "note"},
+           {send_, "save_entry"},
+           {setups_, "setup"},
+           {use, "use_setup"},
+           {direction_, "test_movement"},
+           {repetitions_, "test_repetitions"},
+           {extent_before_, "test_extent_before"},
+           {extent_after_, "test_extent_after"},
+           {leg_before_, "test_leg_pain_before"},
+           {leg_after_, "test_leg_pain_after"},
+           {save_test, "save_test"}}) {
+    widget->setObjectName(QString::fromLatin1(name));
+  }
+  for (const auto& [box, value] : tags_) box->setObjectName(QStringLiteral("tag_") + value);
   connect(send_, &QPushButton::clicked, this, &DiaryView::submit);
   connect(use, &QPushButton::clicked, this, &DiaryView::use_setup);
   connect(save_test, &QPushButton::clicked, this, &DiaryView::submit_test);
@@ -316,6 +340,7 @@ QJsonObject DiaryView::facts() const {
   QJsonObject o;
   o["red_flag_warning_shown"] = !warning_->isHidden();
   o["warning_text"] = warning_->text();
+  o["result_text"] = result_->text();
   o["today_text"] = today_->text();
   o["setups"] = setups_->count();
   o["setup_text"] = setup_result_->text();

@@ -53,6 +53,7 @@ LiveView::LiveView(Mailbox& mailbox, PressureUnit unit, QWidget* parent)
   grid_ = new QGridLayout(holder);
   grid_->setContentsMargins(0, 0, 0, 0);
   auto* scroll = new QScrollArea(this);
+  scroll->setObjectName(QStringLiteral("live_mats"));  // on the Tab chain: arrows scroll the mats
   scroll->setWidgetResizable(true);
   scroll->setWidget(holder);
   scroll->setFrameShape(QFrame::NoFrame);
@@ -153,8 +154,7 @@ LiveView::Panel& LiveView::panel(const std::string& mat) {
   p.load->attachAxis(p.y_load);
   p.cop->attachAxis(p.x);
   p.cop->attachAxis(p.y_cop);
-  auto* view = new QChartView(p.chart, p.box);
-  view->setMinimumHeight(170);
+  auto* view = new_chart_view(p.chart, p.box, 170);
   // The heatmap and the chart take the height the window gives (not their size hints), so one or
   // two rows of mats fit 1366 x 768 without scrolling.
   view->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);

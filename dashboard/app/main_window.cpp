@@ -70,11 +70,16 @@ MainWindow::MainWindow(const Options& options, ApiClient& api, Mailbox& mailbox,
   unit_box->addItem(QStringLiteral("kPa"));
   unit_box->setCurrentIndex(unit == PressureUnit::kKPa ? 1 : 0);
   unit_box->setToolTip(tr("Pressure unit of the live heatmaps"));
-  toolbar->addWidget(new QLabel(tr(" Pressure unit: "), toolbar));
+  unit_box->setObjectName(QStringLiteral("pressure_unit"));
+  auto* unit_label = new QLabel(tr(" Pressure un&it: "), toolbar);
+  unit_label->setBuddy(unit_box);
+  toolbar->addWidget(unit_label);
   toolbar->addWidget(unit_box);
   toolbar->addSeparator();
-  toolbar->addWidget(new QLabel(
-      tr(" Gateway %1 · F5 reloads · Ctrl+1…6 switch views ").arg(api.base().toString()), toolbar));
+  toolbar->addWidget(
+      new QLabel(tr(" Gateway %1 · F5 reloads · Ctrl+1…6 switch views · Alt+←/→ previous/next day ")
+                     .arg(api.base().toString()),
+                 toolbar));
   connect(unit_box, &QComboBox::currentIndexChanged, this,
           [this](int i) { live_->set_unit(i == 1 ? PressureUnit::kKPa : PressureUnit::kMmHg); });
   auto* reload = new QShortcut(QKeySequence(Qt::Key_F5), this);

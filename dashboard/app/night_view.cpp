@@ -38,9 +38,10 @@ NightView::NightView(ApiClient& api, QDate date, QWidget* parent) : View(parent)
   auto* next = new QPushButton(tr("Next night ▶"), this);
   date_ = new QDateEdit(date, this);
   date_->setCalendarPopup(true);
+  date_->setObjectName(QStringLiteral("night_date"));
   date_->setDisplayFormat(QStringLiteral("ddd d MMM yyyy"));
   date_->setToolTip(tr("The morning the night ended (wake-up date)"));
-  auto* label = new QLabel(tr("Night ending on the morning of"), this);
+  auto* label = new QLabel(tr("Night ending on the &morning of"), this);
   label->setBuddy(date_);
   bar->addWidget(prev);
   bar->addWidget(label);
@@ -60,11 +61,8 @@ NightView::NightView(ApiClient& api, QDate date, QWidget* parent) : View(parent)
   bars_ = new QChart();
   bars_->setTitle(tr("Hours in each position"));
   bars_->legend()->hide();
-  auto* chart_view = new QChartView(bars_, this);
-  chart_view->setMinimumHeight(200);
-  layout->addWidget(chart_view, 1);
-  connect(prev, &QPushButton::clicked, this, [this] { date_->setDate(date_->date().addDays(-1)); });
-  connect(next, &QPushButton::clicked, this, [this] { date_->setDate(date_->date().addDays(1)); });
+  layout->addWidget(new_chart_view(bars_, this, 200), 1);
+  connect_day_stepper(prev, next, date_);
   connect(date_, &QDateEdit::dateChanged, this, &NightView::refresh);
 }
 
@@ -145,7 +143,7 @@ void NightView::show_night(const NightSummary& night, const QByteArray& body) {
         if (position_row(b.label) == row) lane.bands.push_back(b);
       }
     }
-    lane.colour = position_colour(row == 0   ? QStringLiteral("out_of_bed")
+    lane.colour = category_colour(row == 0   ? QStringLiteral("out_of_bed")
                                   : row == 1 ? QStringLiteral("right")
                                   : row == 2 ? QStringLiteral("supine")
                                   : row == 3 ? QStringLiteral("left")
@@ -156,7 +154,7 @@ void NightView::show_night(const NightSummary& night, const QByteArray& body) {
   Lane pillow{tr("Knee pillow"), {}, good_colour()};
   Lane slipped{tr("Pillow slipped"), {}, warning_colour()};
   Lane supported{tr("Knees supported"), {}, good_colour()};
-  Lane flat{tr("Knees flat"), {}, neutral_colour()};
+  Lane flat{tr("Knees flat"), {}, category_colour(QStringLiteral("flat"))};
   if (const auto it = t.streams.find("knee"); it != t.streams.end()) {
     for (const auto& b : it->second) {
       if (b.label == "aligned") pillow.bands.push_back(b);

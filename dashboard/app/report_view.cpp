@@ -22,10 +22,11 @@ ReportView::ReportView(ApiClient& api, QDate date, QWidget* parent) : View(paren
   auto* bar = new QHBoxLayout();
   date_ = new QDateEdit(date, this);
   date_->setCalendarPopup(true);
+  date_->setObjectName(QStringLiteral("report_date"));
   date_->setDisplayFormat(QStringLiteral("ddd d MMM yyyy"));
-  auto* label = new QLabel(tr("Morning report of"), this);
+  auto* label = new QLabel(tr("Morning report &of"), this);
   label->setBuddy(date_);
-  auto* save = new QPushButton(tr("&Save as PDF…"), this);
+  auto* save = new QPushButton(tr("Save as &PDF…"), this);
   bar->addWidget(label);
   bar->addWidget(date_);
   bar->addWidget(save);
@@ -41,6 +42,7 @@ ReportView::ReportView(ApiClient& api, QDate date, QWidget* parent) : View(paren
   status_->setWordWrap(true);
   layout->addWidget(status_);
   page_ = new QTextBrowser(this);
+  page_->setObjectName(QStringLiteral("report_text"));  // on the Tab chain: keys scroll the report
   page_->setOpenExternalLinks(false);
   layout->addWidget(page_, 1);
   connect(date_, &QDateEdit::dateChanged, this, &ReportView::refresh);

@@ -34,8 +34,9 @@ SittingView::SittingView(ApiClient& api, QDate date, const LiveModel* live, QWid
   auto* next = new QPushButton(tr("Next day ▶"), this);
   date_ = new QDateEdit(date, this);
   date_->setCalendarPopup(true);
+  date_->setObjectName(QStringLiteral("sitting_date"));
   date_->setDisplayFormat(QStringLiteral("ddd d MMM yyyy"));
-  auto* label = new QLabel(tr("Sitting on"), this);
+  auto* label = new QLabel(tr("Sitting &on"), this);
   label->setBuddy(date_);
   bar->addWidget(prev);
   bar->addWidget(label);
@@ -56,8 +57,7 @@ SittingView::SittingView(ApiClient& api, QDate date, const LiveModel* live, QWid
   day_chart_->setTitle(tr("Through the day: pelvic obliquity and tilt, ° (5-minute means)"));
   day_chart_->legend()->setAlignment(Qt::AlignRight);
   day_chart_->setMargins(QMargins(2, 2, 2, 2));
-  auto* day_view = new QChartView(day_chart_, this);
-  day_view->setMinimumHeight(150);
+  auto* day_view = new_chart_view(day_chart_, this, 150);
   day_view->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);
   layout->addWidget(day_view, 1);
   chart_ = new QChart();
@@ -65,12 +65,10 @@ SittingView::SittingView(ApiClient& api, QDate date, const LiveModel* live, QWid
       tr("Last two weeks: minutes per day with the pelvis tilted sideways, slouching, "
          "sitting on a wallet"));
   chart_->legend()->setAlignment(Qt::AlignBottom);
-  auto* view = new QChartView(chart_, this);
-  view->setMinimumHeight(200);
+  auto* view = new_chart_view(chart_, this, 200);
   view->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Ignored);
   layout->addWidget(view, 1);
-  connect(prev, &QPushButton::clicked, this, [this] { date_->setDate(date_->date().addDays(-1)); });
-  connect(next, &QPushButton::clicked, this, [this] { date_->setDate(date_->date().addDays(1)); });
+  connect_day_stepper(prev, next, date_);
   connect(date_, &QDateEdit::dateChanged, this, &SittingView::refresh);
 }
 

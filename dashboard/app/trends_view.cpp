@@ -55,9 +55,11 @@ TrendsView::TrendsView(ApiClient& api, QDate today, int days, QWidget* parent)
   range_->setCurrentIndex(days == 90 ? 1 : 0);
   measure_ = new QComboBox(this);
   for (const auto& [key, name] : measures()) measure_->addItem(name, QString::fromStdString(key));
-  auto* range_label = new QLabel(tr("Show"), this);
+  range_->setObjectName(QStringLiteral("trend_range"));
+  measure_->setObjectName(QStringLiteral("trend_measure"));
+  auto* range_label = new QLabel(tr("Sho&w"), this);
   range_label->setBuddy(range_);
-  auto* measure_label = new QLabel(tr("Compare next-morning leg pain with"), this);
+  auto* measure_label = new QLabel(tr("&Compare next-morning leg pain with"), this);
   measure_label->setBuddy(measure_);
   bar->addWidget(range_label);
   bar->addWidget(range_);
@@ -85,9 +87,8 @@ TrendsView::TrendsView(ApiClient& api, QDate today, int days, QWidget* parent)
   scatter_text_ = new QLabel(this);
   scatter_text_->setWordWrap(true);
   auto make_view = [this](QChart* c) {
-    auto* v = new QChartView(c, this);
+    auto* v = new_chart_view(c, this, 220);
     v->setRenderHint(QPainter::Antialiasing);
-    v->setMinimumHeight(220);
     return v;
   };
   grid->addWidget(make_view(pain_chart_), 0, 0);
@@ -144,10 +145,10 @@ void TrendsView::finish() {
   for (auto* axis : pain_chart_->axes()) pain_chart_->removeAxis(axis);
   auto* back = new QLineSeries();
   back->setName(tr("back pain"));
-  back->setColor(QColor(0x00, 0x72, 0xB2));
+  back->setColor(back_pain_colour());
   auto* leg = new QLineSeries();
   leg->setName(tr("leg pain"));
-  leg->setColor(warning_colour());
+  leg->setColor(leg_pain_colour());
   std::vector<double> day_index, difference;
   pain_points_ = 0;
   for (const auto& d : daily) {

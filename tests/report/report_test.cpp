@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "pmap/category_colours.hpp"
 #include "pmap/pmapctl.hpp"
 #include "pmap/report/report_builder.hpp"
 #include "pmap/report/report_error.hpp"
@@ -326,6 +327,10 @@ TEST(ReportHtml, SelfContainedWithInlineSvgAndEscapedText) {
   EXPECT_EQ(html.find("<link"), std::string::npos);
   EXPECT_GE(count(html, "<svg "), 2U);  // timeline and pain chart (no tested links yet)
   EXPECT_NE(html.find(std::string(kDisclaimer)), std::string::npos);
+  // The dashboard's colours (pmap/category_colours.hpp): leg pain is drawn as in Trends.
+  EXPECT_NE(html.find("stroke=\"" + std::string(colours::of_category("leg")) + "\""),
+            std::string::npos);
+  EXPECT_EQ(html.find("#4e79a7"), std::string::npos);  // the report's old, separate palette
 }
 
 int run_pmapctl(const std::vector<std::string>& args, std::string& out, std::string& err) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pmap/category_colours.hpp"
 #include "pmap/diary/two_week_rule.hpp"
 #include "pmap/report/report_builder.hpp"
 #include "pmap/report/report_error.hpp"
@@ -71,21 +72,8 @@ std::string opt_num(const json& j, int digits = 1) {
   return j.is_number() ? num(j.get<double>(), digits) : "–";
 }
 
-const std::map<std::string, std::string>& colours() {
-  static const std::map<std::string, std::string> c = {
-      {"supine", "#4e79a7"},  {"left", "#59a14f"},
-      {"right", "#f28e2b"},   {"prone", "#e15759"},
-      {"unknown", "#bab0ab"}, {"aligned", "#59a14f"},
-      {"dropped", "#e15759"}, {"flexed_supported", "#76b7b2"},
-      {"flat", "#edc948"},    {"out_of_bed", "#ffffff"},
-      {"back", "#4e79a7"},    {"leg", "#f28e2b"}};
-  return c;
-}
-
-std::string colour(const std::string& label) {
-  const auto it = colours().find(label);
-  return it == colours().end() ? "#cccccc" : it->second;
-}
+/// The shared colour per meaning (pmap/category_colours.hpp), as the dashboard draws it.
+std::string colour(const std::string& label) { return std::string(colours::of_category(label)); }
 
 std::string svg_open(int w, int h, const std::string& title) {
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(w) + "\" height=\"" +
