@@ -6,18 +6,25 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QTextBrowser>
 
 #include <algorithm>
+#include <cmath>
 
-#include "pmap/report_pdf/html_to_pdf.hpp"
-#include "pmap/report_pdf/report_document.hpp"
 #include <QUrlQuery>
 #include <QVBoxLayout>
+#include "pmap/report_pdf/html_to_pdf.hpp"
+#include "pmap/report_pdf/report_document.hpp"
 
 namespace pmap::dashboard::app {
 
 ReportView::ReportView(ApiClient& api, QDate date, QWidget* parent) : View(parent), api_(api) {
+  relayout_.setSingleShot(true);
+  relayout_.setInterval(200);
+  connect(&relayout_, &QTimer::timeout, this, [this] {
+    if (std::abs(page_->viewport()->width() - 24 - laid_out_width_) > 8) lay_out();
+  });
   auto* layout = new QVBoxLayout(this);
   auto* bar = new QHBoxLayout();
   date_ = new QDateEdit(date, this);
@@ -86,16 +93,30 @@ void ReportView::refresh() {
              }
              // The charts are inline SVG, which Qt's rich text shows as text: drawn as the
              // PDF draws them. A chart QtSvg cannot read leaves the page as plain rich text.
-             const QString html = QString::fromUtf8(r.body);
-             try {
-               charts_ = report_pdf::set_report_html(*page_->document(), html,
-                                                     std::max(320, page_->viewport()->width() - 24));
-             } catch (const report_pdf::PdfError& e) {
-               charts_ = 0;
-               page_->setHtml(html);
-               status_->setText(status_->text() + tr(" (charts not shown: %1)").arg(e.what()));
-             }
+             html_ = QString::fromUtf8(r.body);
+             lay_out();
            });
+}
+
+void ReportView::lay_out() {
+  if (html_.isEmpty()) return;
+  const int width = std::max(320, page_->viewport()->width() - 24);
+  auto* scroll = page_->verticalScrollBar();
+  const double at = scroll->maximum() > 0 ? double(scroll->value()) / scroll->maximum() : 0.0;
+  laid_out_width_ = width;
+  try {
+    charts_ = report_pdf::set_report_html(*page_->document(), html_, width);
+  } catch (const report_pdf::PdfError& e) {
+    charts_ = 0;
+    page_->setHtml(html_);
+    status_->setText(status_->text() + tr(" (charts not shown: %1)").arg(e.what()));
+  }
+  scroll->setValue(static_cast<int>(at * scroll->maximum()));
+}
+
+void ReportView::resizeEvent(QResizeEvent* event) {
+  View::resizeEvent(event);
+  relayout_.start();
 }
 
 void ReportView::save_pdf(const QString& path, std::function<void(bool, QString)> done) {
@@ -123,6 +144,7 @@ QJsonObject ReportView::facts() const {
   o["text_head"] = text.left(400);
   o["red_flag_banner"] = !red_flag_->isHidden();
   o["charts"] = charts_;
+  o["laid_out_width"] = laid_out_width_;
   o["status_text"] = status_->text();
   return o;
 }

@@ -25,6 +25,7 @@
 #include "pmap/report/report_builder.hpp"
 #include "pmap/report/report_error.hpp"
 #include "pmap/report/report_html.hpp"
+#include "pmap/report/report_route.hpp"
 #include "pmap/report_pdf/html_to_pdf.hpp"
 #include "pmap/store.hpp"
 #include "test_util.hpp"
@@ -133,8 +134,7 @@ class PmapctlApiTest : public ::testing::Test {
   [[nodiscard]] std::string db() const { return dir_.file("pmap.db"); }
   [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
-  /// The API as the gateway runs it, with the report route the gateway adds (gateway_service.cpp
-  /// add_report_route: the same library calls, the same header and errors).
+  /// The API as the gateway runs it, with the report route the gateway adds (the same function).
   void start(std::string token = {}) {
     api::ApiConfig c;
     c.db_path = db();
@@ -142,43 +142,7 @@ class PmapctlApiTest : public ::testing::Test {
     c.token = std::move(token);
     c.tz = kZone;
     server_ = std::make_unique<api::ApiServer>(std::move(c), logger_, nullptr);
-    api::ApiServer* server = server_.get();
-    server->router().add("GET", "/v1/reports/{date}", {"format"}, [server](const api::Request& r) {
-      const std::string format = r.query_param("format").value_or("json");
-      if (format != "json" && format != "html" && format != "pdf")
-        throw api::ApiError(400, "bad_param", "format must be json, html or pdf", "format");
-      std::chrono::sys_days date;
-      try {
-        date = TimeZone::parse_date(r.path_param("date"), "date");
-      } catch (const diary::DiaryError& e) {
-        throw api::ApiError(400, "bad_param", e.what(), "date");
-      }
-      json doc;
-      try {
-        doc = report::ReportBuilder(server->worker_store(), server->zone(), {})
-                  .build(date, diary::now_us());
-      } catch (const report::ReportError& e) {
-        throw api::ApiError(400, "bad_param", e.what(), "date");
-      }
-      api::Response res;
-      if (doc["red_flag"]["active"].get<bool>())
-        res.headers.emplace_back("X-PostureMap-Red-Flag", "seek-emergency-care-now");
-      if (format == "json") {
-        res.body = std::move(doc);
-        return res;
-      }
-      const std::string html = report::render_html(doc);
-      if (format == "html") {
-        res.text = html;
-        res.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
-        return res;
-      }
-      report_pdf::PdfOptions pdf;
-      pdf.title = "PostureMap morning report " + diary::format_date(date);
-      res.text = report_pdf::html_to_pdf(html, pdf);
-      res.headers.emplace_back("Content-Type", "application/pdf");
-      return res;
-    });
+    report::add_report_route(*server_);
     server_->start();
     port_ = server_->port();
   }
@@ -423,11 +387,28 @@ TEST_F(PmapctlApiTest, MovementTestsAddAndSummaryThroughTheApi) {
   start();
   expect_same({"test", "summary"});
   for (int i = 0; i < 4; ++i) {
-    const Outcome add =
-        pmapctl({"test", "add", "--api", url(), "--tz", kZone, "--time",
-                 "2026-11-2" + std::to_string(i) + "T08:00", "--direction", "extension",
-                 "--extent-before", "calf", "--extent-after", "thigh", "--leg-before", "6",
-                 "--leg-after", "4", "--reps", "10", "--note", "press-ups"});
+    const Outcome add = pmapctl({"test",
+                                 "add",
+                                 "--api",
+                                 url(),
+                                 "--tz",
+                                 kZone,
+                                 "--time",
+                                 "2026-11-2" + std::to_string(i) + "T08:00",
+                                 "--direction",
+                                 "extension",
+                                 "--extent-before",
+                                 "calf",
+                                 "--extent-after",
+                                 "thigh",
+                                 "--leg-before",
+                                 "6",
+                                 "--leg-after",
+                                 "4",
+                                 "--reps",
+                                 "10",
+                                 "--note",
+                                 "press-ups"});
     ASSERT_EQ(add.code, 0) << add.err;
     EXPECT_EQ(add.out, "stored movement test " + std::to_string(i + 1) +
                            ": extension, calf -> thigh (centralized)\n");
@@ -447,15 +428,15 @@ TEST_F(PmapctlApiTest, MovementTestsAddAndSummaryThroughTheApi) {
   EXPECT_EQ(tests[0].tz, kZone);
   EXPECT_EQ(tests[0].time_us, diary::TimeZone(kZone).parse_time("2026-11-20T08:00", "time"));
   // Refused before sending (pmapctl validates first) and by the gateway for a raw request.
-  const Outcome bad = pmapctl({"test", "add", "--api", url(), "--direction", "sideways",
-                               "--extent-before", "calf", "--extent-after", "thigh",
-                               "--leg-before", "6", "--leg-after", "4"});
+  const Outcome bad =
+      pmapctl({"test", "add", "--api", url(), "--direction", "sideways", "--extent-before", "calf",
+               "--extent-after", "thigh", "--leg-before", "6", "--leg-after", "4"});
   EXPECT_EQ(bad.code, 1);
   EXPECT_TRUE(contains(bad.err, "direction")) << bad.err;
-  const auto raw = api::test::http(
-      port_, "POST", "/v1/tests",
-      R"({"direction":"extension","extent_before":"calf","extent_after":"ankle",)"
-      R"("leg_pain_before":6,"leg_pain_after":4})");
+  const auto raw =
+      api::test::http(port_, "POST", "/v1/tests",
+                      R"({"direction":"extension","extent_before":"calf","extent_after":"ankle",)"
+                      R"("leg_pain_before":6,"leg_pain_after":4})");
   EXPECT_EQ(raw.status, 400);
   EXPECT_EQ(raw.json()["error"]["field"], "extent_after");
   EXPECT_EQ(repo.tests().size(), 4U);
@@ -652,12 +633,11 @@ TEST_F(PmapctlApiTest, UsageErrors) {
   EXPECT_EQ(token_with_db.code, 2);
   EXPECT_TRUE(contains(token_with_db.err, "--token-file goes with --api")) << token_with_db.err;
   // Commands the API has no endpoint for.
-  const std::vector<std::vector<std::string>> db_only = {
-      {"pain", "trend"},
-      {"setup", "show", "thick"},
-      {"import", "--csv", "x.csv"},
-      {"export"},
-      {"forget", "--yes"}};
+  const std::vector<std::vector<std::string>> db_only = {{"pain", "trend"},
+                                                         {"setup", "show", "thick"},
+                                                         {"import", "--csv", "x.csv"},
+                                                         {"export"},
+                                                         {"forget", "--yes"}};
   for (auto args : db_only) {
     const std::string name = args[0] == "pain" || args[0] == "test" || args[0] == "setup"
                                  ? args[0] + " " + args[1]

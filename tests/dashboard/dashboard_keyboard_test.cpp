@@ -18,6 +18,7 @@
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTest>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -29,6 +30,7 @@
 #include "main_window.hpp"
 #include "pmap/api/api_server.hpp"
 #include "pmap/log.hpp"
+#include "pmap/report/report_route.hpp"
 #include "pmap/store.hpp"
 #include "test_util.hpp"
 #include "view.hpp"
@@ -87,6 +89,7 @@ class DashboardKeyboard : public ::testing::Test {
     c.listen = "127.0.0.1:0";
     c.tz = "Europe/Berlin";
     server_ = std::make_unique<pmap::api::ApiServer>(c, logger_, states_);
+    pmap::report::add_report_route(*server_);
     server_->start();
     api_ = std::make_unique<ApiClient>(
         QUrl(QStringLiteral("http://127.0.0.1:%1").arg(server_->port())), std::string());
@@ -381,6 +384,28 @@ TEST_F(DashboardKeyboard, ARedFlagTickedWithTheSpaceBarWarnsAtOnceAndIsSaved) {
   EXPECT_EQ(store.db().query_text(
                 "SELECT bladder_bowel || saddle_numbness || leg_weakness FROM pain_entries"),
             "010");
+}
+
+/// The same window, for what is not about keys.
+using DashboardWindow = DashboardKeyboard;
+
+TEST_F(DashboardWindow, TheReportIsLaidOutAgainAtTheNewWidthWhenTheWindowIsResized) {
+  window_->show_view(QStringLiteral("report"));
+  idle();
+  View* report = window_->current_view();
+  const auto width = [report] {
+    return report->facts().value(QStringLiteral("laid_out_width")).toInt();
+  };
+  ASSERT_TRUE(eventually([&] { return width() > 1000; }))
+      << width() << " "
+      << report->facts().value(QStringLiteral("status_text")).toString().toStdString();
+  const int wide = width();
+  window_->resize(900, 700);
+  ASSERT_TRUE(eventually([&] { return width() < wide - 300; })) << wide << " → " << width();
+  window_->resize(1366, 768);
+  // As wide as before, less a vertical scroll bar the narrow layout may have brought.
+  EXPECT_TRUE(eventually([&] { return std::abs(width() - wide) <= 20; }))
+      << wide << " → " << width();
 }
 
 }  // namespace

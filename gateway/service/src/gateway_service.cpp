@@ -23,6 +23,7 @@
 #include "pmap/report/report_builder.hpp"
 #include "pmap/report/report_error.hpp"
 #include "pmap/report/report_html.hpp"
+#include "pmap/report/report_route.hpp"
 #include "pmap/report/report_scheduler.hpp"
 #include "pmap/report_pdf/html_to_pdf.hpp"
 #include "pmap/store_writer.hpp"
@@ -316,51 +317,9 @@ class GatewayService::Impl {
 
   // GET /v1/reports/{date}?format=json|html|pdf on the API's database worker.
   void add_report_route() {
-    api::ApiServer* server = api_.get();
-    const std::int64_t epoch_seconds = config_.epoch_seconds;
-    server->router().add(
-        "GET", "/v1/reports/{date}", {"format"}, [server, epoch_seconds](const api::Request& r) {
-          const std::string format = r.query_param("format").value_or("json");
-          if (format != "json" && format != "html" && format != "pdf")
-            throw api::ApiError(400, "bad_param", "format must be json, html or pdf", "format");
-          std::chrono::sys_days date;
-          try {
-            date = diary::TimeZone::parse_date(r.path_param("date"), "date");
-          } catch (const diary::DiaryError& e) {
-            throw api::ApiError(400, "bad_param", e.what(), "date");
-          }
-          report::ReportConfig rc;
-          rc.nights.epoch_seconds = epoch_seconds;
-          nlohmann::json doc;
-          try {
-            doc = report::ReportBuilder(server->worker_store(), server->zone(), rc)
-                      .build(date, diary::now_us());
-          } catch (const report::ReportError& e) {
-            throw api::ApiError(400, "bad_param", e.what(), "date");
-          }
-          api::Response res;
-          if (doc["red_flag"]["active"].get<bool>())
-            res.headers.emplace_back("X-PostureMap-Red-Flag", "seek-emergency-care-now");
-          if (format == "json") {
-            res.body = std::move(doc);
-            return res;
-          }
-          const std::string html = report::render_html(doc);
-          if (format == "html") {
-            res.text = html;
-            res.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
-            return res;
-          }
-          try {
-            report_pdf::PdfOptions pdf;
-            pdf.title = "PostureMap morning report " + diary::format_date(date);
-            res.text = report_pdf::html_to_pdf(html, pdf);
-          } catch (const report_pdf::PdfError& e) {
-            throw api::ApiError(500, "pdf_failed", e.what());
-          }
-          res.headers.emplace_back("Content-Type", "application/pdf");
-          return res;
-        });
+    report::ReportConfig rc;
+    rc.nights.epoch_seconds = config_.epoch_seconds;
+    report::add_report_route(*api_, rc);
   }
 
   // GET /metrics (docs/metrics.md): inline on the network thread (no database); the same bearer
