@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <future>
@@ -156,6 +157,25 @@ TEST_F(ApiTest, HealthNeedsNoTokenAndListsTheCounters) {
   EXPECT_EQ(j["counters"]["requests"], 1);
   EXPECT_EQ(j["counters"]["rejected"]["not_found"], 0);
   EXPECT_EQ(j["counters"]["rejected"].size(), 27U);  // every code of docs/api.md "Errors"
+}
+
+// The gateway's database writer refusing writes (disk full): the health says "degraded" and why,
+// still 200 — the gateway is alive and the live view works.
+TEST_F(ApiTest, HealthIsDegradedWhileTheDatabaseRefusesWrites) {
+  auto c = config(kToken);
+  std::atomic<bool> failing{true};  // read on the API's network thread
+  c.store_health = [&] {
+    return json{{"state", failing ? "failing" : "ok"}, {"buffered_rows", failing ? 12 : 0}};
+  };
+  start(c);
+  auto j = get("/v1/health").json();
+  EXPECT_EQ(j["status"], "degraded");
+  EXPECT_EQ(j["store"]["state"], "failing");
+  EXPECT_EQ(j["store"]["buffered_rows"], 12);
+  failing = false;
+  j = get("/v1/health").json();
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["store"]["state"], "ok");
 }
 
 TEST_F(ApiTest, NightsAreExactlyWhatPmapctlPrints) {

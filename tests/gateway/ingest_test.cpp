@@ -151,6 +151,78 @@ TEST_F(IngestTest, HugeForwardJumpWithoutElapsedTimeIsARestart) {
   EXPECT_EQ(c.missing, 3599U);
 }
 
+// A mat that reboots 10 minutes into the night starts again at 0: its new numbers were all seen
+// within the last 1024, yet its frames are newer than the newest one — a restart, not 600
+// duplicates (before this was fixed, every frame up to the old newest number was rejected).
+// A true copy (the same frame redelivered, its own timestamp) stays a duplicate.
+TEST_F(IngestTest, MatRebootingInItsFirst1024FramesIsARestartNotDuplicates) {
+  const std::int64_t t0 = kNowUs - 3600LL * 1'000'000;
+  for (std::uint32_t seq = 0; seq < 600; ++seq) ASSERT_EQ(frame(seq, t0 + seq * 1'000'000LL), 1U);
+  EXPECT_EQ(frame(5, t0 + 5 * 1'000'000LL), 0U);  // a redelivered copy
+  EXPECT_EQ(reason("duplicate"), 1U);
+  const std::int64_t t1 = t0 + 630LL * 1'000'000;  // back after a 30 s reboot
+  for (std::uint32_t seq = 0; seq < 600; ++seq) EXPECT_EQ(frame(seq, t1 + seq * 1'000'000LL), 1U);
+  auto c = ingest.counters("bed1");
+  EXPECT_EQ(c.sequence_restart, 1U);
+  EXPECT_EQ(c.accepted, 1200U);
+  EXPECT_EQ(c.missing, 0U);
+  EXPECT_EQ(reason("duplicate"), 1U);
+  // Copies of the frames before and after the reboot are still duplicates.
+  EXPECT_EQ(frame(3, t1 + 3 * 1'000'000LL), 0U);
+  EXPECT_EQ(frame(599, t1 + 599 * 1'000'000LL), 0U);
+  EXPECT_EQ(reason("duplicate"), 3U);
+}
+
+// The mat's clock steps (NTP) back and forward by an hour mid-night: the sequence numbers go on,
+// so no frame is lost or taken as a duplicate or a restart; only a step beyond the clock_skew
+// limits (5 min ahead of the gateway) is rejected as clock_skew.
+TEST_F(IngestTest, MatClockSteppingBackAndForwardLosesNoFrame) {
+  const std::int64_t t0 = kNowUs - 3LL * 3600 * 1'000'000;
+  std::uint32_t seq = 100;
+  std::int64_t ts = t0;
+  auto next = [&](std::int64_t step_us = 1'000'000) {
+    ts += step_us;
+    return frame(seq++, ts);
+  };
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(next(), 1U);
+  EXPECT_EQ(next(-3600LL * 1'000'000), 1U);  // one hour back
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(next(), 1U);
+  EXPECT_EQ(next(2 * 3600LL * 1'000'000), 1U);  // two hours forward (an hour ahead of before)
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(next(), 1U);
+  auto c = ingest.counters("bed1");
+  EXPECT_EQ(c.accepted, 302U);
+  EXPECT_EQ(c.rejected, 0U);
+  EXPECT_EQ(c.missing, 0U);
+  EXPECT_EQ(c.sequence_restart, 0U);
+  // A step to 10 minutes ahead of the gateway's clock: clock_skew, and nothing else changes.
+  EXPECT_EQ(frame(seq, kNowUs + 600LL * 1'000'000), 0U);
+  EXPECT_EQ(reason("clock_skew"), 1U);
+  EXPECT_EQ(frame(seq + 1, ts + 2'000'000), 1U);
+  EXPECT_EQ(ingest.counters("bed1").missing, 1U);  // the skewed one counts as a gap
+}
+
+// The gateway's own wall clock stepping (NTP) while the mat's is right: only the clock_skew check
+// reads it. Ahead (it steps back to the truth later): frames look older, still inside the 7-day
+// limit, all accepted. An hour behind (e.g. a board without RTC booting before NTP): frames look
+// an hour in the future, beyond clock_skew_future_s (5 min): rejected as clock_skew — counted, not
+// stored — until the clock steps forward; the sequence then counts them as missing.
+TEST_F(IngestTest, GatewayClockSteppingOnlyMovesTheClockSkewWindow) {
+  const std::int64_t hour = 3600LL * 1'000'000;
+  std::uint32_t seq = 0;
+  auto at = [&](std::int64_t mat_ts, std::int64_t gateway_now) {
+    return ingest.on_frame("bed1", binary(seq++, mat_ts), gateway_now).size();
+  };
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(at(kNowUs + i * 1'000'000LL, kNowUs + hour), 1U);
+  for (int i = 10; i < 20; ++i) EXPECT_EQ(at(kNowUs + i * 1'000'000LL, kNowUs - hour), 0U);
+  for (int i = 20; i < 30; ++i)
+    EXPECT_EQ(at(kNowUs + i * 1'000'000LL, kNowUs + i * 1'000'000LL), 1U);
+  const auto c = ingest.counters("bed1");
+  EXPECT_EQ(c.accepted, 20U);
+  EXPECT_EQ(reason("clock_skew"), 10U);
+  EXPECT_EQ(c.missing, 10U);
+  EXPECT_EQ(c.sequence_restart, 0U);
+}
+
 TEST_F(IngestTest, CanonicalTransformAppliedForTurnedRoundMat) {
   ASSERT_TRUE(ingest.on_meta("bed2", bytes(meta_json("bed", 2, 3, "foot")), kNowUs).accepted);
   PressureFrame f = test::make_frame(1, kNowUs, 2, 3);

@@ -25,7 +25,7 @@ std::filesystem::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-Broker::Broker(const std::filesystem::path& dir) : dir_(dir) {
+Broker::Broker(const std::filesystem::path& dir, Options options) : dir_(dir), options_(options) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = free_loopback_port();
     if (start()) return;
@@ -39,7 +39,10 @@ bool Broker::start() {
   const auto conf = dir_ / "mosquitto.conf";
   std::ofstream(conf) << "listener " << port_ << " 127.0.0.1\n"
                       << "allow_anonymous true\n"
-                      << "persistence false\n"
+                      << (options_.persistence ? "persistence true\npersistence_location " +
+                                                     dir_.string() + "/\nautosave_interval " +
+                                                     std::to_string(options_.autosave_s) + "\n"
+                                               : std::string("persistence false\n"))
                       // The gateway's back-pressure leaves messages queued at the broker; the
                       // default of 1000 queued QoS 1 messages per client drops the rest.
                       << "max_queued_messages 1000000\n"
@@ -55,7 +58,11 @@ bool Broker::start() {
 }
 
 void Broker::kill() {
-  process_->signal(SIGKILL);
+  stop(SIGKILL);
+}
+
+void Broker::stop(int signo) {
+  process_->signal(signo);
   process_->wait_for(std::chrono::seconds(10));
 }
 

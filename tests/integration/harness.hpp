@@ -21,7 +21,18 @@ std::filesystem::path fresh_dir(const std::string& name);
 /// A private mosquitto (Debian package) on 127.0.0.1:<free port>, killed when destroyed.
 class Broker {
  public:
-  explicit Broker(const std::filesystem::path& dir);
+  struct Options {
+    /// Sessions, their queued QoS 1 messages and retained messages kept in `<dir>/mosquitto.db`
+    /// across a restart: written when the broker stops (SIGTERM) and every `autosave_s` (a
+    /// SIGKILL loses what changed since).
+    bool persistence = false;
+    int autosave_s = 1;
+  };
+  explicit Broker(const std::filesystem::path& dir) : Broker(dir, Options{}) {}
+  Broker(const std::filesystem::path& dir, Options options);
+  /// Stops the broker with `signo` (SIGTERM: it saves its persistence file and exits) and
+  /// returns once it is gone.
+  void stop(int signo);
   [[nodiscard]] int port() const { return port_; }
   [[nodiscard]] std::string uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
   /// Kills the broker (SIGKILL: no goodbye to clients) and returns once it is gone.
@@ -36,6 +47,7 @@ class Broker {
   bool start();
 
   std::filesystem::path dir_;
+  Options options_;
   int port_ = 0;
   int generation_ = 0;
   std::unique_ptr<ChildProcess> process_;

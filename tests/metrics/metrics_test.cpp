@@ -116,6 +116,14 @@ TEST(MetricsGateway, FullTextIsValidAndCarriesEveryFamily) {
   v.resident_bytes = 12'345'678;
   v.version = "0.1.0";
   v.compiler = "gcc 12.2.0";
+  v.store.transactions = 9;
+  v.store.write_errors = 3;
+  v.store.failing = true;
+  v.store.failing_for_s = 1.5;
+  v.store.buffered_bytes = 4096;
+  v.store.max_buffer_bytes = 65536;
+  v.store.dropped_raw_frames = 5;
+  v.store.dropped_rows = 2;
   Histogram decode(Histogram::frame_bounds()), estimate(Histogram::frame_bounds()),
       db(Histogram::write_bounds());
   decode.observe(30us);
@@ -156,6 +164,15 @@ TEST(MetricsGateway, FullTextIsValidAndCarriesEveryFamily) {
   EXPECT_EQ(p.value("pmap_frame_estimate_seconds_count"), 1);
   EXPECT_EQ(p.value("pmap_db_write_seconds_count"), 1);
   EXPECT_EQ(p.families.at("pmap_db_write_seconds").type, "histogram");
+  // The database writer (docs/gateway.md, "When the database cannot be written").
+  EXPECT_EQ(p.value("pmap_db_transactions_total"), 9);
+  EXPECT_EQ(p.value("pmap_db_write_errors_total"), 3);
+  EXPECT_EQ(p.value("pmap_db_write_failing"), 1);
+  EXPECT_DOUBLE_EQ(p.value("pmap_db_write_failing_seconds"), 1.5);
+  EXPECT_EQ(p.value("pmap_db_buffered_bytes"), 4096);
+  EXPECT_EQ(p.value("pmap_db_buffer_max_bytes"), 65536);
+  EXPECT_EQ(p.value("pmap_db_dropped_raw_frames_total"), 5);
+  EXPECT_EQ(p.value("pmap_db_dropped_rows_total"), 2);
 }
 
 TEST(MetricsGateway, BuildFiguresAndProcessMemory) {

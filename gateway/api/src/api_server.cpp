@@ -230,6 +230,7 @@ class ServerCore {
     context_.states = std::move(states);
     context_.counters = [this] { return counters_.to_json(); };
     context_.deleter = config_.deleter;
+    context_.store_health = config_.store_health;
     context_.token_configured = !config_.token.empty();
     add_v1_routes(router_, context_);
   }

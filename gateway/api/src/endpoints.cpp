@@ -187,6 +187,12 @@ Response health(const EndpointContext& c) {
             {"time", c.zone->format(diary::now_us() / 1'000'000 * 1'000'000)},
             {"mats_live", c.states ? c.states->size() : 0U},
             {"counters", c.counters ? c.counters() : json::object()}};
+  if (c.store_health) {
+    json store = c.store_health();
+    // Still 200: the gateway is alive and the live view works; the status says what is wrong.
+    if (store.value("state", "ok") != "ok") body["status"] = "degraded";
+    body["store"] = std::move(store);
+  }
   return Response{200, std::move(body)};
 }
 

@@ -28,8 +28,9 @@ struct EndpointContext {
   const diary::TimeZone* zone = nullptr;
   std::int64_t epoch_seconds = 5;
   std::shared_ptr<const StateSnapshot> states;
-  std::function<nlohmann::json()> counters;  ///< for GET /v1/health
-  DataDeleter deleter;                        ///< DELETE /v1/data; empty: on `store`
+  std::function<nlohmann::json()> counters;      ///< for GET /v1/health
+  std::function<nlohmann::json()> store_health;  ///< GET /v1/health "store"; empty: none
+  DataDeleter deleter;                           ///< DELETE /v1/data; empty: on `store`
   bool token_configured = false;  ///< a bearer token guards the API (DELETE needs one)
 };
 

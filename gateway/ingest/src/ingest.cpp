@@ -17,6 +17,9 @@ constexpr std::array<std::string_view, 16> kReasons = {
     "duplicate",    "clock_skew",         "no_meta",
     "too_many_mats"};
 constexpr std::uint32_t kWindow = 1024;
+/// A seen sequence number below this with a newer timestamp than the newest frame is a mat that
+/// rebooted (it starts again at 0), not a duplicate.
+constexpr std::uint32_t kRestartSeqMax = 64;
 }  // namespace
 
 std::span<const std::string_view> rejection_reasons() {
@@ -215,12 +218,22 @@ std::vector<AcceptedFrame> Ingest::process(MatEntry& e, std::string_view mat_id,
     } else {
       const std::uint32_t behind = w.newest - seq;
       if (behind < kWindow) {
-        if (w.seen.test(seq % kWindow)) {
+        // A mat that reboots starts again at 0 (protocol §2): within its first 1024 frames, its
+        // new numbers were all seen already. A real duplicate is a copy, with the old frame's
+        // timestamp; a rebooted mat's frame is newer than the newest one. Only for the first
+        // numbers after a reboot (< kRestartSeqMax), so that a redelivered copy after the mat's
+        // clock stepped back is still a duplicate.
+        const bool rebooted = seq < kRestartSeqMax && frame.timestamp_us > w.newest_ts_us;
+        if (w.seen.test(seq % kWindow) && !rebooted) {
           reject(e, mat_id, reason::kDuplicate, "sequence " + std::to_string(seq));
           return {};
         }
-        w.seen.set(seq % kWindow);  // a late frame filling a gap
-        if (e.counters.missing > 0) --e.counters.missing;
+        if (w.seen.test(seq % kWindow)) {
+          restart = true;
+        } else {
+          w.seen.set(seq % kWindow);  // a late frame filling a gap
+          if (e.counters.missing > 0) --e.counters.missing;
+        }
       } else {
         restart = true;
       }

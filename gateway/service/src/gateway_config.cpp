@@ -127,6 +127,15 @@ std::vector<ConfigKey> make_keys() {
                       &C::state_interval_ms, 100, 3600000));
   k.push_back(real_key("raw_archive_mb", "cap of the raw frame archive in MB (MiB); 0 = no archive",
                        &C::raw_archive_mb, 0, 1e6));
+  k.push_back(
+      int_key("store_buffer_mb",
+              "MiB of database batches held in memory while the database cannot be "
+              "written (or is behind); beyond: raw frames, then the oldest batches, dropped",
+              &C::store_buffer_mb, 1, 4096));
+  k.push_back(int_key("store_retry_max_s",
+                      "largest delay between two retries of a failing database, seconds "
+                      "(the first is 0.5 s, doubling)",
+                      &C::store_retry_max_s, 1, 3600));
   k.push_back(int_key("max_mats", "distinct mat ids tracked; beyond: too_many_mats", &C::max_mats,
                       1, 100000));
   k.push_back(int_key("hold_max_frames", "frames held per mat while its meta is unknown",

@@ -151,6 +151,29 @@ std::string render_gateway_metrics(const GatewayMetricsView& v,
                 "Time from an accepted frame to its state: conditioning, features, posture.",
                 estimate);
   out.histogram("pmap_db_write_seconds", "Duration of one SQLite write transaction.", db_write);
+  out.counter("pmap_db_transactions_total", "SQLite write transactions committed.",
+              one(static_cast<double>(v.store.transactions)));
+  out.counter("pmap_db_write_errors_total",
+              "SQLite write transactions that failed (held for a retry or dropped).",
+              one(static_cast<double>(v.store.write_errors)));
+  out.gauge("pmap_db_write_failing",
+            "1 while the database refuses writes (disk full, read-only, I/O error) and batches "
+            "are held in memory for a retry, else 0.",
+            one(v.store.failing ? 1 : 0));
+  out.gauge("pmap_db_write_failing_seconds", "How long the database has been refusing writes.",
+            one(v.store.failing_for_s));
+  out.gauge("pmap_db_buffered_bytes",
+            "Estimated bytes of batches waiting in memory for the database.",
+            one(static_cast<double>(v.store.buffered_bytes)));
+  out.gauge("pmap_db_buffer_max_bytes", "The cap of pmap_db_buffered_bytes (store_buffer_mb).",
+            one(static_cast<double>(v.store.max_buffer_bytes)));
+  out.counter("pmap_db_dropped_raw_frames_total",
+              "Raw-archive frames dropped to keep the held batches under the memory cap.",
+              one(static_cast<double>(v.store.dropped_raw_frames)));
+  out.counter("pmap_db_dropped_rows_total",
+              "Rows (epochs, episodes, status events...) never stored: over the memory cap, or "
+              "refused by the database for good.",
+              one(static_cast<double>(v.store.dropped_rows)));
 
   out.gauge("pmap_mqtt_connected", "1 while the gateway is connected to the broker, else 0.",
             one(v.mqtt_connected ? 1 : 0));

@@ -66,8 +66,7 @@ class GatewayService::Impl {
         housekeeping_timer_(io_),
         reconnect_timer_(io_),
         stop_timer_(io_),
-        writer_(open_store(), &logger_, 600,
-                [this](std::chrono::nanoseconds d) { metrics_.db_write.observe(d); }),
+        writer_(open_store(), &logger_, writer_options()),
         outbox_([this](const OutgoingMessage& m) { return send(m); }, kOutboxCapacity),
         pipeline_(
             PipelineConfig::from(config_), &logger_,
@@ -125,6 +124,7 @@ class GatewayService::Impl {
       v.mqtt_published = outbox_.sent();
       v.mqtt_publish_failures = outbox_.failed();
       v.mqtt_outbox_dropped = outbox_.dropped();
+      v.store = writer_.stats();
     });
     make_api();
     make_reports();
@@ -181,6 +181,9 @@ class GatewayService::Impl {
     s["global"]["store_transactions"] = ws.transactions;
     s["global"]["store_write_errors"] = ws.write_errors;
     s["global"]["store_dropped_batches"] = ws.dropped_batches;
+    s["global"]["store_dropped_rows"] = ws.dropped_rows;
+    s["global"]["store_dropped_raw_frames"] = ws.dropped_raw_frames;
+    s["global"]["store_retries"] = ws.retries;
     if (reports_) {
       s["reports"] = {{"published", reports_->published()}, {"failures", reports_->failures()}};
     }
@@ -192,6 +195,29 @@ class GatewayService::Impl {
   }
 
  private:
+  /// GET /v1/health "store" (any thread).
+  nlohmann::json store_health() const {
+    const auto ws = writer_.stats();
+    nlohmann::json j{{"state", ws.failing ? "failing" : "ok"},
+                     {"buffered_bytes", ws.buffered_bytes},
+                     {"buffered_rows", ws.buffered_rows},
+                     {"max_buffer_bytes", ws.max_buffer_bytes},
+                     {"write_errors", ws.write_errors},
+                     {"dropped_rows", ws.dropped_rows},
+                     {"dropped_raw_frames", ws.dropped_raw_frames}};
+    if (ws.failing) j["failing_for_s"] = ws.failing_for_s;
+    if (!ws.last_error.empty()) j["last_error"] = ws.last_error;
+    return j;
+  }
+
+  StoreWriterOptions writer_options() {
+    StoreWriterOptions o;
+    o.observer = [this](std::chrono::nanoseconds d) { metrics_.db_write.observe(d); };
+    o.max_buffer_bytes = static_cast<std::size_t>(config_.store_buffer_mb) * 1024 * 1024;
+    o.retry_max = std::chrono::seconds(config_.store_retry_max_s);
+    return o;
+  }
+
   std::unique_ptr<Store> open_store() {
     StoreConfig sc;
     sc.raw_archive_max_bytes = static_cast<std::int64_t>(config_.raw_archive_mb * 1024 * 1024);
@@ -209,6 +235,7 @@ class GatewayService::Impl {
     ac.max_connections = static_cast<std::size_t>(config_.api_max_connections);
     ac.timeout = std::chrono::milliseconds(config_.api_timeout_ms);
     ac.epoch_seconds = config_.epoch_seconds;
+    ac.store_health = [this] { return store_health(); };
     ac.deleter = [this](const deletion::DeletionScope& scope,
                         const deletion::DeletionOptions& options) {
       return delete_data(scope, options);

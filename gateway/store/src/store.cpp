@@ -1,5 +1,7 @@
 #include "pmap/store.hpp"
 
+#include <sqlite3.h>
+
 #include <array>
 #include <string_view>
 
@@ -182,6 +184,32 @@ void WriteBatch::append(WriteBatch&& other) {
   move_all(counters, other.counters);
   move_all(episodes, other.episodes);
   move_all(posture_epochs, other.posture_epochs);
+}
+
+std::size_t WriteBatch::approx_bytes() const {
+  std::size_t n = sizeof(WriteBatch);
+  for (const auto& m : mats)
+    n += sizeof(m) + m.id.size() + m.kind.size() + m.layout.size() + m.firmware.size() +
+         m.meta_json.size();
+  for (const auto& s : statuses) n += sizeof(s) + s.mat_id.size() + s.status.size();
+  for (const auto& e : epochs) n += sizeof(e) + e.mat_id.size();
+  for (const auto& r : raw_frames) n += sizeof(r) + r.mat_id.size() + r.blob.size();
+  for (const auto& c : counters) {
+    n += sizeof(c) + c.mat_id.size();
+    // A map node: the key's string, the value and about four pointers of bookkeeping.
+    for (const auto& [reason, count] : c.counts) n += 64 + reason.size();
+  }
+  for (const auto& e : episodes)
+    n += sizeof(e) + e.mat_id.size() + e.stream.size() + e.label.size();
+  for (const auto& p : posture_epochs) n += sizeof(p) + p.mat_id.size();
+  return n;
+}
+
+std::size_t WriteBatch::drop_raw_frames() {
+  const std::size_t n = raw_frames.size();
+  raw_frames.clear();
+  raw_frames.shrink_to_fit();
+  return n;
 }
 
 Store::Store(const std::string& path, StoreConfig config)
@@ -406,8 +434,21 @@ void Store::write(const WriteBatch& batch) {
       throw;
     }
   } catch (const SqliteError& e) {
-    if (config_.raw_archive_max_bytes) recount_raw_archive();
-    throw StoreError(std::string("write failed: ") + e.what());
+    // The transaction was rolled back (by ~Transaction, or by SQLite itself after a full disk or
+    // an I/O error); make sure, so that a retry of the same batch starts clean.
+    if (sqlite3_get_autocommit(db_.handle()) == 0) {
+      try {
+        db_.exec("ROLLBACK");
+      } catch (const SqliteError&) {  // nothing more to do: the next BEGIN reports it
+      }
+    }
+    if (config_.raw_archive_max_bytes) {
+      try {
+        recount_raw_archive();
+      } catch (const SqliteError&) {  // an unreadable file: counted again after the next write
+      }
+    }
+    throw StoreError(std::string("write failed: ") + e.what(), e.code());
   }
 }
 

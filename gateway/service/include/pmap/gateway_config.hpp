@@ -40,6 +40,9 @@ struct GatewayConfig {
   std::int64_t flush_max_rows = 1000;
   std::int64_t state_interval_ms = 1000;
   double raw_archive_mb = 0;  ///< 0: raw frames not archived
+  /// The StoreWriter's memory cap (docs/gateway.md, "When the database cannot be written").
+  std::int64_t store_buffer_mb = 64;
+  std::int64_t store_retry_max_s = 30;
   std::int64_t max_mats = 1024;
   std::int64_t hold_max_frames = 64;
   std::int64_t hold_max_age_s = 120;

@@ -19,6 +19,7 @@
 
 #include "pmap/metrics/histogram.hpp"
 #include "pmap/pipeline.hpp"
+#include "pmap/store_writer.hpp"
 
 namespace pmap {
 
@@ -39,6 +40,7 @@ struct GatewayMetricsView {
   std::uint64_t mqtt_published = 0;
   std::uint64_t mqtt_publish_failures = 0;
   std::uint64_t mqtt_outbox_dropped = 0;
+  StoreWriter::Stats store;          ///< the database writer (failing, buffered, dropped)
   double process_start_s = 0;        ///< Unix time the gateway started
   std::int64_t resident_bytes = -1;  ///< -1: unknown (not written)
   std::string version;

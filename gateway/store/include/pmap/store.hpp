@@ -24,6 +24,13 @@ namespace pmap {
 class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  StoreError(const std::string& message, int sqlite_code)
+      : std::runtime_error(message), sqlite_code_(sqlite_code) {}
+  /// The SQLite result code that caused it (primary or extended); 0 when not from SQLite.
+  [[nodiscard]] int sqlite_code() const { return sqlite_code_; }
+
+ private:
+  int sqlite_code_ = 0;
 };
 
 /// A mat as described by its meta (upserted when meta changes).
@@ -114,6 +121,11 @@ struct WriteBatch {
            episodes.size() + posture_epochs.size();
   }
   [[nodiscard]] bool empty() const { return rows() == 0; }
+  /// Estimated heap and object bytes (the StoreWriter's memory cap while the disk cannot keep up
+  /// or refuses writes).
+  [[nodiscard]] std::size_t approx_bytes() const;
+  /// Removes the raw frames; returns how many there were.
+  std::size_t drop_raw_frames();
   /// Appends `other` (used to write several queued batches in one transaction).
   void append(WriteBatch&& other);
 };

@@ -91,6 +91,9 @@ struct ApiConfig {
   /// DELETE /v1/data: empty = delete on the API's own connection (tests, a lone API); the
   /// gateway sets one that runs on its database writer and clears retained MQTT messages.
   DataDeleter deleter;
+  /// GET /v1/health's "store" object (the gateway's database writer: "state" "ok" or
+  /// "failing", ...); a "failing" state makes the health "status" "degraded". Empty: no "store".
+  std::function<nlohmann::json()> store_health;
 };
 
 class ApiServer {
