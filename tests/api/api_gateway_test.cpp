@@ -282,7 +282,8 @@ TEST(ApiGateway, PmapctlThroughTheRealGateway) {
 
 // Secrets stay in their files (docs/security.md): run the real gateway at the most verbose log
 // level with an API token file and an MQTT password file, use both, make it refuse wrong tokens
-// and rate-limit a client, and neither secret appears anywhere in its output.
+// and rate-limit a client, and neither secret appears anywhere in its output. The refusals reach
+// /metrics (docs/metrics.md).
 TEST(ApiGateway, SecretsNeverReachTheLogEvenAtTrace) {
   const auto dir = fresh_dir("api-gateway-secrets");
   Broker broker(dir);  // anonymous: it accepts the user name and password without checking them
@@ -331,6 +332,15 @@ TEST(ApiGateway, SecretsNeverReachTheLogEvenAtTrace) {
         client.request("GET", "/v1/state", "", {{"Authorization", "Bearer " + token}}).status ==
         429;
   EXPECT_GT(limited, 0);
+  // Scraped from another loopback address: this one is not throttled.
+  api::test::Client scraper(p, "127.0.0.2");
+  const auto metrics =
+      scraper.request("GET", "/metrics", "", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  EXPECT_NE(metrics.body.find("\npmap_api_rate_limited_total " + std::to_string(limited) + "\n"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("\npmap_api_auth_failures_total 1\n"), std::string::npos);
   gateway.signal(SIGTERM);
   ASSERT_EQ(gateway.wait_for(30s), 0) << gateway.stderr_text();
   const std::string log = gateway.stderr_text() + gateway.stdout_text();

@@ -13,6 +13,7 @@
 #include "pmap/condition.hpp"
 #include "pmap/ingest.hpp"
 #include "pmap/layout.hpp"
+#include "pmap/log.hpp"
 #include "pmap/mat_descriptor.hpp"
 #include "pmap/pipeline.hpp"
 #include "pmap/store.hpp"
@@ -184,7 +185,10 @@ void BM_IngestRateLimitedBedFrame(benchmark::State& state) {
   pmap::IngestConfig cfg;
   cfg.max_frame_rate_hz = 250;
   cfg.max_frame_burst = 1;
-  pmap::Ingest ingest(cfg);
+  // As in the gateway: a logger at warn, so every refusal asks the log rate limiter (which lets
+  // one line per 10 s through; the sink drops it).
+  pmap::Logger logger(pmap::LogLevel::kWarn, [](pmap::LogLevel, std::string_view) {});
+  pmap::Ingest ingest(cfg, &logger);
   const std::string meta = bed_meta();
   (void)ingest.on_meta("bed1", {reinterpret_cast<const std::uint8_t*>(meta.data()), meta.size()},
                        kStartUs);
