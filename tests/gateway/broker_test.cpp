@@ -180,8 +180,10 @@ TEST(GatewayBroker, AFloodingMatIsRateLimitedAndDoesNotHoldUpAnother) {
   const auto flood_accepted = flood["accepted"].get<std::uint64_t>();
   const auto rate_limited = flood["rejected_by_reason"]["rate_limited"].get<std::uint64_t>();
   EXPECT_EQ(flood_accepted + rate_limited, flood_sent);
-  // burst + rate × how long the flood lasted (+2 s: the gateway receives later than we send)
-  EXPECT_LE(flood_accepted, static_cast<std::uint64_t>(100 + 50 * (flood_s + 2)));
+  // burst + rate × how long the flood lasted (+1 s: the gateway receives later than we send), with
+  // half as much again for the jitter between the two clocks (docs/protocol.md §6): still a
+  // small fraction of the 6000 sent.
+  EXPECT_LE(flood_accepted, static_cast<std::uint64_t>(100 + 1.5 * 50 * (flood_s + 1)));
   EXPECT_GE(flood_accepted, 100U);
   EXPECT_EQ(summary["global"]["overload_dropped"], 0);
   // The honest mat's states kept coming during the flood: at least half its frames were the

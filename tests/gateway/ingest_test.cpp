@@ -304,6 +304,23 @@ TEST(IngestRateLimit, CatchUpOfOldFramesArrivingAtOnceIsNotLimited) {
   EXPECT_EQ(accepted, 2000U);
 }
 
+TEST(IngestRateLimit, CatchUpInterleavedWithLiveFramesIsNotLimited) {
+  // A mat drains its offline buffer (10 min at 10 Hz, stamped in the past) while it goes on
+  // sending live frames stamped now, all within one second of the gateway's clock.
+  Ingest ingest(limited(20, 20));
+  ASSERT_TRUE(ingest.on_meta("m", bytes(meta_json()), kNowUs).accepted);
+  const std::int64_t start = kNowUs - 600LL * 1'000'000;
+  std::size_t accepted = 0;
+  std::uint32_t seq = 0;
+  for (std::uint32_t i = 0; i < 6000; ++i) {
+    const std::int64_t now = kNowUs + std::int64_t{i} * 150;  // 0.9 s in all
+    if (i % 600 == 0) accepted += ingest.on_frame("m", binary(100'000 + seq++, now), now).size();
+    accepted += ingest.on_frame("m", binary(i, start + std::int64_t{i} * 100'000), now).size();
+  }
+  EXPECT_EQ(accepted, 6000U + 10U);
+  EXPECT_EQ(ingest.counters("m").rejected, 0U);
+}
+
 TEST(IngestRateLimit, RepeatedAndFutureTimestampsEarnNothing) {
   Ingest ingest(limited(10, 50));
   ASSERT_TRUE(ingest.on_meta("m", bytes(meta_json()), kNowUs).accepted);

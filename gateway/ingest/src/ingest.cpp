@@ -164,9 +164,24 @@ void Ingest::refill_by_stamp(RateBucket& b, std::int64_t timestamp_us, std::int6
     b.arrival_credit_us = 0;
     return;
   }
-  if (stamp <= b.stamp_us) return;  // old or repeated timestamps earn nothing
-  const std::int64_t ds = stamp - b.stamp_us;
-  b.stamp_us = stamp;
+  std::int64_t ds = 0;
+  if (stamp > b.stamp_us) {
+    ds = stamp - b.stamp_us;
+    b.stamp_us = stamp;
+  } else if (stamp < b.stamp_us && (!b.catching_up || stamp > b.catch_up_us)) {
+    // An older frame: a catch-up interleaved with live frames (a mat draining its offline
+    // buffer while it goes on measuring) advances a second watermark of its own. Both are
+    // monotonic and never ahead of the gateway's clock, so neither can be replayed for credit.
+    if (!b.catching_up) {
+      b.catching_up = true;
+      b.catch_up_us = stamp;
+      return;
+    }
+    ds = stamp - b.catch_up_us;
+    b.catch_up_us = stamp;
+  } else {
+    return;  // a repeated timestamp earns nothing
+  }
   // Credit max(arrival time, timestamp advance) since the stamp last moved, not both.
   const std::int64_t extra = ds - b.arrival_credit_us;
   b.arrival_credit_us = 0;

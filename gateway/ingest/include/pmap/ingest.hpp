@@ -130,6 +130,8 @@ class Ingest {
     double tokens = 0;
     std::int64_t arrival_us = 0;         ///< gateway clock at the last message
     std::int64_t stamp_us = 0;           ///< newest frame timestamp, never ahead of arrival_us
+    bool catching_up = false;            ///< catch_up_us holds a timestamp
+    std::int64_t catch_up_us = 0;        ///< newest timestamp among frames older than stamp_us
     std::int64_t arrival_credit_us = 0;  ///< arrival time credited since stamp_us last moved
   };
   struct MatEntry {
