@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -279,6 +280,76 @@ TEST(ApiGateway, PmapctlThroughTheRealGateway) {
   ASSERT_EQ(gateway.wait_for(30s), 0) << gateway.stderr_text();
 }
 
+// Secrets stay in their files (docs/security.md): run the real gateway at the most verbose log
+// level with an API token file and an MQTT password file, use both, make it refuse wrong tokens
+// and rate-limit a client, and neither secret appears anywhere in its output. The refusals reach
+// /metrics (docs/metrics.md).
+TEST(ApiGateway, SecretsNeverReachTheLogEvenAtTrace) {
+  const auto dir = fresh_dir("api-gateway-secrets");
+  Broker broker(dir);  // anonymous: it accepts the user name and password without checking them
+  const int port = free_loopback_port();
+  const std::string token = "tok-SECRET-a1b2c3d4e5f6g7h8";
+  const std::string password = "pw-SECRET-z9y8x7w6v5";
+  std::ofstream(dir / "token") << token << "\n";
+  std::ofstream(dir / "password") << password << "\n";
+  std::filesystem::permissions(
+      dir / "password", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  ChildProcess gateway({(bin_dir() / "pmap-gateway").string(),
+                        "--broker",
+                        broker.uri(),
+                        "--db",
+                        (dir / "pmap.db").string(),
+                        "--client-id",
+                        "it-api-secrets",
+                        "--api-listen",
+                        "127.0.0.1:" + std::to_string(port),
+                        "--api-token-file",
+                        (dir / "token").string(),
+                        "--mqtt-username",
+                        "pmap.gateway",
+                        "--mqtt-password-file",
+                        (dir / "password").string(),
+                        "--api-rate-burst",
+                        "5",
+                        "--tz",
+                        "UTC",
+                        "--log-level",
+                        "trace"},
+                       dir / "gateway");
+  ASSERT_TRUE(wait_for_port(port, 30s)) << gateway.stderr_text();
+  ASSERT_TRUE(broker.wait_for_subscriptions(3, 30s)) << gateway.stderr_text();
+  const auto p = static_cast<std::uint16_t>(port);
+  api::test::Client client(p);
+  EXPECT_EQ(client.request("GET", "/v1/state", "", {{"Authorization", "Bearer " + token}}).status,
+            200);
+  // A wrong token that shares the secret's prefix, then requests beyond the burst.
+  EXPECT_EQ(
+      client.request("GET", "/v1/state", "", {{"Authorization", "Bearer " + token + "x"}}).status,
+      401);
+  int limited = 0;
+  for (int i = 0; i < 10; ++i)
+    limited +=
+        client.request("GET", "/v1/state", "", {{"Authorization", "Bearer " + token}}).status ==
+        429;
+  EXPECT_GT(limited, 0);
+  // Scraped from another loopback address: this one is not throttled.
+  api::test::Client scraper(p, "127.0.0.2");
+  const auto metrics =
+      scraper.request("GET", "/metrics", "", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  EXPECT_NE(metrics.body.find("\npmap_api_rate_limited_total " + std::to_string(limited) + "\n"),
+            std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("\npmap_api_auth_failures_total 1\n"), std::string::npos);
+  gateway.signal(SIGTERM);
+  ASSERT_EQ(gateway.wait_for(30s), 0) << gateway.stderr_text();
+  const std::string log = gateway.stderr_text() + gateway.stdout_text();
+  EXPECT_NE(log.find("api: listening"), std::string::npos) << log;  // it did log at trace
+  EXPECT_EQ(log.find("SECRET"), std::string::npos) << log;
+  EXPECT_EQ(log.find(token.substr(4)), std::string::npos);
+  EXPECT_EQ(log.find(password.substr(3)), std::string::npos);
+}
+
 TEST(ApiGateway, NonLoopbackWithoutTokenIsAConfigError) {
   const auto dir = fresh_dir("api-gateway-notoken");
   ChildProcess gateway({(bin_dir() / "pmap-gateway").string(), "--broker", "tcp://127.0.0.1:1",
@@ -294,7 +365,8 @@ TEST(ApiGateway, HelpListsTheApiKeys) {
   ChildProcess help({(bin_dir() / "pmap-gateway").string(), "--help"}, dir / "help");
   ASSERT_EQ(help.wait_for(30s), 0);
   for (const char* key :
-       {"--api-listen", "--api-token-file", "--api-max-connections", "--api-timeout-ms", "--tz"}) {
+       {"--api-listen", "--api-token-file", "--api-max-connections", "--api-timeout-ms",
+        "--api-rate-limit-per-s", "--api-rate-burst", "--max-frame-rate-hz", "--tz"}) {
     EXPECT_NE(help.stdout_text().find(key), std::string::npos) << key;
   }
 }
@@ -335,9 +407,9 @@ TEST(ApiGateway, DeletingThroughTheGatewayClearsRetainedMessagesAndKeepsLiveMats
   std::ofstream(token) << "it-token-0123456789abcdef\n";
   ChildProcess gateway(
       {(bin_dir() / "pmap-gateway").string(), "--broker", broker.uri(), "--db", db, "--client-id",
-       "it-delete-gateway", "--api-listen", "127.0.0.1:" + std::to_string(port),
-       "--api-token-file", token, "--ha-discovery-prefix", "homeassistant", "--report-settle-min",
-       "0", "--tz", "UTC", "--log-level", "info"},
+       "it-delete-gateway", "--api-listen", "127.0.0.1:" + std::to_string(port), "--api-token-file",
+       token, "--ha-discovery-prefix", "homeassistant", "--report-settle-min", "0", "--tz", "UTC",
+       "--log-level", "info"},
       dir / "gateway");
   ASSERT_TRUE(wait_for_port(port, 30s)) << gateway.stderr_text();
   ASSERT_TRUE(broker.wait_for_subscriptions(3, 30s)) << gateway.stderr_text();
@@ -370,11 +442,11 @@ TEST(ApiGateway, DeletingThroughTheGatewayClearsRetainedMessagesAndKeepsLiveMats
 
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
   std::string out, err;
-  ASSERT_EQ(pmapctl(dir, "delete-bed1",
-                    {"delete", "--api", url, "--token-file", token, "--mat", "bed1", "--yes",
-                     "--json"},
-                    out, err),
-            0)
+  ASSERT_EQ(
+      pmapctl(dir, "delete-bed1",
+              {"delete", "--api", url, "--token-file", token, "--mat", "bed1", "--yes", "--json"},
+              out, err),
+      0)
       << err;
   json doc = json::parse(out);
   EXPECT_EQ(doc["mats_deleted"], json::array({"bed1"}));
@@ -391,10 +463,10 @@ TEST(ApiGateway, DeletingThroughTheGatewayClearsRetainedMessagesAndKeepsLiveMats
   }
   EXPECT_EQ(kind, "bed") << gateway.stderr_text();
 
-  ASSERT_EQ(pmapctl(dir, "delete-old1",
-                    {"delete", "--api", url, "--token-file", token, "--mat", "old1", "--yes"}, out,
-                    err),
-            0)
+  ASSERT_EQ(
+      pmapctl(dir, "delete-old1",
+              {"delete", "--api", url, "--token-file", token, "--mat", "old1", "--yes"}, out, err),
+      0)
       << err;
   EXPECT_NE(out.find("deleted 3 rows (mat 'old1')"), std::string::npos) << out;
   EXPECT_NE(out.find("Home Assistant entities withdrawn: [\"old1\"]"), std::string::npos) << out;

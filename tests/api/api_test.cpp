@@ -156,7 +156,7 @@ TEST_F(ApiTest, HealthNeedsNoTokenAndListsTheCounters) {
   EXPECT_EQ(j["mats_live"], 0);
   EXPECT_EQ(j["counters"]["requests"], 1);
   EXPECT_EQ(j["counters"]["rejected"]["not_found"], 0);
-  EXPECT_EQ(j["counters"]["rejected"].size(), 27U);  // every code of docs/api.md "Errors"
+  EXPECT_EQ(j["counters"]["rejected"].size(), 28U);  // every code of docs/api.md "Errors"
 }
 
 // The gateway's database writer refusing writes (disk full): the health says "degraded" and why,
@@ -224,7 +224,7 @@ TEST_F(ApiTest, PostureBinsOfAChairDay) {
     Store store(db());
     WriteBatch b;
     const std::int64_t t0 = at(2026, 11, 20, 9) / 1'000'000;  // 09:00 local
-    for (int i = 0; i < 24; ++i) {  // two minutes of epochs
+    for (int i = 0; i < 24; ++i) {                            // two minutes of epochs
       PostureEpochDelta p;
       p.mat_id = "chair";
       p.epoch_start_s = t0 + 5 * i;
@@ -718,6 +718,84 @@ TEST_F(ApiTest, TokenRequiredWhenConfigured) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(rejected("missing_token"), 3U);
   EXPECT_EQ(rejected("invalid_token"), 5U);
+}
+
+// ------------------------------------------------------------------- per-client rate limit
+
+TEST_F(ApiTest, RequestsBeyondTheRateAre429WithRetryAfterAndRecover) {
+  ApiConfig c = config();
+  c.rate_limit_per_s = 2;
+  c.rate_burst = 5;
+  start(c);
+  test::Client client(port_);
+  int ok = 0, limited = 0;
+  test::HttpResult refused;
+  for (int i = 0; i < 12; ++i) {
+    const auto r = client.request("GET", "/v1/setups");
+    if (r.status == 200) ++ok;
+    if (r.status == 429) {
+      ++limited;
+      refused = r;
+    }
+  }
+  // 5 at once, plus whatever 2/s refilled while the 12 requests ran (well under a second).
+  EXPECT_GE(ok, 5);
+  EXPECT_LE(ok, 7);
+  EXPECT_EQ(ok + limited, 12);
+  EXPECT_EQ(refused.code(), "rate_limited");
+  EXPECT_EQ(refused.headers.at("content-type"), "application/json");
+  ASSERT_EQ(refused.headers.count("retry-after"), 1U);
+  const int retry_after = std::stoi(refused.headers.at("retry-after"));
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 1);  // one token at 2/s: within a second
+  EXPECT_EQ(rejected("rate_limited"), static_cast<std::uint64_t>(limited));
+  // /v1/health is exempt: monitoring sees the gateway while this client is throttled.
+  EXPECT_EQ(client.request("GET", "/v1/health").status, 200);
+  // Another client (another loopback address) is unaffected.
+  test::Client other(port_, "127.0.0.2");
+  EXPECT_EQ(other.request("GET", "/v1/setups").status, 200);
+  // After Retry-After the first client is served again, on the same connection.
+  std::this_thread::sleep_for(std::chrono::seconds(retry_after) + 100ms);
+  EXPECT_EQ(client.request("GET", "/v1/setups").status, 200);
+}
+
+TEST_F(ApiTest, FailedTokensCostMoreThanRequests) {
+  ApiConfig c = config(kToken);
+  c.rate_limit_per_s = 1;
+  c.rate_burst = 40;
+  c.failed_auth_cost = 20;
+  start(c);
+  test::Client client(port_);
+  const std::vector<std::pair<std::string, std::string>> wrong = {
+      {"Authorization", "Bearer wrong-token-0123456789"}};
+  // 40 tokens: two wrong guesses spend them all; the third is refused before it is checked.
+  EXPECT_EQ(client.request("GET", "/v1/setups", "", wrong).status, 401);
+  EXPECT_EQ(client.request("GET", "/v1/setups", "", wrong).status, 401);
+  const auto r = client.request("GET", "/v1/setups", "", wrong);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.code(), "rate_limited");
+  // The right token from the same address waits too: the bucket is the address's.
+  EXPECT_EQ(
+      client.request("GET", "/v1/setups", "", {{"Authorization", "Bearer " + std::string(kToken)}})
+          .status,
+      429);
+  EXPECT_EQ(rejected("invalid_token"), 2U);
+  EXPECT_EQ(rejected("rate_limited"), 2U);
+  // A client using the token properly gets 40 requests at once.
+  test::Client good(port_, "127.0.0.3");
+  int ok = 0;
+  for (int i = 0; i < 40; ++i)
+    ok +=
+        good.request("GET", "/v1/setups", "", {{"Authorization", "Bearer " + std::string(kToken)}})
+            .status == 200;
+  EXPECT_EQ(ok, 40);
+}
+
+TEST_F(ApiTest, OffByDefaultInTheLibrary) {
+  start();
+  test::Client client(port_);
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(client.request("GET", "/v1/setups").status, 200);
+  EXPECT_EQ(rejected("rate_limited"), 0U);
 }
 
 TEST_F(ApiTest, SlowClientIsCutOffAndCounted) {

@@ -38,6 +38,17 @@ class Client {
  public:
   explicit Client(std::uint16_t port) : socket_(io_) {
     socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    init();
+  }
+  /// Connects from `from`, another local address (e.g. 127.0.0.2: any 127/8 address is the
+  /// loopback interface's on Linux), as a second client of the API's per-address limits.
+  Client(std::uint16_t port, const std::string& from) : socket_(io_) {
+    socket_.open(boost::asio::ip::tcp::v4());
+    socket_.bind({boost::asio::ip::make_address(from), 0});
+    socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    init();
+  }
+  void init() {
     // Never hang a test: a read that waits 10 s fails.
     const timeval tv{10, 0};
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

@@ -11,7 +11,9 @@
 #include "pmap/calibration/calibration_applier.hpp"
 #include "pmap/calibration/calibration_file.hpp"
 #include "pmap/condition.hpp"
+#include "pmap/ingest.hpp"
 #include "pmap/layout.hpp"
+#include "pmap/log.hpp"
 #include "pmap/mat_descriptor.hpp"
 #include "pmap/pipeline.hpp"
 #include "pmap/store.hpp"
@@ -176,6 +178,47 @@ void BM_CalibrationApplierBedFrame(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(BM_CalibrationApplierBedFrame)->Arg(0)->Arg(1);
+/// What a flooding mat's frame costs once over its rate limit (docs/performance.md, "Rate
+/// limits"): the ingest refuses it from the binary header, before the CRC and the decode. The
+/// bucket is empty and every frame repeats the timestamp, so none earns a token.
+void BM_IngestRateLimitedBedFrame(benchmark::State& state) {
+  pmap::IngestConfig cfg;
+  cfg.max_frame_rate_hz = 250;
+  cfg.max_frame_burst = 1;
+  // As in the gateway: a logger at warn, so every refusal asks the log rate limiter (which lets
+  // one line per 10 s through; the sink drops it).
+  pmap::Logger logger(pmap::LogLevel::kWarn, [](pmap::LogLevel, std::string_view) {});
+  pmap::Ingest ingest(cfg, &logger);
+  const std::string meta = bed_meta();
+  (void)ingest.on_meta("bed1", {reinterpret_cast<const std::uint8_t*>(meta.data()), meta.size()},
+                       kStartUs);
+  const auto frame = bed_frames(1).front();
+  (void)ingest.on_frame("bed1", frame, kStartUs);  // spends the burst
+  for (auto _ : state) benchmark::DoNotOptimize(ingest.on_frame("bed1", frame, kStartUs));
+  state.counters["rate_limited"] =
+      static_cast<double>(ingest.counters("bed1").rejected_by_reason.at("rate_limited"));
+}
+BENCHMARK(BM_IngestRateLimitedBedFrame);
+
+/// The same frame when the limit lets it in: header, CRC, decode, validation, canonical copy
+/// (the ingest's share of BM_PipelineBedFrame), for the ratio.
+void BM_IngestAcceptedBedFrame(benchmark::State& state) {
+  pmap::IngestConfig cfg;
+  cfg.max_frame_rate_hz = 100000;  // the bucket is checked, and always holds a token
+  cfg.max_frame_burst = 1e6;
+  pmap::Ingest ingest(cfg);
+  const std::string meta = bed_meta();
+  // 2048 frames (sequence s, stamped s seconds after kStartUs), all within the clock skew of a
+  // gateway clock just after the last; going round again is one sequence restart, no duplicate.
+  const auto frames = bed_frames(2048);
+  const std::int64_t now = kStartUs + 2048LL * 1'000'000;
+  (void)ingest.on_meta("bed1", {reinterpret_cast<const std::uint8_t*>(meta.data()), meta.size()},
+                       now);
+  std::size_t i = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(ingest.on_frame("bed1", frames[i++ % 2048], now));
+  state.counters["accepted"] = static_cast<double>(ingest.counters("bed1").accepted);
+}
+BENCHMARK(BM_IngestAcceptedBedFrame);
 
 /// One flush of a typical batch: 2 mats × 1 s of 5-s epochs plus counters (what the gateway
 /// writes every second), in a WAL database on the local disk.

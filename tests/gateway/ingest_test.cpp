@@ -316,14 +316,165 @@ TEST(Ingest, RejectionLoggingIsRateLimitedWithSuppressedCount) {
   EXPECT_EQ(lim.allow("m", "r", t0 + std::chrono::seconds(11)), 2U);
 }
 
+// --- per-mat frame rate limit (docs/protocol.md §6, rate_limited) ---------------------------
+
+IngestConfig limited(double rate_hz, double burst) {
+  IngestConfig cfg;
+  cfg.max_frame_rate_hz = rate_hz;
+  cfg.max_frame_burst = burst;
+  return cfg;
+}
+
+std::uint64_t rejected_for(const Ingest& ingest, std::string_view mat, const std::string& why) {
+  const auto c = ingest.counters(mat);
+  const auto it = c.rejected_by_reason.find(why);
+  return it == c.rejected_by_reason.end() ? 0 : it->second;
+}
+
+TEST(IngestRateLimit, FloodWithHonestTimestampsIsCutToTheRateOthersUnaffected) {
+  Ingest ingest(limited(10, 20));
+  ASSERT_TRUE(ingest.on_meta("flood", bytes(meta_json()), kNowUs).accepted);
+  ASSERT_TRUE(ingest.on_meta("honest", bytes(meta_json()), kNowUs).accepted);
+  // 2 s: the flooding mat sends 1000 frames/s, stamped when sent; the honest one 10 frames/s.
+  std::size_t flood_accepted = 0, honest_accepted = 0;
+  for (std::uint32_t i = 0; i < 2000; ++i) {
+    const std::int64_t now = kNowUs + std::int64_t{i} * 1000;
+    flood_accepted += ingest.on_frame("flood", binary(i, now), now).size();
+    if (i % 100 == 0)
+      honest_accepted += ingest.on_frame("honest", binary(i / 100, now), now).size();
+  }
+  // burst 20 + 10 Hz × 2 s (the last fraction of a token may be missing)
+  EXPECT_GE(flood_accepted, 39U);
+  EXPECT_LE(flood_accepted, 40U);
+  EXPECT_EQ(rejected_for(ingest, "flood", "rate_limited"), 2000U - flood_accepted);
+  EXPECT_EQ(ingest.counters("flood").received, 2000U);
+  EXPECT_EQ(honest_accepted, 20U);
+  EXPECT_EQ(ingest.counters("honest").rejected, 0U);
+}
+
+TEST(IngestRateLimit, CatchUpOfOldFramesArrivingAtOnceIsNotLimited) {
+  // A mat's offline buffer (or the broker's queue for the gateway, or pmap-sim --speed max):
+  // an hour of 10 Hz frames, timestamps in the past, all arriving within the same instant.
+  Ingest ingest(limited(20, 20));
+  ASSERT_TRUE(ingest.on_meta("m", bytes(meta_json()), kNowUs).accepted);
+  const std::int64_t start = kNowUs - 3600LL * 1'000'000;
+  std::size_t accepted = 0;
+  for (std::uint32_t i = 0; i < 36'000; ++i)
+    accepted += ingest.on_frame("m", binary(i, start + std::int64_t{i} * 100'000), kNowUs).size();
+  EXPECT_EQ(accepted, 36'000U);
+  EXPECT_EQ(ingest.counters("m").rejected, 0U);
+  // The same as JSON frames (their timestamp is known only after parsing).
+  Ingest json_ingest(limited(20, 20));
+  ASSERT_TRUE(json_ingest.on_meta("m", bytes(meta_json()), kNowUs).accepted);
+  accepted = 0;
+  for (std::uint32_t i = 0; i < 2000; ++i) {
+    const std::string frame = R"({"v":1,"seq":)" + std::to_string(i) + R"(,"ts_us":)" +
+                              std::to_string(start + std::int64_t{i} * 100'000) +
+                              R"(,"rows":4,"cols":3,"values":[0,0,0,0,0,0,0,0,0,0,0,0]})";
+    accepted += json_ingest.on_frame("m", bytes(frame), kNowUs).size();
+  }
+  EXPECT_EQ(accepted, 2000U);
+}
+
+TEST(IngestRateLimit, CatchUpInterleavedWithLiveFramesIsNotLimited) {
+  // A mat drains its offline buffer (10 min at 10 Hz, stamped in the past) while it goes on
+  // sending live frames stamped now, all within one second of the gateway's clock.
+  Ingest ingest(limited(20, 20));
+  ASSERT_TRUE(ingest.on_meta("m", bytes(meta_json()), kNowUs).accepted);
+  const std::int64_t start = kNowUs - 600LL * 1'000'000;
+  std::size_t accepted = 0;
+  std::uint32_t seq = 0;
+  for (std::uint32_t i = 0; i < 6000; ++i) {
+    const std::int64_t now = kNowUs + std::int64_t{i} * 150;  // 0.9 s in all
+    if (i % 600 == 0) accepted += ingest.on_frame("m", binary(100'000 + seq++, now), now).size();
+    accepted += ingest.on_frame("m", binary(i, start + std::int64_t{i} * 100'000), now).size();
+  }
+  EXPECT_EQ(accepted, 6000U + 10U);
+  EXPECT_EQ(ingest.counters("m").rejected, 0U);
+}
+
+TEST(IngestRateLimit, RepeatedAndFutureTimestampsEarnNothing) {
+  Ingest ingest(limited(10, 50));
+  ASSERT_TRUE(ingest.on_meta("m", bytes(meta_json()), kNowUs).accepted);
+  // Frames 1 s apart in their timestamps but running ahead of the gateway clock (within the
+  // 5-min clock-skew allowance): a forged clock cannot buy frames in advance.
+  std::size_t accepted = 0;
+  for (std::uint32_t i = 0; i < 200; ++i)
+    accepted +=
+        ingest.on_frame("m", binary(i, kNowUs + std::int64_t{i} * 1'000'000), kNowUs).size();
+  EXPECT_EQ(accepted, 50U);
+  EXPECT_EQ(rejected_for(ingest, "m", "rate_limited"), 150U);
+  EXPECT_EQ(rejected_for(ingest, "m", "clock_skew"), 0U);  // limited before the later checks
+  // One second later on the gateway clock: 10 more.
+  accepted = 0;
+  for (std::uint32_t i = 200; i < 300; ++i)
+    accepted += ingest.on_frame("m", binary(i, kNowUs), kNowUs + 1'000'000).size();
+  EXPECT_EQ(accepted, 10U);
+}
+
+TEST(IngestRateLimit, AMatWhoseClockSteppedBackIsNotStarved) {
+  // SNTP corrected the mat's clock a minute back: its timestamps repeat older ones, but it still
+  // gets max_frame_rate_hz in the gateway's time.
+  Ingest ingest(limited(20, 10));
+  ASSERT_TRUE(ingest.on_meta("m", bytes(meta_json()), kNowUs).accepted);
+  std::size_t accepted = 0;
+  for (std::uint32_t i = 0; i < 600; ++i) {
+    const std::int64_t now = kNowUs + std::int64_t{i} * 100'000;
+    const std::int64_t stamp = i < 100 ? now : now - 60'000'000;
+    accepted += ingest.on_frame("m", binary(i, stamp), now).size();
+  }
+  EXPECT_EQ(accepted, 600U);
+}
+
+TEST(IngestRateLimit, FloodsOfGarbageAndJsonAreRejectedWithoutParsing) {
+  Ingest ingest(limited(10, 20));
+  ASSERT_TRUE(ingest.on_meta("m", bytes(meta_json()), kNowUs).accepted);
+  for (int i = 0; i < 1000; ++i) (void)ingest.on_frame("m", bytes("{not json"), kNowUs);
+  // The first 20 were parsed (bad_json); the rest were refused before the parser saw them.
+  EXPECT_EQ(rejected_for(ingest, "m", "bad_json"), 20U);
+  EXPECT_EQ(rejected_for(ingest, "m", "rate_limited"), 980U);
+  // A flood of binary frames with bad CRCs: their header is enough to refuse them.
+  Ingest binary_flood(limited(10, 20));
+  ASSERT_TRUE(binary_flood.on_meta("m", bytes(meta_json()), kNowUs).accepted);
+  auto broken = binary(1);
+  broken.back() ^= 0xFF;
+  for (int i = 0; i < 1000; ++i) (void)binary_flood.on_frame("m", broken, kNowUs);
+  EXPECT_EQ(rejected_for(binary_flood, "m", "bad_crc"), 20U);
+  EXPECT_EQ(rejected_for(binary_flood, "m", "rate_limited"), 980U);
+}
+
+TEST(IngestRateLimit, OffByDefaultInTheLibrary) {
+  Ingest ingest;  // tools replaying files and the other tests are never limited
+  ASSERT_TRUE(ingest.on_meta("m", bytes(meta_json()), kNowUs).accepted);
+  std::size_t accepted = 0;
+  for (std::uint32_t i = 0; i < 5000; ++i)
+    accepted += ingest.on_frame("m", binary(i + 1, kNowUs), kNowUs).size();
+  EXPECT_EQ(accepted, 5000U);
+}
+
+TEST(Ingest, ThousandsOfUnknownMatIdsKeepTrackedMatsBounded) {
+  Ingest ingest;  // max_mats 1024
+  ASSERT_TRUE(ingest.on_meta("known", bytes(meta_json()), kNowUs).accepted);
+  for (int i = 0; i < 5000; ++i) {
+    const std::string id = "invented" + std::to_string(i);
+    (void)ingest.on_meta(id, bytes(meta_json()), kNowUs);
+    (void)ingest.on_frame(id, binary(1), kNowUs);
+  }
+  EXPECT_EQ(ingest.mat_ids().size(), 1024U);
+  // 1023 invented ids fit; the other 3977 are refused, each for its meta and its frame.
+  EXPECT_EQ(ingest.too_many_mats(), 2U * 3977U);
+  EXPECT_EQ(ingest.on_frame("known", binary(1), kNowUs).size(), 1U);
+  EXPECT_EQ(ingest.counters("known").accepted, 1U);
+}
+
 TEST(Ingest, ReasonKeysAreExactlyThoseOfTheProtocol) {
   const std::vector<std::string_view> expected = {
-      "empty",        "too_large",          "bad_magic",
-      "truncated",    "length_mismatch",    "bad_version",
-      "bad_encoding", "bad_dimensions",     "bad_crc",
-      "bad_json",     "value_out_of_range", "dimension_mismatch",
-      "duplicate",    "clock_skew",         "no_meta",
-      "too_many_mats"};
+      "empty",         "too_large",          "bad_magic",
+      "truncated",     "length_mismatch",    "bad_version",
+      "bad_encoding",  "bad_dimensions",     "bad_crc",
+      "bad_json",      "value_out_of_range", "dimension_mismatch",
+      "duplicate",     "clock_skew",         "no_meta",
+      "too_many_mats", "rate_limited"};
   const auto r = rejection_reasons();
   EXPECT_EQ(std::vector<std::string_view>(r.begin(), r.end()), expected);
   for (int e = 0; e <= static_cast<int>(DecodeError::kValueOutOfRange); ++e) {

@@ -11,7 +11,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -128,6 +130,7 @@ const char* const kRejectionCodes[] = {"bad_http",
                                        "headers_too_large",
                                        "unsupported_media_type",
                                        "too_many_connections",
+                                       "rate_limited",
                                        "timeout",
                                        "database_unavailable",
                                        "internal_error"};
@@ -190,6 +193,74 @@ json error_json(const std::string& code, const std::string& message, const std::
                 {"message", message},
                 {"field", field.empty() ? json(nullptr) : json(field)}}}};
 }
+
+/// Token bucket per client address (network thread only). A bounded table: when it is full the
+/// client idle longest is forgotten (it comes back with a full bucket, which is the worst a
+/// forgotten client gains). IPv6 clients are keyed by their /64, which one host usually owns.
+class ClientRateLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+  ClientRateLimiter(double per_s, double burst, std::size_t max_clients)
+      : per_s_(per_s), burst_(burst), max_clients_(std::max<std::size_t>(1, max_clients)) {}
+
+  [[nodiscard]] bool enabled() const { return per_s_ > 0; }
+
+  /// Takes one token; when there is none, the whole seconds until there is one (≥ 1).
+  std::optional<int> take(const net::ip::address& client, Clock::time_point now) {
+    Bucket& b = refill(client, now);
+    if (b.tokens >= 1.0) {
+      b.tokens -= 1.0;
+      return std::nullopt;
+    }
+    return std::max(1, static_cast<int>(std::ceil((1.0 - b.tokens) / per_s_)));
+  }
+  /// Charges a client more (a failed authentication); the bucket may go into debt, down to
+  /// -burst, so repeated guessing waits longer.
+  void charge(const net::ip::address& client, double tokens, Clock::time_point now) {
+    Bucket& b = refill(client, now);
+    b.tokens = std::max(-burst_, b.tokens - tokens);
+  }
+  [[nodiscard]] std::size_t clients() const { return buckets_.size(); }
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    Clock::time_point seen;
+  };
+  static std::string key(const net::ip::address& a) {
+    if (a.is_v6()) {
+      if (a.to_v6().is_v4_mapped())
+        return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).to_string();
+      auto bytes = a.to_v6().to_bytes();
+      std::fill(bytes.begin() + 8, bytes.end(), 0);
+      return net::ip::address_v6(bytes).to_string() + "/64";
+    }
+    return a.to_string();
+  }
+  Bucket& refill(const net::ip::address& client, Clock::time_point now) {
+    const std::string k = key(client);
+    auto it = buckets_.find(k);
+    if (it == buckets_.end()) {
+      if (buckets_.size() >= max_clients_) {
+        buckets_.erase(std::min_element(
+            buckets_.begin(), buckets_.end(),
+            [](const auto& a, const auto& b) { return a.second.seen < b.second.seen; }));
+      }
+      it = buckets_.emplace(k, Bucket{burst_, now}).first;
+      return it->second;
+    }
+    Bucket& b = it->second;
+    const double dt = std::chrono::duration<double>(now - b.seen).count();
+    if (dt > 0) b.tokens = std::min(burst_, b.tokens + dt * per_s_);
+    b.seen = now;
+    return b;
+  }
+
+  double per_s_;
+  double burst_;
+  std::size_t max_clients_;
+  std::map<std::string, Bucket> buckets_;
+};
 
 }  // namespace
 
@@ -324,6 +395,7 @@ class ServerCore {
   diary::TimeZone zone_;
   std::unique_ptr<Store> store_;
   Counters counters_;
+  ClientRateLimiter limiter_{config_.rate_limit_per_s, config_.rate_burst, config_.rate_clients};
   EndpointContext context_;
   Router router_;
   // Destroyed before the members above: pending handlers (sessions) reference them.
@@ -346,6 +418,8 @@ namespace detail {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, ServerCore& server) : stream_(std::move(socket)), server_(server) {
+    boost::system::error_code ec;
+    remote_ = stream_.socket().remote_endpoint(ec).address();
     server_.counter().opened();
   }
   ~Session() { server_.counter().closed(); }
@@ -353,6 +427,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Session& operator=(const Session&) = delete;
 
   void start() { read(); }
+  /// The client's address (the rate limit's key).
+  [[nodiscard]] const net::ip::address& remote() const { return remote_; }
   /// Sends a response, then reads the next request or closes (network thread).
   void write(http::response<http::string_body>&& res) {
     res_ = std::move(res);
@@ -467,6 +543,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  net::ip::address remote_;
   ServerCore& server_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -604,6 +681,23 @@ void ServerCore::serve(http::request<http::string_body>&& req,
   r->content_type = std::string(req[http::field::content_type]);
   const unsigned version = req.version();
   const bool keep_alive = req.keep_alive();
+  // The client's rate limit comes first, before the token is even looked at. /v1/health is
+  // exempt: it is cheap (no database, no personal data) and monitoring must see the gateway
+  // alive even while a client is throttled.
+  const bool limited = limiter_.enabled() && r->path != "/v1/health";
+  const auto now = ClientRateLimiter::Clock::now();
+  if (limited) {
+    if (const auto wait_s = limiter_.take(session->remote(), now)) {
+      Outcome o{Response{429, error_json("rate_limited",
+                                         "too many requests from this address; retry after " +
+                                             std::to_string(*wait_s) + " s",
+                                         "")},
+                "rate_limited"};
+      o.response.headers.emplace_back("Retry-After", std::to_string(*wait_s));
+      session_write(session, finish(o, version, keep_alive));
+      return;
+    }
+  }
   // On the network thread: authentication, query, route (cheap, no database).
   Router::Match match;
   Outcome early = guarded(
@@ -615,6 +709,9 @@ void ServerCore::serve(http::request<http::string_body>&& req,
         return Response{};
       },
       router_, *r, logger_);
+  // A wrong or missing token costs more than a request: guessing is throttled harder.
+  if (limited && early.response.status == 401)
+    limiter_.charge(session->remote(), config_.failed_auth_cost - 1.0, now);
   if (match.handler == nullptr || match.runs == Runs::kInline) {
     if (match.handler != nullptr)
       early = guarded([&] { return (*match.handler)(*r); }, router_, *r, logger_);

@@ -1,6 +1,9 @@
 #include "pmap/ingest.hpp"
 
+#include <algorithm>
 #include <array>
+#include <climits>
+#include <optional>
 #include <variant>
 
 #include "pmap/layout.hpp"
@@ -9,17 +12,31 @@
 namespace pmap {
 
 namespace {
-constexpr std::array<std::string_view, 16> kReasons = {
-    "empty",        "too_large",          "bad_magic",
-    "truncated",    "length_mismatch",    "bad_version",
-    "bad_encoding", "bad_dimensions",     "bad_crc",
-    "bad_json",     "value_out_of_range", "dimension_mismatch",
-    "duplicate",    "clock_skew",         "no_meta",
-    "too_many_mats"};
+constexpr std::array<std::string_view, 17> kReasons = {
+    "empty",         "too_large",          "bad_magic",
+    "truncated",     "length_mismatch",    "bad_version",
+    "bad_encoding",  "bad_dimensions",     "bad_crc",
+    "bad_json",      "value_out_of_range", "dimension_mismatch",
+    "duplicate",     "clock_skew",         "no_meta",
+    "too_many_mats", "rate_limited"};
 constexpr std::uint32_t kWindow = 1024;
 /// A seen sequence number below this with a newer timestamp than the newest frame is a mat that
 /// rebooted (it starts again at 0), not a duplicate.
 constexpr std::uint32_t kRestartSeqMax = 64;
+
+// The capture timestamp of a binary frame, read from its header without checking the CRC or
+// touching the taxels (protocol §4: magic at 0, timestamp at 12). Empty for anything else.
+std::optional<std::int64_t> binary_header_timestamp(std::span<const std::uint8_t> payload) {
+  constexpr std::size_t kStampOffset = 12;
+  if (payload.size() < kStampOffset + 8 || payload[0] != 'P' || payload[1] != 'M' ||
+      payload[2] != 'A' || payload[3] != 'P') {
+    return std::nullopt;
+  }
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v |= std::uint64_t{payload[kStampOffset + i]} << (8 * i);
+  if (v > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  return static_cast<std::int64_t>(v);
+}
 }  // namespace
 
 std::span<const std::string_view> rejection_reasons() {
@@ -125,18 +142,99 @@ MetaOutcome Ingest::on_meta(std::string_view mat_id, std::span<const std::uint8_
   return out;
 }
 
+bool Ingest::refill_by_arrival(RateBucket& b, std::int64_t now_us) const {
+  if (!b.started) {
+    b.started = true;
+    b.tokens = config_.max_frame_burst;
+    b.arrival_us = now_us;
+    return true;
+  }
+  const std::int64_t dt = std::max<std::int64_t>(0, now_us - b.arrival_us);
+  b.arrival_us = now_us;  // a clock stepped back restarts from here (no credit, no debt)
+  b.arrival_credit_us += dt;
+  b.tokens = std::min(config_.max_frame_burst,
+                      b.tokens + static_cast<double>(dt) * config_.max_frame_rate_hz / 1e6);
+  return b.tokens >= 1.0;
+}
+
+void Ingest::refill_by_stamp(RateBucket& b, std::int64_t timestamp_us, std::int64_t now_us) const {
+  // A timestamp ahead of the gateway's clock earns nothing beyond the clock: a forged future
+  // timestamp cannot buy frames in advance.
+  const std::int64_t stamp = std::min(timestamp_us, now_us);
+  if (!b.stamped) {
+    b.stamped = true;
+    b.stamp_us = stamp;
+    b.arrival_credit_us = 0;
+    return;
+  }
+  std::int64_t ds = 0;
+  if (stamp > b.stamp_us) {
+    ds = stamp - b.stamp_us;
+    b.stamp_us = stamp;
+  } else if (stamp < b.stamp_us && (!b.catching_up || stamp > b.catch_up_us)) {
+    // An older frame: a catch-up interleaved with live frames (a mat draining its offline
+    // buffer while it goes on measuring) advances a second watermark of its own. Both are
+    // monotonic and never ahead of the gateway's clock, so neither can be replayed for credit.
+    if (!b.catching_up) {
+      b.catching_up = true;
+      b.catch_up_us = stamp;
+      return;
+    }
+    ds = stamp - b.catch_up_us;
+    b.catch_up_us = stamp;
+  } else {
+    return;  // a repeated timestamp earns nothing
+  }
+  // Credit max(arrival time, timestamp advance) since the stamp last moved, not both.
+  const std::int64_t extra = ds - b.arrival_credit_us;
+  b.arrival_credit_us = 0;
+  if (extra > 0) {
+    b.tokens = std::min(config_.max_frame_burst,
+                        b.tokens + static_cast<double>(extra) * config_.max_frame_rate_hz / 1e6);
+  }
+}
+
 std::vector<AcceptedFrame> Ingest::on_frame(std::string_view mat_id,
                                             std::span<const std::uint8_t> payload,
                                             std::int64_t now_us) {
   MatEntry* e = entry(mat_id);
   if (e == nullptr) return {};
   ++e->counters.received;
+  // Per-mat rate limit (docs/protocol.md §6, "rate_limited"), checked before the CRC and the
+  // decode so that a flood costs little. The bucket fills on two clocks, whichever runs faster:
+  // - the gateway's clock: a mat gets max_frame_rate_hz in real time whatever its timestamps say
+  //   (a mat whose clock stepped back is not starved);
+  // - the frames' own timestamps (never ahead of the gateway's clock): frames spaced at most at
+  //   max_frame_rate_hz in their own time pass however fast they arrive. That is a legitimate
+  //   catch-up: a mat replaying its offline buffer, QoS 1 frames the broker queued while the
+  //   gateway was away, `pmap-sim --speed max` or `--replay` of days of data.
+  // A flood with honest timestamps is cut to max_frame_rate_hz after max_frame_burst frames.
+  const bool limited = config_.max_frame_rate_hz > 0;
+  const auto header_stamp = limited ? binary_header_timestamp(payload) : std::nullopt;
+  if (limited) {
+    bool has_token = refill_by_arrival(e->rate, now_us);
+    if (header_stamp) {
+      refill_by_stamp(e->rate, *header_stamp, now_us);
+      has_token = e->rate.tokens >= 1.0;
+    }
+    // Without a binary header (a JSON frame, garbage) the timestamp is known only after parsing:
+    // parse only while the bucket has a token, so a JSON flood is not parsed either.
+    if (!has_token) {
+      reject(*e, mat_id, reason::kRateLimited, "over max_frame_rate_hz");
+      return {};
+    }
+  }
   DecodeResult decoded = decode_frame(payload);
   if (auto* failure = std::get_if<DecodeFailure>(&decoded)) {
+    if (limited) e->rate.tokens -= 1.0;  // garbage costs like a frame
     reject(*e, mat_id, reason_name(failure->error), failure->detail);
     return {};
   }
   auto& frame = std::get<PressureFrame>(decoded);
+  if (limited) {
+    if (!header_stamp) refill_by_stamp(e->rate, frame.timestamp_us, now_us);
+    e->rate.tokens -= 1.0;
+  }
   if (!e->meta) {
     // Hold it until meta arrives (protocol §6): bounded per mat, in total and in age.
     if (e->held.size() >= config_.hold_max_frames) {

@@ -138,6 +138,13 @@ std::vector<ConfigKey> make_keys() {
                       &C::store_retry_max_s, 1, 3600));
   k.push_back(int_key("max_mats", "distinct mat ids tracked; beyond: too_many_mats", &C::max_mats,
                       1, 100000));
+  k.push_back(real_key("max_frame_rate_hz",
+                       "per mat: frames per second (in real time or in the frames' own "
+                       "timestamps) beyond max_frame_burst; more: rate_limited; 0 = no limit",
+                       &C::max_frame_rate_hz, 0, 100000));
+  k.push_back(int_key("max_frame_burst",
+                      "per mat: frames that may arrive at once beyond max_frame_rate_hz",
+                      &C::max_frame_burst, 1, 1000000));
   k.push_back(int_key("hold_max_frames", "frames held per mat while its meta is unknown",
                       &C::hold_max_frames, 0, 4096));
   k.push_back(int_key("hold_max_age_s", "how long frames are held waiting for meta, seconds",
@@ -220,6 +227,12 @@ std::vector<ConfigKey> make_keys() {
                       "API: a request must arrive (and a response leave) within this, ms; also "
                       "the idle keep-alive limit",
                       &C::api_timeout_ms, 100, 600000));
+  k.push_back(real_key("api_rate_limit_per_s",
+                       "API: requests per second per client address after api_rate_burst "
+                       "(/v1/health exempt; a 401 costs 20); beyond: 429 rate_limited; 0 = off",
+                       &C::api_rate_limit_per_s, 0, 100000));
+  k.push_back(int_key("api_rate_burst", "API: requests a client address may make at once",
+                      &C::api_rate_burst, 1, 1000000));
   k.push_back(int_key("report_settle_min",
                       "morning report: made once the night's last in-bed episode ended this long "
                       "ago (must exceed the 15-min bed-exit merge); 0 = no morning reports",

@@ -184,6 +184,12 @@ std::string render_gateway_metrics(const GatewayMetricsView& v,
   out.counter("pmap_mqtt_outbox_dropped_total",
               "Outgoing MQTT messages dropped from the full outbox.",
               one(static_cast<double>(v.mqtt_outbox_dropped)));
+  out.counter("pmap_api_rate_limited_total",
+              "API requests refused with 429 by the per-client rate limit.",
+              one(static_cast<double>(v.api_rate_limited)));
+  out.counter("pmap_api_auth_failures_total",
+              "API requests refused with 401 (missing or wrong bearer token).",
+              one(static_cast<double>(v.api_auth_failures)));
   return out.text();
 }
 

@@ -125,6 +125,12 @@ class GatewayService::Impl {
       v.mqtt_publish_failures = outbox_.failed();
       v.mqtt_outbox_dropped = outbox_.dropped();
       v.store = writer_.stats();
+      if (api_) {
+        const auto api = api_->counters();
+        v.api_rate_limited = api["rejected"].value("rate_limited", std::uint64_t{0});
+        v.api_auth_failures = api["rejected"].value("missing_token", std::uint64_t{0}) +
+                              api["rejected"].value("invalid_token", std::uint64_t{0});
+      }
     });
     make_api();
     make_reports();
@@ -236,6 +242,8 @@ class GatewayService::Impl {
     ac.timeout = std::chrono::milliseconds(config_.api_timeout_ms);
     ac.epoch_seconds = config_.epoch_seconds;
     ac.store_health = [this] { return store_health(); };
+    ac.rate_limit_per_s = config_.api_rate_limit_per_s;
+    ac.rate_burst = static_cast<double>(config_.api_rate_burst);
     ac.deleter = [this](const deletion::DeletionScope& scope,
                         const deletion::DeletionOptions& options) {
       return delete_data(scope, options);

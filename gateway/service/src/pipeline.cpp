@@ -97,6 +97,8 @@ PipelineConfig PipelineConfig::from(const GatewayConfig& c) {
   PipelineConfig p;
   p.ingest.max_mats = static_cast<std::size_t>(c.max_mats);
   p.ingest.hold_max_frames = static_cast<std::size_t>(c.hold_max_frames);
+  p.ingest.max_frame_rate_hz = c.max_frame_rate_hz;
+  p.ingest.max_frame_burst = static_cast<double>(c.max_frame_burst);
   p.ingest.hold_max_age_us = c.hold_max_age_s * 1'000'000;
   p.ingest.clock_skew_future_us = c.clock_skew_future_s * 1'000'000;
   p.ingest.clock_skew_past_us = c.clock_skew_past_s * 1'000'000;

@@ -33,6 +33,7 @@ inline constexpr std::string_view kDuplicate = "duplicate";
 inline constexpr std::string_view kClockSkew = "clock_skew";
 inline constexpr std::string_view kNoMeta = "no_meta";
 inline constexpr std::string_view kTooManyMats = "too_many_mats";
+inline constexpr std::string_view kRateLimited = "rate_limited";
 }  // namespace reason
 
 /// Every frame rejection key of protocol §6, in the protocol's order.
@@ -46,6 +47,11 @@ struct IngestConfig {
   std::int64_t clock_skew_future_us = 300'000'000;                ///< 5 min
   std::int64_t clock_skew_past_us = 7LL * 24 * 3600 * 1'000'000;  ///< 7 days
   std::uint32_t duplicate_window = 1024;  ///< fixed by the protocol; kept here for documentation
+  /// Per-mat frame rate limit (token bucket; docs/protocol.md §6, `rate_limited`). 0 = no limit:
+  /// the library default, so tools replaying files and unit tests are never limited; the
+  /// gateway's config turns it on (GatewayConfig::max_frame_rate_hz).
+  double max_frame_rate_hz = 0;
+  double max_frame_burst = 500;  ///< bucket size, frames (>= 1)
   std::chrono::milliseconds log_interval{10'000};
 };
 
@@ -117,14 +123,30 @@ class Ingest {
     std::int64_t newest_ts_us = 0;
     std::bitset<1024> seen;  ///< slot seq % 1024 for seq in (newest-1024, newest]
   };
+  /// Token bucket of one mat's frames (see Ingest::on_frame for why it runs on two clocks).
+  struct RateBucket {
+    bool started = false;
+    bool stamped = false;  ///< stamp_us holds a frame timestamp
+    double tokens = 0;
+    std::int64_t arrival_us = 0;         ///< gateway clock at the last message
+    std::int64_t stamp_us = 0;           ///< newest frame timestamp, never ahead of arrival_us
+    bool catching_up = false;            ///< catch_up_us holds a timestamp
+    std::int64_t catch_up_us = 0;        ///< newest timestamp among frames older than stamp_us
+    std::int64_t arrival_credit_us = 0;  ///< arrival time credited since stamp_us last moved
+  };
   struct MatEntry {
     std::shared_ptr<const MatDescriptor> meta;
+    RateBucket rate;
     MatCounters counters;
     std::deque<Held> held;
     SequenceWindow seq;
   };
 
   MatEntry* entry(std::string_view mat_id);  // creates; null when over the limit
+  /// Refills the bucket by the gateway clock; true while it holds a token.
+  bool refill_by_arrival(RateBucket& b, std::int64_t now_us) const;
+  /// Refills by the advance of the frame's own timestamp (beyond what arrival time gave).
+  void refill_by_stamp(RateBucket& b, std::int64_t timestamp_us, std::int64_t now_us) const;
   void reject(MatEntry& e, std::string_view mat_id, std::string_view reason,
               std::string_view detail);
   std::vector<AcceptedFrame> process(MatEntry& e, std::string_view mat_id, PressureFrame frame,

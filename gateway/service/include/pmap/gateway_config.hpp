@@ -44,6 +44,10 @@ struct GatewayConfig {
   std::int64_t store_buffer_mb = 64;
   std::int64_t store_retry_max_s = 30;
   std::int64_t max_mats = 1024;
+  /// Per-mat frame rate limit (docs/protocol.md §6, rate_limited); 0 = off. Above the protocol's
+  /// highest declared rate (200 Hz), so no valid mat is limited.
+  double max_frame_rate_hz = 250;
+  std::int64_t max_frame_burst = 500;  ///< frames a mat may send at once beyond the rate
   std::int64_t hold_max_frames = 64;
   std::int64_t hold_max_age_s = 120;
   std::int64_t clock_skew_future_s = 300;
@@ -69,6 +73,8 @@ struct GatewayConfig {
   std::string api_token_file;  ///< bearer token; required when api_listen is not loopback
   std::int64_t api_max_connections = 32;
   std::int64_t api_timeout_ms = 10000;  ///< API: per request read / response write, and idle
+  double api_rate_limit_per_s = 50;     ///< API: requests per second per client address; 0 = off
+  std::int64_t api_rate_burst = 200;    ///< API: requests a client may make at once
   std::string tz;  ///< IANA zone of the API's dates; empty: $TZ, /etc/timezone, UTC
   std::int64_t report_settle_min = 30;     ///< morning report: out of bed this long; 0 = no reports
   std::int64_t report_fallback_hour = 12;  ///< morning report without a night: from this hour

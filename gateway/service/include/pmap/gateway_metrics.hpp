@@ -40,9 +40,11 @@ struct GatewayMetricsView {
   std::uint64_t mqtt_published = 0;
   std::uint64_t mqtt_publish_failures = 0;
   std::uint64_t mqtt_outbox_dropped = 0;
-  StoreWriter::Stats store;          ///< the database writer (failing, buffered, dropped)
-  double process_start_s = 0;        ///< Unix time the gateway started
-  std::int64_t resident_bytes = -1;  ///< -1: unknown (not written)
+  StoreWriter::Stats store;             ///< the database writer (failing, buffered, dropped)
+  std::uint64_t api_rate_limited = 0;   ///< API requests refused 429 (per-client rate limit)
+  std::uint64_t api_auth_failures = 0;  ///< API requests refused 401 (missing or wrong token)
+  double process_start_s = 0;           ///< Unix time the gateway started
+  std::int64_t resident_bytes = -1;     ///< -1: unknown (not written)
   std::string version;
   std::string compiler;
 };

@@ -75,8 +75,8 @@ struct ListenAddress {
 /// Carries out DELETE /v1/data (docs/api.md): returns the response document
 /// (pmap::deletion::to_json, plus whatever the caller did besides). Throws ApiError, or
 /// deletion::DeletionError (→ 500).
-using DataDeleter = std::function<nlohmann::json(const deletion::DeletionScope&,
-                                                 const deletion::DeletionOptions&)>;
+using DataDeleter =
+    std::function<nlohmann::json(const deletion::DeletionScope&, const deletion::DeletionOptions&)>;
 
 struct ApiConfig {
   std::string db_path;  ///< the gateway's SQLite file (created and migrated if missing)
@@ -88,6 +88,15 @@ struct ApiConfig {
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_header_bytes = 8 * 1024;
   std::int64_t epoch_seconds = 5;  ///< the gateway's epoch_seconds (nights)
+  /// Per-client request rate limit (token bucket per remote address; IPv6 per /64): requests
+  /// per second after `rate_burst` at once; beyond, 429 rate_limited with Retry-After. 0 = off:
+  /// the library default (tests, benchmarks); the gateway's config turns it on.
+  double rate_limit_per_s = 0;
+  double rate_burst = 200;
+  std::size_t rate_clients = 1024;  ///< addresses tracked; the longest idle one is forgotten
+  /// Tokens a request answered 401 costs (a wrong or missing token): guessing is slower than
+  /// using the API.
+  double failed_auth_cost = 20;
   /// DELETE /v1/data: empty = delete on the API's own connection (tests, a lone API); the
   /// gateway sets one that runs on its database writer and clears retained MQTT messages.
   DataDeleter deleter;
