@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -77,6 +78,16 @@ void store_a_night(const std::string& path) {
   diary.add_pain(pain);
 }
 
+/// Copies the pristine database with streams: std::filesystem::copy_file gives up when
+/// libFuzzer's timer signal interrupts its copy (EINTR), the streams retry.
+void copy_database(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  out << in.rdbuf();
+  out.close();
+  if (!in || !out) pmap::fuzz::fail(__FILE__, __LINE__, "cannot copy the pristine database");
+}
+
 /// A database made once (created, migrated, a night stored), copied for every input so that no
 /// input sees what an earlier one stored: the target stays deterministic.
 const std::filesystem::path& pristine_db() {
@@ -105,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
     std::filesystem::remove(db.string() + suffix);
   }
-  std::filesystem::copy_file(pristine, db);
+  copy_database(pristine, db);
 
   pmap::Logger quiet(pmap::LogLevel::kOff, [](pmap::LogLevel, std::string_view) {});
   pmap::api::ApiConfig config;

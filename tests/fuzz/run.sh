@@ -10,7 +10,8 @@
 # prints executions, executions per second, the corpus size and whether it failed. A crash, leak,
 # timeout (PMAP_FUZZ_TIMEOUT s per input, default 10) or out-of-memory (PMAP_FUZZ_RSS_MB,
 # default 2048) fails the run: the input is left in <work>/<name>/artifacts/ and the log in
-# <work>/<name>/log. Exit status: 0 when every target ran clean, 1 otherwise, 2 on bad usage.
+# <work>/<name>/log. The file-reading targets write each input under $TMPDIR (default /dev/shm
+# when writable). Exit status: 0 when every target ran clean, 1 otherwise, 2 on bad usage.
 set -uo pipefail
 
 if [ $# -lt 2 ]; then
@@ -32,6 +33,8 @@ else
   for dir in "$HERE"/corpus/*/; do TARGETS+=("$(basename "$dir")"); done
 fi
 
+# The targets that read files write each input to $TMPDIR: in memory when it can be.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
