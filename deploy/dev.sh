@@ -9,8 +9,12 @@
 #   deploy/dev.sh build  install what is missing and build
 #   deploy/dev.sh package  build and make build/packages/posturemap_<version>_<arch>.deb and
 #                          posturemap-dashboard_<version>_<arch>.deb
+#   deploy/dev.sh fuzz [SECONDS [TARGET...]]  build the libFuzzer targets with clang in build-fuzz
+#                        (PMAP_FUZZ=ON) and run each for SECONDS (default 60) on a copy of its
+#                        seed corpus (tests/fuzz/run.sh, docs/fuzzing.md)
 #
-# Environment: PMAP_BUILD_DIR (default build), PMAP_JOBS (default nproc), PMAP_SKIP_INSTALL=1.
+# Environment: PMAP_BUILD_DIR (default build), PMAP_FUZZ_BUILD_DIR (default build-fuzz),
+# PMAP_JOBS (default nproc), PMAP_SKIP_INSTALL=1.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -116,6 +120,24 @@ make_package() {
   ls -l "$BUILD"/packages/*.deb
 }
 
+# The fuzz build: clang, libFuzzer + ASan + UBSan, only what the fuzz targets link.
+fuzz() {
+  local dir=${PMAP_FUZZ_BUILD_DIR:-$ROOT/build-fuzz} seconds=${1:-60}
+  [ $# -gt 0 ] && shift
+  if ! command -v clang++ >/dev/null; then
+    log "fuzzing needs clang and libFuzzer: apt-get install clang libclang-rt-dev"
+    return 1
+  fi
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  log "building the fuzz targets in $dir"
+  cmake -S "$ROOT" -B "$dir" -DPMAP_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+  cmake --build "$dir" -j"$JOBS"
+  log "fuzzing each target for ${seconds}s"
+  "$ROOT/tests/fuzz/run.sh" "$dir" "$seconds" "$@"
+}
+
 run_demo() {
   local dir=$ROOT/var/demo
   mkdir -p "$dir"
@@ -153,6 +175,7 @@ case "${1:-}" in
   test) install_missing; build; run_tests ;;
   build) install_missing; build ;;
   package) install_missing; build; make_package ;;
-  -h|--help|help|"") sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [ -n "${1:-}" ] ;;
-  *) log "unknown command '$1' (demo, test, build, package)"; exit 2 ;;
+  fuzz) install_missing; shift; fuzz "$@" ;;
+  -h|--help|help|"") sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [ -n "${1:-}" ] ;;
+  *) log "unknown command '$1' (demo, test, build, package, fuzz)"; exit 2 ;;
 esac

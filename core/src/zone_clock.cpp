@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <string_view>
 
 namespace pmap {
 namespace {
@@ -80,6 +82,13 @@ std::optional<ZoneClock> ZoneClock::make(std::string name) {
       std::filesystem::path(dir && *dir ? dir : "/usr/share/zoneinfo") / name;
   std::error_code error;
   if (!std::filesystem::is_regular_file(file, error)) return std::nullopt;
+  // The tz database directory also holds files that are not zones (Debian's "leapseconds"),
+  // which glibc would silently read as UTC: only a TZif file is a zone.
+  std::ifstream in(file, std::ios::binary);
+  char magic[4] = {};
+  if (!in.read(magic, sizeof magic) || std::string_view(magic, sizeof magic) != "TZif") {
+    return std::nullopt;
+  }
   return ZoneClock(std::move(name));
 }
 

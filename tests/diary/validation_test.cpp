@@ -142,6 +142,8 @@ TEST(DiaryValidation, UnknownZonesAreRefusedNotSilentlyUtc) {
   EXPECT_EQ(refused_field([] { (void)TimeZone("../../etc/passwd"); }), "tz");
   EXPECT_EQ(refused_field([] { (void)TimeZone("/usr/share/zoneinfo/UTC"); }), "tz");
   EXPECT_EQ(refused_field([] { (void)TimeZone(""); }), "tz");
+  // A file of the tz database directory that is not a zone (glibc would read it as UTC).
+  EXPECT_EQ(refused_field([] { (void)TimeZone("leapseconds"); }), "tz");
   EXPECT_EQ(TimeZone("Europe/London").name(), "Europe/London");
   PainEntry e = entry("UTC", "2026-11-20T08:00", Extent::kBack);
   e.tz = "Nowhere/City";

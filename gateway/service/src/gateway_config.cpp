@@ -333,18 +333,22 @@ void apply_config_json(GatewayConfig& config, const json& document) {
   }
 }
 
-void load_config_file(GatewayConfig& config, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError("cannot read config file '" + path + "'");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const json doc = json::parse(ss.str(), nullptr, false);
+void load_config_text(GatewayConfig& config, std::string_view text, const std::string& path) {
+  const json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded()) throw ConfigError("config file '" + path + "' is not valid JSON");
   try {
     apply_config_json(config, doc);
   } catch (const ConfigError& e) {
     throw ConfigError("config file '" + path + "': " + e.what());
   }
+}
+
+void load_config_file(GatewayConfig& config, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError("cannot read config file '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  load_config_text(config, ss.str(), path);
 }
 
 void validate_config(const GatewayConfig& c) {

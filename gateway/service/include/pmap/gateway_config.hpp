@@ -109,6 +109,8 @@ void apply_config_text(GatewayConfig& config, std::string_view key, const std::s
 void apply_config_json(GatewayConfig& config, const nlohmann::json& document);
 /// Reads and applies a config file. Throws ConfigError (unreadable, not JSON, bad key/value).
 void load_config_file(GatewayConfig& config, const std::string& path);
+/// The same for the file's text (`path` only names it in messages). Throws ConfigError.
+void load_config_text(GatewayConfig& config, std::string_view text, const std::string& path);
 /// Cross-field checks (e.g. reconnect_min_s ≤ reconnect_max_s, db set) and the MQTT security
 /// files (readable, PEM, password non-empty; nothing is started before). Throws ConfigError.
 void validate_config(const GatewayConfig& config);
