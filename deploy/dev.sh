@@ -38,6 +38,14 @@ PACKAGES=(
 
 log() { printf '\033[1m[pmap]\033[0m %s\n' "$*" >&2; }
 
+# Runs one stage and says how long it took (the CI log shows where its time goes).
+timed() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  log "$name took $((SECONDS - start)) s"
+}
+
 install_missing() {
   [ "${PMAP_SKIP_INSTALL:-0}" = 1 ] && return 0
   local missing=() p
@@ -172,7 +180,7 @@ TXT
 
 case "${1:-}" in
   demo) install_missing; build; run_demo ;;
-  test) install_missing; build; run_tests ;;
+  test) timed "install" install_missing; timed "build" build; timed "tests" run_tests ;;
   build) install_missing; build ;;
   package) install_missing; build; make_package ;;
   fuzz) install_missing; shift; fuzz "$@" ;;
