@@ -47,12 +47,14 @@ Eigen::MatrixXf ellipse(int rows, int cols, double centre_row, double centre_col
   return image;
 }
 
-// A crude supine body: head, broad trunk, pelvis peak, two legs ending in heel peaks.
+// A crude supine body: head, broad trunk, pelvis peak, two legs ending in heel peaks. Rows are
+// given for a 64-row mat and scaled to `rows` (a 48-row mat gets the same body, shorter: drawn at
+// 64-row positions it ran past the image, which the sanitizer build caught).
 Eigen::MatrixXf stick_body(int rows, int cols) {
   Eigen::MatrixXf image = Eigen::MatrixXf::Zero(rows, cols);
   const int mid = cols / 2;
   auto box = [&](int r0, int r1, int c0, int c1, float v) {
-    for (int r = r0; r <= r1; ++r) {
+    for (int r = r0 * rows / 64; r <= r1 * rows / 64; ++r) {
       for (int c = c0; c <= c1; ++c) image(r, c) = std::max(image(r, c), v);
     }
   };
