@@ -104,9 +104,12 @@ TEST(ApiGateway, HealthAndLiveStateFromTheRealGateway) {
 TEST(ApiGateway, MorningReportIsPublishedRetainedAndServed) {
   const auto dir = fresh_dir("api-gateway-report");
   const std::int64_t now = wall_us();
-  const std::int64_t end = now - 3600LL * 1'000'000;
+  // A night that ended at least an hour ago and is today's (UTC) whatever time the test runs:
+  // sleep ending at or after 18:00 belongs to the next date's night (NightsConfig::evening_hour).
   const std::int64_t day_start = now / 86'400'000'000LL * 86'400'000'000LL;
-  const std::int64_t start = std::min<std::int64_t>(end - 3600LL * 1'000'000, day_start);
+  const std::int64_t end = std::min<std::int64_t>(now - 3600LL * 1'000'000,
+                                                  day_start + 17 * 3600LL * 1'000'000);
+  const std::int64_t start = end - 6 * 3600LL * 1'000'000;
   {
     Store store((dir / "pmap.db").string());
     WriteBatch batch;

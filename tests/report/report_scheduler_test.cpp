@@ -116,13 +116,13 @@ TEST(ReportScheduler, NothingToReportWithoutAnyMatAndFailuresAreCounted) {
 
 TEST(ReportScheduler, ThreadPublishesWithTheRealClockAndStops) {
   ReportStore s("UTC");
-  // A night that ended an hour ago, whatever time the test runs (early after midnight UTC the
-  // night is a short one).
+  // A night that ended at least an hour ago and counts for today whatever time the test runs:
+  // sleep that ends at or after 18:00 local belongs to the next date's night (NightsConfig::
+  // evening_hour), so in the evening the night ends at 17:00 at the latest.
   const std::int64_t now = diary::now_us();
   const auto today = s.zone_.local_day(now);
-  const std::int64_t midnight = s.at(today, 0);
-  const std::int64_t end = now - 60 * kMinUs;
-  const std::int64_t start = std::min(end - 60 * kMinUs, midnight);
+  const std::int64_t end = std::min(now - 60 * kMinUs, s.at(today, 17));
+  const std::int64_t start = end - 6 * 60 * kMinUs;
   s.episode("bed1", "presence", "in_bed", start, end);
   s.write();
   std::mutex m;
