@@ -217,6 +217,30 @@ TEST_F(ApiTest, DaysAreExactlyWhatPmapctlPrints) {
                              "--to", "2026-11-21", "--json"}));
 }
 
+// ?mat= reads one mat's history alone: the bed's nights are the whole answer's (one bed mat
+// here), the chair has no nights, and pmapctl --mat prints exactly the same document.
+TEST_F(ApiTest, NightsAndDaysOfOneMat) {
+  start();
+  const auto all = get("/v1/nights?from=2026-11-18&to=2026-11-20");
+  ASSERT_EQ(all.status, 200) << all.body;
+  const auto bed = get("/v1/nights?mat=bed&from=2026-11-18&to=2026-11-20");
+  ASSERT_EQ(bed.status, 200) << bed.body;
+  EXPECT_EQ(bed.json(), all.json());
+  EXPECT_EQ(bed.json(),
+            pmapctl_json({"nights", "--db", db(), "--tz", "Europe/Berlin", "--mat", "bed", "--from",
+                          "2026-11-18", "--to", "2026-11-20", "--json"}));
+  const auto chair = get("/v1/nights?mat=chair&from=2026-11-18&to=2026-11-20");
+  ASSERT_EQ(chair.status, 200) << chair.body;
+  EXPECT_EQ(chair.json()["nights"], json::array());
+  EXPECT_EQ(chair.json()["dates_without_data"],
+            json::array({"2026-11-18", "2026-11-19", "2026-11-20"}));
+  const auto days = get("/v1/days?mat=chair&from=2026-11-20&to=2026-11-21");
+  ASSERT_EQ(days.status, 200) << days.body;
+  ASSERT_EQ(days.json()["days"].size(), 1U);
+  EXPECT_EQ(days.json()["days"][0]["sitting_s"], 90 * kMin);
+  EXPECT_EQ(get("/v1/days?mat=bed&from=2026-11-20&to=2026-11-21").json()["days"], json::array());
+}
+
 // The 5-s posture epochs of one mat summed into bins on the local day's clock (Europe/Berlin):
 // means over the frames the engine analysed, shares of frames, null where no frame counts.
 TEST_F(ApiTest, PostureBinsOfAChairDay) {
@@ -484,6 +508,8 @@ TEST_F(ApiTest, BadQueryParameters) {
       {"/v1/nights?=x", "bad_query", ""},
       {"/v1/episodes?kind=sleeping", "bad_param", "kind"},
       {"/v1/episodes?mat=bad%20id", "bad_param", "mat"},
+      {"/v1/nights?mat=bad%20id", "bad_param", "mat"},
+      {"/v1/days?mat=", "bad_param", "mat"},
       {"/v1/episodes?limit=0", "bad_param", "limit"},
       {"/v1/episodes?limit=10001", "bad_param", "limit"},
       {"/v1/episodes?limit=-1", "bad_param", "limit"},
@@ -502,7 +528,7 @@ TEST_F(ApiTest, BadQueryParameters) {
     }
     EXPECT_FALSE(r.json()["error"]["message"].get<std::string>().empty());
   }
-  EXPECT_EQ(rejected("bad_param"), 13U);
+  EXPECT_EQ(rejected("bad_param"), 15U);
   EXPECT_EQ(rejected("range_too_large"), 2U);
   EXPECT_EQ(rejected("unknown_param"), 2U);
   EXPECT_EQ(rejected("bad_query"), 3U);

@@ -181,6 +181,12 @@ TEST_F(PmapctlApiTest, NightsAndDaysPrintExactlyWhatDbPrints) {
   expect_same({"nights", "--tz", kZone, "--from", "2026-11-18", "--to", "2026-11-21", "--json"});
   expect_same({"days", "--tz", kZone, "--from", "2026-11-19", "--to", "2026-11-21"});
   expect_same({"days", "--tz", kZone, "--from", "2026-11-19", "--to", "2026-11-21", "--json"});
+  expect_same({"nights", "--tz", kZone, "--mat", "bed", "--from", "2026-11-18", "--to",
+               "2026-11-21", "--json"});
+  expect_same(
+      {"nights", "--tz", kZone, "--mat", "chair", "--from", "2026-11-18", "--to", "2026-11-21"});
+  expect_same({"days", "--tz", kZone, "--mat", "chair", "--from", "2026-11-19", "--to",
+               "2026-11-21", "--json"});
   // The values themselves (so both are not equally wrong).
   const Outcome n =
       pmapctl({"nights", "--api", url(), "--from", "2026-11-20", "--to", "2026-11-20", "--json"});

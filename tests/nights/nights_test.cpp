@@ -319,5 +319,59 @@ TEST_F(NightsTest, PmapctlNightsAndDays) {
   EXPECT_EQ(ctl({"nights", "--help"}).code, 0);
 }
 
+// One mat's history read alone (a gateway with ten mats reads a tenth): exactly that mat's nights
+// and days of the unfiltered answer, nothing of the others; an unknown mat has none.
+TEST_F(NightsTest, OneMatIsReadAloneAndGivesExactlyItsShareOfTheAnswer) {
+  for (const std::string mat : {"bed_a", "bed_b", "bed_c"}) {
+    const int shift = mat == "bed_a" ? 0 : mat == "bed_b" ? 30 : 45;
+    episode(mat, "presence", "in_bed", at(2026, 11, 19, 23, shift), at(2026, 11, 20, 7));
+    episode(mat, "position", "left", at(2026, 11, 19, 23, shift), at(2026, 11, 20, 7));
+    episode(mat, "presence", "in_bed", at(2026, 11, 20, 22), at(2026, 11, 21, 6, shift));
+  }
+  episode("chair_a", "presence", "sitting", at(2026, 11, 20, 9), at(2026, 11, 20, 10));
+  episode("chair_b", "presence", "sitting", at(2026, 11, 20, 9), at(2026, 11, 20, 9, 20));
+  write();
+  NightsReader reader(store_, zone_);
+  const auto all = reader.nights(date(2026, 11, 19), date(2026, 11, 21));
+  ASSERT_EQ(all.size(), 6U);
+  const auto b = reader.nights(date(2026, 11, 19), date(2026, 11, 21), std::string("bed_b"));
+  ASSERT_EQ(b.size(), 2U);
+  std::vector<nlohmann::json> expected;
+  for (const auto& n : all)
+    if (n.mat_id == "bed_b") expected.push_back(to_json(n, zone_));
+  ASSERT_EQ(expected.size(), 2U);
+  EXPECT_EQ(to_json(b[0], zone_), expected[0]);
+  EXPECT_EQ(to_json(b[1], zone_), expected[1]);
+  EXPECT_EQ(b[0].time_in_bed_s, 7 * kH + 30 * kMin);
+  EXPECT_EQ(b[1].time_in_bed_s, 8 * kH + 30 * kMin);
+  EXPECT_TRUE(reader.nights(date(2026, 11, 19), date(2026, 11, 21), std::string("nobody")).empty());
+
+  const auto days = reader.days(date(2026, 11, 20), date(2026, 11, 20), std::string("chair_b"));
+  ASSERT_EQ(days.size(), 1U);
+  EXPECT_EQ(days[0].mat_id, "chair_b");
+  EXPECT_EQ(days[0].sitting_s, 20 * kMin);
+  EXPECT_EQ(reader.days(date(2026, 11, 20), date(2026, 11, 20)).size(), 2U);
+
+  // pmapctl nights/days --mat: the same, and a bad id is refused (exit 1) before any read.
+  const std::string db = dir_.file("n.db");
+  auto r = ctl({"nights", "--db", db, "--tz", "Europe/Berlin", "--mat", "bed_c", "--from",
+                "2026-11-20", "--to", "2026-11-21", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["nights"].size(), 2U);
+  EXPECT_EQ(j["nights"][0]["mat_id"], "bed_c");
+  EXPECT_EQ(j["nights"][1]["time_in_bed_s"], 8 * kH + 45 * kMin);
+  EXPECT_EQ(j["dates_without_data"], nlohmann::json::array());
+  r = ctl({"days", "--db", db, "--tz", "Europe/Berlin", "--mat", "chair_a", "--from", "2026-11-20",
+           "--to", "2026-11-20", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["days"].size(), 1U);
+  EXPECT_EQ(j["days"][0]["sitting_s"], kH);
+  r = ctl({"nights", "--db", db, "--mat", "bed a"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("mat: 'bed a' is not a mat id"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace pmap::nights

@@ -196,47 +196,35 @@ Response health(const EndpointContext& c) {
   return Response{200, std::move(body)};
 }
 
+/// The optional `mat` of /v1/nights and /v1/days: one mat's history costs one mat's reads.
+std::optional<std::string> optional_mat(const Request& r) {
+  if (const auto m = r.query_param("mat")) return mat_param(*m, "mat");
+  return std::nullopt;
+}
+
 Response nights_get(const EndpointContext& c, const Request& r) {
   const DateRange d = date_range(r, *c.zone);
+  const auto mat = optional_mat(r);
   nights::NightsConfig config;
   config.epoch_seconds = c.epoch_seconds;
   const auto all = diary_call(
-      [&] { return nights::NightsReader(*c.store, *c.zone, config).nights(d.from, d.to); });
-  json a = json::array();
-  for (const auto& n : all) a.push_back(nights::to_json(n, *c.zone));
-  json without = json::array();
-  for (auto day = d.from; day <= d.to; day += std::chrono::days(1)) {
-    if (std::none_of(all.begin(), all.end(),
-                     [&](const nights::NightSummary& n) { return n.wake_date == day; }))
-      without.push_back(diary::format_date(day));
-  }
-  return Response{200, json{{"tz", c.zone->name()},
-                            {"from", diary::format_date(d.from)},
-                            {"to", diary::format_date(d.to)},
-                            {"nights", a},
-                            {"dates_without_data", without}}};
+      [&] { return nights::NightsReader(*c.store, *c.zone, config).nights(d.from, d.to, mat); });
+  return Response{200, nights::nights_document(all, *c.zone, d.from, d.to)};
 }
 
 Response days_get(const EndpointContext& c, const Request& r) {
   const DateRange d = date_range(r, *c.zone);
+  const auto mat = optional_mat(r);
   nights::NightsConfig config;
   config.epoch_seconds = c.epoch_seconds;
   const auto all = diary_call(
-      [&] { return nights::NightsReader(*c.store, *c.zone, config).days(d.from, d.to); });
-  json a = json::array();
-  for (const auto& day : all) a.push_back(nights::to_json(day));
-  return Response{200, json{{"tz", c.zone->name()},
-                            {"from", diary::format_date(d.from)},
-                            {"to", diary::format_date(d.to)},
-                            {"obliquity_threshold_deg", config.obliquity_threshold_deg},
-                            {"bout_limit_s", config.bout_limit_s},
-                            {"days", a}}};
+      [&] { return nights::NightsReader(*c.store, *c.zone, config).days(d.from, d.to, mat); });
+  return Response{200, nights::days_document(all, *c.zone, d.from, d.to, config)};
 }
 
 Response episodes_get(const EndpointContext& c, const Request& r) {
   const DateRange d = date_range(r, *c.zone);
-  std::optional<std::string> mat;
-  if (auto m = r.query_param("mat")) mat = mat_param(*m, "mat");
+  const std::optional<std::string> mat = optional_mat(r);
   std::optional<std::string> kind = r.query_param("kind");
   if (kind && std::find(kEpisodeKinds.begin(), kEpisodeKinds.end(), *kind) == kEpisodeKinds.end())
     bad_param("kind",
@@ -406,26 +394,27 @@ Response posture_get(const EndpointContext& c, const Request& r) {
       "WHERE mat_id = ?1 AND epoch_start_s >= ?3 AND epoch_start_s < ?2 "
       "GROUP BY bin ORDER BY bin");
   st.bind(1, std::string_view(mat)).bind(2, to_s).bind(3, from_s).bind(4, std::int64_t{bin_s});
-  const auto mean = [](double sum, std::int64_t n) { return n > 0 ? json(sum / n) : json(nullptr); };
+  const auto mean = [](double sum, std::int64_t n) {
+    return n > 0 ? json(sum / n) : json(nullptr);
+  };
   json bins = json::array();
   while (st.step()) {
     const std::int64_t frames = st.column_int(1);
     const std::int64_t side = st.column_int(2);
-    bins.push_back(json{
-        {"start_us", st.column_int(0) * 1'000'000},
-        {"frames", frames},
-        {"side_frames", side},
-        {"pelvic_roll_deg", mean(st.column_double(3), side)},
-        {"knee_aligned_share", mean(static_cast<double>(st.column_int(4)), side)},
-        {"knee_dropped_share", mean(static_cast<double>(st.column_int(5)), side)},
-        {"supine_supported_frames", st.column_int(6)},
-        {"supine_flat_frames", st.column_int(7)},
-        {"obliquity_deg", mean(st.column_double(8), frames)},
-        {"tilt_deg", mean(st.column_double(9), frames)},
-        {"slouched_share", mean(static_cast<double>(st.column_int(10)), frames)},
-        {"wallet_share", mean(static_cast<double>(st.column_int(11)), frames)},
-        {"ppi", mean(st.column_double(12), frames)},
-        {"di_pct", mean(st.column_double(13), frames)}});
+    bins.push_back(json{{"start_us", st.column_int(0) * 1'000'000},
+                        {"frames", frames},
+                        {"side_frames", side},
+                        {"pelvic_roll_deg", mean(st.column_double(3), side)},
+                        {"knee_aligned_share", mean(static_cast<double>(st.column_int(4)), side)},
+                        {"knee_dropped_share", mean(static_cast<double>(st.column_int(5)), side)},
+                        {"supine_supported_frames", st.column_int(6)},
+                        {"supine_flat_frames", st.column_int(7)},
+                        {"obliquity_deg", mean(st.column_double(8), frames)},
+                        {"tilt_deg", mean(st.column_double(9), frames)},
+                        {"slouched_share", mean(static_cast<double>(st.column_int(10)), frames)},
+                        {"wallet_share", mean(static_cast<double>(st.column_int(11)), frames)},
+                        {"ppi", mean(st.column_double(12), frames)},
+                        {"di_pct", mean(st.column_double(13), frames)}});
   }
   return Response{200, json{{"tz", c.zone->name()},
                             {"mat", mat},
@@ -442,8 +431,8 @@ Response tests_get(const EndpointContext& c) {
   const auto tests = diary_call([&] { return repo.tests(); });
   json a = json::array();
   for (const auto& t : tests) a.push_back(diary::to_json(t));
-  return Response{200, json{{"tests", a},
-                            {"summary", diary::to_json(diary::summarize_directions(tests))}}};
+  return Response{
+      200, json{{"tests", a}, {"summary", diary::to_json(diary::summarize_directions(tests))}}};
 }
 
 /// POST /v1/tests: {direction, extent_before, extent_after, leg_pain_before, leg_pain_after,
@@ -581,16 +570,17 @@ Response data_delete(const EndpointContext& c, const Request& r) {
   if (all && !scope.everything())
     bad_param("all", "all=true deletes everything: give it without mat, from and to");
   if (!all && scope.everything())
-    throw ApiError(400, "missing_param",
-                   "say what to delete: all=true, or mat and/or from/to", "all");
+    throw ApiError(400, "missing_param", "say what to delete: all=true, or mat and/or from/to",
+                   "all");
   deletion::DeletionOptions options;
   options.compact = bool_param(r, "compact", false);
   const bool dry_run = bool_param(r, "dry_run", false);
   try {
-    if (dry_run) return Response{200, deletion::to_json(deletion::preview(*c.store, scope), scope, true)};
+    if (dry_run)
+      return Response{200, deletion::to_json(deletion::preview(*c.store, scope), scope, true)};
     if (c.deleter) return Response{200, c.deleter(scope, options)};
-    return Response{200,
-                    deletion::to_json(deletion::delete_data(*c.store, scope, options), scope, false)};
+    return Response{
+        200, deletion::to_json(deletion::delete_data(*c.store, scope, options), scope, false)};
   } catch (const deletion::DeletionError& e) {
     throw ApiError(500, "delete_failed", e.what());
   }
@@ -603,9 +593,10 @@ void add_v1_routes(Router& router, const EndpointContext& context) {
   // Health and live state never touch the database: they answer while a long query runs.
   router.add(
       "GET", "/v1/health", {}, [c](const Request&) { return health(*c); }, Runs::kInline);
-  router.add("GET", "/v1/nights", {"from", "to"},
+  router.add("GET", "/v1/nights", {"mat", "from", "to"},
              [c](const Request& r) { return nights_get(*c, r); });
-  router.add("GET", "/v1/days", {"from", "to"}, [c](const Request& r) { return days_get(*c, r); });
+  router.add("GET", "/v1/days", {"mat", "from", "to"},
+             [c](const Request& r) { return days_get(*c, r); });
   router.add("GET", "/v1/episodes", {"mat", "kind", "from", "to", "limit"},
              [c](const Request& r) { return episodes_get(*c, r); });
   router.add("GET", "/v1/pain", {"from", "to"}, [c](const Request& r) { return pain_get(*c, r); });

@@ -1,5 +1,7 @@
 #include "pmap/nights/nights_json.hpp"
 
+#include <algorithm>
+
 namespace pmap::nights {
 
 namespace {
@@ -58,6 +60,36 @@ nlohmann::json to_json(const SittingDay& d) {
           {"ppi_p90", or_null(d.ppi_p90)},
           {"di_median_pct", or_null(d.di_median_pct)},
           {"di_p90_pct", or_null(d.di_p90_pct)}};
+}
+
+nlohmann::json nights_document(const std::vector<NightSummary>& nights, const diary::TimeZone& zone,
+                               std::chrono::sys_days from, std::chrono::sys_days to) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& n : nights) a.push_back(to_json(n, zone));
+  nlohmann::json without = nlohmann::json::array();
+  for (auto day = from; day <= to; day += std::chrono::days(1)) {
+    if (std::none_of(nights.begin(), nights.end(),
+                     [&](const NightSummary& n) { return n.wake_date == day; }))
+      without.push_back(diary::format_date(day));
+  }
+  return {{"tz", zone.name()},
+          {"from", diary::format_date(from)},
+          {"to", diary::format_date(to)},
+          {"nights", a},
+          {"dates_without_data", without}};
+}
+
+nlohmann::json days_document(const std::vector<SittingDay>& days, const diary::TimeZone& zone,
+                             std::chrono::sys_days from, std::chrono::sys_days to,
+                             const NightsConfig& config) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& d : days) a.push_back(to_json(d));
+  return {{"tz", zone.name()},
+          {"from", diary::format_date(from)},
+          {"to", diary::format_date(to)},
+          {"obliquity_threshold_deg", config.obliquity_threshold_deg},
+          {"bout_limit_s", config.bout_limit_s},
+          {"days", a}};
 }
 
 }  // namespace pmap::nights

@@ -36,8 +36,10 @@ struct Interval {
 };
 
 /// Every mat with episodes, via the primary key (mat_id, stream, start_us): one index lookup per
-/// mat instead of a scan of the table.
-std::vector<std::string> episode_mats(Database& db) {
+/// mat instead of a scan of the table. With `only`, that mat alone (without episodes it has no
+/// nights).
+std::vector<std::string> episode_mats(Database& db, const std::optional<std::string>& only) {
+  if (only) return {*only};
   Statement st = db.prepare(
       "WITH RECURSIVE m(id) AS (SELECT MIN(mat_id) FROM episodes UNION ALL "
       "SELECT (SELECT MIN(mat_id) FROM episodes WHERE mat_id > m.id) FROM m WHERE m.id IS NOT "
@@ -101,14 +103,15 @@ std::int64_t NightsReader::local_midnight_us(sys_days day) const {
   }
 }
 
-std::vector<NightSummary> NightsReader::nights(sys_days from, sys_days to) {
+std::vector<NightSummary> NightsReader::nights(sys_days from, sys_days to,
+                                               const std::optional<std::string>& only_mat) {
   Database& db = store_.db();
   // A night of wake date D ends before D's evening hour and starts at most a day or so before:
   // read from two days ahead so the first night's periods are all seen.
   const std::int64_t lo = local_midnight_us(from - OneDay(2));
   const std::int64_t hi = local_midnight_us(to + OneDay(1));
   std::vector<Episode> presence;
-  for (const std::string& mat : episode_mats(db)) {
+  for (const std::string& mat : episode_mats(db, only_mat)) {
     for_stream_episodes(db, mat, "presence", lo, hi, [&](Statement& st) {
       if (st.column_text(0) != "in_bed") return;
       presence.push_back(
@@ -230,7 +233,8 @@ std::vector<NightSummary> NightsReader::nights(sys_days from, sys_days to) {
   return out;
 }
 
-std::vector<SittingDay> NightsReader::days(sys_days from, sys_days to) {
+std::vector<SittingDay> NightsReader::days(sys_days from, sys_days to,
+                                           const std::optional<std::string>& only_mat) {
   Database& db = store_.db();
   Statement pe = db.prepare(
       "SELECT posture_frames, obliquity_deg_sum, tilt_deg_sum, slouched_frames, wallet_frames, "
@@ -244,7 +248,7 @@ std::vector<SittingDay> NightsReader::days(sys_days from, sys_days to) {
   {
     const std::int64_t range_lo = local_midnight_us(from);
     const std::int64_t range_hi = local_midnight_us(to + OneDay(1));
-    for (const std::string& mat : episode_mats(db)) {
+    for (const std::string& mat : episode_mats(db, only_mat)) {
       for_stream_episodes(db, mat, "presence", range_lo, range_hi, [&](Statement& st) {
         const std::int64_t start = st.column_int(1);
         if (st.column_text(0) != "sitting" || start < range_lo) return;

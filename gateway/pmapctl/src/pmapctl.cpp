@@ -30,9 +30,9 @@
 #include "pmap/diary/pain_csv.hpp"
 #include "pmap/diary/two_week_rule.hpp"
 #include "pmap/export/exporter.hpp"
+#include "pmap/mat_descriptor.hpp"
 #include "pmap/nights/nights_json.hpp"
 #include "pmap/nights/nights_reader.hpp"
-#include "pmap/mat_descriptor.hpp"
 #include "pmap/private_file.hpp"
 #include "pmap/report/report_builder.hpp"
 #include "pmap/report/report_error.hpp"
@@ -647,9 +647,8 @@ int test_add(const std::vector<std::string>& args, Io& io) {
 int test_summary(const std::vector<std::string>& args, Io& io) {
   po::options_description o("test summary options");
   o.add_options()("json", "one JSON object");
-  const auto vm =
-      parse(args, "pmapctl test summary --db FILE|--api URL [--json]", o, io, nullptr,
-            Reach::kDbOrApi);
+  const auto vm = parse(args, "pmapctl test summary --db FILE|--api URL [--json]", o, io, nullptr,
+                        Reach::kDbOrApi);
   if (!vm) return kOk;
   // The same document from both: to_json(summarize_directions(tests)), GET /v1/tests "summary".
   json p;
@@ -1038,7 +1037,8 @@ void print_deletion(const json& doc, bool everything_listed, Io& io) {
   if (dry) return;
   io.out << "database file: " << doc["file_bytes_before"].get<std::int64_t>() << " -> "
          << doc["file_bytes_after"].get<std::int64_t>() << " bytes"
-         << (doc["compacted"].get<bool>() ? " (compacted)" : " (free pages zeroed; --compact shrinks it)")
+         << (doc["compacted"].get<bool>() ? " (compacted)"
+                                          : " (free pages zeroed; --compact shrinks it)")
          << '\n';
   if (!doc["wal_truncated"].get<bool>())
     io.out << "note: another program kept reading the database, so its write-ahead log could not "
@@ -1140,18 +1140,20 @@ int delete_impl(const std::vector<std::string>& args, Io& io, std::string_view w
           const bool removed = std::find(plan.mats_deleted.begin(), plan.mats_deleted.end(), id) !=
                                plan.mats_deleted.end();
           if (!removed && !compact) continue;
-          throw Refused("mat '" + id + "' was recorded " +
-                        std::to_string(std::max<std::int64_t>(0, now - st.column_int(1)) /
-                                       1'000'000) +
-                        " s ago: a gateway is writing to '" + path + "'. Delete through it " +
-                        "(pmapctl delete --api URL), which keeps the mats it records " +
-                        "registered, or stop it first (systemctl stop pmap-gateway)");
+          throw Refused(
+              "mat '" + id + "' was recorded " +
+              std::to_string(std::max<std::int64_t>(0, now - st.column_int(1)) / 1'000'000) +
+              " s ago: a gateway is writing to '" + path + "'. Delete through it " +
+              "(pmapctl delete --api URL), which keeps the mats it records " +
+              "registered, or stop it first (systemctl stop pmap-gateway)");
         }
       }
       if (dry_run) {
         doc = deletion::to_json(plan, scope, true);
       } else {
-        if (!yes) confirm(io, deletion_preview_text(deletion::to_json(plan, scope, true), "'" + path + "'"), word);
+        if (!yes)
+          confirm(io, deletion_preview_text(deletion::to_json(plan, scope, true), "'" + path + "'"),
+                  word);
         deletion::DeletionOptions options;
         options.compact = compact;
         doc = deletion::to_json(deletion::delete_data(*s.store, scope, options), scope, false);
@@ -1195,7 +1197,8 @@ struct SummaryRange {
 
 po::options_description summary_options(const char* title) {
   po::options_description o(title);
-  o.add_options()("from", po::value<std::string>(), "first date YYYY-MM-DD (default: --to - 6)")(
+  o.add_options()("mat", po::value<std::string>(), "only this mat (default: every mat)")(
+      "from", po::value<std::string>(), "first date YYYY-MM-DD (default: --to - 6)")(
       "to", po::value<std::string>(), "last date YYYY-MM-DD (default: today)")(
       "json", "one JSON object (docs/nights.md, \"JSON\")")(
       "merge-exit-min", po::value<int>()->default_value(15),
@@ -1228,6 +1231,13 @@ nights::NightsConfig summary_config(const po::variables_map& vm) {
   c.obliquity_threshold_deg = obliquity;
   c.bout_limit_s = std::int64_t{limit} * 60;
   return c;
+}
+
+/// --mat of nights/days: checked here, with --db as with --api.
+std::optional<std::string> summary_mat(const po::variables_map& vm) {
+  auto mat = opt(vm, "mat");
+  if (mat && !is_valid_mat_id(*mat)) throw DiaryError("mat: '" + *mat + "' is not a mat id", "mat");
+  return mat;
 }
 
 SummaryRange range_of(const po::variables_map& vm, const TimeZone& zone) {
@@ -1267,6 +1277,7 @@ constexpr std::initializer_list<const char*> kThresholdOptions = {
 json summary_over_api(const po::variables_map& vm, const std::string& what) {
   only_defaults_over_api(vm, kThresholdOptions);
   std::string query;
+  if (const auto mat = summary_mat(vm)) query = "?mat=" + *mat;  // a mat id needs no escaping
   for (const char* name : {"from", "to"}) {
     if (auto v = opt(vm, name)) {
       (void)TimeZone::parse_date(*v, name);
@@ -1346,8 +1357,9 @@ int print_nights(const json& doc, bool as_json, Io& io) {
 }
 
 int nights_cmd(const std::vector<std::string>& args, Io& io) {
-  const auto vm = parse(args, "pmapctl nights --db FILE|--api URL [--from D] [--to D] [--json]",
-                        summary_options("nights options"), io, nullptr, Reach::kDbOrApi);
+  const auto vm =
+      parse(args, "pmapctl nights --db FILE|--api URL [--mat ID] [--from D] [--to D] [--json]",
+            summary_options("nights options"), io, nullptr, Reach::kDbOrApi);
   if (!vm) return kOk;
   const bool as_json = vm->count("json") != 0U;
   if (api_mode(*vm)) return print_nights(summary_over_api(*vm, "nights"), as_json, io);
@@ -1355,21 +1367,9 @@ int nights_cmd(const std::vector<std::string>& args, Io& io) {
   const auto config = summary_config(*vm);
   const SummaryRange r = range_of(*vm, zone);
   Session s = open(*vm, false);
-  const auto all = nights::NightsReader(*s.store, zone, config).nights(r.from, r.to);
-  json a = json::array();
-  for (const auto& n : all) a.push_back(nights::to_json(n, zone));
-  json dates = json::array();
-  for (auto d = r.from; d <= r.to; d += std::chrono::days(1)) {
-    if (std::none_of(all.begin(), all.end(),
-                     [&](const nights::NightSummary& n) { return n.wake_date == d; }))
-      dates.push_back(format_date(d));
-  }
-  return print_nights(json{{"tz", zone.name()},
-                           {"from", format_date(r.from)},
-                           {"to", format_date(r.to)},
-                           {"nights", a},
-                           {"dates_without_data", dates}},
-                      as_json, io);
+  const auto all =
+      nights::NightsReader(*s.store, zone, config).nights(r.from, r.to, summary_mat(*vm));
+  return print_nights(nights::nights_document(all, zone, r.from, r.to), as_json, io);
 }
 
 /// `days` from its JSON document (exactly what `days --json` prints); the same for --db and --api.
@@ -1426,8 +1426,9 @@ int print_days(const json& doc, bool as_json, Io& io) {
 }
 
 int days_cmd(const std::vector<std::string>& args, Io& io) {
-  const auto vm = parse(args, "pmapctl days --db FILE|--api URL [--from D] [--to D] [--json]",
-                        summary_options("days options"), io, nullptr, Reach::kDbOrApi);
+  const auto vm =
+      parse(args, "pmapctl days --db FILE|--api URL [--mat ID] [--from D] [--to D] [--json]",
+            summary_options("days options"), io, nullptr, Reach::kDbOrApi);
   if (!vm) return kOk;
   const bool as_json = vm->count("json") != 0U;
   if (api_mode(*vm)) return print_days(summary_over_api(*vm, "days"), as_json, io);
@@ -1435,16 +1436,9 @@ int days_cmd(const std::vector<std::string>& args, Io& io) {
   const auto config = summary_config(*vm);
   const SummaryRange r = range_of(*vm, zone);
   Session s = open(*vm, false);
-  const auto all = nights::NightsReader(*s.store, zone, config).days(r.from, r.to);
-  json a = json::array();
-  for (const auto& d : all) a.push_back(nights::to_json(d));
-  return print_days(json{{"tz", zone.name()},
-                         {"from", format_date(r.from)},
-                         {"to", format_date(r.to)},
-                         {"obliquity_threshold_deg", config.obliquity_threshold_deg},
-                         {"bout_limit_s", config.bout_limit_s},
-                         {"days", a}},
-                    as_json, io);
+  const auto all =
+      nights::NightsReader(*s.store, zone, config).days(r.from, r.to, summary_mat(*vm));
+  return print_days(nights::days_document(all, zone, r.from, r.to, config), as_json, io);
 }
 
 /// Writes a made report to -o FILE (atomically) or stdout (bytes as they are: PDF is binary); with
@@ -1561,14 +1555,11 @@ using Handler = std::function<int(const std::vector<std::string>&, Io&)>;
 
 const std::map<std::string, Handler>& handlers() {
   static const std::map<std::string, Handler> h = {
-      {"pain add", pain_add},         {"pain list", pain_list},
-      {"pain trend", pain_trend},     {"test add", test_add},
-      {"test summary", test_summary}, {"setup add", setup_add},
-      {"setup use", setup_use},       {"setup list", setup_list},
-      {"setup show", setup_show},     {"import", import_csv},
-      {"export", export_all},         {"forget", forget},
-      {"delete", delete_cmd},
-      {"nights", nights_cmd},         {"days", days_cmd},
+      {"pain add", pain_add},   {"pain list", pain_list},       {"pain trend", pain_trend},
+      {"test add", test_add},   {"test summary", test_summary}, {"setup add", setup_add},
+      {"setup use", setup_use}, {"setup list", setup_list},     {"setup show", setup_show},
+      {"import", import_csv},   {"export", export_all},         {"forget", forget},
+      {"delete", delete_cmd},   {"nights", nights_cmd},         {"days", days_cmd},
       {"report", report_cmd}};
   return h;
 }

@@ -293,9 +293,11 @@ json ReportBuilder::build(sys_days date, std::int64_t now_us) {
 
   const sys_days first = date - OneDay(config_.history_days - 1);
   nights::NightsReader reader(store_, zone_, config_.nights);
-  auto all_nights = reader.nights(first, date);
+  // A configured mat is read alone (a gateway with many mats reads one mat's history); otherwise
+  // every mat's, to pick the one with the most nights (days).
+  auto all_nights = reader.nights(first, date, config_.bed_mat);
   // Yesterday's sitting of the first day is the day before the window.
-  auto all_days = reader.days(first - OneDay(1), date);
+  auto all_days = reader.days(first - OneDay(1), date, config_.chair_mat);
   const auto bed = pick_mat(all_nights, config_.bed_mat,
                             [](const nights::NightSummary& n) { return n.wake_date; });
   const auto chair =

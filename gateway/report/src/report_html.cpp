@@ -73,7 +73,9 @@ std::string opt_num(const json& j, int digits = 1) {
 }
 
 /// The shared colour per meaning (pmap/category_colours.hpp), as the dashboard draws it.
-std::string colour(const std::string& label) { return std::string(colours::of_category(label)); }
+std::string colour(const std::string& label) {
+  return std::string(colours::of_category(label));
+}
 
 std::string svg_open(int w, int h, const std::string& title) {
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(w) + "\" height=\"" +

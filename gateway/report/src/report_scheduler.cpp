@@ -29,8 +29,8 @@ std::optional<std::chrono::sys_days> ReportScheduler::tick(std::int64_t now_us) 
   try {
     if (!store_) store_ = std::make_unique<Store>(schedule_.db_path, reader_store_config());
     const auto today = zone_.local_day(now_us);
-    const auto nights =
-        nights::NightsReader(*store_, zone_, schedule_.report.nights).nights(today, today);
+    const auto nights = nights::NightsReader(*store_, zone_, schedule_.report.nights)
+                            .nights(today, today, schedule_.report.bed_mat);
     std::optional<std::int64_t> night_end;
     std::string night_mat;
     for (const auto& n : nights) {
