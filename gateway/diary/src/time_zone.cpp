@@ -1,5 +1,6 @@
 #include "pmap/diary/time_zone.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -21,8 +22,9 @@ std::int64_t seconds_to_us(std::int64_t s) {
   return s * 1'000'000;
 }
 
+// Whole seconds at or before `us` (std::chrono::floor: no overflow at the int64 limits).
 std::int64_t floor_seconds(std::int64_t us) {
-  return us >= 0 ? us / 1'000'000 : -((-us + 999'999) / 1'000'000);
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::microseconds(us)).count();
 }
 
 // Parses exactly `n` digits at text[pos].

@@ -1,6 +1,7 @@
 #include "pmap/export/exporter.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <utility>
 
@@ -23,8 +24,9 @@ using std::chrono::sys_days;
 
 constexpr std::int64_t kUsPerS = 1'000'000;
 
+// Whole seconds at or before `us` (std::chrono::floor: no overflow at the int64 limits).
 std::int64_t floor_seconds(std::int64_t us) {
-  return us / kUsPerS - ((us % kUsPerS) < 0 ? 1 : 0);
+  return std::chrono::floor<std::chrono::seconds>(std::chrono::microseconds(us)).count();
 }
 
 json::json_pointer ptr(const std::string& path) {
