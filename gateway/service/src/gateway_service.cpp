@@ -357,19 +357,8 @@ class GatewayService::Impl {
     report::add_report_route(*api_, rc);
   }
 
-  // GET /metrics (docs/metrics.md): inline on the network thread (no database); the same bearer
-  // token rule as every endpoint but /v1/health.
-  void add_metrics_route() {
-    api_->router().add(
-        "GET", "/metrics", {},
-        [this](const api::Request&) {
-          api::Response res;
-          res.text = metrics_.render();
-          res.headers.emplace_back("Content-Type", std::string(metrics::kContentType));
-          return res;
-        },
-        api::Runs::kInline);
-  }
+  // GET /metrics (docs/metrics.md).
+  void add_metrics_route() { pmap::add_metrics_route(*api_, metrics_); }
 
   /// io_context thread: the pipeline's counters for the next scrapes.
   void publish_metrics() {

@@ -33,6 +33,7 @@
 #include "pmap/ingest.hpp"
 #include "pmap/log.hpp"
 #include "pmap/metrics/histogram.hpp"
+#include "pmap/mat_metrics.hpp"
 #include "pmap/occupancy.hpp"
 #include "pmap/posture/bed_analyzer.hpp"
 #include "pmap/posture/position_smoother.hpp"
@@ -73,14 +74,6 @@ struct GlobalCounters {
   std::uint64_t state_publish_failures = 0;
   std::uint64_t calibration_loads = 0;     ///< calibration files loaded and put to use
   std::uint64_t calibration_refusals = 0;  ///< calibration files refused (bad, or not this mat's)
-};
-
-/// One mat's figures for GET /metrics (docs/metrics.md), copied off the pipeline's thread.
-struct MatMetrics {
-  std::string mat_id;
-  std::string kind;  ///< "bed", "chair"; empty before the mat's meta
-  MatCounters counters;
-  std::int64_t last_frame_us = -1;  ///< gateway wall clock of the newest accepted frame; -1: none
 };
 
 /// Where the pipeline observes its per-frame latencies (either may be null: not observed).
