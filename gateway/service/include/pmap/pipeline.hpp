@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -32,8 +33,8 @@
 #include "pmap/features.hpp"
 #include "pmap/ingest.hpp"
 #include "pmap/log.hpp"
-#include "pmap/metrics/histogram.hpp"
 #include "pmap/mat_metrics.hpp"
+#include "pmap/metrics/histogram.hpp"
 #include "pmap/occupancy.hpp"
 #include "pmap/posture/bed_analyzer.hpp"
 #include "pmap/posture/position_smoother.hpp"
@@ -144,6 +145,11 @@ class Pipeline {
   [[nodiscard]] nlohmann::json summary() const;
   [[nodiscard]] const GlobalCounters& global() const { return global_; }
   [[nodiscard]] const Ingest& ingest() const { return ingest_; }
+  /// A mat's meta from the database, in force until the broker's retained one arrives
+  /// (Ingest::restore_meta). Before the first message.
+  std::string restore_meta(std::string_view mat_id, std::string_view meta_json) {
+    return ingest_.restore_meta(mat_id, meta_json);
+  }
   /// Latest features of a mat, if any frame was accepted.
   [[nodiscard]] const FrameFeatures* latest(std::string_view mat_id) const;
   /// Rows waiting for the next flush.
@@ -226,6 +232,8 @@ class Pipeline {
   std::int64_t wall_now_us_ = 0;  ///< the newest wall clock handed in (calibration age)
   PipelineLatency latency_;
   MatListener mat_listener_;
+  /// "<mat>/<stream>" → (start, end) of the open episode as last written by flush().
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> open_episodes_written_;
 };
 
 }  // namespace pmap
