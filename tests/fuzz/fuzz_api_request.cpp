@@ -2,8 +2,11 @@
 // response document, without a socket. The input is an HTTP/1.1 request, parsed by Beast with
 // the server's limits (8 KiB of headers, 64 KiB of body); then what ApiServer does for it: the
 // query string (parse_query), the router (path, method, parameters, media type) and the /v1
-// handler, with its JSON body, against a fresh SQLite store in the scratch directory. The
-// bearer-token check is left out (the fuzzer would only meet 401s).
+// handler, with its JSON body, against a fresh SQLite store in the scratch directory; and the
+// morning-report route GET /v1/reports/{date} (pmap::report::add_report_route, as the gateway
+// adds it) in JSON and HTML. format=pdf is left out: it hands our HTML to Qt's renderer on its own
+// thread (seconds per input, and Qt's parser is not ours to fuzz); the HTML it would render is
+// fuzzed. The bearer-token check is left out (the fuzzer would only meet 401s).
 //
 // Invariants: a refusal is an ApiError with a 4xx status and a code; any other exception (which
 // the server would answer with 500 internal_error) is a bug, as is a success outside 2xx or a
@@ -25,6 +28,7 @@
 #include "pmap/api/router.hpp"
 #include "pmap/diary/diary_repository.hpp"
 #include "pmap/log.hpp"
+#include "pmap/report/report_route.hpp"
 #include "pmap/store.hpp"
 
 namespace {
@@ -125,6 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // With a token configured the API allows DELETE /v1/data (loopback without one refuses it).
   config.token = "fuzzfuzzfuzzfuzzfuzz";
   pmap::api::ApiServer server(config, quiet, nullptr);
+  pmap::report::add_report_route(server);
 
   // As ApiServer's serve(): the target split at '?', the query decoded, the body moved.
   const std::string_view target(message.target().data(), message.target().size());
@@ -139,6 +144,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       request.query = pmap::api::parse_query(target.substr(qmark + 1));
     }
     request.body = std::move(message.body());
+    if (request.path.starts_with("/v1/reports/") && request.query_param("format") == "pdf") {
+      return 0;  // Qt's renderer (see the top of the file)
+    }
     response = server.router().dispatch(request);
   } catch (const pmap::api::ApiError& e) {
     if (std::getenv("PMAP_FUZZ_VERBOSE") != nullptr) {

@@ -266,6 +266,32 @@ TEST(Ingest, MetaNeverComesFramesDroppedAsNoMeta) {
   EXPECT_EQ(c.accepted, 0U);
 }
 
+// After a restart the broker delivers the frames it queued for the gateway before the retained
+// meta: the meta stored in the database is in force meanwhile, so none of them is held or lost.
+TEST(Ingest, StoredMetaTakesTheQueuedFramesUntilTheLiveMetaArrives) {
+  Ingest ingest;
+  EXPECT_EQ(ingest.restore_meta("m", meta_json()), "");
+  for (std::uint32_t s = 1; s <= 200; ++s) {
+    EXPECT_EQ(ingest.on_frame("m", binary(s, kNowUs + s), kNowUs).size(), 1U) << s;
+  }
+  EXPECT_EQ(ingest.held_frames("m"), 0U);
+  auto c = ingest.counters("m");
+  EXPECT_EQ(c.accepted, 200U);
+  EXPECT_EQ(c.rejected, 0U);
+  EXPECT_EQ(c.meta_updates, 0U);  // a stored meta is not a meta the mat sent
+  // The live meta, equal to the stored one, still counts as new (logged, stored, announced).
+  const auto live = ingest.on_meta("m", bytes(meta_json()), kNowUs);
+  EXPECT_TRUE(live.accepted);
+  EXPECT_TRUE(live.changed);
+  EXPECT_FALSE(ingest.on_meta("m", bytes(meta_json()), kNowUs).changed);
+  // A stored meta never replaces a live one, and one that does not parse is refused uncounted.
+  EXPECT_EQ(ingest.restore_meta("m", meta_json("bed", 2, 2)), "");
+  EXPECT_EQ(ingest.meta("m")->rows, 4);
+  EXPECT_NE(ingest.restore_meta("n", "{not json"), "");
+  EXPECT_EQ(ingest.meta("n"), nullptr);
+  EXPECT_EQ(ingest.counters("n").bad_meta, 0U);
+}
+
 TEST(Ingest, BadMetaCountedAndPreviousKept) {
   Ingest ingest;
   auto r = ingest.on_meta("m", bytes("{not json"), kNowUs);

@@ -965,5 +965,151 @@ TEST(EndToEnd, KillDashNineAtRandomMomentsLosesAtMostTheLossWindow) {
       static_cast<long long>(short_epochs), static_cast<long long>(final_stored));
 }
 
+// The same simulated night (seed, rate, date) ingested twice: once uninterrupted, once with the
+// gateway killed (kill -9) at three seeded random moments and restarted with the same client id.
+// What the person sees in the morning (pmap::nights) must agree, within the loss window of a kill
+// (docs/gateway.md, "Loss window of a gateway crash"; docs/nights.md, "After a gateway crash").
+struct NightRun {
+  std::int64_t published = 0;
+  std::int64_t stored = 0;
+  int kills = 0;
+  std::vector<nights::NightSummary> nights;
+};
+
+NightRun run_night(const std::string& name, const std::vector<double>& kill_fractions,
+                   std::int64_t expected_frames) {
+  const auto dir = fresh_dir(name);
+  Broker broker(dir);
+  auto gateway = start_gateway(broker, dir);
+  EXPECT_TRUE(broker.wait_for_subscriptions(3, 30s)) << gateway->stderr_text();
+  // One night that started four days ago (UTC), one frame per 10 s, replayed at 2000x (200
+  // frames/s, the rate of the kill test above, so that a flush interval holds what it documents).
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::chrono::year_month_day first{today - std::chrono::days{4}};
+  char start_date[16];
+  std::snprintf(start_date, sizeof start_date, "%04d-%02u-%02u", static_cast<int>(first.year()),
+                static_cast<unsigned>(first.month()), static_cast<unsigned>(first.day()));
+  ChildProcess sim(sim_args(broker, {"--mat", "bed1", "--kind", "bed", "--nights", "1",
+                                     "--start-date", start_date, "--tz", "UTC", "--rate", "0.1",
+                                     "--speed", "2000", "--seed", "17"}),
+                   dir / "sim");
+  const auto db_path = dir / "pmap.db";
+  auto stored = [&] {
+    try {
+      return Db(db_path).scalar("SELECT COALESCE(SUM(frames),0) FROM epochs").get<std::int64_t>();
+    } catch (const std::exception&) {
+      return std::int64_t{0};
+    }
+  };
+  NightRun run;
+  for (const double fraction : kill_fractions) {
+    const auto target = static_cast<std::int64_t>(fraction * static_cast<double>(expected_frames));
+    // By stored frames, not by time: the sim may be done publishing long before the gateway is
+    // done storing (the broker queues the rest for the gateway's persistent session).
+    std::int64_t now = 0;
+    for (int i = 0; i < 1200 && (now = stored()) < target; ++i) std::this_thread::sleep_for(25ms);
+    if (now < target) break;  // stalled: the assertions below will say so
+    gateway->signal(SIGKILL);
+    EXPECT_TRUE(gateway->wait_for(10s));
+    ++run.kills;
+    EXPECT_EQ(integrity(db_path), "ok") << "after kill " << run.kills;
+    gateway = start_gateway(broker, dir, "gateway" + std::to_string(run.kills + 1));
+  }
+  EXPECT_EQ(sim.wait_for(120s), 0) << sim.stderr_text();
+  run.published =
+      last_json_line(sim.stdout_text())["mats"]["bed1"]["frames_published"].get<std::int64_t>();
+  wait_for_stored(db_path, "bed1", run.published);
+  gateway->signal(SIGTERM);
+  EXPECT_EQ(gateway->wait_for(60s), 0) << gateway->stderr_text();
+  EXPECT_EQ(integrity(db_path), "ok");
+  Db db(db_path);
+  EXPECT_EQ(db.scalar("SELECT COUNT(*) FROM epochs WHERE frames > 1"), 0);  // 0.1 Hz: no twice
+  run.stored = db.scalar("SELECT COALESCE(SUM(frames),0) FROM epochs").get<std::int64_t>();
+  Store store(db_path.string());
+  const auto from = std::chrono::sys_days(first);
+  run.nights =
+      nights::NightsReader(store, diary::TimeZone("UTC")).nights(from, from + std::chrono::days(2));
+  return run;
+}
+
+json night_json(const nights::NightSummary& n) {
+  return {{"time_in_bed_s", n.time_in_bed_s},
+          {"occupied_s", n.occupied_s},
+          {"sleep_periods", n.sleep_periods},
+          {"bed_exits", n.bed_exits},
+          {"position_s", n.position_s},
+          {"turns", n.turns},
+          {"longest_still_s", n.longest_still_s},
+          {"restlessness_moving_min_per_h", n.restlessness_moving_min_per_h},
+          {"side_knee_aligned_s", n.side_knee_aligned_s},
+          {"side_knee_dropped_s", n.side_knee_dropped_s},
+          {"pillow_slips", n.pillow_slips},
+          {"supine_knees_supported_s", n.supine_knees_supported_s},
+          {"supine_knees_flat_s", n.supine_knees_flat_s},
+          {"side_knee_aligned_share", n.side_knee_aligned_share.value_or(-1)}};
+}
+
+TEST(EndToEnd, NightSummaryAfterKillDashNineAgreesWithTheUninterruptedNight) {
+  const NightRun clean = run_night("night-clean", {}, 0);
+  ASSERT_EQ(clean.nights.size(), 1U);
+  EXPECT_EQ(clean.stored, clean.published);
+  std::mt19937 rng(23);  // seeded: the same moments every run
+  std::uniform_real_distribution<double> spread(0.0, 0.15);
+  const NightRun killed = run_night(
+      "night-killed", {0.2 + spread(rng), 0.45 + spread(rng), 0.7 + spread(rng)}, clean.published);
+  EXPECT_EQ(killed.kills, 3);
+  ASSERT_EQ(killed.nights.size(), 1U);
+  EXPECT_EQ(killed.published, clean.published);
+  const json a = night_json(clean.nights[0]);
+  const json b = night_json(killed.nights[0]);
+  std::printf("night summary, uninterrupted: %s\nafter %d kills (%lld of %lld frames stored): %s\n",
+              a.dump().c_str(), killed.kills, static_cast<long long>(killed.stored),
+              static_cast<long long>(killed.published), b.dump().c_str());
+  // The frames lost: within the documented loss window (as the kill test above).
+  const std::int64_t lost = killed.published - killed.stored;
+  EXPECT_GE(lost, 0);
+  EXPECT_LE(lost, 400 * killed.kills);
+  // What the summary may differ by: the night time of the lost frames (10 s each), plus per kill
+  // one dwell of the stream (the restarted gateway's streams start afresh: a label that was
+  // still waiting out its dwell is taken at once, or the other way round). A restart splits the
+  // open episodes; the gap between the parts is a bed exit of a few frames.
+  const std::int64_t lost_s = lost * 10;
+  const std::int64_t k = killed.kills;
+  const auto near = [&](const char* field, std::int64_t dwell_s) {
+    EXPECT_LE(std::abs(a[field].get<std::int64_t>() - b[field].get<std::int64_t>()),
+              lost_s + k * dwell_s)
+        << field;
+  };
+  near("time_in_bed_s", 30);
+  near("occupied_s", 30);
+  for (const char* position : {"supine", "prone", "left", "right"}) {
+    EXPECT_LE(std::abs(a["position_s"][position].get<std::int64_t>() -
+                       b["position_s"][position].get<std::int64_t>()),
+              lost_s + k * 30)
+        << position;
+  }
+  // The knee streams: their total time agrees, but not each label's. A restarted stream takes
+  // the first frame's label at once, and when the frames then flicker between the two other
+  // labels neither challenger holds the 120 s dwell, so that label can stay for the rest of the
+  // position (measured: 2280 s of supine time counted as pillow aligned after one restart). A
+  // known limit of a crash (docs/nights.md, "Limits"), not asserted per label.
+  const auto knee_total = [](const json& n) {
+    return n["side_knee_aligned_s"].get<std::int64_t>() +
+           n["side_knee_dropped_s"].get<std::int64_t>() +
+           n["supine_knees_supported_s"].get<std::int64_t>() +
+           n["supine_knees_flat_s"].get<std::int64_t>();
+  };
+  EXPECT_LE(std::abs(knee_total(a) - knee_total(b)), lost_s + k * 120);
+  EXPECT_EQ(b["sleep_periods"], a["sleep_periods"]);
+  EXPECT_GE(b["bed_exits"].get<int>(), a["bed_exits"].get<int>());
+  EXPECT_LE(b["bed_exits"].get<int>(), a["bed_exits"].get<int>() + k);
+  EXPECT_LE(std::abs(b["turns"].get<int>() - a["turns"].get<int>()), k);
+  EXPECT_LE(std::abs(b["pillow_slips"].get<int>() - a["pillow_slips"].get<int>()), k);
+  // From the posture epochs (frames, not episodes): off by at most the share of frames lost.
+  EXPECT_NEAR(b["side_knee_aligned_share"].get<double>(),
+              a["side_knee_aligned_share"].get<double>(),
+              0.01 + static_cast<double>(lost) / static_cast<double>(killed.published));
+}
+
 }  // namespace
 }  // namespace pmap::testing

@@ -129,6 +129,12 @@ std::vector<Episode> MatEpisodes::close() {
   return out;
 }
 
+std::vector<Episode> MatEpisodes::open_to_store() const {
+  std::vector<Episode> out;
+  for (const LabelStream* s : {&position_, &knee_, &activity_, &presence_}) keep(s->current(), out);
+  return out;
+}
+
 std::map<std::string, Episode> MatEpisodes::current() const {
   std::map<std::string, Episode> out;
   for (const LabelStream* s : {&presence_, &position_, &knee_, &activity_}) {

@@ -121,7 +121,8 @@ MetaOutcome Ingest::on_meta(std::string_view mat_id, std::span<const std::uint8_
   }
   out.accepted = true;
   ++e->counters.meta_updates;
-  out.changed = !e->meta || !(*e->meta == *parsed.descriptor);
+  out.changed = !e->meta || e->meta_restored || !(*e->meta == *parsed.descriptor);
+  e->meta_restored = false;
   if (out.changed) {
     e->meta = std::make_shared<const MatDescriptor>(std::move(*parsed.descriptor));
     if (logger_ != nullptr) {
@@ -140,6 +141,17 @@ MetaOutcome Ingest::on_meta(std::string_view mat_id, std::span<const std::uint8_
     for (auto& a : accepted) out.released.push_back(std::move(a));
   }
   return out;
+}
+
+std::string Ingest::restore_meta(std::string_view mat_id, std::string_view meta_json) {
+  MatEntry* e = entry(mat_id);
+  if (e == nullptr) return "too many mats";
+  if (e->meta) return {};
+  MetaParseResult parsed = parse_meta(mat_id, meta_json);
+  if (!parsed.ok()) return parsed.error;
+  e->meta = std::make_shared<const MatDescriptor>(std::move(*parsed.descriptor));
+  e->meta_restored = true;
+  return {};
 }
 
 bool Ingest::refill_by_arrival(RateBucket& b, std::int64_t now_us) const {

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <set>
 
+#include "pmap/api/api_server.hpp"
 #include "pmap/ingest.hpp"
 #include "pmap/metrics/exposition.hpp"
 
@@ -51,6 +52,19 @@ std::int64_t resident_memory_bytes() {
 }
 
 GatewayMetrics::GatewayMetrics() : start_s_(wall_now_s()) {}
+
+void add_metrics_route(api::ApiServer& api, const GatewayMetrics& metrics) {
+  const GatewayMetrics* m = &metrics;
+  api.router().add(
+      "GET", "/metrics", {},
+      [m](const api::Request&) {
+        api::Response res;
+        res.text = m->render();
+        res.headers.emplace_back("Content-Type", std::string(metrics::kContentType));
+        return res;
+      },
+      api::Runs::kInline);
+}
 
 void GatewayMetrics::publish_pipeline(std::vector<MatMetrics> mats, GatewayTotals totals) {
   const std::lock_guard lock(mutex_);

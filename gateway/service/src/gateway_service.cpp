@@ -164,6 +164,7 @@ class GatewayService::Impl {
       }
     }
     arm_reload();
+    restore_mats();
     connect();
     arm_flush();
     arm_state();
@@ -222,6 +223,40 @@ class GatewayService::Impl {
     o.max_buffer_bytes = static_cast<std::size_t>(config_.store_buffer_mb) * 1024 * 1024;
     o.retry_max = std::chrono::seconds(config_.store_retry_max_s);
     return o;
+  }
+
+  // The mats of the database get their stored meta before the broker is connected: after a
+  // restart the broker first delivers what it queued for this session while the gateway was away,
+  // and only then the retained metas; without a meta those frames would overflow the hold queue
+  // and be lost as no_meta (docs/gateway.md, "What a crash, a broker restart or a clock step can
+  // cost").
+  void restore_mats() {
+    std::vector<std::pair<std::string, std::string>> mats;
+    try {
+      writer_.run_exclusive([&](Store& store) {
+        Statement st = store.db().prepare(
+            "SELECT id, meta_json FROM mats WHERE meta_json IS NOT NULL ORDER BY id");
+        while (st.step()) mats.emplace_back(st.column_text(0), st.column_text(1));
+      });
+    } catch (const std::exception& e) {
+      logger_.warn(std::string("stored mats not read (frames before their meta are held): ") +
+                   e.what());
+      return;
+    }
+    std::size_t restored = 0;
+    for (const auto& [id, meta] : mats) {
+      const std::string error = pipeline_.restore_meta(id, meta);
+      if (error.empty()) {
+        ++restored;
+      } else {
+        logger_.info("mat '" + id + "': stored meta not used (" + error + ")");
+      }
+    }
+    if (restored > 0) {
+      logger_.info(std::to_string(restored) +
+                   " mat(s) known from the database: their stored meta " +
+                   "is in force until the broker's arrives");
+    }
   }
 
   std::unique_ptr<Store> open_store() {
@@ -357,19 +392,8 @@ class GatewayService::Impl {
     report::add_report_route(*api_, rc);
   }
 
-  // GET /metrics (docs/metrics.md): inline on the network thread (no database); the same bearer
-  // token rule as every endpoint but /v1/health.
-  void add_metrics_route() {
-    api_->router().add(
-        "GET", "/metrics", {},
-        [this](const api::Request&) {
-          api::Response res;
-          res.text = metrics_.render();
-          res.headers.emplace_back("Content-Type", std::string(metrics::kContentType));
-          return res;
-        },
-        api::Runs::kInline);
-  }
+  // GET /metrics (docs/metrics.md).
+  void add_metrics_route() { pmap::add_metrics_route(*api_, metrics_); }
 
   /// io_context thread: the pipeline's counters for the next scrapes.
   void publish_metrics() {

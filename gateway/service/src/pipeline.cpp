@@ -4,8 +4,8 @@
 
 #include "pmap/chair/chair_posture.hpp"
 #include "pmap/posture/bed_posture.hpp"
-#include "pmap/posture/landmarks_json.hpp"
 #include "pmap/posture/knee_support.hpp"
+#include "pmap/posture/landmarks_json.hpp"
 
 #include "pmap/diary/time_zone.hpp"
 #include "pmap/gateway_config.hpp"
@@ -165,9 +165,15 @@ std::string layout_json(const MatDescriptor& m) {
 }
 
 MatRecord mat_record(const MatDescriptor& m, std::string meta_json, std::int64_t now_us) {
-  return MatRecord{m.id,     std::string(to_string(m.kind)), m.rows,
-                   m.cols,   m.row_pitch_mm,                 m.col_pitch_mm,
-                   layout_json(m), m.firmware,               std::move(meta_json),
+  return MatRecord{m.id,
+                   std::string(to_string(m.kind)),
+                   m.rows,
+                   m.cols,
+                   m.row_pitch_mm,
+                   m.col_pitch_mm,
+                   layout_json(m),
+                   m.firmware,
+                   std::move(meta_json),
                    now_us};
 }
 }  // namespace
@@ -713,6 +719,18 @@ void Pipeline::flush() {
     batch.counters.push_back(CounterSnapshot{mat, ingest_.counters(mat).flat()});
   }
   counters_dirty_.clear();
+  // Open episodes are written as they stand, and again each time they grew; the closed episode
+  // later replaces the row (same mat, stream and start). A crash (kill -9, power loss) then
+  // costs an episode its last flush interval, not everything since it began — a night's in-bed
+  // episode from the evening on (docs/gateway.md, "Loss window of a gateway crash").
+  for (const auto& [mat, st] : mats_) {
+    for (Episode& e : st.episodes.open_to_store()) {
+      auto& written = open_episodes_written_[mat + '/' + e.stream];
+      if (written == std::pair{e.start_us, e.end_us}) continue;
+      written = {e.start_us, e.end_us};
+      batch.episodes.push_back(std::move(e));
+    }
+  }
   if (!batch.empty() && sink_) sink_(std::move(batch));
 }
 

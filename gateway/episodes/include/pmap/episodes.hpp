@@ -95,6 +95,9 @@ class MatEpisodes {
   std::vector<Episode> add(const FrameLabels& labels);
   /// Closes every open episode (shutdown, end of a recording).
   std::vector<Episode> close();
+  /// The open episodes that close() would return now (as they stand): what the pipeline writes
+  /// at each flush so that a crash does not lose them.
+  [[nodiscard]] std::vector<Episode> open_to_store() const;
   /// The open episode of each stream (for `state`).
   [[nodiscard]] std::map<std::string, Episode> current() const;
   /// The open presence episode (per frame, without the copies current() makes).

@@ -93,6 +93,13 @@ class Ingest {
   /// Handles a `meta` payload for `mat_id` (already a valid id from the topic).
   MetaOutcome on_meta(std::string_view mat_id, std::span<const std::uint8_t> payload,
                       std::int64_t now_us);
+  /// Puts in force a meta the gateway stored before a restart (the `mats` table), until the
+  /// broker's retained meta arrives: frames the broker queued for the gateway's session while it
+  /// was away come before that retained meta, and without a meta they would overflow the hold
+  /// queue (no_meta). Not counted as a meta update; the next live meta counts as new (logged,
+  /// stored, announced) even when equal. Does nothing for a mat that already has a meta. Returns
+  /// the reason the meta cannot be used, empty when it is in force.
+  std::string restore_meta(std::string_view mat_id, std::string_view meta_json);
   /// Handles a `frame` payload. Returns the accepted frames (0 or 1; frames held for lack of meta
   /// come back from on_meta later).
   std::vector<AcceptedFrame> on_frame(std::string_view mat_id,
@@ -136,6 +143,7 @@ class Ingest {
   };
   struct MatEntry {
     std::shared_ptr<const MatDescriptor> meta;
+    bool meta_restored = false;  ///< `meta` is from the database, not yet from the broker
     RateBucket rate;
     MatCounters counters;
     std::deque<Held> held;

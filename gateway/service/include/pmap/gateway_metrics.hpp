@@ -17,11 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "pmap/mat_metrics.hpp"
 #include "pmap/metrics/histogram.hpp"
-#include "pmap/pipeline.hpp"
 #include "pmap/store_writer.hpp"
 
 namespace pmap {
+
+namespace api {
+class ApiServer;
+}
 
 /// Counters of the gateway as a whole, copied with the mats.
 struct GatewayTotals {
@@ -79,6 +83,11 @@ class GatewayMetrics {
                                                  const metrics::Histogram::Snapshot& decode,
                                                  const metrics::Histogram::Snapshot& estimate,
                                                  const metrics::Histogram::Snapshot& db_write);
+
+/// Adds GET /metrics to `api`'s router (before api.start()): inline on the network thread (no
+/// database), no query parameters, the same bearer-token rule as every endpoint but /v1/health.
+/// `metrics` must outlive the server.
+void add_metrics_route(api::ApiServer& api, const GatewayMetrics& metrics);
 
 /// This build's version (the CMake project version) and compiler ("gcc 12.2.0").
 [[nodiscard]] std::string build_version();

@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,7 @@
 #include "pmap/features.hpp"
 #include "pmap/ingest.hpp"
 #include "pmap/log.hpp"
+#include "pmap/mat_metrics.hpp"
 #include "pmap/metrics/histogram.hpp"
 #include "pmap/occupancy.hpp"
 #include "pmap/posture/bed_analyzer.hpp"
@@ -73,14 +75,6 @@ struct GlobalCounters {
   std::uint64_t state_publish_failures = 0;
   std::uint64_t calibration_loads = 0;     ///< calibration files loaded and put to use
   std::uint64_t calibration_refusals = 0;  ///< calibration files refused (bad, or not this mat's)
-};
-
-/// One mat's figures for GET /metrics (docs/metrics.md), copied off the pipeline's thread.
-struct MatMetrics {
-  std::string mat_id;
-  std::string kind;  ///< "bed", "chair"; empty before the mat's meta
-  MatCounters counters;
-  std::int64_t last_frame_us = -1;  ///< gateway wall clock of the newest accepted frame; -1: none
 };
 
 /// Where the pipeline observes its per-frame latencies (either may be null: not observed).
@@ -151,6 +145,11 @@ class Pipeline {
   [[nodiscard]] nlohmann::json summary() const;
   [[nodiscard]] const GlobalCounters& global() const { return global_; }
   [[nodiscard]] const Ingest& ingest() const { return ingest_; }
+  /// A mat's meta from the database, in force until the broker's retained one arrives
+  /// (Ingest::restore_meta). Before the first message.
+  std::string restore_meta(std::string_view mat_id, std::string_view meta_json) {
+    return ingest_.restore_meta(mat_id, meta_json);
+  }
   /// Latest features of a mat, if any frame was accepted.
   [[nodiscard]] const FrameFeatures* latest(std::string_view mat_id) const;
   /// Rows waiting for the next flush.
@@ -233,6 +232,8 @@ class Pipeline {
   std::int64_t wall_now_us_ = 0;  ///< the newest wall clock handed in (calibration age)
   PipelineLatency latency_;
   MatListener mat_listener_;
+  /// "<mat>/<stream>" → (start, end) of the open episode as last written by flush().
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> open_episodes_written_;
 };
 
 }  // namespace pmap
