@@ -415,16 +415,15 @@ int run_load(const LoadOptions& options, const std::atomic<bool>& stop, std::ost
 
   // 3. Connections: each belongs to one mat (its last will); the other mats on it publish their
   // meta and status over it.
-  std::atomic<bool> abort{false};
   std::vector<std::unique_ptr<MatPublisher>> publishers;
   for (std::size_t c = 0; c < connections; ++c) {
     PublisherOptions p;
     p.broker_uri = options.broker;
-    p.client_id = "pmap-load-" + mats[c].id;
+    p.client_id = "pmap-load-" + run_tag + "-" + mats[c].id;
     p.mat_id = mats[c].id;
     p.meta_json = mats[c].meta_json;
     p.window = options.window;
-    p.abort = &abort;
+    p.abort = &stop;
     publishers.push_back(std::make_unique<MatPublisher>(p));
   }
   // A connect takes Paho ~0.1-0.2 s of waiting (not CPU): hundreds of them one after another
