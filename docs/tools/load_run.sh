@@ -59,9 +59,13 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+cpu() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }  # CPU seconds (USER_HZ 100)
+MQ0=$(cpu "$MQ"); GW0=$(cpu "$GW"); T0=$(date +%s)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$BUILD/bin/pmap-load" --broker "tcp://127.0.0.1:$BROKER_PORT" \
   --metrics-url "http://127.0.0.1:$API_PORT/metrics" --gateway-pid "$GW" "$@" \
   2>"$DIR/load.err"
+T1=$(date +%s)
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "broker dropped messages: $(mosquitto_sub -p "$BROKER_PORT" -t '$SYS/broker/publish/messages/dropped' -C 1 -W 3 2>/dev/null || echo '?')"
+echo "CPU seconds over the $((T1 - T0)) s of pmap-load: mosquitto $(echo "$(cpu "$MQ") - $MQ0" | bc), gateway $(echo "$(cpu "$GW") - $GW0" | bc)"
+echo "broker dropped messages: $(mosquitto_sub -p "$BROKER_PORT" -t '$SYS/broker/publish/messages/dropped' -C 1 -W 5 2>/dev/null || echo '?')"

@@ -166,6 +166,27 @@ std::pair<double, double> process_memory(int pid) {
   return {rss, hwm};
 }
 
+/// CPU seconds (user + system) a process has used, from /proc/<pid>/stat; -1 when unreadable.
+double process_cpu_s(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double utime = -1, stime = -1;
+  for (int i = 3; fields >> field; ++i) {  // field 3 is the state
+    if (i == 14) utime = std::stod(field);
+    if (i == 15) {
+      stime = std::stod(field);
+      break;
+    }
+  }
+  if (utime < 0 || stime < 0) return -1;
+  return (utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 /// The bare subscriber: `mosquitto_sub` on the frame topics, printing one topic per message; a
 /// reader thread counts the lines. It also hears a probe topic, so we know when it listens.
 class BareSubscriber {
@@ -481,15 +502,19 @@ int run_load(const LoadOptions& options, const std::atomic<bool>& stop, std::ost
     std::uint64_t bare;
     Scrape gateway;
     double rss = -1;
+    double cpu_s = -1;  ///< the gateway's CPU time so far
   };
   std::atomic<std::uint64_t> sent{0};
   std::mutex samples_mutex;
   std::vector<Sample> samples;
   std::atomic<bool> sampling{true};
   auto take_sample = [&](Clock::time_point t0) {
-    Sample s{seconds_since(t0), sent.load(), bare ? bare->frames() : 0, {}, -1};
+    Sample s{seconds_since(t0), sent.load(), bare ? bare->frames() : 0, {}, -1, -1};
     if (metrics) s.gateway = metrics->scrape();
-    if (options.gateway_pid) s.rss = process_memory(*options.gateway_pid).first;
+    if (options.gateway_pid) {
+      s.rss = process_memory(*options.gateway_pid).first;
+      s.cpu_s = process_cpu_s(*options.gateway_pid);
+    }
     std::lock_guard lock(samples_mutex);
     samples.push_back(s);
     return s;
@@ -534,6 +559,7 @@ int run_load(const LoadOptions& options, const std::atomic<bool>& stop, std::ost
                  16);
   std::uint64_t failed_publish = 0;
   bool delivered = true;
+  const double generator_cpu_at_start = process_cpu_s(::getpid());
   for (std::uint64_t j = 0; j < total_events && !stop; ++j) {
     const auto due = t0 + std::chrono::duration_cast<Clock::duration>(
                               std::chrono::duration<double>(static_cast<double>(j) * step_s));
@@ -556,6 +582,7 @@ int run_load(const LoadOptions& options, const std::atomic<bool>& stop, std::ost
       lag_ms.push_back(std::chrono::duration<double, std::milli>(now - due).count());
   }
   const auto send_end = Clock::now();
+  const double generator_cpu_s = process_cpu_s(::getpid()) - generator_cpu_at_start;
   states.close_window();
   at_end = take_sample(t0);
   const double measured_s =
@@ -603,6 +630,8 @@ int run_load(const LoadOptions& options, const std::atomic<bool>& stop, std::ost
   out["render_s"] = number_or_null(render_s);
   out["frame_bytes"] = encode_binary(mats[0].pool[0]).size();
   out["frames_sent"] = total_sent;
+  out["generator_cpu_share_of_core"] = number_or_null(
+      generator_cpu_s / std::chrono::duration<double>(send_end - std::min(t0, send_end)).count());
   out["failed_publish"] = failed_publish;
   out["failed_deliveries"] = failed_deliveries;
   out["send_lag_ms"] = {{"p50", number_or_null(percentile(lag_ms, 50))},
@@ -635,6 +664,15 @@ int run_load(const LoadOptions& options, const std::atomic<bool>& stop, std::ost
                       {"processed", last.gateway.processed}};
     const double processed_rate = (e.gateway.processed - w.gateway.processed) / window_s;
     rates["processed_per_s"] = number_or_null(processed_rate);
+    // The gateway's CPU per fully processed frame: what the machine's noise does not change
+    // much (a frame costs the same CPU whoever else runs), unlike frames per second.
+    if (options.gateway_pid && e.cpu_s >= 0 && w.cpu_s >= 0 &&
+        e.gateway.processed > w.gateway.processed) {
+      out["gateway_cpu"] = {
+          {"share_of_core", number_or_null((e.cpu_s - w.cpu_s) / window_s)},
+          {"us_per_processed_frame", number_or_null((e.cpu_s - w.cpu_s) * 1e6 /
+                                                    (e.gateway.processed - w.gateway.processed))}};
+    }
     if (bare && e.bare > w.bare) {
       out["saturation_ratio"] =
           number_or_null(processed_rate / (static_cast<double>(e.bare - w.bare) / window_s));
