@@ -8,7 +8,8 @@
 #   docs/tools/load_run.sh build -- --mats 500 --rate-hz 10 --warmup-s 10 --duration-s 60
 #
 # Environment: PMAP_LOAD_BROKER_PORT (default 18920), PMAP_LOAD_API_PORT (18921),
-# PMAP_LOAD_DIR (a fresh temporary directory), PMAP_LOAD_KEEP=1 keeps it.
+# PMAP_LOAD_DIR (a fresh temporary directory), PMAP_LOAD_KEEP=1 keeps it; PMAP_LOAD_GATEWAY_NICE
+# (e.g. -10, as root) renices the gateway, to tell its own stalls from the machine's scheduling.
 set -eu
 BUILD=${1:-build}
 [ $# -gt 0 ] && shift
@@ -59,6 +60,9 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+if [ -n "${PMAP_LOAD_GATEWAY_NICE:-}" ]; then  # every thread (nice is per thread on Linux)
+  for t in /proc/"$GW"/task/*; do renice -n "$PMAP_LOAD_GATEWAY_NICE" -p "${t##*/}" >/dev/null; done
+fi
 cpu() { awk '{print ($14 + $15) / 100}' "/proc/$1/stat"; }  # CPU seconds (USER_HZ 100)
 MQ0=$(cpu "$MQ"); GW0=$(cpu "$GW"); T0=$(date +%s)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
