@@ -289,11 +289,17 @@ class StateListener {
     }
   }
   /// States received from now on count (the warm-up is over), until close_window().
-  void open_window() { measuring_ = true; }
+  void open_window() {
+    start_us_ = now_us();
+    measuring_ = true;
+  }
   void close_window() { measuring_ = false; }
   struct Result {
     std::vector<double> latencies_ms;
     std::map<std::string, std::uint64_t> per_mat;  ///< states measured per mat
+    /// States later than 50 ms, by the second of the run they arrived in: stalls show as
+    /// clusters, and their period hints at their cause.
+    std::map<std::int64_t, std::uint64_t> late_by_second;
     std::uint64_t states_total = 0;
     std::uint64_t bad_states = 0;
   };
@@ -316,12 +322,15 @@ class StateListener {
     }
     if (!measuring_) return;
     const auto ts = doc["ts_us"].get<std::int64_t>();
-    result_.latencies_ms.push_back(static_cast<double>(received_us - ts) / 1000.0);
+    const double latency_ms = static_cast<double>(received_us - ts) / 1000.0;
+    result_.latencies_ms.push_back(latency_ms);
+    if (latency_ms > 50) ++result_.late_by_second[(received_us - start_us_) / 1'000'000];
     ++result_.per_mat[parsed->mat_id];
   }
 
   mqtt::async_client client_;
   std::atomic<bool> measuring_{false};
+  std::atomic<std::int64_t> start_us_{0};
   std::mutex mutex_;
   Result result_;
 };
@@ -645,6 +654,9 @@ int run_load(const LoadOptions& options, const std::atomic<bool>& stop, std::ost
   out["states_received"] = lat.states_total;
   out["states_unreadable"] = lat.bad_states;
   out["mats_with_latency"] = lat.per_mat.size();
+  nlohmann::json late = nlohmann::json::object();
+  for (const auto& [second, count] : lat.late_by_second) late[std::to_string(second)] = count;
+  out["states_over_50ms_by_second"] = late;
 
   const Sample& w = at_warm_end ? *at_warm_end : *at_end;
   const Sample& e = *at_end;
