@@ -59,6 +59,35 @@ TEST(Serve, ThrottleOncePerIntervalPlusOccupancyChanges) {
   EXPECT_TRUE(t.pending().empty());
 }
 
+// A 10 Hz mat (frames 100 ms apart, a little jitter) with the gateway's 250-ms state timer: every
+// state must be published on the arrival of a frame, not later by the timer (which would describe
+// a frame up to one period old), and still at most about once per interval.
+TEST(Serve, ThrottlePublishesOnTheFrameNotLateFromTheTimer) {
+  using namespace std::chrono_literals;
+  StateThrottle t(1000ms);
+  const auto t0 = StateThrottle::Clock::now();
+  int on_frame = 0, from_timer = 0;
+  auto next_timer = t0 + 130ms;  // any phase
+  for (int i = 0; i < 600; ++i) {
+    // Jitter of -3..+3 ms around the nominal time, deterministic.
+    const auto at = t0 + i * 100ms + std::chrono::milliseconds((i * 37) % 7 - 3);
+    while (next_timer < at) {
+      if (t.due("m", next_timer)) {
+        t.published("m", true, next_timer);
+        ++from_timer;
+      }
+      next_timer += 250ms;
+    }
+    if (t.offer("m", true, at)) {
+      t.published("m", true, at);
+      ++on_frame;
+    }
+  }
+  EXPECT_EQ(from_timer, 0);
+  EXPECT_GE(on_frame, 55);  // 60 s at about 1 Hz
+  EXPECT_LE(on_frame, 67);  // at most one per 0.9 interval
+}
+
 TEST(Serve, ThrottleRepublishesWhenOnlyCountersChange) {
   using namespace std::chrono_literals;
   StateThrottle t(1000ms);

@@ -87,6 +87,11 @@ void MatPublisher::reap(bool block_until_below_window) {
 }
 
 bool MatPublisher::publish(Channel channel, const void* data, std::size_t size, bool retained) {
+  return publish_for(options_.mat_id, channel, data, size, retained);
+}
+
+bool MatPublisher::publish_for(const std::string& mat_id, Channel channel, const void* data,
+                               std::size_t size, bool retained) {
   reap(false);
   while (in_flight_.size() >= options_.window) {
     if (options_.abort && *options_.abort && !connected()) return false;
@@ -94,15 +99,13 @@ bool MatPublisher::publish(Channel channel, const void* data, std::size_t size, 
   }
   for (;;) {
     try {
-      in_flight_.push_back(
-          client_->publish(topic(options_.mat_id, channel), data, size, 1, retained));
+      in_flight_.push_back(client_->publish(topic(mat_id, channel), data, size, 1, retained));
       return true;
     } catch (const mqtt::exception& error) {
       // The connection dropped between the caller's check and this publish: wait for the
       // automatic reconnect and send again, unless we are told to stop.
       if (client_->is_connected() || !wait_until_connected()) {
-        std::cerr << "pmap-sim: " << options_.mat_id << ": publish failed: " << error.what()
-                  << "\n";
+        std::cerr << "pmap-sim: " << mat_id << ": publish failed: " << error.what() << "\n";
         return false;
       }
     }

@@ -42,7 +42,13 @@ std::string dump_state(const nlohmann::json& state) {
 
 bool StateThrottle::offer(const std::string& mat_id, bool occupied, Clock::time_point now) {
   Entry& e = mats_[mat_id];
-  if (!e.has_last || occupied != e.occupied || now - e.last >= interval_) {
+  // A frame arriving in the last tenth of the interval publishes at once. With the full interval
+  // a frame period that divides it (10 Hz into 1 s) put every other frame a hair short, and the
+  // timer then published that frame's state up to one period late; once the timer had published,
+  // its phase won every time after (measured: frame-to-state p50 52 ms, p99 106 ms for 10 Hz
+  // mats, pmap-load). Pending states still wait for the full interval (due()), so the frame
+  // wins that race and the timer is left for mats that went quiet.
+  if (!e.has_last || occupied != e.occupied || now - e.last >= interval_ - interval_ / 10) {
     e.pending = false;
     return true;
   }

@@ -33,9 +33,11 @@ class StateThrottle {
       : interval_(interval) {}
 
   /// A new state is available for `mat_id`. Returns true when it must be published now (first
-  /// state, occupancy change, or interval elapsed); otherwise the mat is marked pending.
+  /// state, occupancy change, or nine tenths of the interval elapsed); otherwise the mat is
+  /// marked pending.
   [[nodiscard]] bool offer(const std::string& mat_id, bool occupied, Clock::time_point now);
-  /// True when a pending state of `mat_id` is due now (for the periodic timer); clears pending.
+  /// True when a pending state of `mat_id` is due now (for the periodic timer): the whole
+  /// interval has elapsed. Clears pending.
   [[nodiscard]] bool due(const std::string& mat_id, Clock::time_point now);
   /// Only the counters of `mat_id` changed (e.g. a rejected frame): republish its last state,
   /// with the new counters, when the interval allows. No-op for a mat never published.

@@ -46,6 +46,11 @@ class MatPublisher {
   /// connection is down, until Paho has reconnected. Returns false only if the publication could
   /// not be queued and we were asked to stop (or the client refused it while connected).
   bool publish(Channel channel, const void* data, std::size_t size, bool retained = false);
+  /// As publish(), on a channel of another mat that shares this connection (pmap-load: hundreds
+  /// of simulated mats over a few connections). That mat's meta and status are the caller's
+  /// business: the last will and the republishing after a reconnect cover this mat only.
+  bool publish_for(const std::string& mat_id, Channel channel, const void* data, std::size_t size,
+                   bool retained = false);
   /// Publishes status offline, waits for every delivery (at most `timeout`), disconnects.
   void stop(std::chrono::seconds timeout = std::chrono::seconds(10));
 
