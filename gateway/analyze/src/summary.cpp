@@ -75,7 +75,9 @@ int run_summary(const AnalyzeCli& cli, std::ostream& out, std::ostream& err) {
     if (!states) return fail(err, "cannot write " + cli.states_path, 1);
   }
 
-  std::vector<Episode> episodes;
+  // Keyed as the store keys them: the pipeline writes an open episode at each flush as it stands
+  // and the closed one later replaces it (same stream and start), so the last version counts.
+  std::map<std::pair<std::int64_t, std::string>, Episode> episodes;
   std::uint64_t store_errors = 0;
   PipelineConfig config;
   config.epoch_seconds = cli.epoch_seconds;
@@ -86,7 +88,8 @@ int run_summary(const AnalyzeCli& cli, std::ostream& out, std::ostream& err) {
         return true;
       },
       [&](WriteBatch batch) {
-        episodes.insert(episodes.end(), batch.episodes.begin(), batch.episodes.end());
+        for (const Episode& e : batch.episodes)
+          episodes.insert_or_assign({e.start_us, e.stream}, e);
         if (!store) return;
         try {
           store->write(batch);
@@ -131,7 +134,7 @@ int run_summary(const AnalyzeCli& cli, std::ostream& out, std::ostream& err) {
   int turns = 0, exits = 0;
   std::string last_position;
   const std::string absent = mat.kind == MatKind::kBed ? "out_of_bed" : "away";
-  for (const auto& e : episodes) {
+  for (const auto& [key, e] : episodes) {
     out_episodes.push_back({{"stream", e.stream},
                             {"label", e.label},
                             {"start_us", e.start_us},
@@ -146,7 +149,7 @@ int run_summary(const AnalyzeCli& cli, std::ostream& out, std::ostream& err) {
   }
   // Exits/breaks: absences between two presences (not the empty mat before and after).
   std::vector<std::string> presence;
-  for (const auto& e : episodes) {
+  for (const auto& [key, e] : episodes) {
     if (e.stream == "presence") presence.push_back(e.label);
   }
   for (std::size_t i = 1; i + 1 < presence.size(); ++i) exits += presence[i] == absent;

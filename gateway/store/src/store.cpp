@@ -369,7 +369,8 @@ void Store::write(const WriteBatch& batch) {
     }
     std::int64_t added = 0;
     if (!batch.episodes.empty()) {
-      // An episode is written once, when it closes; a replayed one replaces the stored copy.
+      // An open episode is written as it stands at each flush it grew in (a crash loses only its
+      // last flush interval); the closed one, or a replayed one, replaces the stored copy.
       Statement st = db_.prepare(
           "INSERT INTO episodes (mat_id, stream, start_us, end_us, label, frames, "
           "mean_confidence) VALUES (?1,?2,?3,?4,?5,?6,?7) "
