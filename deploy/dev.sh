@@ -64,7 +64,11 @@ install_missing() {
 
 build() {
   log "building in $BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  # -g1 (line tables: backtraces name file and line) instead of the full -g: 25-40 % less compile
+  # time on the heavy Asio/Beast files (api_server.cpp 30 s against 42-49 s, measured 2026-11-26),
+  # which keeps CI's build well inside its budget. Configure a build of your own for a debugger.
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" >/dev/null
   cmake --build "$BUILD" -j"$JOBS"
 }
 

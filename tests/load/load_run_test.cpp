@@ -51,7 +51,11 @@ TEST(LoadRun, TwentyMatsAt10HzEveryFrameReachesGatewayAndBareSubscriber) {
   EXPECT_EQ(r["states_unreadable"], 0);
   EXPECT_GT(r["gateway_rss_mb"]["samples"].get<int>(), 0);
   EXPECT_GT(r["gateway_rss_mb"]["hwm"].get<double>(), 0.0);
-  EXPECT_GE(r["gateway_rss_mb"]["hwm"].get<double>(), r["gateway_rss_mb"]["max"].get<double>());
+  // VmHWM is the peak of VmRSS, but the kernel batches RSS counts per thread and updates the
+  // peak lazily: a VmRSS sample can exceed the VmHWM read later by a few pages (CI: 29.148 MB
+  // sampled against 29.145 MB). Within 1 MB is the same peak.
+  EXPECT_GE(r["gateway_rss_mb"]["hwm"].get<double>() + 1.0,
+            r["gateway_rss_mb"]["max"].get<double>());
   EXPECT_GT(r["backlog_frames"]["samples"].get<int>(), 0);
   EXPECT_TRUE(r.contains("saturation_ratio"));
 }
