@@ -1,5 +1,6 @@
 #include "pmap/calibration/calibration_applier.hpp"
 
+#include "avx2_clones.hpp"
 #include "pmap/calibration/creep.hpp"
 
 #include <algorithm>
@@ -34,11 +35,9 @@ struct Table {
 
 // out = the curves at x = raw − shift, gated: 0 at or below the gate (and for NaN, whose
 // comparisons are false). Compiled for AVX2 and baseline x86-64; the loader picks.
-__attribute__((target_clones("avx2", "default"))) void convert(const Table& t, std::size_t chunks,
-                                                               const float* __restrict gate,
-                                                               const float* __restrict raw,
-                                                               const float* __restrict shift,
-                                                               float* __restrict out) {
+PMAP_AVX2_CLONES void convert(const Table& t, std::size_t chunks, const float* __restrict gate,
+                              const float* __restrict raw, const float* __restrict shift,
+                              float* __restrict out) {
   // Loads are memcpy (unaligned, no aliasing questions); a helper function returning Lanes would
   // change the ABI between the clones.
   const Lanes zero = {};
@@ -87,11 +86,12 @@ __attribute__((target_clones("avx2", "default"))) void convert(const Table& t, s
 // With creep compensation (`creep` and `compensated` not null) the reading is first compensated
 // as creep_correct does (x − creep unless saturated) and written to `compensated` for convert:
 // one pass over the frame instead of two.
-__attribute__((target_clones("avx2", "default"))) std::size_t screen(
-    std::size_t taxels, const float* __restrict raw, const float* __restrict shift,
-    const float* __restrict creep, float ceiling, float* __restrict compensated,
-    const float* __restrict gate, const float* __restrict offset, const float* __restrict band,
-    float band_growth, float* __restrict peak, std::int32_t* __restrict descending) {
+PMAP_AVX2_CLONES std::size_t screen(std::size_t taxels, const float* __restrict raw,
+                                    const float* __restrict shift, const float* __restrict creep,
+                                    float ceiling, float* __restrict compensated,
+                                    const float* __restrict gate, const float* __restrict offset,
+                                    const float* __restrict band, float band_growth,
+                                    float* __restrict peak, std::int32_t* __restrict descending) {
   const Lanes zero = {};
   const Lanes top = zero + ceiling;
   Mask count = {};

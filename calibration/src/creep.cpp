@@ -1,4 +1,5 @@
 #include "pmap/calibration/creep.hpp"
+#include "avx2_clones.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -43,10 +44,11 @@ float creep_step(double tau_s, double dt_s) noexcept {
 constexpr std::size_t kLanes = 8;
 using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
 
-__attribute__((target_clones("avx2", "default"))) void creep_update(
-    std::size_t taxels, float a, float ceiling, const float* __restrict fraction,
-    const float* __restrict offset, const float* __restrict in, const float* __restrict shift,
-    float* __restrict lowpass, float* __restrict correction) noexcept {
+PMAP_AVX2_CLONES void creep_update(std::size_t taxels, float a, float ceiling,
+                                   const float* __restrict fraction, const float* __restrict offset,
+                                   const float* __restrict in, const float* __restrict shift,
+                                   float* __restrict lowpass,
+                                   float* __restrict correction) noexcept {
   // The lag follows the reading clamped to the ADC's range (NaN as 0: comparisons with NaN are
   // false), so one bad reading cannot poison it.
   const Lanes zero = {};
@@ -83,9 +85,10 @@ __attribute__((target_clones("avx2", "default"))) void creep_update(
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) void creep_correct(
-    std::size_t taxels, float ceiling, const float* __restrict in, const float* __restrict shift,
-    const float* __restrict correction, float* __restrict out) noexcept {
+PMAP_AVX2_CLONES void creep_correct(std::size_t taxels, float ceiling, const float* __restrict in,
+                                    const float* __restrict shift,
+                                    const float* __restrict correction,
+                                    float* __restrict out) noexcept {
   // The output keeps the reading's own value (the applier gives NaN 0 mmHg). A saturated reading
   // stays saturated: it says "at least this much", whatever the creep.
   const Lanes zero = {};
