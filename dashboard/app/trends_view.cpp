@@ -297,6 +297,10 @@ void TrendsView::draw_scatter() {
       lower->append(x, fit->at(x) - fit->band_half_width(x));
     }
     auto* band = new QAreaSeries(upper, lower);
+    // The area series does not own its boundary lines; as its children they go with it when the
+    // chart drops its series at the next redraw (LeakSanitizer found them left behind).
+    upper->setParent(band);
+    lower->setParent(band);
     band->setName(tr("95 % band of the line"));
     band->setColor(QColor(0x99, 0x99, 0x99, 90));
     band->setBorderColor(QColor(0x99, 0x99, 0x99, 0));
