@@ -56,24 +56,35 @@ PMAP_AVX2_CLONES void convert(const Table& t, std::size_t chunks, const float* _
     const auto loaded = x > g;  // false for NaN: such a taxel reads 0
     const Lanes ceiling = zero + t.ceiling;
     x = x < ceiling ? x : ceiling;
+    // Two hinges per step into two sums: the sums' additions are the loop's critical path, and
+    // the exit test is a branch that mispredicts once per chunk; pairs halve both.
     Lanes acc = zero;
+    Lanes acc_odd = zero;
     const float* const next_chunk = table + t.hinges * 2 * kChunk;
-    for (std::size_t h = 0; h < t.hinges; ++h, table += 2 * kChunk) {
+    for (std::size_t h = 0; h < t.hinges; h += 2, table += 4 * kChunk) {
       Lanes knot;
+      Lanes knot_odd;
       Lanes change;
+      Lanes change_odd;
       std::memcpy(&knot, table, sizeof knot);
       Lanes above = x - knot;
       // Every taxel's knots rise (unusable and padding taxels' are +max), so once no lane is
       // above this knot none is above the later ones: an unloaded chunk, most of a bed, stops
-      // after two hinges, a loaded one at the segment of its highest reading.
+      // after two pairs, a loaded one at the pair of its highest reading.
       const Mask rising = above > zero;
       Mask none = {};
       if (std::memcmp(&rising, &none, sizeof none) == 0) break;
+      std::memcpy(&knot_odd, table + 2 * kChunk, sizeof knot_odd);
       std::memcpy(&change, table + kChunk, sizeof change);
+      std::memcpy(&change_odd, table + 3 * kChunk, sizeof change_odd);
+      Lanes above_odd = x - knot_odd;
       above = above > zero ? above : zero;
+      above_odd = above_odd > zero ? above_odd : zero;
       acc += change * above;
+      acc_odd += change_odd * above_odd;
     }
     table = next_chunk;
+    acc += acc_odd;
     acc = loaded ? acc : zero;
     std::memcpy(out + b, &acc, sizeof acc);
   }
@@ -174,7 +185,7 @@ std::vector<float> CalibrationApplier::hinges_for(const MatCalibration& c,
     double previous_counts = c.offset_counts[i];
     double previous_mmhg = 0;
     double previous_slope = 0;
-    for (std::size_t h = 0; h < hinges_; ++h) {
+    for (std::size_t h = 0; h <= m; ++h) {  // a padding hinge stays at +max with d = 0
       double slope;
       if (h < m) {
         slope = (c.knot_mmhg[h] - previous_mmhg) / (knots[i * m + h] - previous_counts);
@@ -203,7 +214,7 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
   taxels_ = c.taxel_count();
   padded_ = (taxels_ + kChunk - 1) / kChunk * kChunk;
   const std::size_t m = c.knots();
-  hinges_ = m + 1;
+  hinges_ = (m + 2) / 2 * 2;  // the offset and every knot, padded to pairs (convert's steps)
   full_scale_mmhg_ = c.full_scale_mmhg();
   ceiling_ = static_cast<float>(c.full_scale_counts);
   offset_.assign(padded_, 0.0f);

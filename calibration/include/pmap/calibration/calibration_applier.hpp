@@ -102,7 +102,9 @@ class CalibrationApplier {
 
   std::size_t taxels_ = 0;
   std::size_t padded_ = 0;  ///< taxels_ rounded up to the 8-taxel chunks the kernel works in
-  std::size_t hinges_ = 0;  ///< knots + 1: the offset and every knot (the last one extrapolates)
+  /// knots + 1: the offset and every knot (the last one extrapolates), rounded up to even with a
+  /// hinge that never bends (the conversion takes hinges in pairs)
+  std::size_t hinges_ = 0;
   double full_scale_mmhg_ = 0;
   float ceiling_ = 0;  ///< the ADC's full scale, counts
   // Per taxel, padded (padding taxels never pass the gate):
