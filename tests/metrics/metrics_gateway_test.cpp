@@ -81,6 +81,10 @@ TEST(MetricsGateway, ScrapeAfterASimulatedNightCountsEveryFrame) {
   EXPECT_LT(age, 120);
   EXPECT_EQ(m.value("pmap_mqtt_connected"), 1);
   EXPECT_GT(m.value("process_resident_memory_bytes"), 1 << 20);
+  // Every frame processed: nothing waits in the queue; its limit is the default.
+  EXPECT_EQ(m.value("pmap_messages_queued"), 0);
+  EXPECT_EQ(m.value("pmap_messages_queue_limit"), 20000);
+  EXPECT_GE(m.value("pmap_mqtt_delivery_held_seconds_total"), 0);
 
   // Scrape cost with one mat (docs/performance.md).
   const auto t0 = std::chrono::steady_clock::now();

@@ -124,6 +124,9 @@ TEST(MetricsGateway, FullTextIsValidAndCarriesEveryFamily) {
   v.store.max_buffer_bytes = 65536;
   v.store.dropped_raw_frames = 5;
   v.store.dropped_rows = 2;
+  v.messages_queued = 17;
+  v.messages_queue_limit = 20000;
+  v.delivery_held_s = 0.25;
   Histogram decode(Histogram::frame_bounds()), estimate(Histogram::frame_bounds()),
       db(Histogram::write_bounds());
   decode.observe(30us);
@@ -173,6 +176,11 @@ TEST(MetricsGateway, FullTextIsValidAndCarriesEveryFamily) {
   EXPECT_EQ(p.value("pmap_db_buffer_max_bytes"), 65536);
   EXPECT_EQ(p.value("pmap_db_dropped_raw_frames_total"), 5);
   EXPECT_EQ(p.value("pmap_db_dropped_rows_total"), 2);
+  // The processing queue (back-pressure), read live at the scrape.
+  EXPECT_EQ(p.value("pmap_messages_queued"), 17);
+  EXPECT_EQ(p.value("pmap_messages_queue_limit"), 20000);
+  EXPECT_DOUBLE_EQ(p.value("pmap_mqtt_delivery_held_seconds_total"), 0.25);
+  EXPECT_EQ(p.families.at("pmap_mqtt_delivery_held_seconds_total").type, "counter");
 }
 
 TEST(MetricsGateway, BuildFiguresAndProcessMemory) {

@@ -198,6 +198,19 @@ std::string render_gateway_metrics(const GatewayMetricsView& v,
   out.counter("pmap_mqtt_outbox_dropped_total",
               "Outgoing MQTT messages dropped from the full outbox.",
               one(static_cast<double>(v.mqtt_outbox_dropped)));
+  if (v.messages_queue_limit > 0) {
+    // Read at the scrape, not copied by the busy processing thread: a backlog shows at once.
+    out.gauge("pmap_messages_queued",
+              "Messages received from the broker and waiting for the processing thread.",
+              one(static_cast<double>(v.messages_queued)));
+    out.gauge("pmap_messages_queue_limit",
+              "max_queued_messages: at this many queued, MQTT delivery waits (back-pressure).",
+              one(static_cast<double>(v.messages_queue_limit)));
+    out.counter("pmap_mqtt_delivery_held_seconds_total",
+                "Time MQTT delivery waited for room in the queue; rising: the gateway is behind "
+                "and the broker holds the rest.",
+                one(v.delivery_held_s));
+  }
   out.counter("pmap_api_rate_limited_total",
               "API requests refused with 429 by the per-client rate limit.",
               one(static_cast<double>(v.api_rate_limited)));

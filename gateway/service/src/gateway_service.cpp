@@ -124,6 +124,9 @@ class GatewayService::Impl {
       v.mqtt_published = outbox_.sent();
       v.mqtt_publish_failures = outbox_.failed();
       v.mqtt_outbox_dropped = outbox_.dropped();
+      v.messages_queued = queued_.load(std::memory_order_relaxed);
+      v.messages_queue_limit = static_cast<std::uint64_t>(config_.max_queued_messages);
+      v.delivery_held_s = static_cast<double>(held_us_.load(std::memory_order_relaxed)) / 1e6;
       v.store = writer_.stats();
       if (api_) {
         const auto api = api_->counters();
@@ -182,6 +185,7 @@ class GatewayService::Impl {
     nlohmann::json s = pipeline_.summary();
     const auto ws = writer_.stats();
     s["global"]["overload_dropped"] = overload_dropped_.load();
+    s["global"]["delivery_held_s"] = static_cast<double>(held_us_.load()) / 1e6;
     s["global"]["mqtt_published"] = outbox_.sent();
     s["global"]["mqtt_publish_failures"] = outbox_.failed();
     s["global"]["mqtt_outbox_dropped"] = outbox_.dropped();
@@ -453,13 +457,25 @@ class GatewayService::Impl {
     // Back-pressure rather than loss: while the pipeline is behind, hold Paho's delivery thread.
     // Paho then stops reading the socket, TCP pushes back and the broker keeps the messages
     // queued (under its own max_queued_messages). Only once shutting down are they dropped.
-    while (queued_.load(std::memory_order_relaxed) >=
-           static_cast<std::size_t>(config_.max_queued_messages)) {
-      if (stopping_.load()) {
-        ++overload_dropped_;
-        return;
+    const auto limit = static_cast<std::size_t>(config_.max_queued_messages);
+    if (queued_.load(std::memory_order_relaxed) >= limit) {
+      const auto held_since = std::chrono::steady_clock::now();
+      const auto count_held = [&] {
+        held_us_.fetch_add(static_cast<std::uint64_t>(
+                               std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - held_since)
+                                   .count()),
+                           std::memory_order_relaxed);
+      };
+      while (queued_.load(std::memory_order_relaxed) >= limit) {
+        if (stopping_.load()) {
+          ++overload_dropped_;
+          count_held();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      count_held();
     }
     ++queued_;
     boost::asio::post(io_, [this, topic = msg->get_topic(), payload = msg->get_payload_str()] {
@@ -669,6 +685,7 @@ class GatewayService::Impl {
   Listener disconnect_listener_;
   std::atomic<std::size_t> queued_{0};
   std::atomic<std::uint64_t> overload_dropped_{0};
+  std::atomic<std::uint64_t> held_us_{0};  ///< µs MQTT delivery waited in on_message
   std::atomic<bool> stopping_{false};   // also read on Paho's thread
   std::atomic<bool> connected_{false};  // set on Paho's thread, read by publish()
   bool finished_ = false;

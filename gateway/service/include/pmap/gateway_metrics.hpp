@@ -44,6 +44,9 @@ struct GatewayMetricsView {
   std::uint64_t mqtt_published = 0;
   std::uint64_t mqtt_publish_failures = 0;
   std::uint64_t mqtt_outbox_dropped = 0;
+  std::uint64_t messages_queued = 0;       ///< received, waiting for the processing thread
+  std::uint64_t messages_queue_limit = 0;  ///< max_queued_messages (0: not written)
+  double delivery_held_s = 0;  ///< time MQTT delivery waited for room in that queue
   StoreWriter::Stats store;             ///< the database writer (failing, buffered, dropped)
   std::uint64_t api_rate_limited = 0;   ///< API requests refused 429 (per-client rate limit)
   std::uint64_t api_auth_failures = 0;  ///< API requests refused 401 (missing or wrong token)
