@@ -61,6 +61,14 @@ void seed(const std::string& path) {
     b.mats.push_back(MatRecord{mat, mat == "bed1" ? "bed" : "chair", 4, 3, 10, 10, "{}", "fw",
                                "{\"note\":\"MARK-" + mat + "-meta\"}", kDay1});
     b.counters.push_back(CounterSnapshot{mat, {{"accepted", 7}}});
+    FloorRecord floor;
+    floor.mat_id = mat;
+    floor.rows = 4;
+    floor.cols = 3;
+    floor.counts.assign(12, 45.0f);
+    floor.empty_frames = 10;
+    floor.saved_us = kDay1;
+    b.floors.push_back(floor);
     for (int day = 0; day < 2; ++day) {
       const std::int64_t t0 = kDay1 + day * 24 * kH + 2 * kH;
       b.statuses.push_back(StatusEvent{mat, t0, "online"});
@@ -403,12 +411,12 @@ TEST_F(DataDeletion, PmapctlDeleteAsksCountsAndDeletes) {
   // A dry run counts and changes nothing.
   auto r = ctl({"delete", "--db", path, "--mat", "bed1", "--dry-run", "--tz", "UTC"});
   ASSERT_EQ(r.code, pmapctl::kOk) << r.err;
-  EXPECT_TRUE(has(r.out, "would delete 13 rows (mat 'bed1'): ")) << r.out;
+  EXPECT_TRUE(has(r.out, "would delete 14 rows (mat 'bed1'): ")) << r.out;
   EXPECT_TRUE(has(r.out, "epochs=2")) << r.out;
   // Not confirmed: nothing happens.
   r = ctl({"delete", "--db", path, "--mat", "bed1", "--tz", "UTC"}, "yes\n");
   EXPECT_EQ(r.code, pmapctl::kRefused);
-  EXPECT_TRUE(has(r.out, "This deletes mat 'bed1' from '" + path + "':\n  13 rows: ")) << r.out;
+  EXPECT_TRUE(has(r.out, "This deletes mat 'bed1' from '" + path + "':\n  14 rows: ")) << r.out;
   EXPECT_TRUE(has(r.out, "Type 'delete' to confirm")) << r.out;
   EXPECT_TRUE(has(r.err, "nothing was deleted")) << r.err;
   {
@@ -430,7 +438,7 @@ TEST_F(DataDeletion, PmapctlDeleteAsksCountsAndDeletes) {
   // A mat with --yes, text.
   r = ctl({"delete", "--db", path, "--mat", "bed1", "--yes"});
   ASSERT_EQ(r.code, pmapctl::kOk) << r.err;
-  EXPECT_TRUE(has(r.out, "deleted 7 rows (mat 'bed1'): ")) << r.out;
+  EXPECT_TRUE(has(r.out, "deleted 8 rows (mat 'bed1'): ")) << r.out;
   EXPECT_TRUE(has(r.out, "mats removed: [\"bed1\"]")) << r.out;
   // forget is delete --all, confirmed by 'forget'.
   r = ctl({"forget", "--db", path}, "forget\n");

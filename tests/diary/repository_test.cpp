@@ -240,7 +240,7 @@ TEST(DiaryMigration, AVersion2DatabaseGainsTheDiaryAndKeepsItsData) {
     s.db().exec(
         "DROP TABLE posture_epochs; DROP TABLE setup_switches; DROP TABLE pillow_setups; "
         "DROP TABLE movement_tests; "
-        "DROP TABLE pain_entries; PRAGMA user_version = 2;");
+        "DROP TABLE pain_entries; DROP TABLE mat_floors; PRAGMA user_version = 2;");
   }
   {
     Database raw(path, Database::Mode::kReadOnly);

@@ -373,6 +373,7 @@ TEST_F(DataExport, CsvHasEveryFileHeaderAndExactRows) {
             (std::set<std::string>{"pain.csv", "movement_tests.csv", "pillow_setups.csv",
                                    "setup_switches.csv", "nights.csv", "sitting_days.csv",
                                    "mats.csv", "mat_status_events.csv", "mat_counters.csv",
+                                   "mat_floors.csv",
                                    "episodes.csv", "epochs.csv", "posture_epochs.csv",
                                    "raw_frames.csv", "export_info.csv"}));
   EXPECT_TRUE(no_temporaries(dir.file("")));

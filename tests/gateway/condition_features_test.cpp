@@ -132,5 +132,63 @@ TEST(Condition, BaselineLearnedFromEmptyFramesThenSubtracted) {
   EXPECT_FLOAT_EQ((*c3.pressure_mmhg)(3, 3), 50.0f);
 }
 
+// A restart: the floor kept by floor_state() and taken up by a fresh conditioner conditions the
+// next frames exactly as the conditioner that learned it, and learning goes on from the same
+// count (the next empty frame weighs as it would have).
+TEST(Condition, RestoredFloorConditionsAndLearnsLikeTheOneThatLearnedIt) {
+  const MatDescriptor mat = bed(8, 8);
+  MatConditioner learned;
+  EXPECT_FALSE(learned.floor_state().has_value());
+  PressureFrame empty = test::make_frame(1, test::kNowUs, 8, 8);
+  for (std::size_t i = 0; i < empty.values.size(); ++i)
+    empty.values[i] = static_cast<std::uint16_t>(40 + (i * 7) % 13);
+  for (int k = 0; k < 3; ++k) {
+    PressureFrame f = empty;
+    f.timestamp_us += k * 1'000'000;
+    f.values[static_cast<std::size_t>(k)] += 2;
+    learned.learn_empty(learned.condition(f, mat));
+  }
+  PressureFrame body = empty;
+  body.timestamp_us += 10'000'000;
+  for (int r = 2; r < 6; ++r)
+    for (int c = 2; c < 6; ++c) body.at(r, c) = static_cast<std::uint16_t>(body.at(r, c) + 300);
+  EXPECT_FALSE(learned.observe(learned.condition(body, mat), true));  // occupied: not learned
+
+  const auto kept = learned.floor_state();
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->empty_frames, 3U);
+  EXPECT_EQ(kept->last_occupied_us, body.timestamp_us);
+  MatConditioner restarted;
+  restarted.restore_floor(*kept);
+  EXPECT_TRUE(restarted.floor_learned());
+  EXPECT_EQ(restarted.empty_frames_learned(), 3U);
+  const ConditionedFrame a = learned.condition(body, mat);
+  const ConditionedFrame b = restarted.condition(body, mat);
+  EXPECT_TRUE(b.floor_learned);
+  EXPECT_TRUE((a.above_floor == b.above_floor).all());
+  // Without the kept floor, the one-number fallback leaves the empty taxels' offsets in.
+  MatConditioner fresh;
+  const ConditionedFrame c = fresh.condition(body, mat);
+  EXPECT_FALSE((a.above_floor == c.above_floor).all());
+
+  // The hold-off after the last occupied frame was kept too: an empty frame 10 s later is not
+  // learned by either; one 200 s later is, with the same weight.
+  PressureFrame soon = empty;
+  soon.timestamp_us = body.timestamp_us + 10'000'000;
+  EXPECT_FALSE(learned.observe(learned.condition(soon, mat), false));
+  EXPECT_FALSE(restarted.observe(restarted.condition(soon, mat), false));
+  PressureFrame later = empty;
+  later.timestamp_us = body.timestamp_us + 200'000'000;
+  later.values[9] += 8;
+  EXPECT_TRUE(learned.observe(learned.condition(later, mat), false));
+  EXPECT_TRUE(restarted.observe(restarted.condition(later, mat), false));
+  EXPECT_TRUE((*learned.floor() == *restarted.floor()).all());
+
+  // Nothing to take up: ignored.
+  MatConditioner untouched;
+  untouched.restore_floor(MatConditioner::FloorState{});
+  EXPECT_FALSE(untouched.floor_learned());
+}
+
 }  // namespace
 }  // namespace pmap

@@ -257,6 +257,78 @@ TEST(Pipeline, PostureEpochsWrittenForBedFrames) {
   EXPECT_GT(side, 0);
 }
 
+// The learned floor is written when first learned, then at most every 5 min while the mat is
+// empty, at once when it is occupied again; a restarted pipeline that takes it up conditions
+// the night's frames exactly as the one that learned it (docs/gateway.md, "Conditioning").
+TEST(Pipeline, LearnedFloorIsWrittenAndTakenUpAfterARestart) {
+  const auto meta = bytes(test::meta_json("bed", 32, 16, "head", true, 28.6));
+  // An empty mat whose taxels read 5-65 counts (their own zeros), a body on top.
+  auto person_frame = [](std::uint32_t seq, bool occupied) {
+    PressureFrame f = test::make_frame(seq, kNowUs + seq * 1'000'000LL, 32, 16);
+    for (std::size_t i = 0; i < f.values.size(); ++i)
+      f.values[i] = static_cast<std::uint16_t>(5 + (i * 37) % 61);
+    if (occupied) {
+      for (std::size_t r = 5; r < 25; ++r) {
+        for (std::size_t c = 3; c < 10; ++c) f.at(r, c) = static_cast<std::uint16_t>(f.at(r, c) + 600);
+      }
+    }
+    return encode_binary(f);
+  };
+  Harness h;
+  h.send("pmap/v1/bed1/meta", meta);
+  std::uint32_t seq = 0;
+  auto floors_flushed = [&] {
+    h.pipeline.flush();
+    return h.all().floors;
+  };
+  for (; seq < 5; ++seq) h.send("pmap/v1/bed1/frame", person_frame(seq, false));
+  auto first = floors_flushed();
+  ASSERT_EQ(first.size(), 1U);  // learned for the first time
+  EXPECT_EQ(first[0].mat_id, "bed1");
+  EXPECT_EQ(first[0].rows, 32);
+  EXPECT_EQ(first[0].cols, 16);
+  EXPECT_EQ(first[0].empty_frames, 5);
+  for (; seq < 10; ++seq) h.send("pmap/v1/bed1/frame", person_frame(seq, false));
+  EXPECT_TRUE(floors_flushed().empty());  // still learning, written < 5 min ago
+  h.send("pmap/v1/bed1/frame", person_frame(seq++, true));
+  auto at_bedtime = floors_flushed();
+  ASSERT_EQ(at_bedtime.size(), 1U);  // occupied: the floor the night is measured against
+  EXPECT_EQ(at_bedtime[0].empty_frames, 10);
+  EXPECT_TRUE(at_bedtime[0].last_occupied_us.has_value());
+  h.send("pmap/v1/bed1/frame", person_frame(seq++, true));
+  h.pipeline.close_episodes();
+  EXPECT_TRUE(floors_flushed().empty());  // unchanged since: not written again at shutdown
+
+  // The restart: the floor from the database, the meta, then the night goes on.
+  Harness restarted;
+  restarted.pipeline.restore_floor(at_bedtime[0]);
+  restarted.send("pmap/v1/bed1/meta", meta);
+  Harness forgetful;  // a restart without it
+  forgetful.send("pmap/v1/bed1/meta", meta);
+  const auto night = person_frame(seq, true);
+  h.send("pmap/v1/bed1/frame", night);
+  restarted.send("pmap/v1/bed1/frame", night);
+  forgetful.send("pmap/v1/bed1/frame", night);
+  const ConditionedFrame* a = h.pipeline.conditioned("bed1");
+  const ConditionedFrame* b = restarted.pipeline.conditioned("bed1");
+  const ConditionedFrame* c = forgetful.pipeline.conditioned("bed1");
+  ASSERT_TRUE(a && b && c);
+  EXPECT_TRUE(b->floor_learned);
+  EXPECT_TRUE((a->above_floor == b->above_floor).all());
+  EXPECT_FALSE(c->floor_learned);
+  EXPECT_FALSE((a->above_floor == c->above_floor).all());  // the one-number floor
+  // A floor of another shape is not taken up.
+  Harness reshaped;
+  FloorRecord other = at_bedtime[0];
+  other.rows = 16;
+  other.cols = 32;
+  reshaped.pipeline.restore_floor(other);
+  reshaped.send("pmap/v1/bed1/meta", meta);
+  reshaped.send("pmap/v1/bed1/frame", night);
+  ASSERT_NE(reshaped.pipeline.conditioned("bed1"), nullptr);
+  EXPECT_FALSE(reshaped.pipeline.conditioned("bed1")->floor_learned);
+}
+
 TEST(Pipeline, EndToEndEpochsCountersStatesAndUnattributed) {
   Harness h;
   h.send("pmap/v1/bed1/meta", bytes(test::meta_json("bed", 32, 16, "head", true, 28.6)));

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <thread>
 
 #include "pmap/epoch_aggregator.hpp"
@@ -104,7 +105,8 @@ TEST(Store, MigratesAVersion1DatabaseKeepingItsData) {
     s.db().exec(
         "DROP TABLE posture_epochs; DROP TABLE episodes; DROP TABLE setup_switches; DROP TABLE "
         "pillow_setups; "
-        "DROP TABLE movement_tests; DROP TABLE pain_entries; PRAGMA user_version = 1;");
+        "DROP TABLE movement_tests; DROP TABLE pain_entries; DROP TABLE mat_floors; "
+        "PRAGMA user_version = 1;");
   }
   Store migrated(path);
   EXPECT_EQ(migrated.schema_version(), Store::kSchemaVersion);
@@ -130,15 +132,100 @@ TEST(Store, MigratesAVersion3DatabaseKeepingItsData) {
     s.write(b);
     s.db().exec(
         "INSERT INTO pillow_setups VALUES ('thick', 'thick', 0, 'medium', 0, '', 1);"
-        "DROP TABLE posture_epochs; PRAGMA user_version = 3;");
+        "DROP TABLE posture_epochs; DROP TABLE mat_floors; PRAGMA user_version = 3;");
   }
   Store migrated(path);
-  EXPECT_EQ(migrated.schema_version(), 4);
+  EXPECT_EQ(migrated.schema_version(), Store::kSchemaVersion);
   EXPECT_EQ(migrated.db().query_int("SELECT frames FROM epochs"), 5);
   EXPECT_EQ(migrated.db().query_int("SELECT end_us FROM episodes"), 61'000'000);
   EXPECT_EQ(migrated.db().query_text("SELECT name FROM pillow_setups"), "thick");
   EXPECT_EQ(migrated.db().query_int("SELECT COUNT(*) FROM posture_epochs"), 0);
   EXPECT_EQ(migrated.integrity_check(), "ok");
+}
+
+TEST(Store, MigratesAVersion4DatabaseKeepingItsData) {
+  test::TempDir dir;
+  const auto path = dir.file("v4.db");
+  {
+    Store s(path);
+    WriteBatch b;
+    b.epochs.push_back(delta("m", 100, 5, 10));
+    s.write(b);
+    s.db().exec("DROP TABLE mat_floors; PRAGMA user_version = 4;");
+  }
+  Store migrated(path);
+  EXPECT_EQ(migrated.schema_version(), 5);
+  EXPECT_EQ(migrated.db().query_int("SELECT frames FROM epochs"), 5);
+  EXPECT_EQ(migrated.db().query_int("SELECT COUNT(*) FROM mat_floors"), 0);
+  EXPECT_EQ(migrated.integrity_check(), "ok");
+}
+
+FloorRecord floor_of(const std::string& mat, std::int64_t rows, std::int64_t cols, float base) {
+  FloorRecord f;
+  f.mat_id = mat;
+  f.rows = rows;
+  f.cols = cols;
+  for (std::int64_t i = 0; i < rows * cols; ++i)
+    f.counts.push_back(base + 0.25f * static_cast<float>(i % 7));
+  f.empty_frames = 42;
+  f.last_learned_us = 1'000'000;
+  f.saved_us = 2'000'000;
+  return f;
+}
+
+TEST(Store, FloorsAreReplacedPerMatAndReadBackExactly) {
+  test::TempDir dir;
+  Store s(dir.file("floors.db"));
+  WriteBatch b;
+  b.floors.push_back(floor_of("bed1", 64, 32, 45.5f));
+  b.floors.push_back(floor_of("chair1", 32, 32, 12.0f));
+  s.write(b);
+  WriteBatch again;
+  FloorRecord newer = floor_of("bed1", 64, 32, 47.0f);
+  newer.empty_frames = 100;
+  newer.last_occupied_us = 3'000'000;
+  again.floors.push_back(newer);
+  s.write(again);
+
+  std::size_t skipped = 99;
+  const auto floors = read_floors(s.db(), &skipped);
+  EXPECT_EQ(skipped, 0U);
+  ASSERT_EQ(floors.size(), 2U);
+  EXPECT_EQ(floors[0].mat_id, "bed1");
+  EXPECT_EQ(floors[0].counts, newer.counts);  // bit for bit
+  EXPECT_EQ(floors[0].empty_frames, 100);
+  EXPECT_EQ(floors[0].last_learned_us, 1'000'000);
+  EXPECT_EQ(floors[0].last_occupied_us, 3'000'000);
+  EXPECT_EQ(floors[1].mat_id, "chair1");
+  EXPECT_EQ(floors[1].rows, 32);
+  EXPECT_EQ(floors[1].counts.size(), 1024U);
+  EXPECT_FALSE(floors[1].last_occupied_us.has_value());
+  // Stored little-endian float32: 45.5 at taxel 0 of the first version was 0x42360000.
+  EXPECT_EQ(s.db().query_int("SELECT length(counts) FROM mat_floors WHERE mat_id='chair1'"), 4096);
+}
+
+TEST(Store, StoredFloorsThatAreNotFloorsAreSkippedAndCounted) {
+  test::TempDir dir;
+  Store s(dir.file("bad-floors.db"));
+  WriteBatch b;
+  b.floors.push_back(floor_of("good", 4, 4, 10.0f));
+  FloorRecord nan = floor_of("nan", 4, 4, 10.0f);
+  nan.counts[5] = std::numeric_limits<float>::quiet_NaN();
+  b.floors.push_back(nan);
+  FloorRecord negative = floor_of("negative", 4, 4, 10.0f);
+  negative.counts[0] = -1.0f;
+  b.floors.push_back(negative);
+  s.write(b);
+  // Shapes that disagree with the blob, written by hand (another program, a damaged file).
+  s.db().exec(
+      "INSERT INTO mat_floors VALUES ('short', 4, 4, x'00000000', 3, NULL, NULL, 0);"
+      "INSERT INTO mat_floors VALUES ('huge', 100000, 4, x'00000000', 3, NULL, NULL, 0);"
+      "INSERT INTO mat_floors VALUES ('unlearned', 1, 1, x'00002842', 0, NULL, NULL, 0);");
+  std::size_t skipped = 0;
+  const auto floors = read_floors(s.db(), &skipped);
+  ASSERT_EQ(floors.size(), 1U);
+  EXPECT_EQ(floors[0].mat_id, "good");
+  EXPECT_EQ(skipped, 5U);
 }
 
 TEST(Store, PostureEpochsMergeByAddition) {

@@ -75,6 +75,20 @@ void MatConditioner::condition(const PressureFrame& canonical, const MatDescript
   }
 }
 
+std::optional<MatConditioner::FloorState> MatConditioner::floor_state() const {
+  if (!floor_) return std::nullopt;
+  return FloorState{*floor_, empty_frames_, last_learned_us_, last_occupied_us_};
+}
+
+void MatConditioner::restore_floor(FloorState state) {
+  if (state.counts.size() == 0 || state.empty_frames == 0) return;
+  floor_ = std::move(state.counts);
+  empty_frames_ = state.empty_frames;
+  last_learned_us_ = state.last_learned_us;
+  last_occupied_us_ = state.last_occupied_us;
+  if (calibrated_) calibrated_->floor_changed(*floor_);
+}
+
 bool MatConditioner::observe(const ConditionedFrame& frame, bool occupied) {
   if (occupied) {
     last_occupied_us_ =

@@ -12,7 +12,7 @@ namespace pmap::deletion {
 namespace {
 
 // One rule per table of the schema (gateway/store/src/store.cpp), children before parents.
-constexpr std::array<TableRule, 11> kRules = {{
+constexpr std::array<TableRule, 12> kRules = {{
     {"mat_status_events", "mat_id", "ts_us", "ts_us"},
     {"mat_counters", "mat_id", "", ""},
     // An epoch starts at epoch_start_s; epochs are whole seconds and a range's bounds whole
@@ -21,6 +21,8 @@ constexpr std::array<TableRule, 11> kRules = {{
     {"posture_epochs", "mat_id", "epoch_start_s * 1000000", "epoch_start_s * 1000000"},
     {"episodes", "mat_id", "start_us", "end_us"},
     {"raw_frames", "mat_id", "ts_us", "ts_us"},
+    // The mat's learned zero: the sensor's, not the person's, but it goes with the mat.
+    {"mat_floors", "mat_id", "", ""},
     {"mats", "id", "", ""},
     {"pain_entries", "", "time_us", "time_us"},
     {"movement_tests", "", "time_us", "time_us"},

@@ -173,6 +173,21 @@ std::vector<StoredTable> stored_table_specs(bool raw) {
                "epoch_start_s",
                true,
                "mat_id, epoch_start_s"});
+  // The mats' learned empty-mat floors (zero tracking): the counts only with raw frames.
+  StoredTable floors{"mat_floors",
+                     {{"mat_id", K::kText},
+                      {"rows", K::kInt},
+                      {"cols", K::kInt},
+                      {"counts", K::kBlobSize},
+                      {"empty_frames", K::kInt},
+                      {"last_learned_us", K::kTimeUs},
+                      {"last_occupied_us", K::kTimeUs},
+                      {"saved_us", K::kTimeUs}},
+                     "",
+                     false,
+                     "mat_id"};
+  if (raw) floors.fields.push_back({"counts", K::kBlob});
+  t.push_back(std::move(floors));
   StoredTable frames{"raw_frames",
                      {{"id", K::kInt},
                       {"mat_id", K::kText},

@@ -247,6 +247,20 @@ class GatewayService::Impl {
                    e.what());
       return;
     }
+    // Their learned floors (zero tracking), so that a restart in the night does not measure the
+    // rest of it against a one-number floor.
+    std::vector<FloorRecord> floors;
+    std::size_t bad_floors = 0;
+    try {
+      writer_.run_exclusive([&](Store& store) { floors = read_floors(store.db(), &bad_floors); });
+    } catch (const std::exception& e) {
+      logger_.warn(std::string("stored floors not read (they are learned again): ") + e.what());
+    }
+    if (bad_floors > 0) {
+      logger_.warn(std::to_string(bad_floors) +
+                   " stored floor(s) not used: not a valid floor (learned again)");
+    }
+    for (FloorRecord& f : floors) pipeline_.restore_floor(std::move(f));
     std::size_t restored = 0;
     for (const auto& [id, meta] : mats) {
       const std::string error = pipeline_.restore_meta(id, meta);

@@ -15,6 +15,10 @@
 namespace pmap {
 namespace {
 
+/// A learned floor is written at most this often per mat while it keeps learning (5 min; its
+/// time constant is 10 min, so a restart loses at most a few minutes of learning).
+constexpr std::int64_t kFloorWriteIntervalUs = 300'000'000;
+
 using posture::BedPosture;
 using posture::LateralSubtype;
 
@@ -251,6 +255,24 @@ Pipeline::MatPipelineState& Pipeline::state_for(const std::shared_ptr<const MatD
                           posture::PositionSmoother{posture::PositionSmootherConfig{}},
                           OccupancyTracker{}, Occupancy::kEmpty})
              .first;
+    if (auto kept = restored_floors_.find(meta->id); kept != restored_floors_.end()) {
+      FloorRecord& f = kept->second;
+      if (f.rows == meta->rows && f.cols == meta->cols) {
+        MatConditioner::FloorState floor;
+        floor.counts = Eigen::Map<const TaxelImage>(f.counts.data(), f.rows, f.cols);
+        floor.empty_frames = static_cast<std::uint64_t>(f.empty_frames);
+        floor.last_learned_us = f.last_learned_us;
+        floor.last_occupied_us = f.last_occupied_us;
+        it->second.conditioner.restore_floor(std::move(floor));
+        floors_written_[meta->id] =
+            FloorWritten{static_cast<std::uint64_t>(f.empty_frames), f.saved_us};
+        if (logger_ != nullptr) {
+          logger_->info("mat '" + meta->id + "': its floor learned from " +
+                        std::to_string(f.empty_frames) + " empty frames is taken up again");
+        }
+      }
+      restored_floors_.erase(kept);
+    }
     resolve_calibration(it->second, /*force=*/true);
   } else if (it->second.meta != meta) {
     // New meta: keep the learned floor only if the shape and layout are unchanged. The
@@ -689,6 +711,7 @@ bool Pipeline::forget_history(const std::string& mat_id, std::int64_t now_us) {
     st.sitting_closed_us = 0;
     throttle_.counters_changed(mat_id);
   }
+  floors_written_.erase(mat_id);  // its floor's row went too: written again at the next flush
   return true;
 }
 
@@ -704,7 +727,13 @@ std::size_t Pipeline::pending_rows() const {
   return pending_.rows() + epochs_.pending() + posture_epochs_.pending() + counters_dirty_.size();
 }
 
+void Pipeline::restore_floor(FloorRecord floor) {
+  std::string id = floor.mat_id;
+  restored_floors_.insert_or_assign(std::move(id), std::move(floor));
+}
+
 void Pipeline::close_episodes() {
+  closing_ = true;
   for (auto& [id, st] : mats_) {
     for (Episode& e : st.episodes.close()) pending_.episodes.push_back(std::move(e));
   }
@@ -730,6 +759,33 @@ void Pipeline::flush() {
       written = {e.start_us, e.end_us};
       batch.episodes.push_back(std::move(e));
     }
+  }
+  // Learned floors, when they changed: at most every kFloorWriteIntervalUs per mat while the
+  // mat is empty (the floor's time constant is minutes), at once when the mat is occupied again
+  // (the floor the night will be measured against), and all at shutdown.
+  for (const auto& [mat, st] : mats_) {
+    const std::uint64_t learned = st.conditioner.empty_frames_learned();
+    if (learned == 0) continue;
+    FloorWritten& written = floors_written_[mat];
+    if (written.empty_frames == learned) continue;
+    const bool occupied = st.latest && st.latest->occupied;
+    if (!closing_ && !occupied && written.empty_frames != 0 &&
+        st.last_frame_us - written.at_us < kFloorWriteIntervalUs) {
+      continue;
+    }
+    auto floor = st.conditioner.floor_state();
+    if (!floor) continue;
+    FloorRecord f;
+    f.mat_id = mat;
+    f.rows = floor->counts.rows();
+    f.cols = floor->counts.cols();
+    f.counts.assign(floor->counts.data(), floor->counts.data() + floor->counts.size());
+    f.empty_frames = static_cast<std::int64_t>(floor->empty_frames);
+    f.last_learned_us = floor->last_learned_us;
+    f.last_occupied_us = floor->last_occupied_us;
+    f.saved_us = st.last_frame_us;
+    batch.floors.push_back(std::move(f));
+    written = FloorWritten{learned, st.last_frame_us};
   }
   if (!batch.empty() && sink_) sink_(std::move(batch));
 }

@@ -3,6 +3,9 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
 #include <string_view>
 
 namespace pmap {
@@ -10,7 +13,7 @@ namespace pmap {
 namespace {
 
 // Migration i brings the schema from version i to i+1. Never edit a released migration; append.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE mats (
   id            TEXT PRIMARY KEY,
@@ -167,10 +170,82 @@ CREATE TABLE posture_epochs (
   PRIMARY KEY (mat_id, epoch_start_s)
 ) WITHOUT ROWID;
 )sql",
+    // 4 -> 5: each mat's learned empty-mat floor (FloorRecord), float32 little-endian.
+    R"sql(
+CREATE TABLE mat_floors (
+  mat_id           TEXT PRIMARY KEY,
+  rows             INTEGER NOT NULL,
+  cols             INTEGER NOT NULL,
+  counts           BLOB    NOT NULL,
+  empty_frames     INTEGER NOT NULL,
+  last_learned_us  INTEGER,
+  last_occupied_us INTEGER,
+  saved_us         INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
 static_assert(kMigrations.size() == Store::kSchemaVersion, "one migration per schema version");
 
+// Floors are stored as float32, little-endian, whatever the host.
+void floats_to_le_bytes(const std::vector<float>& values, std::vector<std::uint8_t>& out) {
+  out.resize(values.size() * 4);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto bits = std::bit_cast<std::uint32_t>(values[i]);
+    for (std::size_t b = 0; b < 4; ++b) out[i * 4 + b] = static_cast<std::uint8_t>(bits >> (8 * b));
+  }
+}
+
+float le_bytes_to_float(const std::uint8_t* p) {
+  std::uint32_t bits = 0;
+  for (std::size_t b = 0; b < 4; ++b) bits |= static_cast<std::uint32_t>(p[b]) << (8 * b);
+  return std::bit_cast<float>(bits);
+}
+
 }  // namespace
+
+std::vector<FloorRecord> read_floors(Database& db, std::size_t* skipped) {
+  std::vector<FloorRecord> out;
+  std::size_t bad = 0;
+  try {
+    Statement st = db.prepare(
+        "SELECT mat_id, rows, cols, counts, empty_frames, last_learned_us, last_occupied_us, "
+        "saved_us FROM mat_floors ORDER BY mat_id");
+    while (st.step()) {
+      FloorRecord f;
+      f.mat_id = st.column_text(0);
+      f.rows = st.column_int(1);
+      f.cols = st.column_int(2);
+      const std::vector<std::uint8_t> bytes = st.column_blob(3);
+      f.empty_frames = st.column_int(4);
+      if (!st.column_is_null(5)) f.last_learned_us = st.column_int(5);
+      if (!st.column_is_null(6)) f.last_occupied_us = st.column_int(6);
+      f.saved_us = st.column_int(7);
+      // The same bounds as a mat's meta (docs/protocol.md): 1-4096 rows and columns.
+      const bool shape_ok = f.rows >= 1 && f.cols >= 1 && f.rows <= 4096 && f.cols <= 4096 &&
+                            bytes.size() == static_cast<std::size_t>(f.rows * f.cols) * 4 &&
+                            f.empty_frames >= 1;
+      if (!shape_ok) {
+        ++bad;
+        continue;
+      }
+      f.counts.resize(bytes.size() / 4);
+      bool values_ok = true;
+      for (std::size_t i = 0; i < f.counts.size(); ++i) {
+        f.counts[i] = le_bytes_to_float(bytes.data() + i * 4);
+        values_ok = values_ok && std::isfinite(f.counts[i]) && f.counts[i] >= 0.0f;
+      }
+      if (!values_ok) {
+        ++bad;
+        continue;
+      }
+      out.push_back(std::move(f));
+    }
+  } catch (const SqliteError& e) {
+    throw StoreError(std::string("reading the stored floors: ") + e.what(), e.code());
+  }
+  if (skipped != nullptr) *skipped = bad;
+  return out;
+}
 
 void WriteBatch::append(WriteBatch&& other) {
   auto move_all = [](auto& into, auto& from) {
@@ -184,6 +259,7 @@ void WriteBatch::append(WriteBatch&& other) {
   move_all(counters, other.counters);
   move_all(episodes, other.episodes);
   move_all(posture_epochs, other.posture_epochs);
+  move_all(floors, other.floors);
 }
 
 std::size_t WriteBatch::approx_bytes() const {
@@ -202,6 +278,7 @@ std::size_t WriteBatch::approx_bytes() const {
   for (const auto& e : episodes)
     n += sizeof(e) + e.mat_id.size() + e.stream.size() + e.label.size();
   for (const auto& p : posture_epochs) n += sizeof(p) + p.mat_id.size();
+  for (const auto& f : floors) n += sizeof(f) + f.mat_id.size() + f.counts.size() * sizeof(float);
   return n;
 }
 
@@ -411,6 +488,32 @@ void Store::write(const WriteBatch& batch) {
         st.bind(9, p.supine_flat_frames).bind(10, p.obliquity_deg_sum).bind(11, p.tilt_deg_sum);
         st.bind(12, p.slouched_frames).bind(13, p.wallet_frames).bind(14, p.ppi_sum);
         st.bind(15, p.di_pct_sum).run();
+      }
+    }
+    if (!batch.floors.empty()) {
+      Statement st = db_.prepare(
+          "INSERT INTO mat_floors (mat_id, rows, cols, counts, empty_frames, last_learned_us, "
+          "last_occupied_us, saved_us) VALUES (?1,?2,?3,?4,?5,?6,?7,?8) "
+          "ON CONFLICT (mat_id) DO UPDATE SET rows=excluded.rows, cols=excluded.cols, "
+          "counts=excluded.counts, empty_frames=excluded.empty_frames, "
+          "last_learned_us=excluded.last_learned_us, last_occupied_us=excluded.last_occupied_us, "
+          "saved_us=excluded.saved_us");
+      std::vector<std::uint8_t> bytes;
+      for (const auto& f : batch.floors) {
+        floats_to_le_bytes(f.counts, bytes);
+        st.bind(1, f.mat_id).bind(2, f.rows).bind(3, f.cols);
+        st.bind(4, std::span<const std::uint8_t>(bytes)).bind(5, f.empty_frames);
+        if (f.last_learned_us) {
+          st.bind(6, *f.last_learned_us);
+        } else {
+          st.bind_null(6);
+        }
+        if (f.last_occupied_us) {
+          st.bind(7, *f.last_occupied_us);
+        } else {
+          st.bind_null(7);
+        }
+        st.bind(8, f.saved_us).run();
       }
     }
     if (!batch.raw_frames.empty() && config_.raw_archive_max_bytes.value_or(0) > 0) {

@@ -66,6 +66,20 @@ class MatConditioner {
     return calibrated_ ? &*calibrated_ : nullptr;
   }
 
+  /// The learned floor and what its learning goes on from, to keep it across a restart.
+  struct FloorState {
+    TaxelImage counts;
+    std::uint64_t empty_frames = 0;
+    std::optional<std::int64_t> last_learned_us;   ///< frame clock
+    std::optional<std::int64_t> last_occupied_us;  ///< frame clock
+  };
+  /// nullopt before the first empty frame was learned.
+  [[nodiscard]] std::optional<FloorState> floor_state() const;
+  /// Takes up a floor kept from an earlier run, as if learned here (the calibration's zero
+  /// tracking too). One of another shape than the mat's frames is forgotten at the first frame,
+  /// as after a shape change. Ignored when empty or when empty_frames is 0.
+  void restore_floor(FloorState state);
+
   [[nodiscard]] bool floor_learned() const { return floor_.has_value(); }
   [[nodiscard]] const std::optional<TaxelImage>& floor() const { return floor_; }
   [[nodiscard]] std::uint64_t empty_frames_learned() const { return empty_frames_; }

@@ -150,6 +150,10 @@ class Pipeline {
   std::string restore_meta(std::string_view mat_id, std::string_view meta_json) {
     return ingest_.restore_meta(mat_id, meta_json);
   }
+  /// A mat's learned floor from the database (FloorRecord, written by flush()): its conditioner
+  /// starts from it when the mat's frames have that shape, instead of a one-number floor until
+  /// the mat is next empty. Before the first message.
+  void restore_floor(FloorRecord floor);
   /// Latest features of a mat, if any frame was accepted.
   [[nodiscard]] const FrameFeatures* latest(std::string_view mat_id) const;
   /// Rows waiting for the next flush.
@@ -234,6 +238,15 @@ class Pipeline {
   MatListener mat_listener_;
   /// "<mat>/<stream>" → (start, end) of the open episode as last written by flush().
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> open_episodes_written_;
+  /// Floors read from the database, taken up when the mat's state is made.
+  std::map<std::string, FloorRecord, std::less<>> restored_floors_;
+  /// Per mat: empty frames learned and gateway time when its floor was last written.
+  struct FloorWritten {
+    std::uint64_t empty_frames = 0;
+    std::int64_t at_us = 0;
+  };
+  std::map<std::string, FloorWritten, std::less<>> floors_written_;
+  bool closing_ = false;  ///< close_episodes() was called: the next flush writes every floor
 };
 
 }  // namespace pmap

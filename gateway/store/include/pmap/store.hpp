@@ -106,6 +106,24 @@ struct CounterSnapshot {
   std::map<std::string, std::uint64_t> counts;  ///< absolute values
 };
 
+/// A mat's learned empty-mat floor (zero tracking, MatConditioner), kept so that a restarted
+/// gateway does not fall back to a one-number floor until the mat is next empty — in the middle
+/// of a night that would be the rest of the night (docs/gateway.md, "Conditioning").
+struct FloorRecord {
+  std::string mat_id;
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+  std::vector<float> counts;        ///< rows × cols, row-major, canonical taxel order
+  std::int64_t empty_frames = 0;    ///< empty frames learned into it so far
+  std::optional<std::int64_t> last_learned_us;   ///< frame clock of the newest one
+  std::optional<std::int64_t> last_occupied_us;  ///< frame clock of the last occupied frame
+  std::int64_t saved_us = 0;                     ///< gateway clock when it was written
+};
+
+/// Reads every stored floor; rows that are not a valid floor (shape and size disagree, a value
+/// not finite or negative) are skipped and counted in `skipped`. Throws StoreError.
+[[nodiscard]] std::vector<FloorRecord> read_floors(Database& db, std::size_t* skipped = nullptr);
+
 /// Everything written in one transaction.
 struct WriteBatch {
   std::vector<MatRecord> mats;
@@ -115,10 +133,11 @@ struct WriteBatch {
   std::vector<CounterSnapshot> counters;
   std::vector<Episode> episodes;
   std::vector<PostureEpochDelta> posture_epochs;
+  std::vector<FloorRecord> floors;  ///< replace the stored floor of their mats
 
   [[nodiscard]] std::size_t rows() const {
     return mats.size() + statuses.size() + epochs.size() + raw_frames.size() + counters.size() +
-           episodes.size() + posture_epochs.size();
+           episodes.size() + posture_epochs.size() + floors.size();
   }
   [[nodiscard]] bool empty() const { return rows() == 0; }
   /// Estimated heap and object bytes (the StoreWriter's memory cap while the disk cannot keep up
@@ -156,7 +175,7 @@ inline constexpr std::int64_t kReaderMmapBytes = 256LL * 1024 * 1024;
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   /// Opens or creates the database and migrates it. Throws StoreError.
   explicit Store(const std::string& path, StoreConfig config = {});
