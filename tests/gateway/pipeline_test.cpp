@@ -327,6 +327,15 @@ TEST(Pipeline, LearnedFloorIsWrittenAndTakenUpAfterARestart) {
   reshaped.send("pmap/v1/bed1/frame", night);
   ASSERT_NE(reshaped.pipeline.conditioned("bed1"), nullptr);
   EXPECT_FALSE(reshaped.pipeline.conditioned("bed1")->floor_learned);
+  // Nor one whose counts are not a whole image.
+  Harness truncated;
+  FloorRecord cut = at_bedtime[0];
+  cut.counts.resize(cut.counts.size() - 1);
+  truncated.pipeline.restore_floor(cut);
+  truncated.send("pmap/v1/bed1/meta", meta);
+  truncated.send("pmap/v1/bed1/frame", night);
+  ASSERT_NE(truncated.pipeline.conditioned("bed1"), nullptr);
+  EXPECT_FALSE(truncated.pipeline.conditioned("bed1")->floor_learned);
 }
 
 TEST(Pipeline, EndToEndEpochsCountersStatesAndUnattributed) {

@@ -52,6 +52,35 @@ class NightsTest : public ::testing::Test {
     return NightsReader(store_, zone_, config).nights(from, to);
   }
 
+  /// Four chair posture epochs from 09:00 on 2026-11-20, `spacing_s` apart with `frames` frames
+  /// each: mean obliquity +6, +8, -7, +2 degrees, tilt 10 degrees, half the first epoch's frames
+  /// slouched, wallet in the first two, PPI 10..40, DI 40..70 %. `stored_epochs`: with their
+  /// `epochs` rows (the frames' time; without them each counts epoch_seconds).
+  void chair_epochs(std::int64_t spacing_s, std::int64_t frames, bool stored_epochs) {
+    const std::int64_t e0 = at(2026, 11, 20, 9) / 1'000'000;
+    const double obliquity[] = {6, 8, -7, 2};
+    const auto n = static_cast<double>(frames);
+    for (int i = 0; i < 4; ++i) {
+      PostureEpochDelta p;
+      p.mat_id = "chair";
+      p.epoch_start_s = e0 + spacing_s * i;
+      p.posture_frames = frames;
+      p.obliquity_deg_sum = obliquity[i] * n;
+      p.tilt_deg_sum = 10 * n;
+      p.slouched_frames = i == 0 ? frames / 2 : 0;
+      p.wallet_frames = i < 2 ? frames : 0;
+      p.ppi_sum = 10.0 * (i + 1) * n;
+      p.di_pct_sum = (40.0 + 10.0 * i) * n;
+      batch_.posture_epochs.push_back(p);
+      if (!stored_epochs) continue;
+      EpochDelta d;
+      d.mat_id = "chair";
+      d.epoch_start_s = p.epoch_start_s;
+      d.frames = d.occupied_frames = frames;
+      batch_.epochs.push_back(d);
+    }
+  }
+
   test::TempDir dir_;
   Store store_;
   TimeZone zone_;
@@ -133,6 +162,55 @@ TEST_F(NightsTest, PlainNight) {
   EXPECT_EQ(j["position_s"]["left"], 3 * kH);
   EXPECT_EQ(j["start"], "2026-11-19T23:00:00+01:00");
   EXPECT_EQ(j["setup"], "thick");
+}
+
+// A mat that sends a frame every 10 s leaves every other 5-s epoch empty: each stored epoch
+// stands for the 10 s until the next one (docs/nights.md, "Limits"), so stillness and moving
+// minutes are those of a mat sending every epoch; a gap over 60 s is missing data and breaks a
+// still run.
+TEST_F(NightsTest, SparseFramesCountTheTimeTheirEpochsStandFor) {
+  in_bed(at(2026, 11, 19, 23), at(2026, 11, 20, 7));
+  const std::int64_t e0 = at(2026, 11, 20, 2) / 1'000'000;
+  auto epoch = [&](std::int64_t start_s, bool moving) {
+    EpochDelta d;
+    d.mat_id = "bed";
+    d.epoch_start_s = start_s;
+    d.frames = 1;
+    d.occupied_frames = 1;
+    d.movement_sum = moving ? 0.1 : 0.0;
+    batch_.epochs.push_back(d);
+  };
+  // 10 still, 1 moving, 5 still, one frame per 10 s.
+  for (int i = 0; i < 16; ++i) epoch(e0 + 10 * i, i == 10);
+  // Later: 5 still, 2 minutes without a frame, 5 still.
+  const std::int64_t e1 = e0 + 3600;
+  for (int i = 0; i < 5; ++i) epoch(e1 + 10 * i, false);
+  for (int i = 0; i < 5; ++i) epoch(e1 + 40 + 120 + 10 * i, false);
+  const auto all = nights(date(2026, 11, 20), date(2026, 11, 20));
+  ASSERT_EQ(all.size(), 1U);
+  // 10 epochs x 10 s; the run after the moving epoch is 4 x 10 + 5 s (the hour's gap ends it).
+  EXPECT_EQ(all[0].longest_still_s, 100);
+  EXPECT_DOUBLE_EQ(all[0].restlessness_moving_min_per_h, (10.0 / 60.0) / 8.0);
+
+  // Only the gapped part: two runs of 4 x 10 + 5 s, not one bridged over the 2 minutes.
+  store_.db().prepare("DELETE FROM epochs WHERE epoch_start_s < ?1").bind(1, e1).run();
+  const auto gapped = nights(date(2026, 11, 20), date(2026, 11, 20));
+  ASSERT_EQ(gapped.size(), 1U);
+  EXPECT_EQ(gapped[0].longest_still_s, 45);
+  EXPECT_DOUBLE_EQ(gapped[0].restlessness_moving_min_per_h, 0.0);
+}
+
+TEST_F(NightsTest, SparseChairFramesCountTheTimeTheirEpochsStandFor) {
+  episode("chair", "presence", "sitting", at(2026, 11, 20, 9), at(2026, 11, 20, 10));
+  chair_epochs(10, 2, true);  // two frames per 10 s (one epoch in two)
+  write();
+  const auto days = NightsReader(store_, zone_).days(date(2026, 11, 20), date(2026, 11, 20));
+  ASSERT_EQ(days.size(), 1U);
+  EXPECT_EQ(days[0].oblique_right_low_s, 20);  // two epochs of 10 s
+  EXPECT_EQ(days[0].oblique_left_low_s, 10);
+  EXPECT_DOUBLE_EQ(days[0].slouched_s, 5.0);  // half of 10 s
+  EXPECT_DOUBLE_EQ(days[0].wallet_min, 20.0 / 60.0);
+  EXPECT_DOUBLE_EQ(*days[0].posterior_tilt_mean_deg, 10.0);
 }
 
 TEST_F(NightsTest, NoDataNoNight) {
@@ -217,22 +295,7 @@ TEST_F(NightsTest, SittingDay) {
   episode("chair", "presence", "sitting", at(2026, 11, 20, 10, 10), at(2026, 11, 20, 10, 40));
   episode("chair", "presence", "sitting", at(2026, 11, 20, 11), at(2026, 11, 20, 11, 20));
   episode("chair", "presence", "sitting", at(2026, 11, 21, 9), at(2026, 11, 21, 9, 30));
-  // Posture epochs with mean obliquity +6, +8, -7, +2 degrees; PPI 10..40; DI 40..70 %.
-  const std::int64_t e0 = at(2026, 11, 20, 9) / 1'000'000;
-  const double obliquity[] = {6, 8, -7, 2};
-  for (int i = 0; i < 4; ++i) {
-    PostureEpochDelta p;
-    p.mat_id = "chair";
-    p.epoch_start_s = e0 + 5 * i;
-    p.posture_frames = 10;
-    p.obliquity_deg_sum = obliquity[i] * 10;
-    p.tilt_deg_sum = 100;
-    p.slouched_frames = i == 0 ? 5 : 0;
-    p.wallet_frames = i < 2 ? 10 : 0;
-    p.ppi_sum = 100.0 * (i + 1);
-    p.di_pct_sum = 400.0 + 100.0 * i;
-    batch_.posture_epochs.push_back(p);
-  }
+  chair_epochs(5, 10, false);
   write();
   const auto days = NightsReader(store_, zone_).days(date(2026, 11, 20), date(2026, 11, 21));
   ASSERT_EQ(days.size(), 2U);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "pmap/diary/diary_error.hpp"
 #include "pmap/diary/diary_repository.hpp"
@@ -17,6 +19,22 @@ using OneDay = std::chrono::days;  // (the member days() hides the name)
 using std::chrono::sys_days;
 
 constexpr std::int64_t kUsPerS = 1'000'000;
+
+/// The longest gap between two stored epochs of a mat that is its frame rate, not missing data:
+/// an epoch stands for the time until the next one with frames, up to this (docs/nights.md).
+constexpr std::int64_t kMaxEpochSpanS = 60;
+
+/// How long a stored epoch starting at `start_s` stands for, given the start of the mat's next
+/// stored epoch: a mat that sends a frame at least every epoch has every epoch, each standing for
+/// epoch_seconds; one that sends a frame every 10 s has every other, each standing for 10 s. A
+/// gap longer than kMaxEpochSpanS (or none: the last epoch) counts epoch_seconds.
+std::int64_t epoch_span_s(std::int64_t start_s, std::optional<std::int64_t> next_s,
+                          std::int64_t epoch_seconds) {
+  if (!next_s) return epoch_seconds;
+  const std::int64_t gap = *next_s - start_s;
+  return gap > epoch_seconds && gap <= std::max(kMaxEpochSpanS, epoch_seconds) ? gap
+                                                                              : epoch_seconds;
+}
 
 /// Nearest-rank percentile (p in (0, 1]) of a non-empty, sorted vector.
 double percentile(const std::vector<double>& sorted, double p) {
@@ -165,36 +183,47 @@ std::vector<NightSummary> NightsReader::nights(sys_days from, sys_days to,
       if (i > 0 && label == "dropped" && knees[i - 1].label == "aligned") ++n.pillow_slips;
     }
 
-    // Epochs: stillness and restlessness over the occupied epochs (only those are read; an
-    // unoccupied epoch breaks a still run as a gap does).
+    // Epochs: stillness and restlessness over the occupied epochs, each standing for the time
+    // until the mat's next stored epoch (epoch_span_s); an unoccupied epoch or a gap longer than
+    // kMaxEpochSpanS breaks a still run.
     Statement ep = db.prepare(
         "SELECT epoch_start_s, frames, occupied_frames, movement_sum FROM epochs "
-        "WHERE mat_id = ?1 AND epoch_start_s >= ?2 AND epoch_start_s <= ?3 "
-        "AND occupied_frames * 2 > frames ORDER BY epoch_start_s");
+        "WHERE mat_id = ?1 AND epoch_start_s >= ?2 AND epoch_start_s <= ?3 AND frames > 0 "
+        "ORDER BY epoch_start_s");
     ep.bind(1, n.mat_id).bind(2, n.start_us / kUsPerS).bind(3, n.end_us / kUsPerS);
-    std::int64_t run_epochs = 0;
-    std::int64_t previous = 0;
-    std::int64_t moving_epochs = 0;
-    std::int64_t longest_epochs = 0;
+    struct EpochRow {
+      std::int64_t start_s;
+      bool occupied;
+      bool still;
+    };
+    std::vector<EpochRow> rows;
     while (ep.step()) {
-      const std::int64_t start = ep.column_int(0);
       const std::int64_t frames = ep.column_int(1);
-      const bool occupied = frames > 0 && ep.column_int(2) * 2 > frames;
+      const bool occupied = ep.column_int(2) * 2 > frames;
       const bool still =
-          frames > 0 && ep.column_double(3) / static_cast<double>(frames) < config_.still_movement;
-      if (occupied && !still) ++moving_epochs;
-      if (occupied && still) {
-        run_epochs =
-            (run_epochs > 0 && start - previous == config_.epoch_seconds) ? run_epochs + 1 : 1;
-        longest_epochs = std::max(longest_epochs, run_epochs);
-      } else {
-        run_epochs = 0;
-      }
-      previous = start;
+          ep.column_double(3) / static_cast<double>(frames) < config_.still_movement;
+      rows.push_back(EpochRow{ep.column_int(0), occupied, still});
     }
-    n.longest_still_s = longest_epochs * config_.epoch_seconds;
-    n.restlessness_moving_min_per_h =
-        per_hour(static_cast<double>(moving_epochs * config_.epoch_seconds) / 60.0, n.occupied_s);
+    std::int64_t run_s = 0;
+    std::int64_t moving_s = 0;
+    std::int64_t longest_s = 0;
+    bool run_goes_on = false;  // the previous epoch was still and its span reached this one
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const std::optional<std::int64_t> next =
+          i + 1 < rows.size() ? std::optional(rows[i + 1].start_s) : std::nullopt;
+      const std::int64_t span = epoch_span_s(rows[i].start_s, next, config_.epoch_seconds);
+      const bool reaches_next = next && rows[i].start_s + span == *next;
+      if (rows[i].occupied && !rows[i].still) moving_s += span;
+      if (rows[i].occupied && rows[i].still) {
+        run_s = (run_goes_on ? run_s : 0) + span;
+        longest_s = std::max(longest_s, run_s);
+        run_goes_on = reaches_next;
+      } else {
+        run_goes_on = false;
+      }
+    }
+    n.longest_still_s = longest_s;
+    n.restlessness_moving_min_per_h = per_hour(static_cast<double>(moving_s) / 60.0, n.occupied_s);
 
     // Posture epochs: knee-pillow share and pelvic roll while side-lying.
     Statement pe = db.prepare(
@@ -238,9 +267,13 @@ std::vector<SittingDay> NightsReader::days(sys_days from, sys_days to,
   Database& db = store_.db();
   Statement pe = db.prepare(
       "SELECT posture_frames, obliquity_deg_sum, tilt_deg_sum, slouched_frames, wallet_frames, "
-      "ppi_sum, di_pct_sum FROM posture_epochs WHERE mat_id = ?1 AND epoch_start_s >= ?2 "
-      "AND epoch_start_s < ?3");
-  const double epoch_s = static_cast<double>(config_.epoch_seconds);
+      "ppi_sum, di_pct_sum, epoch_start_s FROM posture_epochs WHERE mat_id = ?1 "
+      "AND epoch_start_s >= ?2 AND epoch_start_s < ?3 ORDER BY epoch_start_s");
+  // The mat's stored epochs (any frames) of the day, for the time each posture epoch stands for.
+  Statement starts = db.prepare(
+      "SELECT epoch_start_s FROM epochs WHERE mat_id = ?1 AND epoch_start_s >= ?2 "
+      "AND epoch_start_s < ?3 AND frames > 0 ORDER BY epoch_start_s");
+  std::vector<std::int64_t> epoch_starts;
   std::vector<SittingDay> out;
   // Sitting bouts of the whole range, once, by the local day they started on.
   std::map<sys_days, std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>>>
@@ -274,6 +307,17 @@ std::vector<SittingDay> NightsReader::days(sys_days from, sys_days to,
       }
       day.breaks_per_sitting_h = per_hour(day.breaks, day.sitting_s);
 
+      epoch_starts.clear();
+      // One more epoch's length past the day: the day's last epoch spans to the next day's first.
+      starts.bind(1, mat).bind(2, lo / kUsPerS).bind(3, hi / kUsPerS + kMaxEpochSpanS);
+      while (starts.step()) epoch_starts.push_back(starts.column_int(0));
+      starts.reset();
+      const auto span_of = [&](std::int64_t start_s) {
+        const auto it = std::upper_bound(epoch_starts.begin(), epoch_starts.end(), start_s);
+        return static_cast<double>(epoch_span_s(
+            start_s, it == epoch_starts.end() ? std::nullopt : std::optional(*it),
+            config_.epoch_seconds));
+      };
       pe.bind(1, mat).bind(2, lo / kUsPerS).bind(3, hi / kUsPerS);
       std::vector<double> ppi;
       std::vector<double> di;
@@ -283,16 +327,18 @@ std::vector<SittingDay> NightsReader::days(sys_days from, sys_days to,
         const std::int64_t f = pe.column_int(0);
         if (f == 0) continue;
         const double frames = static_cast<double>(f);
-        // Each epoch with a posture stands for epoch_seconds of sitting, shared by its frames.
+        // Each epoch with a posture stands for its span of sitting (epoch_span_s: epoch_seconds
+        // when the mat sends a frame every epoch), shared by its frames.
+        const double span_s = span_of(pe.column_int(7));
         const double obliquity = pe.column_double(1) / frames;
         if (obliquity > config_.obliquity_threshold_deg)
-          day.oblique_right_low_s += config_.epoch_seconds;
+          day.oblique_right_low_s += static_cast<std::int64_t>(span_s);
         if (obliquity < -config_.obliquity_threshold_deg)
-          day.oblique_left_low_s += config_.epoch_seconds;
+          day.oblique_left_low_s += static_cast<std::int64_t>(span_s);
         tilt_sum += pe.column_double(2);
         frames_sum += f;
-        day.slouched_s += epoch_s * static_cast<double>(pe.column_int(3)) / frames;
-        day.wallet_min += epoch_s * static_cast<double>(pe.column_int(4)) / frames / 60.0;
+        day.slouched_s += span_s * static_cast<double>(pe.column_int(3)) / frames;
+        day.wallet_min += span_s * static_cast<double>(pe.column_int(4)) / frames / 60.0;
         ppi.push_back(pe.column_double(5) / frames);
         di.push_back(pe.column_double(6) / frames);
       }

@@ -728,6 +728,11 @@ std::size_t Pipeline::pending_rows() const {
 }
 
 void Pipeline::restore_floor(FloorRecord floor) {
+  // read_floors validates the rows; a record made otherwise must still be a whole image.
+  if (floor.rows < 1 || floor.cols < 1 ||
+      floor.counts.size() != static_cast<std::size_t>(floor.rows * floor.cols)) {
+    return;
+  }
   std::string id = floor.mat_id;
   restored_floors_.insert_or_assign(std::move(id), std::move(floor));
 }

@@ -152,7 +152,8 @@ class Pipeline {
   }
   /// A mat's learned floor from the database (FloorRecord, written by flush()): its conditioner
   /// starts from it when the mat's frames have that shape, instead of a one-number floor until
-  /// the mat is next empty. Before the first message.
+  /// the mat is next empty. Before the first message. A record whose counts are not rows × cols
+  /// values is ignored.
   void restore_floor(FloorRecord floor);
   /// Latest features of a mat, if any frame was accepted.
   [[nodiscard]] const FrameFeatures* latest(std::string_view mat_id) const;
