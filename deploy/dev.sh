@@ -46,10 +46,15 @@ timed() {
   log "$name took $((SECONDS - start)) s"
 }
 
+# The fuzz build's compiler and runtimes (libFuzzer, ASan, UBSan), on top of PACKAGES.
+FUZZ_PACKAGES=(clang libclang-rt-dev)
+
+# Installs what is missing of the given packages (default: PACKAGES).
 install_missing() {
   [ "${PMAP_SKIP_INSTALL:-0}" = 1 ] && return 0
   local missing=() p
-  for p in "${PACKAGES[@]}"; do
+  [ $# -gt 0 ] || set -- "${PACKAGES[@]}"
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -137,7 +142,7 @@ fuzz() {
   local dir=${PMAP_FUZZ_BUILD_DIR:-$ROOT/build-fuzz} seconds=${1:-60}
   [ $# -gt 0 ] && shift
   if ! command -v clang++ >/dev/null; then
-    log "fuzzing needs clang and libFuzzer: apt-get install clang libclang-rt-dev"
+    log "fuzzing needs clang and libFuzzer: apt-get install ${FUZZ_PACKAGES[*]}"
     return 1
   fi
   local launcher=()
@@ -187,7 +192,7 @@ case "${1:-}" in
   test) timed "install" install_missing; timed "build" build; timed "tests" run_tests ;;
   build) install_missing; build ;;
   package) install_missing; build; make_package ;;
-  fuzz) install_missing; shift; fuzz "$@" ;;
+  fuzz) install_missing; install_missing "${FUZZ_PACKAGES[@]}"; shift; fuzz "$@" ;;
   -h|--help|help|"") sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; [ -n "${1:-}" ] ;;
   *) log "unknown command '$1' (demo, test, build, package, fuzz)"; exit 2 ;;
 esac
