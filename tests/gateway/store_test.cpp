@@ -92,22 +92,29 @@ TEST(Store, NewDatabaseFilesAreOwnerOnly) {
   ::umask(old_umask);
 }
 
+/// A database of today's schema with `rows`, made old by `make_old` (dropping what later
+/// migrations add and setting user_version).
+void old_database(const std::string& path, const WriteBatch& rows, const char* make_old) {
+  Store s(path);
+  s.write(rows);
+  s.db().exec(make_old);
+}
+
+WriteBatch one_epoch() {
+  WriteBatch b;
+  b.epochs.push_back(delta("m", 100, 5, 10));
+  return b;
+}
+
 TEST(Store, MigratesAVersion1DatabaseKeepingItsData) {
   test::TempDir dir;
   const auto path = dir.file("v1.db");
-  {
-    Store s(path);
-    WriteBatch b;
-    b.epochs.push_back(delta("m", 100, 5, 10));
-    s.write(b);
-    // Make it what schema version 1 left: no episodes table, and none of the later tables
-    // (the diary's, from migration 3).
-    s.db().exec(
-        "DROP TABLE posture_epochs; DROP TABLE episodes; DROP TABLE setup_switches; DROP TABLE "
-        "pillow_setups; "
-        "DROP TABLE movement_tests; DROP TABLE pain_entries; DROP TABLE mat_floors; "
-        "PRAGMA user_version = 1;");
-  }
+  // What schema version 1 left: no episodes table, and none of the later tables (the diary's,
+  // from migration 3).
+  old_database(path, one_epoch(),
+               "DROP TABLE posture_epochs; DROP TABLE episodes; DROP TABLE setup_switches; "
+               "DROP TABLE pillow_setups; DROP TABLE movement_tests; DROP TABLE pain_entries; "
+               "DROP TABLE mat_floors; PRAGMA user_version = 1;");
   Store migrated(path);
   EXPECT_EQ(migrated.schema_version(), Store::kSchemaVersion);
   EXPECT_EQ(migrated.db().query_int("SELECT frames FROM epochs"), 5);
@@ -124,16 +131,11 @@ TEST(Store, MigratesAVersion1DatabaseKeepingItsData) {
 TEST(Store, MigratesAVersion3DatabaseKeepingItsData) {
   test::TempDir dir;
   const auto path = dir.file("v3.db");
-  {
-    Store s(path);
-    WriteBatch b;
-    b.epochs.push_back(delta("m", 100, 5, 10));
-    b.episodes.push_back(Episode{"m", "presence", "in_bed", 1'000'000, 61'000'000, 61, 1.0});
-    s.write(b);
-    s.db().exec(
-        "INSERT INTO pillow_setups VALUES ('thick', 'thick', 0, 'medium', 0, '', 1);"
-        "DROP TABLE posture_epochs; DROP TABLE mat_floors; PRAGMA user_version = 3;");
-  }
+  WriteBatch rows = one_epoch();
+  rows.episodes.push_back(Episode{"m", "presence", "in_bed", 1'000'000, 61'000'000, 61, 1.0});
+  old_database(path, rows,
+               "INSERT INTO pillow_setups VALUES ('thick', 'thick', 0, 'medium', 0, '', 1);"
+               "DROP TABLE posture_epochs; DROP TABLE mat_floors; PRAGMA user_version = 3;");
   Store migrated(path);
   EXPECT_EQ(migrated.schema_version(), Store::kSchemaVersion);
   EXPECT_EQ(migrated.db().query_int("SELECT frames FROM epochs"), 5);
@@ -146,13 +148,7 @@ TEST(Store, MigratesAVersion3DatabaseKeepingItsData) {
 TEST(Store, MigratesAVersion4DatabaseKeepingItsData) {
   test::TempDir dir;
   const auto path = dir.file("v4.db");
-  {
-    Store s(path);
-    WriteBatch b;
-    b.epochs.push_back(delta("m", 100, 5, 10));
-    s.write(b);
-    s.db().exec("DROP TABLE mat_floors; PRAGMA user_version = 4;");
-  }
+  old_database(path, one_epoch(), "DROP TABLE mat_floors; PRAGMA user_version = 4;");
   Store migrated(path);
   EXPECT_EQ(migrated.schema_version(), 5);
   EXPECT_EQ(migrated.db().query_int("SELECT frames FROM epochs"), 5);
