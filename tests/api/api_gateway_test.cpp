@@ -115,6 +115,16 @@ TEST(ApiGateway, MorningReportIsPublishedRetainedAndServed) {
     WriteBatch batch;
     batch.episodes.push_back(Episode{"bed1", "presence", "in_bed", start, end, 100, 1.0});
     batch.episodes.push_back(Episode{"bed1", "position", "left", start, end, 100, 1.0});
+    // A second sleeper with more nights (last night, supine, and the night before): without
+    // report_bed_mat the report would follow them (the mat with the most nights; measured: the
+    // report went to pmap/v1/bed2/report with 0 s on the left).
+    constexpr std::int64_t kDayUs = 86'400'000'000LL;
+    for (const std::int64_t shift : {std::int64_t{0}, kDayUs}) {
+      const std::int64_t s2 = start - shift;
+      const std::int64_t e2 = end - 1800'000'000LL - shift;
+      batch.episodes.push_back(Episode{"bed2", "presence", "in_bed", s2, e2, 100, 1.0});
+      batch.episodes.push_back(Episode{"bed2", "position", "supine", s2, e2, 100, 1.0});
+    }
     store.write(batch);
   }
   Broker broker(dir);
@@ -122,7 +132,8 @@ TEST(ApiGateway, MorningReportIsPublishedRetainedAndServed) {
   ChildProcess gateway({(bin_dir() / "pmap-gateway").string(), "--broker", broker.uri(), "--db",
                         (dir / "pmap.db").string(), "--client-id", "it-report-gateway",
                         "--api-listen", "127.0.0.1:" + std::to_string(port), "--tz", "UTC",
-                        "--report-settle-min", "16", "--log-level", "info"},
+                        "--report-settle-min", "16", "--report-bed-mat", "bed1", "--log-level",
+                        "info"},
                        dir / "gateway");
   ASSERT_TRUE(wait_for_port(port, 30s)) << gateway.stderr_text();
   mqtt::client sub(broker.uri(), "it-report-sub");

@@ -60,6 +60,33 @@ TEST(Config, UnknownKeysAndBadValuesAreClearErrors) {
   EXPECT_THROW(validate_config(v), ConfigError);
 }
 
+// The person's mats for the morning report: a mat id or empty (the mat with the most nights).
+TEST(Config, ReportMatsMustBeMatIds) {
+  GatewayConfig c;
+  c.db = "x.db";
+  EXPECT_TRUE(c.report_bed_mat.empty());
+  EXPECT_NO_THROW(validate_config(c));
+  apply_config_text(c, "report_bed_mat", "bed-anna");
+  apply_config_json(c, {{"report_chair_mat", "office_chair2"}});
+  EXPECT_EQ(c.report_bed_mat, "bed-anna");
+  EXPECT_EQ(c.report_chair_mat, "office_chair2");
+  EXPECT_NO_THROW(validate_config(c));
+  c.report_bed_mat = "bed anna";
+  try {
+    validate_config(c);
+    ADD_FAILURE() << "a mat id with a space was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'report_bed_mat' 'bed anna' is not a mat id"),
+              std::string::npos)
+        << e.what();
+  }
+  c.report_bed_mat.clear();
+  c.report_chair_mat = std::string(65, 'c');
+  EXPECT_THROW(validate_config(c), ConfigError);
+  GatewayConfig j;
+  EXPECT_THROW(apply_config_json(j, {{"report_bed_mat", 7}}), ConfigError);  // not a string
+}
+
 TEST(Config, EveryKeyHasHelpRangeAndRoundTrips) {
   const GatewayConfig d;
   const auto j = config_to_json(d);

@@ -7,10 +7,12 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "pmap/api/api_server.hpp"
 #include "pmap/diary/diary_error.hpp"
 #include "pmap/diary/time_zone.hpp"
+#include "pmap/mat_descriptor.hpp"
 
 namespace pmap {
 
@@ -240,6 +242,14 @@ std::vector<ConfigKey> make_keys() {
   k.push_back(int_key("report_fallback_hour",
                       "morning report: local hour from which a report is made without a night",
                       &C::report_fallback_hour, 0, 23));
+  k.push_back(string_key("report_bed_mat",
+                         "morning report: the person's bed mat id; empty = the bed mat with the "
+                         "most nights (set it when two people sleep on mats)",
+                         &C::report_bed_mat, true));
+  k.push_back(string_key("report_chair_mat",
+                         "morning report: the person's chair mat id; empty = the chair mat with "
+                         "the most sitting days",
+                         &C::report_chair_mat, true));
   // --- integrations (docs/home_assistant.md) ---
   k.push_back(ConfigKey{
       "ha_discovery_prefix",
@@ -355,6 +365,14 @@ void validate_config(const GatewayConfig& c) {
   if (c.db.empty()) throw ConfigError("'db' is required (--db PATH)");
   if (c.report_settle_min != 0 && c.report_settle_min <= 15)
     throw ConfigError("'report_settle_min' must be 0 (off) or more than 15 (the bed-exit merge)");
+  for (const auto& [key, mat] : {std::pair<const char*, const std::string*>{"report_bed_mat",
+                                                                           &c.report_bed_mat},
+                                 {"report_chair_mat", &c.report_chair_mat}}) {
+    if (!mat->empty() && !is_valid_mat_id(*mat)) {
+      throw ConfigError(std::string("'") + key + "' '" + *mat +
+                        "' is not a mat id (1-64 characters of [A-Za-z0-9_-])");
+    }
+  }
   if (c.reconnect_min_s > c.reconnect_max_s) {
     throw ConfigError("'reconnect_min_s' must not exceed 'reconnect_max_s'");
   }

@@ -375,7 +375,7 @@ class GatewayService::Impl {
     if (config_.report_settle_min == 0) return;
     report::ReportSchedule schedule;
     schedule.db_path = config_.db;
-    schedule.report.nights.epoch_seconds = config_.epoch_seconds;
+    schedule.report = report_config();
     schedule.settle_s = config_.report_settle_min * 60;
     schedule.fallback_hour = static_cast<int>(config_.report_fallback_hour);
     // Live occupancy from the latest published state (the stored episodes lag by the open one).
@@ -404,10 +404,15 @@ class GatewayService::Impl {
   }
 
   // GET /v1/reports/{date}?format=json|html|pdf on the API's database worker.
-  void add_report_route() {
+  void add_report_route() { report::add_report_route(*api_, report_config()); }
+
+  /// The morning report's settings, the same for the published report and GET /v1/reports.
+  [[nodiscard]] report::ReportConfig report_config() const {
     report::ReportConfig rc;
     rc.nights.epoch_seconds = config_.epoch_seconds;
-    report::add_report_route(*api_, rc);
+    if (!config_.report_bed_mat.empty()) rc.bed_mat = config_.report_bed_mat;
+    if (!config_.report_chair_mat.empty()) rc.chair_mat = config_.report_chair_mat;
+    return rc;
   }
 
   // GET /metrics (docs/metrics.md).

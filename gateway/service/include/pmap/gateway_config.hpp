@@ -78,6 +78,10 @@ struct GatewayConfig {
   std::string tz;  ///< IANA zone of the API's dates; empty: $TZ, /etc/timezone, UTC
   std::int64_t report_settle_min = 30;     ///< morning report: out of bed this long; 0 = no reports
   std::int64_t report_fallback_hour = 12;  ///< morning report without a night: from this hour
+  /// The person's bed and chair mats for the morning report (a mat id); empty: the mat with the
+  /// most nights (days) in the report's window — with two sleepers, set it.
+  std::string report_bed_mat;
+  std::string report_chair_mat;
 
   // --- integrations (docs/home_assistant.md) ---
   /// Home Assistant MQTT discovery prefix; empty = no discovery configs.
