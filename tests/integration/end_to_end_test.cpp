@@ -18,6 +18,7 @@
 
 #include "harness.hpp"
 #include "pmap/diary/diary_repository.hpp"
+#include "pmap/nights/nights_json.hpp"
 #include "pmap/nights/nights_reader.hpp"
 #include "pmap/report/report_builder.hpp"
 #include "pmap/store.hpp"
@@ -1035,23 +1036,6 @@ NightRun run_night(const std::string& name, const std::vector<double>& kill_frac
   return run;
 }
 
-json night_json(const nights::NightSummary& n) {
-  return {{"time_in_bed_s", n.time_in_bed_s},
-          {"occupied_s", n.occupied_s},
-          {"sleep_periods", n.sleep_periods},
-          {"bed_exits", n.bed_exits},
-          {"position_s", n.position_s},
-          {"turns", n.turns},
-          {"longest_still_s", n.longest_still_s},
-          {"restlessness_moving_min_per_h", n.restlessness_moving_min_per_h},
-          {"side_knee_aligned_s", n.side_knee_aligned_s},
-          {"side_knee_dropped_s", n.side_knee_dropped_s},
-          {"pillow_slips", n.pillow_slips},
-          {"supine_knees_supported_s", n.supine_knees_supported_s},
-          {"supine_knees_flat_s", n.supine_knees_flat_s},
-          {"side_knee_aligned_share", n.side_knee_aligned_share.value_or(-1)}};
-}
-
 TEST(EndToEnd, NightSummaryAfterKillDashNineAgreesWithTheUninterruptedNight) {
   const NightRun clean = run_night("night-clean", {}, 0);
   ASSERT_EQ(clean.nights.size(), 1U);
@@ -1063,8 +1047,10 @@ TEST(EndToEnd, NightSummaryAfterKillDashNineAgreesWithTheUninterruptedNight) {
   EXPECT_EQ(killed.kills, 3);
   ASSERT_EQ(killed.nights.size(), 1U);
   EXPECT_EQ(killed.published, clean.published);
-  const json a = night_json(clean.nights[0]);
-  const json b = night_json(killed.nights[0]);
+  // As pmapctl nights --json and the API show them.
+  const diary::TimeZone utc("UTC");
+  const json a = nights::to_json(clean.nights[0], utc);
+  const json b = nights::to_json(killed.nights[0], utc);
   std::printf("night summary, uninterrupted: %s\nafter %d kills (%lld of %lld frames stored): %s\n",
               a.dump().c_str(), killed.kills, static_cast<long long>(killed.stored),
               static_cast<long long>(killed.published), b.dump().c_str());
