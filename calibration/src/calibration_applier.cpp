@@ -1,13 +1,18 @@
 #include "pmap/calibration/calibration_applier.hpp"
 
-#include "avx2_clones.hpp"
 #include "pmap/calibration/creep.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define PMAP_CALIBRATION_AVX2 1
+#endif
 
 namespace pmap::calibration {
 namespace {
@@ -35,9 +40,8 @@ struct Table {
 
 // out = the curves at x = raw − shift, gated: 0 at or below the gate (and for NaN, whose
 // comparisons are false). Compiled for AVX2 and baseline x86-64; the loader picks.
-PMAP_AVX2_CLONES void convert(const Table& t, std::size_t chunks, const float* __restrict gate,
-                              const float* __restrict raw, const float* __restrict shift,
-                              float* __restrict out) {
+void convert(const Table& t, std::size_t chunks, const float* __restrict gate,
+             const float* __restrict raw, const float* __restrict shift, float* __restrict out) {
   // Loads are memcpy (unaligned, no aliasing questions); a helper function returning Lanes would
   // change the ABI between the clones.
   const Lanes zero = {};
@@ -90,22 +94,21 @@ PMAP_AVX2_CLONES void convert(const Table& t, std::size_t chunks, const float* _
   }
 }
 
-// The hysteresis screen over the whole frame: updates each taxel's peak since it was last
-// unloaded and marks the taxels that descend more than their noise band below it (-1 in
-// `descending`, 0 otherwise). Returns how many descend. Chunks of 8 as in convert; a partial last
-// chunk is done one taxel at a time.
+// The hysteresis screen over the whole frame (portable version): updates each taxel's peak since
+// it was last unloaded and marks the taxels that descend more than their noise band below it (a
+// bit per taxel in `descending`, a byte per chunk of 8). Returns how many descend. Chunks of 8 as
+// in convert; a partial last chunk is done one taxel at a time.
 // With creep compensation (`creep` and `compensated` not null) the reading is first compensated
 // as creep_correct does (x − creep unless saturated) and written to `compensated` for convert:
 // one pass over the frame instead of two.
-PMAP_AVX2_CLONES std::size_t screen(std::size_t taxels, const float* __restrict raw,
-                                    const float* __restrict shift, const float* __restrict creep,
-                                    float ceiling, float* __restrict compensated,
-                                    const float* __restrict gate, const float* __restrict offset,
-                                    const float* __restrict band, float band_growth,
-                                    float* __restrict peak, std::int32_t* __restrict descending) {
+std::size_t screen(std::size_t taxels, const float* __restrict raw, const float* __restrict shift,
+                   const float* __restrict creep, float ceiling, float* __restrict compensated,
+                   const float* __restrict gate, const float* __restrict offset,
+                   const float* __restrict band, float band_growth, float* __restrict peak,
+                   std::uint8_t* __restrict descending) {
   const Lanes zero = {};
   const Lanes top = zero + ceiling;
-  Mask count = {};
+  std::size_t total = 0;
   const std::size_t full = taxels / kChunk * kChunk;
   for (std::size_t b = 0; b < full; b += kChunk) {
     Lanes x;
@@ -136,11 +139,12 @@ PMAP_AVX2_CLONES std::size_t screen(std::size_t taxels, const float* __restrict 
     const Lanes higher = x > p ? x : p;
     p = loaded ? higher : zero;
     std::memcpy(peak + b, &p, sizeof p);
-    std::memcpy(descending + b, &down, sizeof down);
-    count -= down;
+    unsigned bits = 0;
+    for (std::size_t j = 0; j < kChunk; ++j) bits |= (down[j] != 0 ? 1u : 0u) << j;
+    descending[b / kChunk] = static_cast<std::uint8_t>(bits);
+    total += static_cast<std::size_t>(std::popcount(bits));
   }
-  std::size_t total = 0;
-  for (std::size_t j = 0; j < kChunk; ++j) total += static_cast<std::size_t>(count[j]);
+  if (full < taxels) descending[full / kChunk] = 0;
   for (std::size_t i = full; i < taxels; ++i) {
     float x = shift != nullptr ? raw[i] - shift[i] : raw[i];
     if (creep != nullptr) {
@@ -151,10 +155,183 @@ PMAP_AVX2_CLONES std::size_t screen(std::size_t taxels, const float* __restrict 
     const float signal = std::max(x - offset[i], 0.0f);
     const bool down = loaded && peak[i] - x > band[i] + band_growth * signal;
     peak[i] = loaded ? std::max(x, peak[i]) : 0.0f;
-    descending[i] = down ? -1 : 0;
-    total += down ? 1 : 0;
+    if (down) {
+      descending[i / kChunk] = static_cast<std::uint8_t>(descending[i / kChunk] | 1u << i % kChunk);
+      ++total;
+    }
   }
   return total;
+}
+
+#if defined(PMAP_CALIBRATION_AVX2)
+// The same two steps for CPUs with AVX2 and FMA, in intrinsics (chosen at construction: avx2_kernels).
+// What the portable code cannot say to GCC 12: "no lane is above this knot" is one vmovmskps here
+// and a 32-byte memcmp of a mask stored to the stack there.
+
+// The curve part of one chunk: x (clamped, 8 lanes) through its hinge table.
+__attribute__((target("avx2,fma"))) inline __m256 curve_avx2(const float* table, std::size_t hinges,
+                                                             __m256 x) {
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 acc = zero;
+  __m256 acc_odd = zero;
+  for (std::size_t h = 0; h < hinges; h += 2, table += 4 * kChunk) {
+    const __m256 above = _mm256_sub_ps(x, _mm256_loadu_ps(table));
+    if (_mm256_movemask_ps(_mm256_cmp_ps(above, zero, _CMP_GT_OQ)) == 0) break;
+    const __m256 above_odd = _mm256_sub_ps(x, _mm256_loadu_ps(table + 2 * kChunk));
+    acc = _mm256_fmadd_ps(_mm256_loadu_ps(table + kChunk), _mm256_max_ps(above, zero), acc);
+    acc_odd = _mm256_fmadd_ps(_mm256_loadu_ps(table + 3 * kChunk), _mm256_max_ps(above_odd, zero),
+                              acc_odd);
+  }
+  return _mm256_add_ps(acc, acc_odd);
+}
+
+__attribute__((target("avx2,fma"))) void convert_avx2(const Table& t, std::size_t chunks,
+                                                      const float* __restrict gate,
+                                                      const float* __restrict raw,
+                                                      const float* __restrict shift,
+                                                      float* __restrict out) {
+  const __m256 ceiling = _mm256_set1_ps(t.ceiling);
+  const std::size_t stride = t.hinges * 2 * kChunk;
+  for (std::size_t c = 0; c < chunks; ++c) {
+    const std::size_t b = c * kChunk;
+    __m256 x = _mm256_loadu_ps(raw + b);
+    if (shift != nullptr) x = _mm256_sub_ps(x, _mm256_loadu_ps(shift + b));
+    const __m256 loaded = _mm256_cmp_ps(x, _mm256_loadu_ps(gate + b), _CMP_GT_OQ);  // NaN: no
+    const __m256 p = curve_avx2(t.values + c * stride, t.hinges, _mm256_min_ps(x, ceiling));
+    _mm256_storeu_ps(out + b, _mm256_and_ps(p, loaded));
+  }
+}
+
+// What a descending taxel needs besides the loading branch's table (see apply's portable loop,
+// which converts them one by one in the same steps).
+struct Descent {
+  const float* unloading;      ///< the unloading branch's table, laid out as the loading one
+  const float* loading_knots;  ///< chunk-major: per chunk, the offset then each knot, 8 lanes
+  const double* knot_mmhg;     ///< the shared knot pressures
+  std::size_t knots;
+  const float* top;  ///< per taxel: the loading branch's reading at the top of the major loop
+};
+
+// The loading branch's reading at pressure p, for 8 taxels (loading_counts_at).
+__attribute__((target("avx2,fma"))) inline __m256 loading_counts_avx2(const float* knots,
+                                                                      const double* knot_mmhg,
+                                                                      std::size_t m, __m256 p) {
+  const __m256 zero = _mm256_setzero_ps();
+  __m256 result = _mm256_loadu_ps(knots);  // the offset: p ≤ 0
+  __m256 done = _mm256_cmp_ps(p, zero, _CMP_LE_OQ);
+  double lower = 0;
+  for (std::size_t j = 0; j < m && _mm256_movemask_ps(done) != 0xff; ++j) {
+    const double upper = knot_mmhg[j];
+    // Linear within the segment; above the top knot the last segment goes on.
+    const __m256 within = j + 1 == m ? _mm256_castsi256_ps(_mm256_set1_epi32(-1))
+                                     : _mm256_cmp_ps(p, _mm256_set1_ps(static_cast<float>(upper)),
+                                                     _CMP_LE_OQ);
+    const __m256 take = _mm256_andnot_ps(done, within);
+    if (_mm256_movemask_ps(take) != 0) {
+      const __m256 from = _mm256_loadu_ps(knots + j * kChunk);
+      const __m256 to = _mm256_loadu_ps(knots + (j + 1) * kChunk);
+      const __m256 t =
+          _mm256_mul_ps(_mm256_sub_ps(p, _mm256_set1_ps(static_cast<float>(lower))),
+                        _mm256_set1_ps(static_cast<float>(1.0 / (upper - lower))));
+      result = _mm256_blendv_ps(result, _mm256_fmadd_ps(t, _mm256_sub_ps(to, from), from), take);
+      done = _mm256_or_ps(done, take);
+    }
+    lower = upper;
+  }
+  return result;
+}
+
+// Following hysteresis: the screen and the conversion on the loading branch in one pass, the
+// compensated reading kept in a register (the two passes wrote and read it back, and read the
+// frame and the gates twice: the screen's pass was bound by those bytes, not by its arithmetic).
+// `chunks` whole chunks of 8; every array is read and written a chunk at a time. A chunk with
+// descending taxels converts them here too, all 8 lanes at once (a body getting up: a taxel at a
+// time cost 30–50 ns each).
+__attribute__((target("avx2,fma"))) std::size_t screen_convert_avx2(
+    const Table& t, const Descent& d, std::size_t chunks, const float* __restrict raw,
+    const float* __restrict shift,
+    const float* __restrict creep, const float* __restrict gate, const float* __restrict offset,
+    const float* __restrict band, float band_growth, float* __restrict peak,
+    std::uint8_t* __restrict descending, float* __restrict out) {
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256 ceiling = _mm256_set1_ps(t.ceiling);
+  const __m256 growth = _mm256_set1_ps(band_growth);
+  const std::size_t stride = t.hinges * 2 * kChunk;
+  std::size_t total = 0;
+  for (std::size_t c = 0; c < chunks; ++c) {
+    const std::size_t b = c * kChunk;
+    __m256 x = _mm256_loadu_ps(raw + b);
+    if (shift != nullptr) x = _mm256_sub_ps(x, _mm256_loadu_ps(shift + b));
+    if (creep != nullptr) {
+      // Saturated readings are not compensated (creep_correct).
+      const __m256 saturated = _mm256_cmp_ps(x, ceiling, _CMP_GE_OQ);
+      x = _mm256_blendv_ps(_mm256_sub_ps(x, _mm256_loadu_ps(creep + b)), x, saturated);
+    }
+    const __m256 loaded = _mm256_cmp_ps(x, _mm256_loadu_ps(gate + b), _CMP_GT_OQ);
+    const __m256 o = _mm256_loadu_ps(offset + b);
+    const __m256 signal = _mm256_max_ps(_mm256_sub_ps(x, o), zero);
+    __m256 p = _mm256_loadu_ps(peak + b);
+    const __m256 limit = _mm256_fmadd_ps(growth, signal, _mm256_loadu_ps(band + b));
+    const __m256 down =
+        _mm256_and_ps(loaded, _mm256_cmp_ps(_mm256_sub_ps(p, x), limit, _CMP_GT_OQ));
+    p = _mm256_and_ps(_mm256_max_ps(x, p), loaded);  // max(x, p): p when x is NaN (not loaded)
+    _mm256_storeu_ps(peak + b, p);
+    const auto bits = static_cast<unsigned>(_mm256_movemask_ps(down));
+    descending[c] = static_cast<std::uint8_t>(bits);
+    total += static_cast<std::size_t>(std::popcount(bits));
+    __m256 pressure = curve_avx2(t.values + c * stride, t.hinges, _mm256_min_ps(x, ceiling));
+    if (bits != 0) {
+      // Just below the noise band the reading is eased onto the branch (continuous); further
+      // down it is used as read. Then the major loop's gap, scaled by this loop's size
+      // (apply's portable loop says why); lanes that do not descend keep the loading branch.
+      const __m256 below = _mm256_sub_ps(p, x);
+      const __m256 descent = _mm256_fmadd_ps(
+          limit,
+          _mm256_max_ps(zero, _mm256_sub_ps(_mm256_set1_ps(2.0f), _mm256_div_ps(below, limit))),
+          x);
+      const __m256 top = _mm256_loadu_ps(d.top + b);
+      const __m256 tiny = _mm256_set1_ps(1e-3f);
+      const __m256 size = _mm256_min_ps(
+          _mm256_max_ps(_mm256_div_ps(_mm256_sub_ps(p, o), _mm256_max_ps(_mm256_sub_ps(top, o), tiny)),
+                        zero),
+          _mm256_set1_ps(1.0f));
+      const __m256 on_major = _mm256_min_ps(
+          _mm256_add_ps(o, _mm256_div_ps(_mm256_sub_ps(descent, o), _mm256_max_ps(size, tiny))),
+          top);
+      const __m256 unloading_mmhg =
+          curve_avx2(d.unloading + c * stride, t.hinges, _mm256_min_ps(on_major, ceiling));
+      const __m256 gap = _mm256_max_ps(
+          zero, _mm256_sub_ps(on_major, loading_counts_avx2(d.loading_knots + c * (d.knots + 1) * kChunk,
+                                                            d.knot_mmhg, d.knots, unloading_mmhg)));
+      const __m256 eased = _mm256_min_ps(_mm256_fnmadd_ps(gap, size, x), ceiling);
+      pressure = _mm256_blendv_ps(pressure, curve_avx2(t.values + c * stride, t.hinges, eased), down);
+    }
+    _mm256_storeu_ps(out + b, _mm256_and_ps(pressure, loaded));
+  }
+  return total;
+}
+#endif
+
+// AVX2 and FMA in this CPU, unless PMAP_CALIBRATION_PORTABLE is set (tests compare the kernels).
+bool avx2_kernels() {
+#if defined(PMAP_CALIBRATION_AVX2)
+  const char* portable = std::getenv("PMAP_CALIBRATION_PORTABLE");
+  return (portable == nullptr || *portable == '\0') && __builtin_cpu_supports("avx2") &&
+         __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+void convert_chunks(bool avx2, const Table& t, std::size_t chunks, const float* gate,
+                    const float* raw, const float* shift, float* out) {
+#if defined(PMAP_CALIBRATION_AVX2)
+  if (avx2) {
+    convert_avx2(t, chunks, gate, raw, shift, out);
+    return;
+  }
+#endif
+  convert(t, chunks, gate, raw, shift, out);
 }
 
 // One taxel's curve at x (the few descending taxels of the hysteresis pass).
@@ -212,6 +389,7 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
   if (!c.has_curves()) throw std::invalid_argument("calibration has no pressure curves");
   if (auto reason = validate(c, AcceptanceLimits{1.0, 1e9})) throw std::invalid_argument(*reason);
   taxels_ = c.taxel_count();
+  avx2_ = avx2_kernels();
   padded_ = (taxels_ + kChunk - 1) / kChunk * kChunk;
   const std::size_t m = c.knots();
   hinges_ = (m + 2) / 2 * 2;  // the offset and every knot, padded to pairs (convert's steps)
@@ -239,12 +417,11 @@ CalibrationApplier::CalibrationApplier(const MatCalibration& c) {
     loading_ = hinges_for(c, c.loading_knot_counts);
     unloading_ = hinges_for(c, c.unloading_knot_counts);
     knot_mmhg_ = c.knot_mmhg;
-    loading_knots_.assign(taxels_ * (m + 1), 0.0f);
+    loading_knots_.assign(padded_ * (m + 1), 0.0f);
     for (std::size_t i = 0; i < taxels_; ++i) {
-      loading_knots_[i * (m + 1)] = c.offset_counts[i];
-      for (std::size_t k = 0; k < m; ++k) {
-        loading_knots_[i * (m + 1) + k + 1] = c.loading_knot_counts[i * m + k];
-      }
+      float* k = loading_knots_.data() + (i / kChunk) * (m + 1) * kChunk + i % kChunk;
+      k[0] = c.offset_counts[i];
+      for (std::size_t j = 0; j < m; ++j) k[(j + 1) * kChunk] = c.loading_knot_counts[i * m + j];
     }
     for (std::size_t i = 0; i < taxels_; ++i) {
       // The major loop starts at the session's peak reading (at least the top knot's).
@@ -274,20 +451,22 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
                                std::span<const float> zero_shift, State* state,
                                double time_s) const noexcept {
   const bool creep = state != nullptr && !creep_fraction_.empty();
+  const std::size_t chunks = padded_ / kChunk;
   if (raw.size() != taxels_ || mmhg.size() != taxels_ ||
       (!zero_shift.empty() && zero_shift.size() != taxels_) ||
       (state != nullptr &&
-       (state->peak_counts.size() != taxels_ || state->descending.size() != taxels_)) ||
-      (creep && (state->creep_signal.size() != taxels_ || state->compensated.size() != taxels_ ||
-                 state->creep_correction.size() != taxels_))) {
+       (state->peak_counts.size() != padded_ || state->descending.size() != chunks)) ||
+      (creep && (state->creep_signal.size() != padded_ || state->compensated.size() != padded_ ||
+                 state->creep_correction.size() != padded_))) {
     return false;
   }
-  const float* shift = zero_shift.empty() ? nullptr : zero_shift.data();
+  const float* const frame = raw.data();  // as read (before any creep compensation)
+  const float* const frame_shift = zero_shift.empty() ? nullptr : zero_shift.data();
+  const float* shift = frame_shift;
   if (creep && std::isfinite(time_s)) {
     // Creep first: the curves are those of creep-free readings. The zero shift is taken out
-    // here, so the rest sees compensated readings with no shift (following hysteresis, the
-    // screen's pass writes them). A time going backwards (a mat that restarted its clock)
-    // counts as no time passing, and the clock restarts there.
+    // here, so the rest sees compensated readings with no shift. A time going backwards (a mat
+    // that restarted its clock) counts as no time passing, and the clock restarts there.
     const double dt = state->last_time_s ? std::max(0.0, time_s - *state->last_time_s) : 0.0;
     state->last_time_s = time_s;
     state->creep_pending_s += dt;
@@ -301,62 +480,99 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
     }
   }
   const bool compensate = creep && std::isfinite(time_s);
+  const float* const correction = compensate ? state->creep_correction.data() : nullptr;
   const bool follow = state != nullptr && branches_;
-  std::size_t descending = 0;
-  if (follow) {
-    // Hysteresis: each taxel's peak since it was last unloaded; a taxel more than its noise band
-    // below its peak is descending (the screen, vectorised).
-    descending = screen(
-        taxels_, raw.data(), shift, compensate ? state->creep_correction.data() : nullptr, ceiling_,
-        compensate ? state->compensated.data() : nullptr, gate_.data(), offset_.data(),
-        band_.data(), band_growth_, state->peak_counts.data(), state->descending.data());
-  } else if (compensate) {
-    creep_correct(taxels_, ceiling_, raw.data(), shift, state->creep_correction.data(),
-                  state->compensated.data());
-  }
-  if (compensate) {
-    raw = std::span<const float>(state->compensated.data(), taxels_);
-    shift = nullptr;
-  }
-  const Table curve{(follow ? loading_ : midline_).data(), hinges_, ceiling_};
+  const std::vector<float>& curves = follow ? loading_ : midline_;
+  const Table curve{curves.data(), hinges_, ceiling_};
   const std::size_t full = taxels_ / kChunk;
-  convert(curve, full, gate_.data(), raw.data(), shift, mmhg.data());
-  if (const std::size_t rest = taxels_ - full * kChunk; rest > 0) {
-    // The last, partial chunk through padded copies (padding taxels never pass their gate).
-    float raw_tail[kChunk] = {};
-    float shift_tail[kChunk] = {};
-    float out_tail[kChunk];
-    std::copy_n(raw.data() + full * kChunk, rest, raw_tail);
-    if (shift != nullptr) std::copy_n(shift + full * kChunk, rest, shift_tail);
-    const Table tail{curve.values + full * hinges_ * 2 * kChunk, hinges_, ceiling_};
-    convert(tail, 1, gate_.data() + full * kChunk, raw_tail,
-            shift != nullptr ? shift_tail : nullptr, out_tail);
-    std::copy_n(out_tail, rest, mmhg.data() + full * kChunk);
+  const std::size_t rest = taxels_ - full * kChunk;
+  std::size_t descending = 0;
+  if (follow && avx2_) {
+#if defined(PMAP_CALIBRATION_AVX2)
+    // Hysteresis (each taxel's peak since it was last unloaded; a taxel more than its noise band
+    // below its peak is descending), creep and the loading branch in one pass. The last, partial
+    // chunk through padded copies of the frame (the applier's and the State's arrays are padded,
+    // and padding taxels never pass their gate).
+    const Descent descent{unloading_.data(), loading_knots_.data(), knot_mmhg_.data(),
+                          knot_mmhg_.size(), top_counts_.data()};
+    descending = screen_convert_avx2(
+        curve, descent, full, frame, shift, correction, gate_.data(), offset_.data(), band_.data(),
+        band_growth_, state->peak_counts.data(), state->descending.data(), mmhg.data());
+    if (rest > 0) {
+      float raw_tail[kChunk] = {};
+      float shift_tail[kChunk] = {};
+      float out_tail[kChunk];
+      std::copy_n(frame + full * kChunk, rest, raw_tail);
+      if (shift != nullptr) std::copy_n(shift + full * kChunk, rest, shift_tail);
+      const std::size_t b = full * kChunk;
+      const Table tail{curve.values + full * hinges_ * 2 * kChunk, hinges_, ceiling_};
+      const Descent descent_tail{descent.unloading + full * hinges_ * 2 * kChunk,
+                                 descent.loading_knots + full * (descent.knots + 1) * kChunk,
+                                 descent.knot_mmhg, descent.knots, descent.top + b};
+      descending += screen_convert_avx2(tail, descent_tail, 1, raw_tail, shift != nullptr ? shift_tail : nullptr,
+                                        correction != nullptr ? correction + b : nullptr,
+                                        gate_.data() + b, offset_.data() + b, band_.data() + b,
+                                        band_growth_, state->peak_counts.data() + b,
+                                        state->descending.data() + full, out_tail);
+      std::copy_n(out_tail, rest, mmhg.data() + b);
+    }
+#endif
+  } else {
+    if (follow) {
+      // The same without AVX2: the screen's pass writes the compensated frame for convert.
+      descending =
+          screen(taxels_, raw.data(), shift, correction, ceiling_,
+                 compensate ? state->compensated.data() : nullptr, gate_.data(), offset_.data(),
+                 band_.data(), band_growth_, state->peak_counts.data(), state->descending.data());
+    } else if (compensate) {
+      creep_correct(taxels_, ceiling_, raw.data(), shift, correction, state->compensated.data());
+    }
+    if (compensate) {
+      raw = std::span<const float>(state->compensated.data(), taxels_);
+      shift = nullptr;
+    }
+    convert_chunks(avx2_, curve, full, gate_.data(), raw.data(), shift, mmhg.data());
+    if (rest > 0) {
+      // The last, partial chunk through padded copies (padding taxels never pass their gate).
+      float raw_tail[kChunk] = {};
+      float shift_tail[kChunk] = {};
+      float out_tail[kChunk];
+      std::copy_n(raw.data() + full * kChunk, rest, raw_tail);
+      if (shift != nullptr) std::copy_n(shift + full * kChunk, rest, shift_tail);
+      const Table tail{curve.values + full * hinges_ * 2 * kChunk, hinges_, ceiling_};
+      convert_chunks(avx2_, tail, 1, gate_.data() + full * kChunk, raw_tail,
+                     shift != nullptr ? shift_tail : nullptr, out_tail);
+      std::copy_n(out_tail, rest, mmhg.data() + full * kChunk);
+    }
   }
-  if (follow) {
-    // A still body has few descending taxels, so they are converted one by one.
+  if (follow && !avx2_ && descending > 0) {
+    // Without AVX2 the descending taxels are converted one by one (a still body has few).
     const Table load{loading_.data(), hinges_, ceiling_};
     const Table unload{unloading_.data(), hinges_, ceiling_};
     const float* peak = state->peak_counts.data();
-    for (std::size_t i = 0; descending > 0 && i < taxels_; ++i) {
-      if (state->descending[i] == 0) continue;
-      const float x = shift != nullptr ? raw[i] - shift[i] : raw[i];
-      // Just below the noise band the reading is eased onto the branch (continuous); further
-      // down it is used as read.
-      const float band = band_[i] + band_growth_ * std::max(0.0f, x - offset_[i]);
-      const float below = peak[i] - x;
-      const float descent = x + band * std::max(0.0f, 2.0f - below / band);
-      // The reading's place in its loop, r = (x − o)/(peak − o), is the same place on the major
-      // loop (which starts at the session's peak reading): there the unloading branch reads
-      // g_M counts more than the loading branch at the same pressure. This loop's gap is g_M
-      // scaled by its size, and the loading branch converts the reading minus that gap.
-      const float o = offset_[i];
-      const float top = top_counts_[i];
-      const float size = std::clamp((peak[i] - o) / std::max(top - o, 1e-3f), 0.0f, 1.0f);
-      const float on_major = o + (descent - o) / std::max(size, 1e-3f);
-      const float pressure = curve_at(unload, i, std::min(on_major, top));
-      const float gap = std::max(0.0f, std::min(on_major, top) - loading_counts_at(i, pressure));
-      mmhg[i] = curve_at(load, i, x - gap * size);
+    for (std::size_t c = 0; c < chunks; ++c) {
+      for (unsigned bits = state->descending[c]; bits != 0; bits &= bits - 1) {
+        const std::size_t i = c * kChunk + static_cast<std::size_t>(std::countr_zero(bits));
+        // The reading as the screen saw it: shifted, then compensated unless saturated.
+        float x = frame_shift != nullptr ? frame[i] - frame_shift[i] : frame[i];
+        if (compensate && x < ceiling_) x -= correction[i];
+        // Just below the noise band the reading is eased onto the branch (continuous); further
+        // down it is used as read.
+        const float band = band_[i] + band_growth_ * std::max(0.0f, x - offset_[i]);
+        const float below = peak[i] - x;
+        const float descent = x + band * std::max(0.0f, 2.0f - below / band);
+        // The reading's place in its loop, r = (x − o)/(peak − o), is the same place on the
+        // major loop (which starts at the session's peak reading): there the unloading branch
+        // reads g_M counts more than the loading branch at the same pressure. This loop's gap is
+        // g_M scaled by its size, and the loading branch converts the reading minus that gap.
+        const float o = offset_[i];
+        const float top = top_counts_[i];
+        const float size = std::clamp((peak[i] - o) / std::max(top - o, 1e-3f), 0.0f, 1.0f);
+        const float on_major = o + (descent - o) / std::max(size, 1e-3f);
+        const float pressure = curve_at(unload, i, std::min(on_major, top));
+        const float gap = std::max(0.0f, std::min(on_major, top) - loading_counts_at(i, pressure));
+        mmhg[i] = curve_at(load, i, x - gap * size);
+      }
     }
   }
   for (std::size_t t = 0; t < fill_target_.size(); ++t) {
@@ -371,8 +587,10 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
 
 float CalibrationApplier::loading_counts_at(std::size_t i, float p) const noexcept {
   const std::size_t m = knot_mmhg_.size();
-  const float* k = loading_knots_.data() + i * (m + 1);  // k[0] = offset, k[j] at knot j - 1
-  if (p <= 0) return k[0];
+  // k(0) = offset, k(j) at knot j - 1 (chunk-major, as the AVX2 kernel reads them)
+  const float* chunk = loading_knots_.data() + (i / kChunk) * (m + 1) * kChunk + i % kChunk;
+  const auto k = [chunk](std::size_t j) { return chunk[j * kChunk]; };
+  if (p <= 0) return k(0);
   double lower = 0;
   for (std::size_t j = 0; j < m; ++j) {
     const double upper = knot_mmhg_[j];
@@ -380,11 +598,11 @@ float CalibrationApplier::loading_counts_at(std::size_t i, float p) const noexce
       // Linear within the segment; above the top knot the same segment goes on (the forward
       // curve's extrapolation is no steeper, so this stays at or below the reading).
       const double t = (p - lower) / (upper - lower);
-      return static_cast<float>(k[j] + t * (k[j + 1] - k[j]));
+      return static_cast<float>(k(j) + t * (k(j + 1) - k(j)));
     }
     lower = upper;
   }
-  return k[m];
+  return k(m);
 }
 
 std::size_t CalibrationApplier::above_range(std::span<const float> mmhg) const noexcept {

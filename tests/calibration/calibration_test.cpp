@@ -1,5 +1,6 @@
 // The calibration library: file format, applier, sessions, fitting, checks (docs/calibration.md).
 #include <unistd.h>
+#include <bit>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -267,6 +268,92 @@ TEST(CalibrationApplier, FollowsTheUnloadingBranchAfterAPeak) {
   // Without a state: the midline.
   ASSERT_TRUE(a.apply(frame_of({140, 0, 0, 0, 0, 0}), out));
   EXPECT_NEAR(out[0], 50.0f, 1e-3);
+}
+
+// The AVX2 kernels (one pass: screen, creep, loading branch) and the portable ones (a pass each)
+// give the same pressures: a 5 x 7 mat (four chunks of 8 and a partial one), 6 knots, both
+// branches, creep, a dead taxel, a zero shift; frames that load, hold, unload part way, reload and
+// leave, with read noise, a saturated taxel and a NaN. They may differ by FMA's rounding only.
+TEST(CalibrationApplier, PortableAndAvx2KernelsGiveTheSamePressures) {
+  MatCalibration c;
+  c.mat_id = "bed1";
+  c.rows = 5;
+  c.cols = 7;
+  c.full_scale_counts = 1000;
+  c.family = CurveFamily::kMonotoneCubic;
+  c.version = kCalibrationFormatVersion;
+  const std::size_t n = c.taxel_count();
+  for (int k = 1; k <= 6; ++k) c.knot_mmhg.push_back(200.0 * k / 6);
+  c.status.assign(n, TaxelStatus::kOk);
+  c.status[9] = TaxelStatus::kDead;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double o = 40 + static_cast<double>(i % 5);
+    const double g = 0.8 + 0.01 * static_cast<double>(i);
+    const double top = o + 900 * std::tanh(g * 200 / 150);
+    c.offset_counts.push_back(static_cast<float>(o));
+    c.noise_counts.push_back(2.0f);
+    c.loop_peak_counts.push_back(static_cast<float>(top));
+    for (const double p : c.knot_mmhg) {
+      const double r = o + 900 * std::tanh(g * p / 150);
+      c.knot_counts.push_back(static_cast<float>(r));
+      c.loading_knot_counts.push_back(static_cast<float>(r));
+      c.unloading_knot_counts.push_back(static_cast<float>(r + std::min(30.0, 0.5 * (top - r))));
+    }
+  }
+  c.creep = CreepModel{60, std::vector<float>(n, 0.07f)};
+  // The kernels are chosen when an applier is built (the suite also runs with the variable set).
+  const char* before = std::getenv("PMAP_CALIBRATION_PORTABLE");
+  const std::string kept = before != nullptr ? before : "";
+  ::setenv("PMAP_CALIBRATION_PORTABLE", "1", 1);
+  const CalibrationApplier portable(c);
+  ::unsetenv("PMAP_CALIBRATION_PORTABLE");
+  const CalibrationApplier fast(c);
+  if (before != nullptr) ::setenv("PMAP_CALIBRATION_PORTABLE", kept.c_str(), 1);
+  EXPECT_FALSE(portable.uses_avx2());
+  if (!fast.uses_avx2()) GTEST_SKIP() << "this CPU has no AVX2 + FMA";
+  auto portable_state = portable.make_state();
+  auto fast_state = fast.make_state();
+  std::vector<float> shift(n);
+  for (std::size_t i = 0; i < n; ++i) shift[i] = static_cast<float>(i % 3) - 1.0f;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> noise(0.0f, 2.0f);
+  std::vector<float> a(n);
+  std::vector<float> b(n);
+  double worst = 0;
+  int loaded_taxels = 0;
+  int descending_taxels = 0;
+  for (int k = 0; k < 3000; ++k) {  // 5 minutes at 10 Hz
+    const double t = 0.1 * k;
+    // Load factor: up over 20 s, held, down to 40 %, up again, off after 4 minutes.
+    const double f = t < 20    ? t / 20
+                     : t < 90  ? 1.0
+                     : t < 120 ? 1.0 - 0.6 * (t - 90) / 30
+                     : t < 150 ? 0.4 + 0.6 * (t - 120) / 30
+                     : t < 240 ? 1.0
+                               : 0.0;
+    std::vector<float> frame(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double body = i % 7 >= 2 ? 150.0 + 90.0 * static_cast<double>(i % 6) : 0.0;
+      frame[i] = static_cast<float>(c.offset_counts[i] + f * body) + noise(rng);
+    }
+    frame[3] = t > 30 && t < 60 ? 1000.0f : frame[3];  // saturated for a while
+    frame[17] = k % 50 == 7 ? std::numeric_limits<float>::quiet_NaN() : frame[17];
+    ASSERT_TRUE(portable.apply(frame, a, shift, &portable_state, t));
+    ASSERT_TRUE(fast.apply(frame, b, shift, &fast_state, t));
+    for (std::size_t i = 0; i < n; ++i) {
+      ASSERT_TRUE(std::isfinite(a[i]) && std::isfinite(b[i])) << "frame " << k << " taxel " << i;
+      worst = std::max(worst, static_cast<double>(std::abs(a[i] - b[i])));
+      loaded_taxels += a[i] > 0 ? 1 : 0;
+    }
+    EXPECT_EQ(portable_state.peak_counts, fast_state.peak_counts) << "frame " << k;
+    EXPECT_EQ(portable_state.descending, fast_state.descending) << "frame " << k;
+    for (const std::uint8_t bits : fast_state.descending) descending_taxels += std::popcount(bits);
+  }
+  EXPECT_GT(loaded_taxels, 3000 * 10);
+  EXPECT_GT(descending_taxels, 300 * 10);  // the unloading took both kernels' per-taxel path
+  std::cout << "portable vs AVX2: largest difference " << worst << " mmHg, " << descending_taxels
+            << " descending taxel-frames\n";
+  EXPECT_LT(worst, 0.01) << "mmHg";  // rounding of FMA against a multiply and an add
 }
 
 // ---- sessions and fitting -------------------------------------------------------------------

@@ -48,26 +48,29 @@ class CalibrationApplier {
   /// creep, each taxel's low-passed signal and the last frame's time. Owned by the caller, one per
   /// mat; make_state() is a fresh start (the mat unloaded).
   struct State {
+    // Per taxel, padded to whole chunks of 8 (the kernels read and write chunks).
     std::vector<float> peak_counts;
-    std::vector<std::int32_t> descending;  ///< scratch: which taxels descend in this frame (≠ 0)
+    std::vector<std::uint8_t> descending;  ///< scratch, per chunk of 8: a bit per descending taxel
     std::vector<float> creep_signal;       ///< per taxel (empty without a creep model)
     std::vector<float> creep_correction;   ///< per taxel: fraction · lag, subtracted each frame
-    std::vector<float> compensated;        ///< scratch: the frame after creep compensation
-    std::optional<double> last_time_s;     ///< of the last frame compensated
-    double creep_pending_s = 0;            ///< time since the lag was last advanced
+    /// scratch: the frame after creep compensation (written where a pass of its own needs it:
+    /// without hysteresis, or without AVX2)
+    std::vector<float> compensated;
+    std::optional<double> last_time_s;  ///< of the last frame compensated
+    double creep_pending_s = 0;         ///< time since the lag was last advanced
   };
   [[nodiscard]] State make_state() const {
-    State state{std::vector<float>(taxels_, 0.0f),
-                std::vector<std::int32_t>(taxels_, 0),
+    State state{std::vector<float>(padded_, 0.0f),
+                std::vector<std::uint8_t>(padded_ / 8, 0),
                 {},
                 {},
                 {},
                 std::nullopt,
                 0.0};
     if (!creep_fraction_.empty()) {
-      state.creep_signal.assign(taxels_, 0.0f);
-      state.creep_correction.assign(taxels_, 0.0f);
-      state.compensated.assign(taxels_, 0.0f);
+      state.creep_signal.assign(padded_, 0.0f);
+      state.creep_correction.assign(padded_, 0.0f);
+      state.compensated.assign(padded_, 0.0f);
     }
     return state;
   }
@@ -77,6 +80,9 @@ class CalibrationApplier {
   [[nodiscard]] bool compensates_creep() const { return !creep_fraction_.empty(); }
 
   [[nodiscard]] std::size_t taxel_count() const { return taxels_; }
+  /// True when the AVX2 + FMA kernels run (chosen at construction: this CPU has both, and the
+  /// environment variable PMAP_CALIBRATION_PORTABLE is unset or empty); else the portable ones.
+  [[nodiscard]] bool uses_avx2() const { return avx2_; }
   [[nodiscard]] double full_scale_mmhg() const { return full_scale_mmhg_; }
 
   /// Converts one frame. `raw` and `mmhg` hold taxel_count() values in the calibration's taxel
@@ -101,6 +107,7 @@ class CalibrationApplier {
   std::vector<float> hinges_for(const MatCalibration& c, const std::vector<float>& knots) const;
 
   std::size_t taxels_ = 0;
+  bool avx2_ = false;
   std::size_t padded_ = 0;  ///< taxels_ rounded up to the 8-taxel chunks the kernel works in
   /// knots + 1: the offset and every knot (the last one extrapolates), rounded up to even with a
   /// hinge that never bends (the conversion takes hinges in pairs)
