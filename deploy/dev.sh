@@ -150,9 +150,9 @@ fuzz() {
   log "building the fuzz targets in $dir"
   cmake -S "$ROOT" -B "$dir" -DPMAP_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
-  cmake --build "$dir" -j"$JOBS"
+  timed "fuzz build" cmake --build "$dir" -j"$JOBS"
   log "fuzzing each target for ${seconds}s"
-  "$ROOT/tests/fuzz/run.sh" "$dir" "$seconds" "$@"
+  timed "fuzzing" "$ROOT/tests/fuzz/run.sh" "$dir" "$seconds" "$@"
 }
 
 run_demo() {
