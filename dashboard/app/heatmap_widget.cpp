@@ -1,10 +1,12 @@
 #include "heatmap_widget.hpp"
 
+#include <QFontMetricsF>
 #include <QPainter>
 #include <QPainterPath>
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <vector>
 
 namespace pmap::dashboard::app {
 
@@ -110,12 +112,29 @@ void HeatmapWidget::paintEvent(QPaintEvent*) {
       });
       ++overlays_;
     }
-    // Bed landmarks (head, shoulders, pelvis, knees, heels): a dot and a short name.
+    // Bed landmarks (head, shoulders, pelvis, knees, heels): a dot and a short name. Curled up
+    // (fetal), pelvis and knees lie close together: a name goes right of its dot, else left of
+    // it, else (both would cover a name already written) only the dot is drawn.
+    std::vector<QRectF> names;
+    const QFontMetricsF metrics(p.font());
     for (const auto& [name, at] : state_->landmarks) {
       const QPointF c = to_px(at);
       outlined([&] { p.drawEllipse(c, 3.5, 3.5); });
-      p.setPen(Qt::white);
-      p.drawText(c + QPointF(7, 4), QString::fromStdString(name));
+      const QString text = QString::fromStdString(name);
+      const QSizeF size(metrics.horizontalAdvance(text), metrics.height());
+      const QRectF right(c + QPointF(7, -size.height() / 2), size);
+      const QRectF left(c - QPointF(7 + size.width(), size.height() / 2), size);
+      const auto free = [&names](const QRectF& r) {
+        return std::none_of(names.begin(), names.end(),
+                            [&r](const QRectF& n) { return n.intersects(r); });
+      };
+      for (const QRectF& place : {right, left}) {
+        if (!free(place)) continue;
+        p.setPen(Qt::white);
+        p.drawText(place, Qt::AlignLeft | Qt::AlignVCenter, text);
+        names.push_back(place);
+        break;
+      }
       ++overlays_;
     }
     for (const auto& [peak, name] : {std::pair{&state_->it_right, "R"}, {&state_->it_left, "L"}}) {
