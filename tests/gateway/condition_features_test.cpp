@@ -1,3 +1,7 @@
+#include <algorithm>
+#include <iostream>
+#include <random>
+
 #include <gtest/gtest.h>
 
 #include "pmap/condition.hpp"
@@ -52,6 +56,47 @@ TEST(Features, UniformBlockGivesExactAreaLoadForceAndCop) {
     for (std::size_t c = 4; c < 8; ++c) shifted.at(r, c) = 400;
   }
   EXPECT_DOUBLE_EQ(fx.extract(cond.condition(shifted, mat), mat).movement, 3200.0 / 32000.0);
+}
+
+// A body lying still reads as still through the sensor's noise (2 counts + 1 % of the reading,
+// as the simulator's mats), while an arm moved by 8.6 cm (3 taxels) reads as movement (the
+// nights' and the activity stream's threshold is 0.02). Per taxel, the noise alone gave 0.012
+// here and 0.017-0.026 on the simulator's nights. The price: a small movement reads smaller (an
+// arm moved by 5.7 cm: 0.021, 0.046 per taxel).
+TEST(Features, ReadNoiseOfAStillBodyIsNotMovementButAMovedArmIs) {
+  const MatDescriptor mat =
+      parse_meta("bed1", test::meta_json("bed", 64, 32, "head", true, 28.6, 1000))
+          .descriptor.value();
+  MatConditioner cond;
+  FeatureExtractor fx;
+  std::mt19937 rng(3);
+  std::normal_distribution<double> unit(0.0, 1.0);
+  const auto frame = [&](std::uint32_t seq, int arm_col) {
+    PressureFrame f = test::make_frame(seq, test::kNowUs + seq * 1'000'000LL, 64, 32);
+    for (std::size_t r = 0; r < 64; ++r) {
+      for (std::size_t c = 0; c < 32; ++c) {
+        double mean = 0;
+        if (r >= 5 && r < 59 && c >= 11 && c < 21)
+          mean = 150 + 5.0 * static_cast<double>((r * 7 + c * 3) % 20);
+        if (r >= 14 && r < 30 && static_cast<int>(c) >= arm_col &&
+            static_cast<int>(c) < arm_col + 2)
+          mean = 120;
+        const double v = 45 + mean + (2.0 + 0.01 * mean) * unit(rng);
+        f.at(r, c) = static_cast<std::uint16_t>(std::clamp(v, 0.0, 1000.0));
+      }
+    }
+    return f;
+  };
+  double worst_still = 0;
+  for (std::uint32_t seq = 0; seq < 40; ++seq) {
+    const auto f = fx.extract(cond.condition(frame(seq, 6), mat), mat);
+    if (seq > 0) worst_still = std::max(worst_still, f.movement);
+  }
+  const auto moved = fx.extract(cond.condition(frame(40, 9), mat), mat);  // the arm 8.6 cm in
+  std::cout << "movement: still body at most " << worst_still << ", arm moved " << moved.movement
+            << "\n";
+  EXPECT_LT(worst_still, 0.008);  // well below 0.02 (per taxel it was 0.012)
+  EXPECT_GT(moved.movement, 0.02);
 }
 
 TEST(Features, TurnedRoundMatGivesTheSameCanonicalCop) {

@@ -1,5 +1,8 @@
 #include "pmap/features.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 namespace pmap {
 
 FrameFeatures FeatureExtractor::extract(const ConditionedFrame& frame, const MatDescriptor& mat) {
@@ -46,12 +49,31 @@ FrameFeatures FeatureExtractor::extract(const ConditionedFrame& frame, const Mat
     }
   }
 
-  if (previous_ && previous_->rows() == a.rows() && previous_->cols() == a.cols()) {
-    const double denom = a.cast<double>().sum() + previous_->cast<double>().sum();
-    if (denom > 0) f.movement = (a - *previous_).abs().cast<double>().sum() / denom;
+  // Movement on blocks of about 10 cm (features.hpp says why).
+  const int block_rows = movement_block_taxels(mat.row_pitch_mm);
+  const int block_cols = movement_block_taxels(mat.col_pitch_mm);
+  const Eigen::Index rows = (a.rows() + block_rows - 1) / block_rows;
+  const Eigen::Index cols = (a.cols() + block_cols - 1) / block_cols;
+  const bool same_shape = previous_rows_ == a.rows() && previous_cols_ == a.cols();
+  blocks_.resize(rows, cols);
+  blocks_.setZero();
+  for (Eigen::Index r = 0; r < a.rows(); ++r) {
+    for (Eigen::Index c = 0; c < a.cols(); ++c) blocks_(r / block_rows, c / block_cols) += a(r, c);
   }
-  previous_ = a;
+  const double total = blocks_.sum();
+  if (same_shape && total + previous_total_ > 0) {
+    f.movement = (blocks_ - previous_blocks_).abs().sum() / (total + previous_total_);
+  }
+  blocks_.swap(previous_blocks_);
+  previous_total_ = total;
+  previous_rows_ = a.rows();
+  previous_cols_ = a.cols();
   return f;
+}
+
+int movement_block_taxels(double pitch_mm) {
+  if (!(pitch_mm > 0)) return 3;  // unknown pitch: about 10 cm at a bed mat's 30 mm
+  return static_cast<int>(std::clamp(std::lround(100.0 / pitch_mm), 1L, 8L));
 }
 
 }  // namespace pmap

@@ -12,8 +12,12 @@
 //  - load_raw = Σ counts above floor (noise-gated) over all taxels;
 //  - force_n = Σ p[mmHg]·133.322 Pa/mmHg · taxel area [m²], when a pressure scale is known;
 //  - cop: weighted by pressure (else counts above floor) over contact taxels; null when unoccupied;
-//  - movement = Σ|a_t − a_{t−1}| / (Σa_t + Σa_{t−1}) on counts above floor, in [0, 1]
-//    (0 for the first frame, after a shape change, and when both are empty).
+//  - movement = Σ|B_t − B_{t−1}| / (Σa_t + Σa_{t−1}) where B are the counts above floor summed over
+//    blocks of about 10 × 10 cm (movement_block_taxels), in [0, 1] (0 for the first frame, after
+//    a shape change, and when both are empty). Per taxel, a still body's read noise alone gave
+//    0.017–0.026 on the simulated bed (2 counts + 1 % noise), either side of the 0.02 that calls
+//    an epoch still: 40 % of a motionless night read as moving. A block's noise is a third of a
+//    taxel's (3 × 3 blocks), while a limb that moves a few cm still moves load between blocks.
 //
 // The posture engine (issue 3) is a later stage fed with the same ConditionedFrame and these
 // features; it adds its own result struct next to FrameFeatures in the pipeline's mat state.
@@ -21,6 +25,8 @@
 // Threading: a FeatureExtractor is used by one thread.
 #include <cstdint>
 #include <optional>
+
+#include <Eigen/Core>
 
 #include "pmap/conditioned_frame.hpp"
 #include "pmap/mat_descriptor.hpp"
@@ -67,7 +73,14 @@ class FeatureExtractor {
 
  private:
   FeaturesConfig config_;
-  std::optional<TaxelImage> previous_;
+  Eigen::ArrayXXd blocks_;           ///< this frame's block sums (reused: no allocation per frame)
+  Eigen::ArrayXXd previous_blocks_;  ///< the previous frame's, when `has_previous_`
+  double previous_total_ = 0;
+  Eigen::Index previous_rows_ = -1;  ///< the previous frame's shape (-1: none yet)
+  Eigen::Index previous_cols_ = -1;
 };
+
+/// Taxels per side of the blocks movement is measured on: about 10 cm at this pitch, 1–8.
+[[nodiscard]] int movement_block_taxels(double pitch_mm);
 
 }  // namespace pmap
