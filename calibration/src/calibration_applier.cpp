@@ -164,9 +164,9 @@ std::size_t screen(std::size_t taxels, const float* __restrict raw, const float*
 }
 
 #if defined(PMAP_CALIBRATION_AVX2)
-// The same two steps for CPUs with AVX2 and FMA, in intrinsics (chosen at construction: avx2_kernels).
-// What the portable code cannot say to GCC 12: "no lane is above this knot" is one vmovmskps here
-// and a 32-byte memcmp of a mask stored to the stack there.
+// The same two steps for CPUs with AVX2 and FMA, in intrinsics (chosen at construction:
+// avx2_kernels). What the portable code cannot say to GCC 12: "no lane is above this knot" is one
+// vmovmskps here and a 32-byte memcmp of a mask stored to the stack there.
 
 // The curve part of one chunk: x (clamped, 8 lanes) through its hinge table.
 __attribute__((target("avx2,fma"))) inline __m256 curve_avx2(const float* table, std::size_t hinges,
@@ -223,16 +223,15 @@ __attribute__((target("avx2,fma"))) inline __m256 loading_counts_avx2(const floa
   for (std::size_t j = 0; j < m && _mm256_movemask_ps(done) != 0xff; ++j) {
     const double upper = knot_mmhg[j];
     // Linear within the segment; above the top knot the last segment goes on.
-    const __m256 within = j + 1 == m ? _mm256_castsi256_ps(_mm256_set1_epi32(-1))
-                                     : _mm256_cmp_ps(p, _mm256_set1_ps(static_cast<float>(upper)),
-                                                     _CMP_LE_OQ);
+    const __m256 within =
+        j + 1 == m ? _mm256_castsi256_ps(_mm256_set1_epi32(-1))
+                   : _mm256_cmp_ps(p, _mm256_set1_ps(static_cast<float>(upper)), _CMP_LE_OQ);
     const __m256 take = _mm256_andnot_ps(done, within);
     if (_mm256_movemask_ps(take) != 0) {
       const __m256 from = _mm256_loadu_ps(knots + j * kChunk);
       const __m256 to = _mm256_loadu_ps(knots + (j + 1) * kChunk);
-      const __m256 t =
-          _mm256_mul_ps(_mm256_sub_ps(p, _mm256_set1_ps(static_cast<float>(lower))),
-                        _mm256_set1_ps(static_cast<float>(1.0 / (upper - lower))));
+      const __m256 t = _mm256_mul_ps(_mm256_sub_ps(p, _mm256_set1_ps(static_cast<float>(lower))),
+                                     _mm256_set1_ps(static_cast<float>(1.0 / (upper - lower))));
       result = _mm256_blendv_ps(result, _mm256_fmadd_ps(t, _mm256_sub_ps(to, from), from), take);
       done = _mm256_or_ps(done, take);
     }
@@ -249,10 +248,9 @@ __attribute__((target("avx2,fma"))) inline __m256 loading_counts_avx2(const floa
 // time cost 30–50 ns each).
 __attribute__((target("avx2,fma"))) std::size_t screen_convert_avx2(
     const Table& t, const Descent& d, std::size_t chunks, const float* __restrict raw,
-    const float* __restrict shift,
-    const float* __restrict creep, const float* __restrict gate, const float* __restrict offset,
-    const float* __restrict band, float band_growth, float* __restrict peak,
-    std::uint8_t* __restrict descending, float* __restrict out) {
+    const float* __restrict shift, const float* __restrict creep, const float* __restrict gate,
+    const float* __restrict offset, const float* __restrict band, float band_growth,
+    float* __restrict peak, std::uint8_t* __restrict descending, float* __restrict out) {
   const __m256 zero = _mm256_setzero_ps();
   const __m256 ceiling = _mm256_set1_ps(t.ceiling);
   const __m256 growth = _mm256_set1_ps(band_growth);
@@ -287,13 +285,12 @@ __attribute__((target("avx2,fma"))) std::size_t screen_convert_avx2(
       const __m256 below = _mm256_sub_ps(p, x);
       const __m256 descent = _mm256_fmadd_ps(
           limit,
-          _mm256_max_ps(zero, _mm256_sub_ps(_mm256_set1_ps(2.0f), _mm256_div_ps(below, limit))),
-          x);
+          _mm256_max_ps(zero, _mm256_sub_ps(_mm256_set1_ps(2.0f), _mm256_div_ps(below, limit))), x);
       const __m256 top = _mm256_loadu_ps(d.top + b);
       const __m256 tiny = _mm256_set1_ps(1e-3f);
       const __m256 size = _mm256_min_ps(
-          _mm256_max_ps(_mm256_div_ps(_mm256_sub_ps(p, o), _mm256_max_ps(_mm256_sub_ps(top, o), tiny)),
-                        zero),
+          _mm256_max_ps(
+              _mm256_div_ps(_mm256_sub_ps(p, o), _mm256_max_ps(_mm256_sub_ps(top, o), tiny)), zero),
           _mm256_set1_ps(1.0f));
       const __m256 on_major = _mm256_min_ps(
           _mm256_add_ps(o, _mm256_div_ps(_mm256_sub_ps(descent, o), _mm256_max_ps(size, tiny))),
@@ -301,10 +298,12 @@ __attribute__((target("avx2,fma"))) std::size_t screen_convert_avx2(
       const __m256 unloading_mmhg =
           curve_avx2(d.unloading + c * stride, t.hinges, _mm256_min_ps(on_major, ceiling));
       const __m256 gap = _mm256_max_ps(
-          zero, _mm256_sub_ps(on_major, loading_counts_avx2(d.loading_knots + c * (d.knots + 1) * kChunk,
-                                                            d.knot_mmhg, d.knots, unloading_mmhg)));
+          zero,
+          _mm256_sub_ps(on_major, loading_counts_avx2(d.loading_knots + c * (d.knots + 1) * kChunk,
+                                                      d.knot_mmhg, d.knots, unloading_mmhg)));
       const __m256 eased = _mm256_min_ps(_mm256_fnmadd_ps(gap, size, x), ceiling);
-      pressure = _mm256_blendv_ps(pressure, curve_avx2(t.values + c * stride, t.hinges, eased), down);
+      pressure =
+          _mm256_blendv_ps(pressure, curve_avx2(t.values + c * stride, t.hinges, eased), down);
     }
     _mm256_storeu_ps(out + b, _mm256_and_ps(pressure, loaded));
   }
@@ -509,11 +508,11 @@ bool CalibrationApplier::apply(std::span<const float> raw, std::span<float> mmhg
       const Descent descent_tail{descent.unloading + full * hinges_ * 2 * kChunk,
                                  descent.loading_knots + full * (descent.knots + 1) * kChunk,
                                  descent.knot_mmhg, descent.knots, descent.top + b};
-      descending += screen_convert_avx2(tail, descent_tail, 1, raw_tail, shift != nullptr ? shift_tail : nullptr,
-                                        correction != nullptr ? correction + b : nullptr,
-                                        gate_.data() + b, offset_.data() + b, band_.data() + b,
-                                        band_growth_, state->peak_counts.data() + b,
-                                        state->descending.data() + full, out_tail);
+      descending += screen_convert_avx2(
+          tail, descent_tail, 1, raw_tail, shift != nullptr ? shift_tail : nullptr,
+          correction != nullptr ? correction + b : nullptr, gate_.data() + b, offset_.data() + b,
+          band_.data() + b, band_growth_, state->peak_counts.data() + b,
+          state->descending.data() + full, out_tail);
       std::copy_n(out_tail, rest, mmhg.data() + b);
     }
 #endif
