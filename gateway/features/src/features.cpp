@@ -56,9 +56,14 @@ FrameFeatures FeatureExtractor::extract(const ConditionedFrame& frame, const Mat
   const Eigen::Index cols = (a.cols() + block_cols - 1) / block_cols;
   const bool same_shape = previous_rows_ == a.rows() && previous_cols_ == a.cols();
   blocks_.resize(rows, cols);
-  blocks_.setZero();
-  for (Eigen::Index r = 0; r < a.rows(); ++r) {
-    for (Eigen::Index c = 0; c < a.cols(); ++c) blocks_(r / block_rows, c / block_cols) += a(r, c);
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    const Eigen::Index r0 = r * block_rows;
+    const Eigen::Index height = std::min<Eigen::Index>(block_rows, a.rows() - r0);
+    for (Eigen::Index c = 0; c < cols; ++c) {
+      const Eigen::Index c0 = c * block_cols;
+      const Eigen::Index width = std::min<Eigen::Index>(block_cols, a.cols() - c0);
+      blocks_(r, c) = a.block(r0, c0, height, width).cast<double>().sum();
+    }
   }
   const double total = blocks_.sum();
   if (same_shape && total + previous_total_ > 0) {
