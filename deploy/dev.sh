@@ -148,8 +148,11 @@ fuzz() {
   local launcher=()
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   log "building the fuzz targets in $dir"
+  # -O1 -g1: a third less build time than -O2 -g for about 80 % of the executions per second
+  # (docs/fuzzing.md); asserts stay on (no NDEBUG).
   cmake -S "$ROOT" -B "$dir" -DPMAP_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+    "${launcher[@]}" >/dev/null
   timed "fuzz build" cmake --build "$dir" -j"$JOBS"
   log "fuzzing each target for ${seconds}s"
   timed "fuzzing" "$ROOT/tests/fuzz/run.sh" "$dir" "$seconds" "$@"
