@@ -55,7 +55,7 @@ TEST(SimulatedNight, SummaryFollowsTheTruth) {
     const bool lying = truth != "empty" && truth != "transition";
     still_run_s = lying && same ? still_run_s + 1 : 0;
     longest_still_truth_s = std::max(longest_still_truth_s, still_run_s);
-    if (truth != "empty" && truth != "transition") {
+    if (lying) {
       if (first_in < 0) first_in = seq;
       last_in = seq;
     }

@@ -74,7 +74,7 @@ class FeatureExtractor {
  private:
   FeaturesConfig config_;
   Eigen::ArrayXXd blocks_;           ///< this frame's block sums (reused: no allocation per frame)
-  Eigen::ArrayXXd previous_blocks_;  ///< the previous frame's, when `has_previous_`
+  Eigen::ArrayXXd previous_blocks_;  ///< the previous frame's (when previous_rows_ ≥ 0)
   double previous_total_ = 0;
   Eigen::Index previous_rows_ = -1;  ///< the previous frame's shape (-1: none yet)
   Eigen::Index previous_cols_ = -1;
