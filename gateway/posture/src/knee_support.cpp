@@ -151,6 +151,15 @@ constexpr double kPelvisBandHalfWidth = 0.25;
 constexpr double kSecondKneeMinBehindMm = 50;
 constexpr double kSecondKneeMaxBehindMm = 350;
 constexpr double kSecondKneeMaxAlongMm = 150;
+// The knee neighbourhood whose spread the classifier reads: within 10 cm of the front knee along
+// the body, from 30 cm behind it (a dropped top knee lies 10–20 cm in front of the bottom one) to
+// 10 cm in front.
+constexpr double kKneeNeighbourhoodAlongMm = 100;
+constexpr double kKneeNeighbourhoodBehindMm = 300;
+constexpr double kKneeNeighbourhoodAheadMm = 100;
+// Only taxels (smoothed) reaching this fraction of the front knee count, so read noise around
+// the legs does not widen the spreads.
+constexpr double kKneeNeighbourhoodFloor = 0.15;
 // Knee peaks must reach this fraction of the heaviest knee-zone taxel.
 constexpr double kKneePeakFraction = 0.3;
 // The knee zone must carry at least this share of the load for the knees to count as resolved.
@@ -236,6 +245,59 @@ SideKneeResult analyze_side(const BodyFrame& frame, const BedPosture& posture,
       second = &p;
     }
   }
+  // The knee neighbourhood's spread: a top knee that dropped only 10–14 cm in front of the bottom
+  // one merges with it into one wide contact rather than a second peak.
+  {
+    const double front_forward = forward_of(front), front_along = along_of(front);
+    double load = 0, f_sum = 0, f_sq = 0, a_sum = 0, a_sq = 0;
+    // Only the taxels of the neighbourhood's bounding box (a few hundred of the image's) are
+    // visited: its corners are the front knee ± the along half-width, − behind / + ahead forward.
+    Eigen::Index r0 = last + 1, r1 = first - 1, c0 = frame.body.cols(), c1 = -1;
+    for (const double f : {-kKneeNeighbourhoodBehindMm, kKneeNeighbourhoodAheadMm}) {
+      for (const double a : {-kKneeNeighbourhoodAlongMm, kKneeNeighbourhoodAlongMm}) {
+        const Eigen::Vector2d corner =
+            frame.pelvis + (front_forward + f) * forward + (front_along + a) * axis;
+        const auto row = static_cast<Eigen::Index>(std::floor(corner.y() / frame.row_pitch));
+        const auto col = static_cast<Eigen::Index>(std::floor(corner.x() / frame.col_pitch));
+        r0 = std::min(r0, row);
+        r1 = std::max(r1, row);
+        c0 = std::min(c0, col);
+        c1 = std::max(c1, col);
+      }
+    }
+    r0 = std::max(r0, first);
+    r1 = std::min(r1, last);
+    c0 = std::max<Eigen::Index>(c0, 0);
+    c1 = std::min<Eigen::Index>(c1, frame.body.cols() - 1);
+    for (Eigen::Index r = r0; r <= r1; ++r) {
+      for (Eigen::Index c = c0; c <= c1; ++c) {
+        const double v = frame.body(r, c);
+        if (!(smooth(r, c) >= kKneeNeighbourhoodFloor * front.value)) continue;
+        const Eigen::Vector2d d = frame.position(r, c) - frame.pelvis;
+        const double f = d.dot(forward) - front_forward, a = d.dot(axis) - front_along;
+        if (std::abs(a) > kKneeNeighbourhoodAlongMm || f < -kKneeNeighbourhoodBehindMm ||
+            f > kKneeNeighbourhoodAheadMm) {
+          continue;
+        }
+        load += v;
+        f_sum += v * f;
+        f_sq += v * f * f;
+        a_sum += v * a;
+        a_sq += v * a * a;
+      }
+    }
+    auto spread = [&](double sum, double sq) {
+      const double mean = sum / load;
+      return std::sqrt(std::max(sq / load - mean * mean, 0.0));
+    };
+    result.measures.trunk_length_mm = trunk_len;
+    result.measures.front_knee_forward_mm = front_forward;
+    result.measures.front_knee_along_mm = front_along;
+    if (load > 0) {
+      result.measures.knee_forward_spread_mm = spread(f_sum, f_sq);
+      result.measures.knee_along_spread_mm = spread(a_sum, a_sq);
+    }
+  }
   result.measures.second_knee_score = second_score;
   result.measures.knee_spacing_mm = second ? forward_of(front) - forward_of(*second) : 0.0;
   const Peak& bottom_knee = second ? *second : front;
@@ -276,17 +338,16 @@ SideKneeResult analyze_side(const BodyFrame& frame, const BedPosture& posture,
     result.measures.pelvis_line_offset = (to_pelvis - t * line).dot(forward) / trunk_len;
   }
 
-  const bool dropped = second_score > model.second_knee_threshold;
+  const double logit = knee_pillow_logit(result.measures, model.knee_pillow_weights);
+  const bool dropped = logit > 0;
   result.state = dropped ? KneePillowState::kDropped : KneePillowState::kAligned;
-  result.top_knee_offset_cm = dropped ? result.measures.knee_spacing_mm / 10.0 : 0.0;
+  result.top_knee_offset_cm = dropped ? top_knee_offset_mm(result.measures) / 10.0 : 0.0;
   const Eigen::Vector3d x{1.0, result.measures.pelvis_asymmetry,
                           result.measures.pelvis_line_offset};
   result.pelvic_roll_deg = std::clamp(model.roll_coefficients.dot(x), 0.0, 45.0);
-  // Confidence: how far the score is from the threshold (0.1 of score ≈ one logit), times how
-  // sure the engine is about the side position.
-  const double margin = (second_score - model.second_knee_threshold) / 0.05;
-  result.confidence =
-      (dropped ? logistic(margin) : logistic(-margin)) * posture.position_confidence;
+  // Confidence: the classifier's probability of its answer, times how sure the engine is about
+  // the side position.
+  result.confidence = logistic(dropped ? logit : -logit) * posture.position_confidence;
   return result;
 }
 
@@ -461,6 +522,72 @@ std::optional<double> fit_threshold(const std::vector<double>& scores,
     if (i < order.size()) (positive[order[i]] ? below_pos : below_neg) += 1;
   }
   return best_cut;
+}
+
+KneePillowWeights side_knee_features(const SideKneeMeasures& m) {
+  const double trunk = std::max(m.trunk_length_mm, 1.0);
+  const double along_spread = std::max(m.knee_along_spread_mm, 1.0);
+  KneePillowWeights x;
+  const double excess = m.knee_forward_spread_mm * m.knee_forward_spread_mm -
+                        m.knee_along_spread_mm * m.knee_along_spread_mm;
+  x << 1.0, m.second_knee_score, m.knee_spacing_mm / trunk, m.knee_forward_spread_mm / along_spread,
+      2.0 * std::sqrt(std::max(excess, 0.0)) / trunk, m.front_knee_forward_mm / trunk,
+      m.front_knee_along_mm / trunk, m.pelvis_asymmetry, m.pelvis_line_offset;
+  return x;
+}
+
+double top_knee_offset_mm(const SideKneeMeasures& m) {
+  if (m.knee_spacing_mm > 0) return m.knee_spacing_mm;
+  // Two contacts of about equal load d apart, each as wide as the knee contact is along the
+  // body: the forward variance is the along variance + d²/4.
+  const double excess = m.knee_forward_spread_mm * m.knee_forward_spread_mm -
+                        m.knee_along_spread_mm * m.knee_along_spread_mm;
+  return 2.0 * std::sqrt(std::max(excess, 0.0));
+}
+
+double knee_pillow_logit(const SideKneeMeasures& measures, const KneePillowWeights& weights) {
+  return weights.dot(side_knee_features(measures));
+}
+
+std::optional<KneePillowWeights> fit_knee_pillow_classifier(
+    const std::vector<SideKneeMeasures>& measures, const std::vector<bool>& dropped) {
+  constexpr Eigen::Index kTerms = kKneePillowFeatures;
+  if (measures.size() < 20 || measures.size() != dropped.size()) return std::nullopt;
+  const auto n = static_cast<Eigen::Index>(measures.size());
+  Eigen::MatrixXd x(n, kTerms);
+  Eigen::VectorXd y(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    x.row(i) = side_knee_features(measures[static_cast<std::size_t>(i)]).transpose();
+    y(i) = dropped[static_cast<std::size_t>(i)] ? 1.0 : 0.0;
+  }
+  if (y.sum() == 0 || y.sum() == static_cast<double>(n)) return std::nullopt;
+  // Standardise the terms (not the constant) so that the ridge treats them alike.
+  KneePillowWeights mean = x.colwise().mean().transpose();
+  KneePillowWeights scale =
+      ((x.rowwise() - mean.transpose()).array().square().colwise().mean()).sqrt().transpose();
+  mean(0) = 0;
+  scale(0) = 1;
+  for (Eigen::Index k = 1; k < kTerms; ++k) {
+    if (!(scale(k) > 1e-12)) return std::nullopt;  // a constant term: singular design
+  }
+  const Eigen::MatrixXd z =
+      (x.rowwise() - mean.transpose()).array().rowwise() / scale.transpose().array();
+  constexpr double kRidge = 1e-3;
+  Eigen::VectorXd w = Eigen::VectorXd::Zero(kTerms);
+  for (int iteration = 0; iteration < 100; ++iteration) {
+    const Eigen::ArrayXd p = 1.0 / (1.0 + (-(z * w)).array().exp());
+    const Eigen::VectorXd gradient = z.transpose() * (p.matrix() - y) + kRidge * w;
+    Eigen::MatrixXd hessian = z.transpose() * (p * (1 - p)).matrix().asDiagonal() * z;
+    hessian.diagonal().array() += kRidge;
+    const Eigen::VectorXd step = hessian.ldlt().solve(gradient);
+    w -= step;
+    if (step.norm() < 1e-10) break;
+  }
+  if (!w.allFinite()) return std::nullopt;
+  // Back to the raw terms: w·(x − mean)/scale = (w/scale)·x − Σ w·mean/scale.
+  KneePillowWeights raw = w.array() / scale.array();
+  raw(0) = w(0) - (w.array() * mean.array() / scale.array()).sum();
+  return raw;
 }
 
 std::optional<Eigen::Vector3d> fit_pelvic_roll(const std::vector<SideKneeMeasures>& measures,

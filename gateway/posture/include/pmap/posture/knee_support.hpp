@@ -35,7 +35,34 @@ struct SideKneeMeasures {
   double knee_spacing_mm = 0;     ///< forward distance between the two knee contacts (0 if one)
   double pelvis_asymmetry = 0;    ///< pelvis-band load centroid minus its peak, / its spread
   double pelvis_line_offset = 0;  ///< pelvis centroid forward of the shoulder–knee line / trunk
+  double trunk_length_mm = 0;     ///< shoulders landmark to pelvis landmark (T)
+  double front_knee_forward_mm = 0;  ///< front knee contact forward of the pelvis landmark
+  double front_knee_along_mm = 0;    ///< front knee contact below the pelvis along the trunk axis
+  /// Load-weighted spread of the knee neighbourhood (taxels within 10 cm of the front knee along
+  /// the body, from 30 cm behind to 10 cm in front of it), forward and along the body. A top
+  /// knee dropped 10–14 cm in front of the bottom one often makes no separate peak, but it
+  /// widens the contact forward.
+  double knee_forward_spread_mm = 0;
+  double knee_along_spread_mm = 0;
 };
+
+/// Number of terms of the knee-pillow classifier (see side_knee_features).
+inline constexpr int kKneePillowFeatures = 9;
+using KneePillowWeights = Eigen::Matrix<double, kKneePillowFeatures, 1>;
+
+/// The classifier's inputs from the measures, all free of scale (lengths / trunk length T):
+/// 1, second_knee_score, knee_spacing/T, forward spread/T, along spread/T, forward/along spread,
+/// front knee forward/T, front knee along/T, pelvis_asymmetry, pelvis_line_offset.
+[[nodiscard]] KneePillowWeights side_knee_features(const SideKneeMeasures& measures);
+
+/// How far in front of the bottom knee a dropped top knee lies, mm: the distance between the two
+/// knee peaks, or, when the two contacts merged into one, from how much wider the contact is
+/// forward than along the body.
+[[nodiscard]] double top_knee_offset_mm(const SideKneeMeasures& measures);
+
+/// Log-odds that the top knee has dropped: weights · side_knee_features(measures).
+[[nodiscard]] double knee_pillow_logit(const SideKneeMeasures& measures,
+                                       const KneePillowWeights& weights);
 
 struct SideKneeResult {
   KneePillowState state = KneePillowState::kUnknown;
@@ -73,7 +100,13 @@ struct SupineKneeResult {
 /// Thresholds and coefficients. The defaults are the values fitted as docs/posture.md says
 /// (knee band on PMD experiment-i, knee pillow and roll on the simulator); tests refit them.
 struct KneeSupportModel {
-  double second_knee_threshold = 0.0755;  ///< dropped iff second_knee_score above this
+  /// Dropped iff knee_pillow_logit > 0. Logistic regression fitted by fit_knee_pillow_classifier
+  /// on 2000 simulated side-lying sleepers, seeds 100000–101999 of the knee test's generator
+  /// (`KneePillowSimulated.BuiltInClassifierIsReproducedByRefitting` refits and compares).
+  KneePillowWeights knee_pillow_weights =
+      (KneePillowWeights() << -38.3623001, 14.0180449, 15.9059445, 11.0479671, -15.3676396,
+       4.00514432, 27.0503475, 3.3465396, -17.073183)
+          .finished();
   /// Pelvic roll = roll[0] + roll[1]·asymmetry + roll[2]·line offset, clamped to 0..45°.
   Eigen::Vector3d roll_coefficients{14.76, 18.93, 24.94};
   double flexion_score_threshold = 0.1206;  ///< flexed iff flexion_score below this
@@ -106,6 +139,12 @@ using KneeSupportAnalysis = std::variant<KneeSupportResult, PostureError>;
 [[nodiscard]] std::optional<double> fit_threshold(const std::vector<double>& scores,
                                                   const std::vector<bool>& positive,
                                                   bool positive_above);
+
+/// Logistic regression (Newton iterations, a small ridge on the standardised terms) of dropped
+/// (true) against aligned on side_knee_features. nullopt with fewer than 20 samples, one class
+/// only, or sizes that differ.
+[[nodiscard]] std::optional<KneePillowWeights> fit_knee_pillow_classifier(
+    const std::vector<SideKneeMeasures>& measures, const std::vector<bool>& dropped);
 
 /// Least-squares fit of the pelvic roll model from side-lying measures and true roll angles.
 /// nullopt with fewer than 3 samples or a singular design.
