@@ -125,12 +125,21 @@ TEST(SimEvidence, TurnsOverWholeNights) {
       t.turns.precision(), t.turns.recall(), t.turns_within_5s.f1(), t.turns_without_prone.f1(),
       t.median_abs_timing_error_s(), t.worst_abs_timing_error_s());
   EXPECT_GE(t.true_turns.size(), 12U);
-  // Turns between supine, left and right: measured 1.000 on this night, 0.931 over 30 nights
-  // (pmap-sim-eval; target 0.95 not met there, docs/accuracy.md).
-  EXPECT_GE(t.turns_without_prone.f1(), 0.90);
+  // Turns between supine, left and right: measured 1.000 on this night and over 30 nights
+  // (pmap-sim-eval, docs/accuracy.md).
+  EXPECT_GE(t.turns_without_prone.f1(), 0.98);
   EXPECT_LE(t.worst_abs_timing_error_s(), 5.0);
   // All turns: prone is read as supine, so turns to or from prone are missed (docs/accuracy.md).
   EXPECT_GE(t.turns.f1(), 0.85);
+  // The raw counts of the empty bed are not a sleeper: before the engine's peak-over-noise test
+  // every empty frame read as occupied, on the side, and the night's first position episode
+  // began before the person got in (most of the false turns).
+  std::printf(
+      "occupancy: empty frames read as occupied %d of %d, lying frames read empty %d of %d\n",
+      t.empty_read_occupied, t.empty_frames, t.lying_read_empty, t.lying_frames);
+  EXPECT_GT(t.empty_frames, 600);
+  EXPECT_EQ(t.empty_read_occupied, 0);
+  EXPECT_EQ(t.lying_read_empty, 0);
 }
 
 TEST(SimEvidence, ChairAnglesAndWalletF1) {

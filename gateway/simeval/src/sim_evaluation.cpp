@@ -426,6 +426,14 @@ TurnReport evaluate_turns(std::uint64_t first_seed, int nights, const Conditions
       }
       for (Episode& e : episodes.add(labels)) closed.push_back(std::move(e));
       truth_labels.push_back(sim::posture_label(MatKind::kBed, state));
+      const std::string& truth = truth_labels.back();
+      if (truth == "empty") {
+        ++report.empty_frames;
+        report.empty_read_occupied += labels.occupied ? 1 : 0;
+      } else if (truth != "transition") {
+        ++report.lying_frames;
+        report.lying_read_empty += labels.occupied ? 0 : 1;
+      }
     }
     for (Episode& e : episodes.close()) closed.push_back(std::move(e));
 

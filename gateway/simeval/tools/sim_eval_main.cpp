@@ -121,8 +121,12 @@ void print_in_range(std::uint64_t seed, const Sizes& n) {
         t.turns_without_prone.false_negative, t.turns_without_prone.precision(),
         t.turns_without_prone.recall(), t.turns_without_prone.f1());
     std::printf(
-        "timing error |detected - true|: median %.1f s, 95th percentile %.1f s, worst %.1f s\n\n",
+        "timing error |detected - true|: median %.1f s, 95th percentile %.1f s, worst %.1f s\n",
         t.median_abs_timing_error_s(), t.p95_abs_timing_error_s(), t.worst_abs_timing_error_s());
+    std::printf(
+        "occupancy: empty-bed frames read as occupied %d of %d; lying frames read as empty "
+        "%d of %d\n\n",
+        t.empty_read_occupied, t.empty_frames, t.lying_read_empty, t.lying_frames);
   }
 
   const ChairReport c = evaluate_chair(seed, n.chair);

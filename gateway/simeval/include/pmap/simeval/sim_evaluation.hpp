@@ -131,6 +131,13 @@ struct TurnReport {
   /// validated) and without the detections within the tolerance of such a turn.
   Detection turns_without_prone;
   int missed_with_prone = 0;  ///< missed ones among them
+  /// Occupancy on the same frames: the simulator's empty bed (before getting in, during the bed
+  /// exit, after getting up) and its lying frames (a position label; rolls and getting in or out
+  /// are neither).
+  int empty_frames = 0;
+  int empty_read_occupied = 0;
+  int lying_frames = 0;
+  int lying_read_empty = 0;
   double match_tolerance_s = 60;
   [[nodiscard]] double median_abs_timing_error_s() const;
   [[nodiscard]] double p95_abs_timing_error_s() const;
