@@ -157,19 +157,29 @@ Score score(const SideSet& set, const KneeSupportModel& model) {
   return s;
 }
 
-KneeSupportModel train(const SideSet& set) {
-  std::vector<double> rolls;
-  std::vector<bool> dropped;
+/// The side-lying frames whose knees were resolved, as fitting inputs with their truth.
+struct TrainingRows {
   std::vector<SideKneeMeasures> measures;
+  std::vector<bool> dropped;
+  std::vector<double> roll_deg;
+};
+
+TrainingRows training_rows(const SideSet& set) {
+  TrainingRows rows;
   for (std::size_t i = 0; i < set.samples.size(); ++i) {
     if (!set.results[i] || !set.results[i]->measures.knees_resolved) continue;
-    dropped.push_back(set.samples[i].pillow == sim::KneePillow::kDropped);
-    measures.push_back(set.results[i]->measures);
-    rolls.push_back(set.samples[i].pelvic_roll_deg);
+    rows.measures.push_back(set.results[i]->measures);
+    rows.dropped.push_back(set.samples[i].pillow == sim::KneePillow::kDropped);
+    rows.roll_deg.push_back(set.samples[i].pelvic_roll_deg);
   }
+  return rows;
+}
+
+KneeSupportModel train(const SideSet& set) {
+  const TrainingRows rows = training_rows(set);
   KneeSupportModel model;
-  const auto weights = fit_knee_pillow_classifier(measures, dropped);
-  const auto roll = fit_pelvic_roll(measures, rolls);
+  const auto weights = fit_knee_pillow_classifier(rows.measures, rows.dropped);
+  const auto roll = fit_pelvic_roll(rows.measures, rows.roll_deg);
   EXPECT_TRUE(weights && roll);
   if (weights) model.knee_pillow_weights = *weights;
   if (roll) model.roll_coefficients = *roll;
@@ -196,7 +206,7 @@ TEST_F(KneePillowSimulated, HeldOutSeedsAccuracyOffsetAndRoll) {
             << " deg\n";
   EXPECT_GE(held_out.side, 0.9 * held_out.frames);
   EXPECT_GE(held_out.resolved, 0.9 * held_out.side);
-  // Measured (docs/accuracy.md): 98.0 % trained on these 300, 98.7 % built-in (trained on 2000),
+  // Measured (docs/accuracy.md): 98.3 % trained on these 300, 98.3 % built-in (trained on 2000),
   // offset MAE 1.6 cm, roll MAE 6.6°; the floors leave a margin. (96.3 % with the former
   // threshold on the second knee's prominence alone.)
   EXPECT_GE(held_out.accuracy(), 0.96);
@@ -206,14 +216,9 @@ TEST_F(KneePillowSimulated, HeldOutSeedsAccuracyOffsetAndRoll) {
 }
 
 TEST(KneePillowClassifier, BuiltInClassifierIsReproducedByRefitting) {
-  const SideSet set = side_set(kClassifierTrainSeed, kClassifierTrainSamples);
-  std::vector<bool> dropped;
-  std::vector<SideKneeMeasures> measures;
-  for (std::size_t i = 0; i < set.samples.size(); ++i) {
-    if (!set.results[i] || !set.results[i]->measures.knees_resolved) continue;
-    dropped.push_back(set.samples[i].pillow == sim::KneePillow::kDropped);
-    measures.push_back(set.results[i]->measures);
-  }
+  const TrainingRows rows = training_rows(side_set(kClassifierTrainSeed, kClassifierTrainSamples));
+  const std::vector<SideKneeMeasures>& measures = rows.measures;
+  const std::vector<bool>& dropped = rows.dropped;
   const auto weights = fit_knee_pillow_classifier(measures, dropped);
   ASSERT_TRUE(weights);
   const KneePillowWeights& builtin = KneeSupportModel{}.knee_pillow_weights;

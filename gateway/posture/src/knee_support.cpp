@@ -524,25 +524,30 @@ std::optional<double> fit_threshold(const std::vector<double>& scores,
   return best_cut;
 }
 
+namespace {
+
+/// Two contacts of about equal load d apart, each as wide as the knee contact is along the body,
+/// make the forward variance the along variance + d²/4: d from the spreads.
+double merged_knee_separation_mm(const SideKneeMeasures& m) {
+  const double excess = m.knee_forward_spread_mm * m.knee_forward_spread_mm -
+                        m.knee_along_spread_mm * m.knee_along_spread_mm;
+  return 2.0 * std::sqrt(std::max(excess, 0.0));
+}
+
+}  // namespace
+
 KneePillowWeights side_knee_features(const SideKneeMeasures& m) {
   const double trunk = std::max(m.trunk_length_mm, 1.0);
   const double along_spread = std::max(m.knee_along_spread_mm, 1.0);
   KneePillowWeights x;
-  const double excess = m.knee_forward_spread_mm * m.knee_forward_spread_mm -
-                        m.knee_along_spread_mm * m.knee_along_spread_mm;
   x << 1.0, m.second_knee_score, m.knee_spacing_mm / trunk, m.knee_forward_spread_mm / along_spread,
-      2.0 * std::sqrt(std::max(excess, 0.0)) / trunk, m.front_knee_forward_mm / trunk,
+      merged_knee_separation_mm(m) / trunk, m.front_knee_forward_mm / trunk,
       m.front_knee_along_mm / trunk, m.pelvis_asymmetry, m.pelvis_line_offset;
   return x;
 }
 
 double top_knee_offset_mm(const SideKneeMeasures& m) {
-  if (m.knee_spacing_mm > 0) return m.knee_spacing_mm;
-  // Two contacts of about equal load d apart, each as wide as the knee contact is along the
-  // body: the forward variance is the along variance + d²/4.
-  const double excess = m.knee_forward_spread_mm * m.knee_forward_spread_mm -
-                        m.knee_along_spread_mm * m.knee_along_spread_mm;
-  return 2.0 * std::sqrt(std::max(excess, 0.0));
+  return m.knee_spacing_mm > 0 ? m.knee_spacing_mm : merged_knee_separation_mm(m);
 }
 
 double knee_pillow_logit(const SideKneeMeasures& measures, const KneePillowWeights& weights) {

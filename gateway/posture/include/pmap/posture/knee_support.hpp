@@ -51,8 +51,9 @@ inline constexpr int kKneePillowFeatures = 9;
 using KneePillowWeights = Eigen::Matrix<double, kKneePillowFeatures, 1>;
 
 /// The classifier's inputs from the measures, all free of scale (lengths / trunk length T):
-/// 1, second_knee_score, knee_spacing/T, forward spread/T, along spread/T, forward/along spread,
-/// front knee forward/T, front knee along/T, pelvis_asymmetry, pelvis_line_offset.
+/// 1, second_knee_score, knee_spacing/T, forward/along spread, the forward excess
+/// 2·√(forward² − along² spread)/T, front knee forward/T, front knee along/T, pelvis_asymmetry,
+/// pelvis_line_offset.
 [[nodiscard]] KneePillowWeights side_knee_features(const SideKneeMeasures& measures);
 
 /// How far in front of the bottom knee a dropped top knee lies, mm: the distance between the two
