@@ -56,6 +56,10 @@ TEST_F(PmdAccuracy, LeaveOneSubjectOutOnExperimentI) {
   EXPECT_EQ(loso.overall.unoccupied, 0);
   // No PMD recording is prone: the unvalidated prone rule must not fire on these supine sleepers.
   EXPECT_EQ(loso.overall.positions.counts[0][static_cast<std::size_t>(SleepPosition::kProne)], 0);
+  // The novelty weighting: of the 18 wrong frames, 1 is still asserted (16 before it); 75 of
+  // 12 602 right ones fall below the asserting confidence (3 before).
+  EXPECT_LE(loso.overall.confident_wrong, 3);
+  EXPECT_LE(loso.overall.unsure_correct, loso.overall.positions.total() / 100);
 }
 
 TEST_F(PmdAccuracy, CrossMatOnExperimentII) {
@@ -67,6 +71,10 @@ TEST_F(PmdAccuracy, CrossMatOnExperimentII) {
   EXPECT_GE(e.positions.accuracy(), 0.92);
   EXPECT_GE(e.head_end_accuracy(), 0.98);
   EXPECT_EQ(e.unoccupied, 0);
+  // Measured: 18 of the 23 wrong frames still asserted (23 before the novelty weighting), 4 of the
+  // 325 right ones unsure (0 before).
+  EXPECT_LE(e.confident_wrong, 19);
+  EXPECT_LE(e.unsure_correct, 8);
 }
 
 TEST_F(PmdAccuracy, BuiltinModelIsReproducedByRefitting) {

@@ -9,8 +9,8 @@
 #include "pmap/layout.hpp"
 #include "pmap/posture/bed_model.hpp"
 #include "pmap/posture/bed_posture.hpp"
-#include "pmap/posture/landmarks_json.hpp"
 #include "pmap/posture/knee_support.hpp"
+#include "pmap/posture/landmarks_json.hpp"
 
 namespace pmap::analyze {
 namespace {
@@ -213,6 +213,7 @@ void FrameAnalyzer::analyze_bed(const Eigen::MatrixXf& image, double t_s, ordere
   out["posture"] = to_string(s.label);
   out["posture_frame"] = to_string(bed.position);
   out["confidence"] = bed.position_confidence;
+  out["novelty"] = bed.position_novelty;
   out["probabilities"] = probabilities_json(bed.position_probabilities);
   out["smoothed"] = smoothed_json(s);
   out["subtype"] = bed.subtype == posture::LateralSubtype::kNotLateral

@@ -193,6 +193,8 @@ BedPosture estimate_posture(BedWorkspace& ws, const BedModel& model,
   if (model.position.trained()) {
     position_descriptor(image, out.head_end, 1.0, ws.descriptor, ws.descriptor_scratch);
     model.position.decide(ws.descriptor, ws.kernel, class_probability);
+    // The kernel value of the nearest support vector is exp(−γ·distance²).
+    out.position_novelty = -std::log(std::max(static_cast<double>(ws.kernel.maxCoeff()), 1e-300));
     model.position.to_probabilities(class_probability);
   }
   const double p_lateral = 1.0 - static_cast<double>(class_probability(0));
@@ -205,6 +207,16 @@ BedPosture estimate_posture(BedWorkspace& ws, const BedModel& model,
   probs[static_cast<std::size_t>(SleepPosition::kProne)] = (1 - p_lateral) * p_prone;
   probs[static_cast<std::size_t>(SleepPosition::kLeftSide)] = p_lateral * p_left;
   probs[static_cast<std::size_t>(SleepPosition::kRightSide)] = p_lateral * (1 - p_left);
+  // A frame unlike anything the classifier learned (a child, a body far outside the training
+  // heights) can land deep on one side of a boundary drawn for adults, with a confident but
+  // meaningless answer: past the novelty onset the probabilities are mixed with a uniform guess.
+  // The ranking, and so the position, is unchanged; the confidence says how much it is worth.
+  const double weight =
+      std::clamp(1.0 - (out.position_novelty - kPositionNoveltyOnset) / kPositionNoveltyWidth,
+                 kMinPositionWeight, 1.0);
+  if (weight < 1.0) {
+    for (double& p : probs) p = weight * p + (1.0 - weight) / static_cast<double>(probs.size());
+  }
   const auto best = std::max_element(probs.begin(), probs.end());
   out.position = static_cast<SleepPosition>(best - probs.begin());
   out.position_confidence = *best;

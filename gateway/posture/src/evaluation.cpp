@@ -38,6 +38,11 @@ void BedEvaluation::merge(const BedEvaluation& other) {
   supine_frames += other.supine_frames;
   max_supine_knee_to_heel_ratio =
       std::max(max_supine_knee_to_heel_ratio, other.max_supine_knee_to_heel_ratio);
+  confident_wrong += other.confident_wrong;
+  unsure_wrong += other.unsure_wrong;
+  unsure_correct += other.unsure_correct;
+  novel_frames += other.novel_frames;
+  max_novelty = std::max(max_novelty, other.max_novelty);
 }
 
 double BedEvaluation::head_end_accuracy() const {
@@ -58,6 +63,13 @@ BedEvaluation evaluate_bed_model(const BedModel& model, const std::vector<PmdFra
     }
     const auto truth = static_cast<std::size_t>(frame.position);
     e.positions.add(truth, static_cast<std::size_t>(posture->position));
+    const bool right = posture->position == frame.position;
+    const bool confident = posture->position_confidence >= kConfidentPosition;
+    e.confident_wrong += !right && confident ? 1 : 0;
+    e.unsure_wrong += !right && !confident ? 1 : 0;
+    e.unsure_correct += right && !confident ? 1 : 0;
+    e.novel_frames += posture->position_novelty > kPositionNoveltyOnset ? 1 : 0;
+    e.max_novelty = std::max(e.max_novelty, posture->position_novelty);
     ++e.head_end_frames;
     if (posture->head_end == HeadEnd::kFirstRow) ++e.head_end_correct;
     if (is_lateral(frame.position) && frame.subtype_labelled) {

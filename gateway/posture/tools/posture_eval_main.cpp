@@ -86,6 +86,12 @@ void print_evaluation(const BedEvaluation& e) {
   std::printf("  largest knee/heel load ratio on a supine frame: %.2f\n",
               e.max_supine_knee_to_heel_ratio);
   std::printf("  frames called unoccupied: %ld\n", e.unoccupied);
+  std::printf(
+      "  confidence (as given, asserted from %.1f): wrong and asserted %ld, wrong and unsure %ld, "
+      "right but unsure %ld\n",
+      kConfidentPosition, e.confident_wrong, e.unsure_wrong, e.unsure_correct);
+  std::printf("  novelty above %.2f: %ld frames (largest %.2f)\n", kPositionNoveltyOnset,
+              e.novel_frames, e.max_novelty);
 }
 
 void print_per_subject(const std::map<int, BedEvaluation>& per_subject) {

@@ -21,6 +21,12 @@ namespace pmap::posture {
 /// A taxel counts as "in contact" when its normalised value (value above the estimated baseline,
 /// divided by the mean of the top 2% of taxels) is at least this.
 inline constexpr double kContactThreshold = 0.05;
+/// Above this position novelty (BedPosture::position_novelty) a frame lies outside what the
+/// position classifier learned: its probabilities are mixed with "all four equally likely", the
+/// mix reaching kPositionNoveltyWidth further on to the floor kMinPositionWeight.
+inline constexpr double kPositionNoveltyOnset = 0.5;
+inline constexpr double kPositionNoveltyWidth = 0.2;
+inline constexpr double kMinPositionWeight = 0.1;
 /// Occupied needs a body-sized contact: at least this much contact area ...
 inline constexpr double kOccupiedMinAreaCm2 = 300.0;
 /// ... covering at most this fraction of the mat (a flat noise floor covers nearly all of it) ...
@@ -88,6 +94,12 @@ struct BedPosture {
 
   SleepPosition position = SleepPosition::kSupine;
   double position_confidence = 0;
+  /// How unlike everything the position classifier learned from this frame is: γ · the squared
+  /// distance from its descriptor to the nearest support vector (0 = on one). Training frames and
+  /// held-out simulated adults stay below kPositionNoveltyOnset; children and other bodies the
+  /// engine never saw go above it, and their position probabilities are then pulled towards
+  /// "don't know" (docs/posture.md, "Novelty"). 0 when the classifier did not run.
+  double position_novelty = 0;
   /// Probability of each position, indexed by SleepPosition's value; sums to 1.
   std::array<double, kSleepPositionCount> position_probabilities{};
 

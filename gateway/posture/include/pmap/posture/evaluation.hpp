@@ -57,6 +57,10 @@ using PositionConfusion = Confusion<kSleepPositionCount>;
 /// Subtypes indexed by LateralSubtype's value (kNotLateral included for mis-sided frames).
 using SubtypeConfusion = Confusion<4>;
 
+/// The confidence from which a position counts as asserted: the episode builder's floor
+/// (EpisodeConfig::position_min_confidence) and the smoother's (kMinSmoothedConfidence).
+inline constexpr double kConfidentPosition = 0.6;
+
 /// What one model does on a set of frames.
 struct BedEvaluation {
   PositionConfusion positions;
@@ -70,6 +74,12 @@ struct BedEvaluation {
   long landmarks_in_order = 0;     ///< supine frames with head < shoulders < pelvis < knees < heels
   long supine_frames = 0;
   double max_supine_knee_to_heel_ratio = 0;
+  /// Position confidence against correctness (as given), split at kConfidentPosition.
+  long confident_wrong = 0;  ///< wrong with confidence >= kConfidentPosition
+  long unsure_wrong = 0;
+  long unsure_correct = 0;  ///< right, but with confidence < kConfidentPosition
+  long novel_frames = 0;    ///< position_novelty above kPositionNoveltyOnset
+  double max_novelty = 0;
 
   void merge(const BedEvaluation& other);
   [[nodiscard]] double head_end_accuracy() const;  ///< over as-given and rotated frames
