@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <utility>
 
 #include <Eigen/Dense>
 
@@ -106,6 +107,30 @@ void smoothed(const BodyFrame& frame, Eigen::MatrixXd& out) {
 
 using Peak = detail::KneePeak;
 
+/// Columns [first, end) of row r outside which (position(r, c) − origin)·direction cannot lie in
+/// [lo, hi]: the value is linear in c, so the interval is solved for, widened by one column on each
+/// side for rounding. Callers still test every taxel in it exactly as before; the interval only
+/// skips the columns that cannot pass (a band across a body lying along the bed is a few rows).
+std::pair<Eigen::Index, Eigen::Index> column_span(const BodyFrame& frame, Eigen::Index r,
+                                                  const Eigen::Vector2d& origin,
+                                                  const Eigen::Vector2d& direction, double lo,
+                                                  double hi) {
+  const Eigen::Index cols = frame.body.cols();
+  const double at_zero = (frame.position(r, 0) - origin).dot(direction);
+  const double per_col = frame.col_pitch * direction.x();
+  if (std::abs(per_col) < 1e-9 * (1 + std::abs(at_zero))) {
+    const double margin = 1e-6 * (1 + std::abs(at_zero));
+    return at_zero >= lo - margin && at_zero <= hi + margin ? std::pair{Eigen::Index{0}, cols}
+                                                            : std::pair{cols, cols};
+  }
+  double from = (lo - at_zero) / per_col, to = (hi - at_zero) / per_col;
+  if (from > to) std::swap(from, to);
+  const double limit = static_cast<double>(cols);
+  const auto first = static_cast<Eigen::Index>(std::clamp(std::floor(from) - 1, 0.0, limit));
+  const auto end = static_cast<Eigen::Index>(std::clamp(std::ceil(to) + 2, 0.0, limit));
+  return {first, std::max(first, end)};
+}
+
 Eigen::Vector2d local_centroid(const BodyFrame& frame, const Eigen::MatrixXd& image,
                                Eigen::Index row, Eigen::Index col) {
   Eigen::Vector2d sum = Eigen::Vector2d::Zero();
@@ -192,7 +217,9 @@ SideKneeResult analyze_side(const BodyFrame& frame, const BedPosture& posture,
   const Eigen::Index first = std::max<Eigen::Index>(frame.first_row - 1, 0);
   const Eigen::Index last = std::min<Eigen::Index>(frame.last_row + 1, smooth.rows() - 1);
   for (Eigen::Index r = first; r <= last; ++r) {
-    for (Eigen::Index c = 0; c < smooth.cols(); ++c) {
+    const auto [c_first, c_end] = column_span(frame, r, frame.pelvis, axis,
+                                              kKneeZoneStart * trunk_len, kKneeZoneEnd * trunk_len);
+    for (Eigen::Index c = c_first; c < c_end; ++c) {
       if (!(smooth(r, c) > 0)) continue;
       const Eigen::Vector2d d = frame.position(r, c) - frame.pelvis;
       const double along = d.dot(axis) / trunk_len;
@@ -308,7 +335,10 @@ SideKneeResult analyze_side(const BodyFrame& frame, const BedPosture& posture,
   double band_load = 0, band_forward = 0, band_forward_sq = 0, peak_value = -1, peak_forward = 0;
   Eigen::Vector2d band_centroid = Eigen::Vector2d::Zero();
   for (Eigen::Index r = frame.first_row; r <= frame.last_row; ++r) {
-    for (Eigen::Index c = 0; c < frame.body.cols(); ++c) {
+    const auto [c_first, c_end] =
+        column_span(frame, r, frame.pelvis, axis, -kPelvisBandHalfWidth * trunk_len,
+                    kPelvisBandHalfWidth * trunk_len);
+    for (Eigen::Index c = c_first; c < c_end; ++c) {
       const double v = frame.body(r, c);
       if (v <= 0) continue;
       const Eigen::Vector2d d = frame.position(r, c) - frame.pelvis;
