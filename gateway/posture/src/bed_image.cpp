@@ -120,10 +120,15 @@ std::pair<float, float> two_ranks(const float* values, std::size_t n, std::size_
   const int high_bucket = bucket_of_rank(count, high_rank, below_high);
   float* low_candidates = ws.selected.data();
   float* high_candidates = ws.selected.data() + n;
-  const std::size_t low_count =
-      gather(values, ws.bucket_index.data(), n, low_bucket, low_candidates);
-  const std::size_t high_count =
-      gather(values, ws.bucket_index.data(), n, high_bucket, high_candidates);
+  // Both buckets' candidates in one pass over the frame.
+  std::size_t low_count = 0, high_count = 0;
+  const std::int32_t* index = ws.bucket_index.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    low_candidates[low_count] = values[i];  // branch-free, as in gather
+    low_count += index[i] == low_bucket ? 1 : 0;
+    high_candidates[high_count] = values[i];
+    high_count += index[i] == high_bucket ? 1 : 0;
+  }
   const float low =
       kth_smallest(low_candidates, low_count, low_rank - below_low, ws.bucket_index.data());
   const float high =
@@ -263,17 +268,17 @@ bool prepare_bed_image(const Eigen::Ref<const Eigen::MatrixXf>& canonical, const
       n - top_count, ws);
   double top_sum = 0, shortfall = 0;
   std::size_t above = 0, below = 0;
+  // Branch-free: about half the bare mat reads below its baseline, at random, so a branch on it
+  // was mispredicted for every other taxel. The sums keep their order (the same values as before).
   for (std::size_t i = 0; i < n; ++i) {
     const float v = image.data()[i];
-    if (v > top_lowest) {
-      top_sum += v;
-      ++above;
-    }
+    const bool top = v > top_lowest;
+    top_sum += top ? static_cast<double>(v) : 0.0;
+    above += top ? 1 : 0;
     // Dead taxels (reading 0, or far below the rest) are not read noise.
-    if (v < baseline_value && v > 0.5F * baseline_value) {
-      shortfall += static_cast<double>(baseline_value - v);
-      ++below;
-    }
+    const bool noise = v < baseline_value && v > 0.5F * baseline_value;
+    shortfall += noise ? static_cast<double>(baseline_value - v) : 0.0;
+    below += noise ? 1 : 0;
   }
   top_sum += static_cast<double>(top_count - above) * top_lowest;
   const double baseline = remove_baseline ? baseline_value : 0.0;
