@@ -263,6 +263,12 @@ TEST_F(AnalyzeTest, RealPmdExperimentIFileOneLinePerFrameMostlySupine) {
     EXPECT_EQ(kBedVocabulary.count(j["posture_frame"].get<std::string>()), 1u);
     supine_frame += j["posture_frame"] == "supine";
     supine += j["posture"] == "supine";
+    // A training subject's frame lies close to a support vector: not novel, so the confidence
+    // is the classifier's own.
+    EXPECT_GE(j["novelty"].get<double>(), 0.0);
+    if (i >= 3) {
+      EXPECT_LT(j["novelty"].get<double>(), 0.5) << i;
+    }
     if (j["posture_frame"] == "supine") {
       EXPECT_EQ(j["head_end"], "first-row");
       EXPECT_TRUE(j["knee_support"].is_object());

@@ -96,6 +96,15 @@ TEST(BedPosture, EmptyMatIsUnoccupied) {
   EXPECT_FALSE(posture_of(analyze_bed_frame(specks, mat)).occupied);
 }
 
+Eigen::MatrixXf frame_matrix(const PressureFrame& frame) {
+  Eigen::MatrixXf m(frame.rows, frame.cols);
+  for (std::size_t r = 0; r < frame.rows; ++r)
+    for (std::size_t c = 0; c < frame.cols; ++c)
+      m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
+          static_cast<float>(frame.at(r, c));
+  return m;
+}
+
 TEST(BedPosture, AnEmptyRawMatReadThroughTheSensorModelIsUnoccupied) {
   // Raw counts of a bare mat: per-taxel baselines (45 ± 4 counts), read noise, gain spread, dead
   // and stuck taxels. Before the peak-over-noise test these were normalised into a "body" and
@@ -117,12 +126,7 @@ TEST(BedPosture, AnEmptyRawMatReadThroughTheSensorModelIsUnoccupied) {
                             static_cast<std::uint64_t>(seed));
     auto read = [&](const sim::PressureImage& image, std::uint32_t sequence) {
       const PressureFrame frame = sensor.read(image, sequence, sequence * 1'000'000LL);
-      Eigen::MatrixXf m(frame.rows, frame.cols);
-      for (std::size_t r = 0; r < frame.rows; ++r)
-        for (std::size_t c = 0; c < frame.cols; ++c)
-          m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
-              static_cast<float>(frame.at(r, c));
-      return posture_of(analyze_bed_frame(m, mat)).occupied;
+      return posture_of(analyze_bed_frame(frame_matrix(frame), mat)).occupied;
     };
     empty_occupied += read(empty, 0) ? 1 : 0;
     lying_occupied += read(lying, 1) ? 1 : 0;
@@ -159,13 +163,8 @@ TEST(BedPosture, AChildIsNotAssertedLikeAnAdult) {
       const sim::BodyModel model(MatKind::kBed, sim::MatGeometry::bed(), body);
       const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
       sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, rng());
-      const PressureFrame frame = sensor.read(image, 0, 0);
-      Eigen::MatrixXf m(frame.rows, frame.cols);
-      for (std::size_t r = 0; r < frame.rows; ++r)
-        for (std::size_t c = 0; c < frame.cols; ++c)
-          m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
-              static_cast<float>(frame.at(r, c));
-      const BedPosture p = posture_of(analyze_bed_frame(m, mat));
+      const BedPosture p =
+          posture_of(analyze_bed_frame(frame_matrix(sensor.read(image, 0, 0)), mat));
       ASSERT_TRUE(p.occupied);
       const SleepPosition truth = which == 0   ? SleepPosition::kSupine
                                   : which == 1 ? SleepPosition::kLeftSide
