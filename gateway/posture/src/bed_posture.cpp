@@ -197,16 +197,22 @@ BedPosture estimate_posture(BedWorkspace& ws, const BedModel& model,
     out.position_novelty = -std::log(std::max(static_cast<double>(ws.kernel.maxCoeff()), 1e-300));
     model.position.to_probabilities(class_probability);
   }
-  const double p_lateral = 1.0 - static_cast<double>(class_probability(0));
-  const double p_left = p_lateral > 0 ? static_cast<double>(class_probability(1)) / p_lateral : 0.5;
+  // The three class probabilities in double, renormalised: the float softmax sums to 1 only
+  // within rounding, and 1 − p_supine − p_left came out at −8·10⁻⁸ for confident left-side
+  // frames — a negative "probability" that the smoother rejects as an engine error (the frame's
+  // smoothed position became "unknown").
+  const Eigen::Vector3d classes = class_probability.cast<double>().cwiseMax(0.0);
+  const double class_total = classes.sum();
+  const Eigen::Vector3d p_class =
+      class_total > 0 ? Eigen::Vector3d(classes / class_total) : Eigen::Vector3d(1.0, 0.0, 0.0);
   const double p_prone =
       sigmoid((features.knee_to_heel_load_ratio - kProneKneeToHeelCentre) / kProneKneeToHeelWidth) *
       sigmoid((features.upper_body_load_share - kProneUpperShareCentre) / kProneUpperShareWidth);
   auto& probs = out.position_probabilities;
-  probs[static_cast<std::size_t>(SleepPosition::kSupine)] = (1 - p_lateral) * (1 - p_prone);
-  probs[static_cast<std::size_t>(SleepPosition::kProne)] = (1 - p_lateral) * p_prone;
-  probs[static_cast<std::size_t>(SleepPosition::kLeftSide)] = p_lateral * p_left;
-  probs[static_cast<std::size_t>(SleepPosition::kRightSide)] = p_lateral * (1 - p_left);
+  probs[static_cast<std::size_t>(SleepPosition::kSupine)] = p_class(0) * (1 - p_prone);
+  probs[static_cast<std::size_t>(SleepPosition::kProne)] = p_class(0) * p_prone;
+  probs[static_cast<std::size_t>(SleepPosition::kLeftSide)] = p_class(1);
+  probs[static_cast<std::size_t>(SleepPosition::kRightSide)] = p_class(2);
   // A frame unlike anything the classifier learned (a child, a body far outside the training
   // heights) can land deep on one side of a boundary drawn for adults, with a confident but
   // meaningless answer: past the novelty onset the probabilities are mixed with a uniform guess.
