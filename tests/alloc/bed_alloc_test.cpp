@@ -11,6 +11,7 @@
 
 #include "allocation_counter.hpp"
 #include "pmap/posture/bed_analyzer.hpp"
+#include "pmap/posture/frame_image.hpp"
 #include "pmap/posture/simulated_training.hpp"
 #include "pmap/sim/body_model.hpp"
 #include "pmap/sim/sensor_model.hpp"
@@ -37,11 +38,7 @@ std::vector<Eigen::MatrixXf> frames() {
                                sim::BodyParams::random(rng));
     const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
     sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, rng());
-    const PressureFrame frame = sensor.read(image, 0, 0);
-    Eigen::MatrixXf canonical(frame.rows, frame.cols);
-    for (std::size_t r = 0; r < frame.rows; ++r)
-      for (std::size_t c = 0; c < frame.cols; ++c)
-        canonical(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = frame.at(r, c);
+    const Eigen::MatrixXf canonical = posture::frame_image(sensor.read(image, 0, 0));
     out.push_back(i % 4 == 3 ? Eigen::MatrixXf(canonical.reverse()) : canonical);
   }
   std::mt19937_64 rng(5);

@@ -18,6 +18,7 @@
 
 #include "pmap/posture/bed_analyzer.hpp"
 #include "pmap/posture/bed_posture.hpp"
+#include "pmap/posture/frame_image.hpp"
 #include "pmap/posture/knee_support.hpp"
 #include "pmap/sim/body_model.hpp"
 #include "pmap/sim/sensor_model.hpp"
@@ -64,11 +65,7 @@ std::vector<Eigen::MatrixXf> bed_frames(std::size_t n) {
     const sim::BodyModel model(pmap::MatKind::kBed, sim::MatGeometry::bed(), body);
     const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
     sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, rng());
-    const pmap::PressureFrame frame = sensor.read(image, 0, 0);
-    Eigen::MatrixXf canonical(frame.rows, frame.cols);
-    for (std::size_t r = 0; r < frame.rows; ++r)
-      for (std::size_t c = 0; c < frame.cols; ++c)
-        canonical(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = frame.at(r, c);
+    const Eigen::MatrixXf canonical = pmap::posture::frame_image(sensor.read(image, 0, 0));
     frames.push_back(i % 4 == 3 ? Eigen::MatrixXf(canonical.reverse()) : canonical);
   }
   return frames;

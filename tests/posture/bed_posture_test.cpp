@@ -14,6 +14,7 @@
 #include "pmap/posture/bed_analyzer.hpp"
 #include "pmap/posture/bed_model.hpp"
 #include "pmap/posture/bed_posture.hpp"
+#include "pmap/posture/frame_image.hpp"
 #include "pmap/posture/simulated_training.hpp"
 #include "pmap/sim/body_model.hpp"
 #include "pmap/sim/sensor_model.hpp"
@@ -96,15 +97,6 @@ TEST(BedPosture, EmptyMatIsUnoccupied) {
   EXPECT_FALSE(posture_of(analyze_bed_frame(specks, mat)).occupied);
 }
 
-Eigen::MatrixXf frame_matrix(const PressureFrame& frame) {
-  Eigen::MatrixXf m(frame.rows, frame.cols);
-  for (std::size_t r = 0; r < frame.rows; ++r)
-    for (std::size_t c = 0; c < frame.cols; ++c)
-      m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
-          static_cast<float>(frame.at(r, c));
-  return m;
-}
-
 TEST(BedPosture, AnEmptyRawMatReadThroughTheSensorModelIsUnoccupied) {
   // Raw counts of a bare mat: per-taxel baselines (45 ± 4 counts), read noise, gain spread, dead
   // and stuck taxels. Before the peak-over-noise test these were normalised into a "body" and
@@ -126,7 +118,7 @@ TEST(BedPosture, AnEmptyRawMatReadThroughTheSensorModelIsUnoccupied) {
                             static_cast<std::uint64_t>(seed));
     auto read = [&](const sim::PressureImage& image, std::uint32_t sequence) {
       const PressureFrame frame = sensor.read(image, sequence, sequence * 1'000'000LL);
-      return posture_of(analyze_bed_frame(frame_matrix(frame), mat)).occupied;
+      return posture_of(analyze_bed_frame(frame_image(frame), mat)).occupied;
     };
     empty_occupied += read(empty, 0) ? 1 : 0;
     lying_occupied += read(lying, 1) ? 1 : 0;
@@ -164,7 +156,7 @@ TEST(BedPosture, AChildIsNotAssertedLikeAnAdult) {
       const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
       sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, rng());
       const BedPosture p =
-          posture_of(analyze_bed_frame(frame_matrix(sensor.read(image, 0, 0)), mat));
+          posture_of(analyze_bed_frame(frame_image(sensor.read(image, 0, 0)), mat));
       ASSERT_TRUE(p.occupied);
       const SleepPosition truth = which == 0   ? SleepPosition::kSupine
                                   : which == 1 ? SleepPosition::kLeftSide

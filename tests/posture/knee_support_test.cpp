@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "pmap/posture/frame_image.hpp"
 #include "pmap/posture/pmd_dataset.hpp"
 #include "pmap/sim/body_model.hpp"
 #include "pmap/sim/sensor_model.hpp"
@@ -68,10 +69,7 @@ SideSample simulate_side(std::uint64_t seed) {
   sample.top_knee_offset_mm =
       pose.knee_pillow == sim::KneePillow::kDropped ? pose.top_knee_offset_mm : 0;
   sample.pelvic_roll_deg = sim::side_lying_pelvic_roll_deg(pose.knee_pillow);
-  sample.canonical.resize(frame.rows, frame.cols);
-  for (std::size_t r = 0; r < frame.rows; ++r)
-    for (std::size_t c = 0; c < frame.cols; ++c)
-      sample.canonical(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = frame.at(r, c);
+  sample.canonical = frame_image(frame);
   return sample;
 }
 
@@ -331,11 +329,7 @@ TEST(KneeSupport, SimulatedUnderKneePillowIsFlexedSupported) {
     const sim::BodyModel model(MatKind::kBed, sim::MatGeometry::bed(), body);
     const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
     sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, seed);
-    const PressureFrame frame = sensor.read(image, 0, 0);
-    Eigen::MatrixXf canonical(frame.rows, frame.cols);
-    for (std::size_t r = 0; r < frame.rows; ++r)
-      for (std::size_t c = 0; c < frame.cols; ++c)
-        canonical(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = frame.at(r, c);
+    const Eigen::MatrixXf canonical = frame_image(sensor.read(image, 0, 0));
     const auto analysis = analyze_knee_support(canonical, sim_bed_mat());
     const auto* result = std::get_if<KneeSupportResult>(&analysis);
     ASSERT_NE(result, nullptr);

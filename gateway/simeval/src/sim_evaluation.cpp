@@ -12,6 +12,7 @@
 #include "pmap/chair/chair_posture.hpp"
 #include "pmap/episodes.hpp"
 #include "pmap/posture/bed_posture.hpp"
+#include "pmap/posture/frame_image.hpp"
 #include "pmap/posture/knee_support.hpp"
 #include "pmap/posture/simulated_training.hpp"
 #include "pmap/sim/body_model.hpp"
@@ -49,15 +50,6 @@ sim::SensorConfig sensor_config(sim::SensorConfig config, const Conditions& cond
   return config;
 }
 
-Eigen::MatrixXf to_matrix(const PressureFrame& frame) {
-  Eigen::MatrixXf out(frame.rows, frame.cols);
-  for (std::size_t r = 0; r < frame.rows; ++r)
-    for (std::size_t c = 0; c < frame.cols; ++c)
-      out(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
-          static_cast<float>(frame.at(r, c));
-  return out;
-}
-
 /// Renders one static bed pose for a body and reads it once through a sensor drawn from `seed`.
 Eigen::MatrixXf read_bed(const sim::BodyParams& body, const sim::BedPose& pose,
                          const Conditions& conditions, std::uint64_t sensor_seed) {
@@ -65,7 +57,7 @@ Eigen::MatrixXf read_bed(const sim::BodyParams& body, const sim::BedPose& pose,
   const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
   sim::SensorModel sensor(image.rows, image.cols, sensor_config(sim::SensorConfig{}, conditions),
                           sensor_seed);
-  return to_matrix(sensor.read(image, 0, 0));
+  return posture::frame_image(sensor.read(image, 0, 0));
 }
 
 sim::LateralSubtype random_side_subtype(std::mt19937_64& rng, bool with_rolled) {
@@ -414,7 +406,7 @@ TurnReport evaluate_turns(std::uint64_t first_seed, int nights, const Conditions
       }
       const auto ts_us = static_cast<std::int64_t>(i) * 1'000'000;
       const Eigen::MatrixXf canonical =
-          to_matrix(sensor.read(image, static_cast<std::uint32_t>(i), ts_us));
+          posture::frame_image(sensor.read(image, static_cast<std::uint32_t>(i), ts_us));
       const auto result = posture::analyze_bed_frame(canonical, mat);
       const auto* bed = std::get_if<posture::BedPosture>(&result);
       FrameLabels labels{.timestamp_us = ts_us, .occupied = bed != nullptr && bed->occupied};

@@ -3,6 +3,7 @@
 #include <random>
 #include <string>
 
+#include "pmap/posture/frame_image.hpp"
 #include "pmap/sim/body_model.hpp"
 #include "pmap/sim/sensor_model.hpp"
 
@@ -50,13 +51,7 @@ std::vector<BedTrainingSample> simulated_bed_training_samples(std::uint64_t firs
     const sim::BodyModel model(MatKind::kBed, sim::MatGeometry::bed(), body);
     const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
     sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, seed ^ 0x7ea1ULL);
-    const PressureFrame frame = sensor.read(image, 0, 0);
-    Eigen::MatrixXf canonical(frame.rows, frame.cols);
-    for (std::size_t r = 0; r < frame.rows; ++r) {
-      for (std::size_t c = 0; c < frame.cols; ++c) {
-        canonical(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = frame.at(r, c);
-      }
-    }
+    const Eigen::MatrixXf canonical = frame_image(sensor.read(image, 0, 0));
     std::string error;
     auto features =
         extract_bed_features(canonical, mat, builtin_bed_model(), HeadEnd::kFirstRow, &error);
