@@ -64,6 +64,16 @@ double number(const ordered_json& object, const char* name, const char* where) {
   return d;
 }
 
+// A count stored as a JSON number: whole and in 0..2^53 (every such double is exact), so the cast
+// to size_t below is defined whatever the file says.
+std::size_t whole_count(const ordered_json& object, const char* name, const char* where) {
+  const double d = number(object, name, where);
+  if (d < 0 || d > 9007199254740992.0 || d != std::floor(d)) {
+    throw FieldError{std::string("'") + where + name + "' must be a whole number of at least 0"};
+  }
+  return static_cast<std::size_t>(d);
+}
+
 std::string text(const ordered_json& object, const char* name, const char* where) {
   const auto& v = field(object, name, where);
   if (!v.is_string()) throw FieldError{std::string("'") + where + name + "' must be a string"};
@@ -192,7 +202,7 @@ MatCalibration from_json(const ordered_json& doc) {
     const auto& s = doc.at("session");
     SessionFigures f;
     f.levels_mmhg = numbers<double>(field(s, "levels_mmhg", "session."), "session.levels_mmhg");
-    f.holds = static_cast<std::size_t>(number(s, "holds", "session."));
+    f.holds = whole_count(s, "holds", "session.");
     f.hold_s_median = number(s, "hold_s_median", "session.");
     const auto& unloading = field(s, "unloading", "session.");
     if (!unloading.is_boolean()) throw FieldError{"'session.unloading' must be true or false"};
@@ -205,10 +215,12 @@ MatCalibration from_json(const ordered_json& doc) {
     const auto& cv = field(s, "family_cv_rms_pct_fs", "session.");
     if (!cv.is_object()) throw FieldError{"'session.family_cv_rms_pct_fs' must be an object"};
     for (const auto& [name, pct] : cv.items()) {
-      if (!pct.is_number()) throw FieldError{"'session.family_cv_rms_pct_fs' must map to numbers"};
+      if (!pct.is_number() || !std::isfinite(pct.get<double>())) {
+        throw FieldError{"'session.family_cv_rms_pct_fs' must map to finite numbers"};
+      }
       f.family_cv_rms_pct_fs[name] = pct.get<double>();
     }
-    f.saturated_points = static_cast<std::size_t>(number(s, "saturated_points", "session."));
+    f.saturated_points = whole_count(s, "saturated_points", "session.");
     if (s.contains("departure_pct")) f.departure_pct = number(s, "departure_pct", "session.");
     if (s.contains("creep_model")) {
       f.creep_model = text(s, "creep_model", "session.");

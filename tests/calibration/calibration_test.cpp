@@ -139,6 +139,36 @@ TEST(CalibrationFile, RefusesBadFilesWithTheReason) {
   EXPECT_EQ(with([](auto&) {}), "accepted");
 }
 
+// The session's counts are read into size_t: a negative, fractional or huge number in a file is
+// refused by name (casting it would be undefined behaviour; the fuzzer found -1 and 1e30).
+TEST(CalibrationFile, RefusesSessionCountsThatAreNotWholeNumbers) {
+  MatCalibration c = small_calibration();
+  SessionFigures f;
+  f.levels_mmhg = {0, 50, 100};
+  f.holds = 5;
+  f.saturated_points = 2;
+  c.session = f;
+  const auto doc = nlohmann::json::parse(to_json(c));
+  auto with = [&](const char* name, const nlohmann::json& value) {
+    auto d = doc;
+    d["session"][name] = value;
+    return refusal(d.dump());
+  };
+  for (const char* name : {"holds", "saturated_points"}) {
+    for (const nlohmann::json& bad : {nlohmann::json(-1), nlohmann::json(1e30), nlohmann::json(2.5),
+                                      nlohmann::json(-0.5)}) {
+      EXPECT_EQ(with(name, bad), std::string("'session.") + name +
+                                     "' must be a whole number of at least 0")
+          << name << " = " << bad.dump();
+    }
+    EXPECT_EQ(with(name, 0), "accepted") << name;
+    EXPECT_EQ(with(name, 12), "accepted") << name;
+  }
+  auto d = doc;
+  d["session"]["family_cv_rms_pct_fs"]["power_law"] = "x";
+  EXPECT_EQ(refusal(d.dump()), "'session.family_cv_rms_pct_fs' must map to finite numbers");
+}
+
 TEST(CalibrationFile, SaveRefusesABadCalibrationAndKeepsTheOldFile) {
   const fs::path dir = temp_dir("save");
   const fs::path path = dir / "bed1.json";
