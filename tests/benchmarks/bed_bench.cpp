@@ -7,6 +7,8 @@
 // taxels; every fourth frame is turned round (head at the last row) so the head-end search turns
 // the image.
 //
+// BM_BedAnalyzerTurnedFrame: the same sleepers lying 20 degrees off the mat's axis.
+//
 // The argument is the number of different frames cycled through: 16 (128 KB of input, cache
 // resident, as in the gateway, where the conditioning stage has just written the image) and 256
 // (2 MB, so every frame comes from memory).
@@ -38,7 +40,7 @@ pmap::MatDescriptor bed_mat() {
   return mat;
 }
 
-std::vector<Eigen::MatrixXf> bed_frames(std::size_t n) {
+std::vector<Eigen::MatrixXf> bed_frames(std::size_t n, double turn_degrees = 0) {
   namespace sim = pmap::sim;
   std::vector<Eigen::MatrixXf> frames;
   for (std::size_t i = 0; i < n; ++i) {
@@ -65,7 +67,11 @@ std::vector<Eigen::MatrixXf> bed_frames(std::size_t n) {
     const sim::BodyModel model(pmap::MatKind::kBed, sim::MatGeometry::bed(), body);
     const sim::PressureImage image = model.render(sim::BodyState{pose, pose, 0, {}, 1.0});
     sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, rng());
-    const Eigen::MatrixXf canonical = pmap::posture::frame_image(sensor.read(image, 0, 0));
+    Eigen::MatrixXf canonical = pmap::posture::frame_image(sensor.read(image, 0, 0));
+    if (turn_degrees != 0) {
+      canonical =
+          pmap::posture::turned_image(canonical, bed_mat(), i % 2 ? turn_degrees : -turn_degrees);
+    }
     frames.push_back(i % 4 == 3 ? Eigen::MatrixXf(canonical.reverse()) : canonical);
   }
   return frames;
@@ -73,8 +79,8 @@ std::vector<Eigen::MatrixXf> bed_frames(std::size_t n) {
 
 /// One frame: `analyse` returns the knee analysis (which holds the posture).
 template <typename Analyse>
-void run(benchmark::State& state, Analyse analyse) {
-  const auto frames = bed_frames(static_cast<std::size_t>(state.range(0)));
+void run(benchmark::State& state, Analyse analyse, double turn_degrees = 0) {
+  const auto frames = bed_frames(static_cast<std::size_t>(state.range(0)), turn_degrees);
   const pmap::MatDescriptor mat = bed_mat();
   std::size_t i = 0;
   int occupied = 0;
@@ -114,5 +120,18 @@ void BM_BedAnalyzerFrame(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_BedAnalyzerFrame)->Arg(16)->Arg(256);
+
+/// The same with every sleeper lying 20 degrees off the mat's axis (either way): the position
+/// descriptor turns each body straight first (docs/posture.md, step 6).
+void BM_BedAnalyzerTurnedFrame(benchmark::State& state) {
+  pmap::posture::BedAnalyzer analyzer;
+  run(
+      state,
+      [&](const Eigen::MatrixXf& frame, const pmap::MatDescriptor& mat) {
+        return analyzer.analyze_with_knees(frame, mat);
+      },
+      20.0);
+}
+BENCHMARK(BM_BedAnalyzerTurnedFrame)->Arg(16);
 
 }  // namespace

@@ -97,7 +97,7 @@ struct BedWorkspace {
     knee_smooth.resize(r, c);
     knee_peaks.reserve(n);
     descriptor.resize(kPositionDescriptorSize);
-    descriptor_scratch.prepare(r, c);
+    // descriptor_scratch sizes itself: it also needs the pitches.
   }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <numbers>
 #include <vector>
 
 namespace pmap::posture::detail {
@@ -32,9 +33,9 @@ void spread(double cell, double value, double start, double width, int bins, dou
 // image (see the header). Area resampling is separable: the image rows are first spread over the
 // grid's rows (whole rows at a time), then the grid's rows over its columns by one small product
 // with each taxel column's shares of the grid columns.
-void grid_descriptor(DescriptorScratch& ws, int rows, int first, int last, double half_width,
-                     float* out) {
-  const Eigen::Index cols = ws.clipped.cols();
+void grid_descriptor(DescriptorScratch& ws, const DescriptorScratch::RowArray& body, int rows,
+                     int first, int last, double half_width, float* out) {
+  const Eigen::Index cols = body.cols();
   const double total = ws.row_total.segment(first, last - first + 1).sum();
   if (!(total > 0)) return;
   const double moment = ws.row_moment.segment(first, last - first + 1).sum();
@@ -62,7 +63,7 @@ void grid_descriptor(DescriptorScratch& ws, int rows, int first, int last, doubl
   for (int r = first; r <= last; ++r) {
     std::fill_n(weights.begin(), rows, 0.0);
     spread(static_cast<double>(r - first), 1.0, 0.0, row_width, rows, weights.data(), 1);
-    const auto row = ws.clipped.row(r).segment(first_col, width);
+    const auto row = body.row(r).segment(first_col, width);
     for (int k = 0; k < rows; ++k) {
       const double w = weights[static_cast<std::size_t>(k)];
       if (w != 0) resampled.row(k) += w * row;
@@ -76,17 +77,132 @@ void grid_descriptor(DescriptorScratch& ws, int rows, int first, int last, doubl
       out, rows, kDescriptorCols) = (grid / sum).sqrt().cast<float>();
 }
 
+// How far to turn the clipped light body (radians, the sign of its axis) so that it lies straight:
+// its principal axis (load-weighted, in mm) measured from the mat's rows towards its columns,
+// scaled by the ramp of kAlignFromDeg..kAlignFullDeg. 0 for a body lying along the mat.
+double straightening_turn(const DescriptorScratch& ws, double row_pitch_mm, double col_pitch_mm,
+                          double centre_row, double centre_col) {
+  double xx = 0, xy = 0, yy = 0;
+  for (Eigen::Index r = 0; r < ws.clipped.rows(); ++r) {
+    if (!(ws.row_total(r) > 0)) continue;
+    const double dy = (static_cast<double>(r) - centre_row) * row_pitch_mm;
+    for (Eigen::Index c = 0; c < ws.clipped.cols(); ++c) {
+      const double w = ws.clipped(r, c);
+      const double dx = (static_cast<double>(c) - centre_col) * col_pitch_mm;
+      xx += w * dx * dx;
+      xy += w * dx * dy;
+      yy += w * dy * dy;
+    }
+  }
+  // The direction (sin a, cos a) in (across, along) that maximises the load's variance.
+  const double angle = 0.5 * std::atan2(2 * xy, yy - xx);
+  const double degrees = std::abs(angle) * 180.0 / std::numbers::pi;
+  const double share =
+      std::clamp((degrees - kAlignFromDeg) / (kAlignFullDeg - kAlignFromDeg), 0.0, 1.0);
+  return share * angle;
+}
+
+// ws.aligned = ws.clipped turned by `angle` about (centre_row, centre_col) so that the direction
+// (sin angle, cos angle) becomes the canvas's rows; bilinear sampling, zero beyond the image. The
+// canvas centre is the centre of pressure. Only the canvas rectangle the body's bounding box turns
+// into is sampled (the rest is zero), from a copy of the body with a border of zeros, so the
+// inner loop has no bounds checks.
+void straighten(DescriptorScratch& ws, double angle, double row_pitch_mm, double col_pitch_mm,
+                double centre_row, double centre_col) {
+  const double ca = std::cos(angle), sa = std::sin(angle);
+  const Eigen::Index rows = ws.clipped.rows(), cols = ws.clipped.cols();
+  const Eigen::Index out_rows = ws.aligned.rows(), out_cols = ws.aligned.cols();
+  const double out_centre_row = 0.5 * static_cast<double>(out_rows - 1);
+  const double out_centre_col = 0.5 * static_cast<double>(out_cols - 1);
+  ws.aligned.setZero();
+
+  // The body's bounding box in the clipped image.
+  Eigen::Index first_row = rows, last_row = -1, first_col = cols, last_col = -1;
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    if (!(ws.row_total(r) > 0)) continue;
+    first_row = std::min(first_row, r);
+    last_row = r;
+    Eigen::Index c = 0;
+    while (c < cols && !(ws.clipped(r, c) > 0)) ++c;
+    first_col = std::min(first_col, c);
+    c = cols - 1;
+    while (c >= 0 && !(ws.clipped(r, c) > 0)) --c;
+    last_col = std::max(last_col, c);
+  }
+  if (last_row < 0 || last_col < first_col) return;
+  auto& padded = ws.padded;  // clipped with a zero border: padded(r + 1, c + 1) = clipped(r, c)
+  padded.setZero();
+  padded.block(1, 1, rows, cols) = ws.clipped;
+
+  // Where the box's corners (one taxel wider: bilinear support) land on the canvas.
+  double lo_r = 1e300, hi_r = -1e300, lo_c = 1e300, hi_c = -1e300;
+  for (const double r : {static_cast<double>(first_row) - 1, static_cast<double>(last_row) + 1}) {
+    for (const double c : {static_cast<double>(first_col) - 1, static_cast<double>(last_col) + 1}) {
+      const double sy = (r - centre_row) * row_pitch_mm;
+      const double sx = (c - centre_col) * col_pitch_mm;
+      const double canvas_r = out_centre_row + (sx * sa + sy * ca) / row_pitch_mm;
+      const double canvas_c = out_centre_col + (sx * ca - sy * sa) / col_pitch_mm;
+      lo_r = std::min(lo_r, canvas_r);
+      hi_r = std::max(hi_r, canvas_r);
+      lo_c = std::min(lo_c, canvas_c);
+      hi_c = std::max(hi_c, canvas_c);
+    }
+  }
+  const auto clamp_index = [](double v, Eigen::Index n) {
+    return static_cast<Eigen::Index>(std::clamp(v, 0.0, static_cast<double>(n - 1)));
+  };
+  const Eigen::Index r_begin = clamp_index(std::floor(lo_r), out_rows);
+  const Eigen::Index r_end = clamp_index(std::ceil(hi_r), out_rows);
+  const Eigen::Index c_begin = clamp_index(std::floor(lo_c), out_cols);
+  const Eigen::Index c_end = clamp_index(std::ceil(hi_c), out_cols);
+  const double padded_last_row = static_cast<double>(rows);  // r0 up to rows: r0 + 1 in padded
+  const double padded_last_col = static_cast<double>(cols);
+  for (Eigen::Index r = r_begin; r <= r_end; ++r) {
+    const double y = (static_cast<double>(r) - out_centre_row) * row_pitch_mm;
+    for (Eigen::Index c = c_begin; c <= c_end; ++c) {
+      const double x = (static_cast<double>(c) - out_centre_col) * col_pitch_mm;
+      // Where this canvas taxel was before the turn, in padded taxels.
+      const double src_row = centre_row + 1 + (y * ca - x * sa) / row_pitch_mm;
+      const double src_col = centre_col + 1 + (x * ca + y * sa) / col_pitch_mm;
+      if (!(src_row >= 0 && src_col >= 0 && src_row < padded_last_row + 1 &&
+            src_col < padded_last_col + 1)) {
+        continue;
+      }
+      const double r0 = std::floor(src_row), c0 = std::floor(src_col);
+      const auto ri = static_cast<Eigen::Index>(r0), ci = static_cast<Eigen::Index>(c0);
+      const double fr = src_row - r0, fc = src_col - c0;
+      ws.aligned(r, c) = (1 - fr) * ((1 - fc) * padded(ri, ci) + fc * padded(ri, ci + 1)) +
+                         fr * ((1 - fc) * padded(ri + 1, ci) + fc * padded(ri + 1, ci + 1));
+    }
+  }
+}
+
 }  // namespace
 
-void DescriptorScratch::prepare(Eigen::Index rows, Eigen::Index cols) {
-  if (clipped.rows() == rows && clipped.cols() == cols) return;
+void DescriptorScratch::prepare(Eigen::Index rows, Eigen::Index cols, double row_pitch_mm,
+                                double col_pitch_mm) {
+  if (clipped.rows() == rows && clipped.cols() == cols && row_pitch_mm_ == row_pitch_mm &&
+      col_pitch_mm_ == col_pitch_mm) {
+    return;
+  }
+  row_pitch_mm_ = row_pitch_mm;
+  col_pitch_mm_ = col_pitch_mm;
+  const double diagonal_mm = std::hypot(static_cast<double>(rows) * row_pitch_mm,
+                                        static_cast<double>(cols) * col_pitch_mm);
+  const auto aligned_rows =
+      std::max(rows, static_cast<Eigen::Index>(std::ceil(diagonal_mm / row_pitch_mm)) + 1);
+  const auto aligned_cols =
+      std::max(cols, static_cast<Eigen::Index>(std::ceil(diagonal_mm / col_pitch_mm)) + 1);
+  const Eigen::Index widest = std::max(cols, aligned_cols);
   values.resize(static_cast<std::size_t>(rows * cols));
   clipped.resize(rows, cols);
-  row_total.resize(rows);
-  row_moment.resize(rows);
-  column_index = Eigen::ArrayXd::LinSpaced(cols, 0.0, static_cast<double>(cols - 1));
-  column_shares.resize(cols, kDescriptorCols);
-  resampled.resize(kMaxGridRows, cols);
+  aligned.resize(aligned_rows, aligned_cols);
+  padded.resize(rows + 2, cols + 2);
+  row_total.resize(std::max(rows, aligned_rows));
+  row_moment.resize(std::max(rows, aligned_rows));
+  column_index = Eigen::ArrayXd::LinSpaced(widest, 0.0, static_cast<double>(widest - 1));
+  column_shares.resize(widest, kDescriptorCols);
+  resampled.resize(kMaxGridRows, widest);
 }
 
 void position_descriptor(const BedImage& image, HeadEnd head_end, double width_scale,
@@ -101,7 +217,7 @@ void position_descriptor(const BedImage& image, HeadEnd head_end, double width_s
   const Eigen::MatrixXd& light = image.light_body;
   if (light.size() == 0 || !(image.col_pitch_mm > 0)) return;
   const Eigen::Index rows = light.rows(), cols = light.cols();
-  ws.prepare(rows, cols);
+  ws.prepare(rows, cols, image.row_pitch_mm, image.col_pitch_mm);
 
   // 98th percentile of the whole frame: the (n - index)-th largest value. The image is normalised
   // by its robust peak, so that value is usually above half of it: only the values above a
@@ -132,10 +248,34 @@ void position_descriptor(const BedImage& image, HeadEnd head_end, double width_s
   } else {
     ws.clipped = light.array().min(clip);
   }
-  ws.row_total = ws.clipped.rowwise().sum();
-  ws.row_moment.matrix().noalias() = ws.clipped.matrix() * ws.column_index.matrix();
+  ws.row_total.head(rows) = ws.clipped.rowwise().sum();
+  ws.row_moment.head(rows).matrix().noalias() =
+      ws.clipped.matrix() * ws.column_index.head(cols).matrix();
+  const double total = ws.row_total.head(rows).sum();
+  if (!(total > 0)) return;
+
+  // A body lying at an angle is turned straight first (kAlignFromDeg).
+  const DescriptorScratch::RowArray* body = &ws.clipped;
+  if (image.row_pitch_mm > 0) {
+    const double centre_col = ws.row_moment.head(rows).sum() / total;
+    double row_moment = 0;
+    for (Eigen::Index r = 0; r < rows; ++r) row_moment += static_cast<double>(r) * ws.row_total(r);
+    const double centre_row = row_moment / total;
+    const double turn =
+        straightening_turn(ws, image.row_pitch_mm, image.col_pitch_mm, centre_row, centre_col);
+    if (turn != 0) {
+      straighten(ws, turn, image.row_pitch_mm, image.col_pitch_mm, centre_row, centre_col);
+      body = &ws.aligned;
+    }
+  }
+  const Eigen::Index body_rows = body->rows(), body_cols = body->cols();
+  if (body != &ws.clipped) {
+    ws.row_total.head(body_rows) = body->rowwise().sum();
+    ws.row_moment.head(body_rows).matrix().noalias() =
+        body->matrix() * ws.column_index.head(body_cols).matrix();
+  }
   int first = -1, last = -1;  // the rows in contact, head-up
-  for (Eigen::Index r = 0; r < rows; ++r) {
+  for (Eigen::Index r = 0; r < body_rows; ++r) {
     if (ws.row_total(r) > 0) {
       if (first < 0) first = static_cast<int>(r);
       last = static_cast<int>(r);
@@ -145,10 +285,10 @@ void position_descriptor(const BedImage& image, HeadEnd head_end, double width_s
   const int length = last - first + 1;
 
   const double half_width = kDescriptorHalfWidthMm * width_scale / image.col_pitch_mm;
-  grid_descriptor(ws, kBodyGridRows, first, last, half_width, out.data());
+  grid_descriptor(ws, *body, kBodyGridRows, first, last, half_width, out.data());
   const int trunk_rows = std::max(
       1, static_cast<int>(std::lround(kTrunkLengthFraction * static_cast<double>(length))));
-  grid_descriptor(ws, kTrunkGridRows, first, first + trunk_rows - 1, half_width,
+  grid_descriptor(ws, *body, kTrunkGridRows, first, first + trunk_rows - 1, half_width,
                   out.data() + kBodyGridRows * kDescriptorCols);
 }
 

@@ -32,20 +32,39 @@ inline constexpr double kDescriptorHalfWidthMm = 368.3;
 
 inline constexpr int kMaxGridRows = kBodyGridRows > kTrunkGridRows ? kBodyGridRows : kTrunkGridRows;
 
+/// A body lying at an angle across the mat is turned straight before the grids are laid over it
+/// (PMD experiment-ii has supine sleepers 15-23 degrees off the mat's axis; experiment-i, whose
+/// subjects lay along the mat, has 2 % of its frames beyond 10 degrees). The angle is the light
+/// body's principal axis; below kAlignFromDeg the body is left as it lies (a straight sleeper's
+/// axis leans a few degrees with the knees or an arm, which is shape, not placement), from
+/// kAlignFullDeg on it is turned by the whole angle, and in between by a share growing linearly,
+/// so the descriptor changes continuously with the angle.
+inline constexpr double kAlignFromDeg = 10.0;
+inline constexpr double kAlignFullDeg = 15.0;
+
 /// The descriptor's buffers, kept by the bed workspace so that a frame allocates nothing.
 struct DescriptorScratch {
   using RowArray = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  std::vector<double> values;   ///< candidates of the 98th-percentile selection
-  RowArray clipped;             ///< the light body head-up, clipped
-  Eigen::ArrayXd row_total;     ///< per row of `clipped`: its load
-  Eigen::ArrayXd row_moment;    ///< per row of `clipped`: sum of load x column
-  Eigen::ArrayXd column_index;  ///< 0, 1, ..., cols - 1
+  std::vector<double> values;  ///< candidates of the 98th-percentile selection
+  RowArray clipped;            ///< the light body head-up, clipped
+  /// `clipped` turned straight (kAlignFromDeg), on a square canvas as long as the mat's diagonal
+  /// in both directions, so no part of a turned body falls off it.
+  RowArray aligned;
+  RowArray padded;            ///< `clipped` with a border of zeros, which `aligned` is sampled from
+  Eigen::ArrayXd row_total;   ///< per row of the body read (`clipped` or `aligned`): its load
+  Eigen::ArrayXd row_moment;  ///< per row of the body read: sum of load x column
+  Eigen::ArrayXd column_index;  ///< 0, 1, ..., widest - 1
   RowArray column_shares;       ///< a grid's share of each taxel column per grid column
   RowArray resampled;           ///< a grid's rows, still per taxel column
   Eigen::Array<double, kMaxGridRows, kDescriptorCols, Eigen::RowMajor> grid;
 
-  /// Sizes the buffers for rows x cols images (nothing happens when they already fit).
-  void prepare(Eigen::Index rows, Eigen::Index cols);
+  /// Sizes the buffers for rows x cols images of the given pitches (nothing happens when they
+  /// already fit).
+  void prepare(Eigen::Index rows, Eigen::Index cols, double row_pitch_mm, double col_pitch_mm);
+
+ private:
+  double row_pitch_mm_ = 0;
+  double col_pitch_mm_ = 0;
 };
 
 /// Computes the descriptor of `image.light_body` seen head-up (`head_end` says where the head is).
