@@ -122,7 +122,8 @@ void BM_BedAnalyzerFrame(benchmark::State& state) {
 BENCHMARK(BM_BedAnalyzerFrame)->Arg(16)->Arg(256);
 
 /// The same with every sleeper lying 20 degrees off the mat's axis (either way): the position
-/// descriptor turns each body straight first (docs/posture.md, step 6).
+/// descriptor and classifier run a second time on the body turned straight (docs/posture.md,
+/// step 6, "Bodies lying at an angle").
 void BM_BedAnalyzerTurnedFrame(benchmark::State& state) {
   pmap::posture::BedAnalyzer analyzer;
   run(

@@ -59,10 +59,11 @@ TEST_F(PmdAccuracy, LeaveOneSubjectOutOnExperimentI) {
   EXPECT_EQ(loso.overall.unoccupied, 0);
   // No PMD recording is prone: the unvalidated prone rule must not fire on these supine sleepers.
   EXPECT_EQ(loso.overall.positions.counts[0][static_cast<std::size_t>(SleepPosition::kProne)], 0);
-  // Measured 13 of the 18 wrong frames asserted, 0 of the 12 602 right ones unsure: the wrong
-  // ones are S7's file 1 (supine, legs apart, the body's axis 10.6 degrees off the mat's), read as
-  // left side at 0.77-1.00. Before bodies at an angle were turned straight (2026-11-27) they were
-  // read as right side with a novelty above 0.5, unsure: 1 wrong frame asserted, 75 right unsure.
+  // Measured 14 of the 19 wrong frames asserted, 3 of the 12 601 right ones unsure: the wrong
+  // ones are mostly S7's file 1 (supine, legs apart, the body's axis 10.6 degrees off the mat's),
+  // read as right side. Its turned view (kSecondViewFromDeg) lies near right-side training frames
+  // (novelty 0.40-0.44), so it is asserted; before angled bodies got that view the straight one
+  // was novel (0.64) and unsure: 1 wrong frame asserted, 75 right ones unsure.
   EXPECT_LE(loso.overall.confident_wrong, 16);
   EXPECT_LE(loso.overall.unsure_correct, loso.overall.positions.total() / 100);
 }
@@ -71,24 +72,21 @@ TEST_F(PmdAccuracy, CrossMatOnExperimentII) {
   const BedEvaluation e =
       evaluate_bed_model(builtin_bed_model(), frames_ii_, pmd_experiment_ii_mat());
   EXPECT_GE(e.positions.total(), 300);
-  // Measured 96.26 % on this other mat model (docs/accuracy.md; the target is 95 %). It
-  // was 93.39 % before bodies lying at an angle were turned straight: of the 24 B4/B5 files
-  // (supine, the body 14-23 degrees off the mat's axis) 11 were wrong then, 1 now.
+  // Measured 95.98 % on this other mat model (docs/accuracy.md; the target is 95 %). It
+  // was 93.39 % before bodies lying at an angle got a second, turned view: of the 24 B4/B5 files
+  // (supine, the body 14-23 degrees off the mat's axis) 11 were wrong then, 2 now.
   EXPECT_GE(e.positions.accuracy(), 0.955);
   EXPECT_GE(e.head_end_accuracy(), 0.98);
   EXPECT_EQ(e.unoccupied, 0);
-  // Measured: 12 of the 13 wrong frames asserted, 1 of the 335 right ones unsure.
-  EXPECT_LE(e.confident_wrong, 13);
+  // Measured: 13 of the 14 wrong frames asserted, 1 of the 334 right ones unsure.
+  EXPECT_LE(e.confident_wrong, 14);
   EXPECT_LE(e.unsure_correct, 8);
 }
 
 // A sleeper lying at an angle across the mat is the same sleeper: every 20th experiment-i frame
 // turned by 20 degrees either way keeps its position (experiment-ii's B4/B5 sleepers lie so).
-// Measured 1215 of 1262 (96.3 %) both as read straight and right; 812 (64.3 %) before bodies at
-// an angle were turned straight. Of the 47 misses 33 are bodies whose own axis leaned 3-8 degrees
-// against the turn, so that they end up 11-14 degrees off, where they are turned straight only
-// in part; the other 14 (inclined-bed supine, fetal) are read as another position after the two
-// resamplings.
+// Measured 1245 of 1262 (98.7 %) both as read straight and right; 812 (64.3 %) before angled
+// bodies got a second, turned view (kSecondViewFromDeg).
 TEST_F(PmdAccuracy, ABodyLyingAtAnAngleIsReadAsLyingStraight) {
   const MatDescriptor mat = pmd_experiment_i_mat();
   int frames = 0, same = 0, right = 0;
@@ -108,8 +106,8 @@ TEST_F(PmdAccuracy, ABodyLyingAtAnAngleIsReadAsLyingStraight) {
   }
   std::printf("turned by 20 degrees: %d frames, %d as read straight, %d right\n", frames, same,
               right);
-  EXPECT_GE(same, frames * 95 / 100);
-  EXPECT_GE(right, frames * 95 / 100);
+  EXPECT_GE(same, frames * 97 / 100);
+  EXPECT_GE(right, frames * 97 / 100);
 }
 
 TEST_F(PmdAccuracy, PositionProbabilitiesAreADistributionTheSmootherAccepts) {

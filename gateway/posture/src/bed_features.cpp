@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 
 #include <Eigen/Eigenvalues>
 
@@ -83,6 +84,15 @@ PressureMoments pressure_moments(const RowSummary& rows, const Eigen::VectorXd& 
   m.covariance /= m.total;
   m.third_x = x3_sum / m.total;
   return m;
+}
+
+double principal_axis_deg(const Eigen::Matrix2d& covariance) {
+  const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(covariance);
+  Eigen::Vector2d axis = eig.eigenvectors().col(1);  // (x = across, y = along the bed)
+  if (axis(1) < 0 || (axis(1) == 0 && axis(0) < 0)) axis = -axis;
+  double degrees = std::atan2(axis(0), axis(1)) * 180.0 / std::numbers::pi;
+  if (degrees <= -90.0) degrees += 180.0;
+  return degrees;
 }
 
 HeadEndFeatureVector head_end_features(const RowSummary& p, const RowExtent& extent,

@@ -25,6 +25,11 @@ struct PressureMoments {
                                                const Eigen::VectorXd& column_load,
                                                double row_pitch_mm, double col_pitch_mm);
 
+/// Angle in degrees, in (-90, 90], of the major principal axis of a load covariance in (x across,
+/// y along) mm², measured from the mat's long direction (its rows' order) towards +x: the body's
+/// `axis_angle_deg`. 0 for an isotropic or empty covariance.
+[[nodiscard]] double principal_axis_deg(const Eigen::Matrix2d& covariance);
+
 using HeadEndFeatureVector = Eigen::Matrix<double, kHeadEndFeatureCount, 1>;
 using BodyFeatureVector = Eigen::Matrix<double, kBodyFeatureCount, 1>;
 

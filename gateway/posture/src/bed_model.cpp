@@ -149,7 +149,7 @@ std::optional<BedFeatures> extract_bed_features(const Eigen::MatrixXf& canonical
                             ws.image.row_pitch_mm, ws.image.col_pitch_mm, ws.smooth_rows);
   out.body = body.body;
   out.knee_to_heel_load_ratio = body.knee_to_heel_load_ratio;
-  detail::position_descriptor(ws.image, end, 1.0, out.position, ws.descriptor_scratch);
+  detail::position_descriptor(ws.image, end, 0.0, 1.0, out.position, ws.descriptor_scratch);
   return out;
 }
 
@@ -161,7 +161,7 @@ std::vector<Eigen::VectorXf> augmented_position_descriptors(const Eigen::MatrixX
     const auto prepared = detail::prepare_bed_image(image, mat, nullptr);
     if (!prepared || !prepared->occupied) return;
     Eigen::VectorXf d(kPositionDescriptorSize);
-    detail::position_descriptor(*prepared, head_end, width_scale, d);
+    detail::position_descriptor(*prepared, head_end, 0.0, width_scale, d);
     out.push_back(std::move(d));
   };
   // Another mat's pitch or a wider/narrower person: the strip 20 % narrower and 20 % wider.

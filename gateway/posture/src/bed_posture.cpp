@@ -166,11 +166,8 @@ BedPosture estimate_posture(BedWorkspace& ws, const BedModel& model,
   const PressureMoments moments =
       pressure_moments(ws.body_rows, ws.col_load, image.row_pitch_mm, image.col_pitch_mm);
   const Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d> eig(moments.covariance);
-  Eigen::Vector2d axis = eig.eigenvectors().col(1);  // (x = across, y = along the bed)
-  if (axis(1) < 0 || (axis(1) == 0 && axis(0) < 0)) axis = -axis;
   out.centre_of_pressure_mm = Eigen::Vector2d(moments.mean_x, moments.mean_y);
-  out.axis_angle_deg = std::atan2(axis(0), axis(1)) * 180.0 / std::numbers::pi;
-  if (out.axis_angle_deg <= -90.0) out.axis_angle_deg += 180.0;
+  out.axis_angle_deg = principal_axis_deg(moments.covariance);
   out.axis_spread_mm = Eigen::Vector2d(std::sqrt(std::max(eig.eigenvalues()(1), 0.0)),
                                        std::sqrt(std::max(eig.eigenvalues()(0), 0.0)));
 
@@ -191,10 +188,24 @@ BedPosture estimate_posture(BedWorkspace& ws, const BedModel& model,
   // Supine / left / right from the position descriptor; prone is split off the supine share.
   Eigen::Vector3f class_probability = Eigen::Vector3f(1.0F, 0.0F, 0.0F);
   if (model.position.trained()) {
-    position_descriptor(image, out.head_end, 1.0, ws.descriptor, ws.descriptor_scratch);
+    position_descriptor(image, out.head_end, 0.0, 1.0, ws.descriptor, ws.descriptor_scratch);
     model.position.decide(ws.descriptor, ws.kernel, class_probability);
     // The kernel value of the nearest support vector is exp(−γ·distance²).
     out.position_novelty = -std::log(std::max(static_cast<double>(ws.kernel.maxCoeff()), 1e-300));
+    // A body lying at an angle across the mat (kSecondViewFromDeg): also read turned straight,
+    // and the view nearer to what the classifier learned is kept.
+    if (std::abs(out.axis_angle_deg) >= kSecondViewFromDeg) {
+      Eigen::Vector3f turned_probability;
+      position_descriptor(image, out.head_end, out.axis_angle_deg, 1.0, ws.descriptor,
+                          ws.descriptor_scratch);
+      model.position.decide(ws.descriptor, ws.kernel, turned_probability);
+      const double turned_novelty =
+          -std::log(std::max(static_cast<double>(ws.kernel.maxCoeff()), 1e-300));
+      if (turned_novelty < out.position_novelty) {
+        out.position_novelty = turned_novelty;
+        class_probability = turned_probability;
+      }
+    }
     model.position.to_probabilities(class_probability);
   }
   // The three class probabilities in double, renormalised: the float softmax sums to 1 only

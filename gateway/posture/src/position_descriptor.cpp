@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <numbers>
+#include <utility>
 #include <vector>
 
 namespace pmap::posture::detail {
@@ -77,44 +78,20 @@ void grid_descriptor(DescriptorScratch& ws, const DescriptorScratch::RowArray& b
       out, rows, kDescriptorCols) = (grid / sum).sqrt().cast<float>();
 }
 
-// How far to turn the clipped light body (radians, the sign of its axis) so that it lies straight:
-// its principal axis (load-weighted, in mm) measured from the mat's rows towards its columns,
-// scaled by the ramp of kAlignFromDeg..kAlignFullDeg. 0 for a body lying along the mat.
-double straightening_turn(const DescriptorScratch& ws, double row_pitch_mm, double col_pitch_mm,
-                          double centre_row, double centre_col) {
-  double xx = 0, xy = 0, yy = 0;
-  for (Eigen::Index r = 0; r < ws.clipped.rows(); ++r) {
-    if (!(ws.row_total(r) > 0)) continue;
-    const double dy = (static_cast<double>(r) - centre_row) * row_pitch_mm;
-    for (Eigen::Index c = 0; c < ws.clipped.cols(); ++c) {
-      const double w = ws.clipped(r, c);
-      const double dx = (static_cast<double>(c) - centre_col) * col_pitch_mm;
-      xx += w * dx * dx;
-      xy += w * dx * dy;
-      yy += w * dy * dy;
-    }
-  }
-  // The direction (sin a, cos a) in (across, along) that maximises the load's variance.
-  const double angle = 0.5 * std::atan2(2 * xy, yy - xx);
-  const double degrees = std::abs(angle) * 180.0 / std::numbers::pi;
-  const double share =
-      std::clamp((degrees - kAlignFromDeg) / (kAlignFullDeg - kAlignFromDeg), 0.0, 1.0);
-  return share * angle;
-}
-
 // ws.aligned = ws.clipped turned by `angle` about (centre_row, centre_col) so that the direction
 // (sin angle, cos angle) becomes the canvas's rows; bilinear sampling, zero beyond the image. The
 // canvas centre is the centre of pressure. Only the canvas rectangle the body's bounding box turns
-// into is sampled (the rest is zero), from a copy of the body with a border of zeros, so the
-// inner loop has no bounds checks.
-void straighten(DescriptorScratch& ws, double angle, double row_pitch_mm, double col_pitch_mm,
-                double centre_row, double centre_col) {
+// into is sampled, from a copy of the body with a border of zeros, so the inner loop has no bounds
+// checks; only the canvas rows of that rectangle are written (zero outside it), and they are
+// returned: the caller reads no other row.
+std::pair<Eigen::Index, Eigen::Index> straighten(DescriptorScratch& ws, double angle,
+                                                 double row_pitch_mm, double col_pitch_mm,
+                                                 double centre_row, double centre_col) {
   const double ca = std::cos(angle), sa = std::sin(angle);
   const Eigen::Index rows = ws.clipped.rows(), cols = ws.clipped.cols();
   const Eigen::Index out_rows = ws.aligned.rows(), out_cols = ws.aligned.cols();
   const double out_centre_row = 0.5 * static_cast<double>(out_rows - 1);
   const double out_centre_col = 0.5 * static_cast<double>(out_cols - 1);
-  ws.aligned.setZero();
 
   // The body's bounding box in the clipped image.
   Eigen::Index first_row = rows, last_row = -1, first_col = cols, last_col = -1;
@@ -129,7 +106,7 @@ void straighten(DescriptorScratch& ws, double angle, double row_pitch_mm, double
     while (c >= 0 && !(ws.clipped(r, c) > 0)) --c;
     last_col = std::max(last_col, c);
   }
-  if (last_row < 0 || last_col < first_col) return;
+  if (last_row < 0 || last_col < first_col) return {0, -1};
   auto& padded = ws.padded;  // clipped with a zero border: padded(r + 1, c + 1) = clipped(r, c)
   padded.setZero();
   padded.block(1, 1, rows, cols) = ws.clipped;
@@ -155,6 +132,7 @@ void straighten(DescriptorScratch& ws, double angle, double row_pitch_mm, double
   const Eigen::Index r_end = clamp_index(std::ceil(hi_r), out_rows);
   const Eigen::Index c_begin = clamp_index(std::floor(lo_c), out_cols);
   const Eigen::Index c_end = clamp_index(std::ceil(hi_c), out_cols);
+  ws.aligned.middleRows(r_begin, r_end - r_begin + 1).setZero();
   const double padded_last_row = static_cast<double>(rows);  // r0 up to rows: r0 + 1 in padded
   const double padded_last_col = static_cast<double>(cols);
   for (Eigen::Index r = r_begin; r <= r_end; ++r) {
@@ -175,6 +153,7 @@ void straighten(DescriptorScratch& ws, double angle, double row_pitch_mm, double
                          fr * ((1 - fc) * padded(ri + 1, ci) + fc * padded(ri + 1, ci + 1));
     }
   }
+  return {r_begin, r_end};
 }
 
 }  // namespace
@@ -205,14 +184,15 @@ void DescriptorScratch::prepare(Eigen::Index rows, Eigen::Index cols, double row
   resampled.resize(kMaxGridRows, widest);
 }
 
-void position_descriptor(const BedImage& image, HeadEnd head_end, double width_scale,
-                         Eigen::Ref<Eigen::VectorXf> out) {
+void position_descriptor(const BedImage& image, HeadEnd head_end, double turn_deg,
+                         double width_scale, Eigen::Ref<Eigen::VectorXf> out) {
   DescriptorScratch scratch;
-  position_descriptor(image, head_end, width_scale, out, scratch);
+  position_descriptor(image, head_end, turn_deg, width_scale, out, scratch);
 }
 
-void position_descriptor(const BedImage& image, HeadEnd head_end, double width_scale,
-                         Eigen::Ref<Eigen::VectorXf> out, DescriptorScratch& ws) {
+void position_descriptor(const BedImage& image, HeadEnd head_end, double turn_deg,
+                         double width_scale, Eigen::Ref<Eigen::VectorXf> out,
+                         DescriptorScratch& ws) {
   out.setZero();
   const Eigen::MatrixXd& light = image.light_body;
   if (light.size() == 0 || !(image.col_pitch_mm > 0)) return;
@@ -254,26 +234,29 @@ void position_descriptor(const BedImage& image, HeadEnd head_end, double width_s
   const double total = ws.row_total.head(rows).sum();
   if (!(total > 0)) return;
 
-  // A body lying at an angle is turned straight first (kAlignFromDeg).
+  // Turned by turn_deg about the light body's centre of pressure (kSecondViewFromDeg). Turning
+  // the image head-up (180 degrees) leaves the axis' angle as it is.
   const DescriptorScratch::RowArray* body = &ws.clipped;
-  if (image.row_pitch_mm > 0) {
+  const double turn = turn_deg * std::numbers::pi / 180.0;
+  if (turn != 0 && image.row_pitch_mm > 0) {
     const double centre_col = ws.row_moment.head(rows).sum() / total;
     double row_moment = 0;
     for (Eigen::Index r = 0; r < rows; ++r) row_moment += static_cast<double>(r) * ws.row_total(r);
     const double centre_row = row_moment / total;
-    const double turn =
-        straightening_turn(ws, image.row_pitch_mm, image.col_pitch_mm, centre_row, centre_col);
-    if (turn != 0) {
-      straighten(ws, turn, image.row_pitch_mm, image.col_pitch_mm, centre_row, centre_col);
-      body = &ws.aligned;
+    const auto [r_begin, r_end] =
+        straighten(ws, turn, image.row_pitch_mm, image.col_pitch_mm, centre_row, centre_col);
+    body = &ws.aligned;
+    const Eigen::Index written = r_end - r_begin + 1;
+    ws.row_total.head(body->rows()).setZero();
+    ws.row_moment.head(body->rows()).setZero();
+    if (written > 0) {
+      const auto block = body->middleRows(r_begin, written);
+      ws.row_total.segment(r_begin, written) = block.rowwise().sum();
+      ws.row_moment.segment(r_begin, written).matrix().noalias() =
+          block.matrix() * ws.column_index.head(body->cols()).matrix();
     }
   }
-  const Eigen::Index body_rows = body->rows(), body_cols = body->cols();
-  if (body != &ws.clipped) {
-    ws.row_total.head(body_rows) = body->rowwise().sum();
-    ws.row_moment.head(body_rows).matrix().noalias() =
-        body->matrix() * ws.column_index.head(body_cols).matrix();
-  }
+  const Eigen::Index body_rows = body->rows();
   int first = -1, last = -1;  // the rows in contact, head-up
   for (Eigen::Index r = 0; r < body_rows; ++r) {
     if (ws.row_total(r) > 0) {

@@ -32,23 +32,23 @@ inline constexpr double kDescriptorHalfWidthMm = 368.3;
 
 inline constexpr int kMaxGridRows = kBodyGridRows > kTrunkGridRows ? kBodyGridRows : kTrunkGridRows;
 
-/// A body lying at an angle across the mat is turned straight before the grids are laid over it
-/// (PMD experiment-ii has supine sleepers 15-23 degrees off the mat's axis; experiment-i, whose
-/// subjects lay along the mat, has 2 % of its frames beyond 10 degrees). The angle is the light
-/// body's principal axis; below kAlignFromDeg the body is left as it lies (a straight sleeper's
-/// axis leans a few degrees with the knees or an arm, which is shape, not placement), from
-/// kAlignFullDeg on it is turned by the whole angle, and in between by a share growing linearly,
-/// so the descriptor changes continuously with the angle.
-inline constexpr double kAlignFromDeg = 10.0;
-inline constexpr double kAlignFullDeg = 15.0;
+/// A body lying at an angle across the mat (PMD experiment-ii has supine sleepers 14-23 degrees
+/// off the mat's axis; the training recordings, experiment-i, hardly any: their subjects lay along
+/// the mat) looks to the grids like a narrow, off-centre body, a side-lying shape. From this
+/// angle of the body's principal axis on (2 % of experiment-i's frames), the engine also reads
+/// the body turned straight and keeps the view with the smaller novelty, the one nearer to what
+/// the classifier learned (docs/posture.md, step 6). Not simply turning every such body: a
+/// side-lying body's axis leans 10-18 degrees with its flexed knees, which is shape, not
+/// placement, and its straight view stays the nearer one.
+inline constexpr double kSecondViewFromDeg = 10.0;
 
 /// The descriptor's buffers, kept by the bed workspace so that a frame allocates nothing.
 struct DescriptorScratch {
   using RowArray = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   std::vector<double> values;  ///< candidates of the 98th-percentile selection
   RowArray clipped;            ///< the light body head-up, clipped
-  /// `clipped` turned straight (kAlignFromDeg), on a square canvas as long as the mat's diagonal
-  /// in both directions, so no part of a turned body falls off it.
+  /// `clipped` turned straight (kSecondViewFromDeg), on a square canvas as long as the mat's
+  /// diagonal in both directions, so no part of a turned body falls off it.
   RowArray aligned;
   RowArray padded;            ///< `clipped` with a border of zeros, which `aligned` is sampled from
   Eigen::ArrayXd row_total;   ///< per row of the body read (`clipped` or `aligned`): its load
@@ -67,14 +67,17 @@ struct DescriptorScratch {
   double col_pitch_mm_ = 0;
 };
 
-/// Computes the descriptor of `image.light_body` seen head-up (`head_end` says where the head is).
-/// `width_scale` > 1 covers a wider strip (training augmentation only; 1 at run time). Writes
-/// kDescriptorSize values to `out`; all zero for an empty image.
-void position_descriptor(const BedImage& image, HeadEnd head_end, double width_scale,
-                         Eigen::Ref<Eigen::VectorXf> out);
+/// Computes the descriptor of `image.light_body` seen head-up (`head_end` says where the head is),
+/// turned by `turn_deg` first (0: as it lies; the body's axis angle, BedPosture::axis_angle_deg,
+/// turns it straight about its centre of pressure, onto a canvas as long as the mat's diagonal
+/// both ways). `width_scale` > 1 covers a wider strip (training augmentation only; 1 at run
+/// time). Writes kDescriptorSize values to `out`; all zero for an empty image.
+void position_descriptor(const BedImage& image, HeadEnd head_end, double turn_deg,
+                         double width_scale, Eigen::Ref<Eigen::VectorXf> out);
 /// The same with the caller's buffers (no allocation once they have the image's shape).
-void position_descriptor(const BedImage& image, HeadEnd head_end, double width_scale,
-                         Eigen::Ref<Eigen::VectorXf> out, DescriptorScratch& scratch);
+void position_descriptor(const BedImage& image, HeadEnd head_end, double turn_deg,
+                         double width_scale, Eigen::Ref<Eigen::VectorXf> out,
+                         DescriptorScratch& scratch);
 
 /// The descriptor of the left-right mirrored body (a person on the left side becomes one on the
 /// right side): columns reversed within each descriptor row.
