@@ -3,6 +3,7 @@
 // answers are those of the free functions.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <variant>
 #include <vector>
@@ -21,8 +22,9 @@ namespace {
 
 using pmap::test::AllocationCounter;
 
-/// Simulated sleepers supine and on either side (some turned round, head at the last row), an
-/// empty mat with noise and a stuck taxel, and an all-zero mat: every path through the engine.
+/// Simulated sleepers supine and on either side (some turned round, head at the last row, some
+/// lying at an angle), an empty mat with noise and a stuck taxel, and an all-zero mat: every path
+/// through the engine.
 std::vector<Eigen::MatrixXf> frames() {
   std::vector<Eigen::MatrixXf> out;
   for (int i = 0; i < 24; ++i) {
@@ -40,6 +42,10 @@ std::vector<Eigen::MatrixXf> frames() {
     sim::SensorModel sensor(image.rows, image.cols, sim::SensorConfig{}, rng());
     const Eigen::MatrixXf canonical = posture::frame_image(sensor.read(image, 0, 0));
     out.push_back(i % 4 == 3 ? Eigen::MatrixXf(canonical.reverse()) : canonical);
+    // Every sixth sleeper also lying 20 degrees across the mat: the second, turned view.
+    if (i % 6 == 0) {
+      out.push_back(posture::turned_image(canonical, simulated_bed_mat(), i % 12 == 0 ? 20 : -20));
+    }
   }
   std::mt19937_64 rng(5);
   std::normal_distribution<float> noise(0, 3);
@@ -57,7 +63,7 @@ TEST(BedAllocation, SteadyStateFramesAllocateNothing) {
   BedAnalyzer analyzer;
   (void)analyzer.analyze_with_knees(bed.front(), mat);  // warm-up: sizes the workspace
 
-  int occupied = 0, side = 0, supine = 0;
+  int occupied = 0, side = 0, supine = 0, angled = 0;
   const AllocationCounter counter;
   for (int round = 0; round < 3; ++round) {
     for (const Eigen::MatrixXf& frame : bed) {
@@ -67,6 +73,7 @@ TEST(BedAllocation, SteadyStateFramesAllocateNothing) {
       occupied += r->posture.occupied ? 1 : 0;
       side += r->side ? 1 : 0;
       supine += r->supine ? 1 : 0;
+      angled += std::abs(r->posture.axis_angle_deg) >= 10 ? 1 : 0;
     }
   }
   const std::size_t allocations = counter.allocations();
@@ -75,6 +82,7 @@ TEST(BedAllocation, SteadyStateFramesAllocateNothing) {
   EXPECT_EQ(occupied, 3 * static_cast<int>(bed.size() - 2));
   EXPECT_GT(side, 0);
   EXPECT_GT(supine, 0);
+  EXPECT_GE(angled, 3 * 3);  // the second view ran (at least 3 angled sleepers a round)
 }
 
 TEST(BedAllocation, PostureAloneAndKneesOnAGivenPostureAllocateNothing) {
