@@ -221,6 +221,22 @@ TEST(BedPosture, AxisAngleUsesPhysicalPitch) {
   EXPECT_NEAR(p.axis_angle_deg, expected, 3.0);
 }
 
+// A body lying at an angle gets a second, turned view; on a mat whose pitches differ tenfold (meta
+// allows 1..200 mm each) that view would need a canvas of 65 x 642 cells, 20 times the image, so
+// there is none: the frame is still read, as it lies, without a large allocation.
+TEST(BedPosture, AngledBodyOnAMatOfVeryUnequalPitchesIsReadWithoutATurnedView) {
+  MatDescriptor mat = bed_mat(64, 32, 200.0);
+  mat.col_pitch_mm = 20.0;
+  // 75 degrees off the rows in taxels is ~20 degrees in mm.
+  const Eigen::MatrixXf frame = ellipse(64, 32, 32, 16, 14, 1.5, 75.0);
+  const auto p = posture_of(analyze_bed_frame(frame, mat));
+  EXPECT_TRUE(p.occupied);
+  EXPECT_GE(std::abs(p.axis_angle_deg), 10.0);  // the second view would be asked for
+  double sum = 0;
+  for (const double q : p.position_probabilities) sum += q;
+  EXPECT_NEAR(sum, 1.0, 1e-9);
+}
+
 TEST(BedPosture, ScaleInvariant) {
   const auto mat = bed_mat(64, 32);
   const Eigen::MatrixXf body = stick_body(64, 32);

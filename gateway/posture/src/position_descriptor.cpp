@@ -14,6 +14,9 @@ namespace {
 // hot taxels (bony prominences, a stuck taxel that survived calibration) cannot own the load.
 constexpr double kClipOverPercentile98 = 1.5;
 
+// The turned view's canvas may hold at most this many times the image's cells (see prepare).
+constexpr double kMaxAlignedCanvasRatio = 8.0;
+
 // The overlap of the unit cell [cell, cell + 1) with each of the `bins` bins [start + k * width,
 // start + (k + 1) * width), added to out[k * stride] times `value`.
 void spread(double cell, double value, double start, double width, int bins, double* out,
@@ -166,17 +169,28 @@ void DescriptorScratch::prepare(Eigen::Index rows, Eigen::Index cols, double row
   }
   row_pitch_mm_ = row_pitch_mm;
   col_pitch_mm_ = col_pitch_mm;
-  const double diagonal_mm = std::hypot(static_cast<double>(rows) * row_pitch_mm,
-                                        static_cast<double>(cols) * col_pitch_mm);
-  const auto aligned_rows =
-      std::max(rows, static_cast<Eigen::Index>(std::ceil(diagonal_mm / row_pitch_mm)) + 1);
-  const auto aligned_cols =
-      std::max(cols, static_cast<Eigen::Index>(std::ceil(diagonal_mm / col_pitch_mm)) + 1);
+  // The turned view's canvas: as long as the mat's diagonal both ways. A mat whose rows and
+  // columns have very different pitches (meta allows 1..200 mm each) would need a canvas far
+  // larger than the image; beyond kMaxAlignedCanvasRatio × the image's cells there is no turned
+  // view (the canvas stays empty and position_descriptor ignores a turn).
+  Eigen::Index aligned_rows = 0, aligned_cols = 0;
+  if (row_pitch_mm > 0 && col_pitch_mm > 0 && std::isfinite(row_pitch_mm) &&
+      std::isfinite(col_pitch_mm)) {
+    const double diagonal_mm = std::hypot(static_cast<double>(rows) * row_pitch_mm,
+                                          static_cast<double>(cols) * col_pitch_mm);
+    const double canvas_rows = std::ceil(diagonal_mm / row_pitch_mm) + 1;
+    const double canvas_cols = std::ceil(diagonal_mm / col_pitch_mm) + 1;
+    if (canvas_rows * canvas_cols <=
+        kMaxAlignedCanvasRatio * static_cast<double>(rows) * static_cast<double>(cols)) {
+      aligned_rows = std::max(rows, static_cast<Eigen::Index>(canvas_rows));
+      aligned_cols = std::max(cols, static_cast<Eigen::Index>(canvas_cols));
+    }
+  }
   const Eigen::Index widest = std::max(cols, aligned_cols);
   values.resize(static_cast<std::size_t>(rows * cols));
   clipped.resize(rows, cols);
   aligned.resize(aligned_rows, aligned_cols);
-  padded.resize(rows + 2, cols + 2);
+  padded.resize(aligned_rows > 0 ? rows + 2 : 0, aligned_rows > 0 ? cols + 2 : 0);
   row_total.resize(std::max(rows, aligned_rows));
   row_moment.resize(std::max(rows, aligned_rows));
   column_index = Eigen::ArrayXd::LinSpaced(widest, 0.0, static_cast<double>(widest - 1));
@@ -238,7 +252,7 @@ void position_descriptor(const BedImage& image, HeadEnd head_end, double turn_de
   // the image head-up (180 degrees) leaves the axis' angle as it is.
   const DescriptorScratch::RowArray* body = &ws.clipped;
   const double turn = turn_deg * std::numbers::pi / 180.0;
-  if (turn != 0 && image.row_pitch_mm > 0) {
+  if (turn != 0 && ws.aligned.size() > 0) {
     const double centre_col = ws.row_moment.head(rows).sum() / total;
     double row_moment = 0;
     for (Eigen::Index r = 0; r < rows; ++r) row_moment += static_cast<double>(r) * ws.row_total(r);

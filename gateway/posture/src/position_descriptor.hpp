@@ -47,8 +47,10 @@ struct DescriptorScratch {
   using RowArray = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   std::vector<double> values;  ///< candidates of the 98th-percentile selection
   RowArray clipped;            ///< the light body head-up, clipped
-  /// `clipped` turned straight (kSecondViewFromDeg), on a square canvas as long as the mat's
-  /// diagonal in both directions, so no part of a turned body falls off it.
+  /// `clipped` turned straight (kSecondViewFromDeg), on a canvas as long as the mat's diagonal in
+  /// both directions, so no part of a turned body falls off it; empty (no turned view) for a mat
+  /// whose pitches differ so much that the canvas would exceed 8 × the image's cells (at most
+  /// 131 072 cells: meta allows 16 384 taxels).
   RowArray aligned;
   RowArray padded;            ///< `clipped` with a border of zeros, which `aligned` is sampled from
   Eigen::ArrayXd row_total;   ///< per row of the body read (`clipped` or `aligned`): its load
