@@ -196,8 +196,7 @@ BedPosture estimate_posture(BedWorkspace& ws, const BedModel& model,
     // and the view nearer to what the classifier learned is kept.
     if (std::abs(out.axis_angle_deg) >= kSecondViewFromDeg) {
       Eigen::Vector3f turned_probability;
-      position_descriptor(image, out.head_end, out.axis_angle_deg, 1.0, ws.descriptor,
-                          ws.descriptor_scratch);
+      turned_position_descriptor(image, out.axis_angle_deg, ws.descriptor, ws.descriptor_scratch);
       model.position.decide(ws.descriptor, ws.kernel, turned_probability);
       const double turned_novelty =
           -std::log(std::max(static_cast<double>(ws.kernel.maxCoeff()), 1e-300));

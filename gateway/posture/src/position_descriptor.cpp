@@ -138,25 +138,72 @@ std::pair<Eigen::Index, Eigen::Index> straighten(DescriptorScratch& ws, double a
   ws.aligned.middleRows(r_begin, r_end - r_begin + 1).setZero();
   const double padded_last_row = static_cast<double>(rows);  // r0 up to rows: r0 + 1 in padded
   const double padded_last_col = static_cast<double>(cols);
+  // Along a canvas row the source position moves by a constant step: no division per taxel.
+  const double step_row = -col_pitch_mm * sa / row_pitch_mm;
+  const double step_col = ca;
   for (Eigen::Index r = r_begin; r <= r_end; ++r) {
     const double y = (static_cast<double>(r) - out_centre_row) * row_pitch_mm;
+    // Where canvas taxel (r, 0) was before the turn, in padded taxels.
+    const double x0 = -out_centre_col * col_pitch_mm;
+    const double row_at_0 = centre_row + 1 + (y * ca - x0 * sa) / row_pitch_mm;
+    const double col_at_0 = centre_col + 1 + (x0 * ca + y * sa) / col_pitch_mm;
+    double* out = &ws.aligned(r, 0);
     for (Eigen::Index c = c_begin; c <= c_end; ++c) {
-      const double x = (static_cast<double>(c) - out_centre_col) * col_pitch_mm;
-      // Where this canvas taxel was before the turn, in padded taxels.
-      const double src_row = centre_row + 1 + (y * ca - x * sa) / row_pitch_mm;
-      const double src_col = centre_col + 1 + (x * ca + y * sa) / col_pitch_mm;
+      const double src_row = row_at_0 + static_cast<double>(c) * step_row;
+      const double src_col = col_at_0 + static_cast<double>(c) * step_col;
       if (!(src_row >= 0 && src_col >= 0 && src_row < padded_last_row + 1 &&
             src_col < padded_last_col + 1)) {
         continue;
       }
-      const double r0 = std::floor(src_row), c0 = std::floor(src_col);
-      const auto ri = static_cast<Eigen::Index>(r0), ci = static_cast<Eigen::Index>(c0);
-      const double fr = src_row - r0, fc = src_col - c0;
-      ws.aligned(r, c) = (1 - fr) * ((1 - fc) * padded(ri, ci) + fc * padded(ri, ci + 1)) +
-                         fr * ((1 - fc) * padded(ri + 1, ci) + fc * padded(ri + 1, ci + 1));
+      // Non-negative here, so the cast is the floor.
+      const auto ri = static_cast<Eigen::Index>(src_row), ci = static_cast<Eigen::Index>(src_col);
+      const double fr = src_row - static_cast<double>(ri), fc = src_col - static_cast<double>(ci);
+      out[c] = (1 - fr) * ((1 - fc) * padded(ri, ci) + fc * padded(ri, ci + 1)) +
+               fr * ((1 - fc) * padded(ri + 1, ci) + fc * padded(ri + 1, ci + 1));
     }
   }
   return {r_begin, r_end};
+}
+
+// The descriptor's two grids over ws.clipped (set up by position_descriptor: its row sums in
+// ws.row_total / ws.row_moment, its centre of pressure), turned by turn_deg first.
+void grids_of_clipped(const BedImage& image, double turn_deg, double width_scale,
+                      Eigen::Ref<Eigen::VectorXf> out, DescriptorScratch& ws) {
+  // Turned by turn_deg about the light body's centre of pressure (kSecondViewFromDeg). Turning
+  // the image head-up (180 degrees) leaves the axis' angle as it is.
+  const DescriptorScratch::RowArray* body = &ws.clipped;
+  const double turn = turn_deg * std::numbers::pi / 180.0;
+  if (turn != 0 && ws.aligned.size() > 0) {
+    const auto [r_begin, r_end] = straighten(ws, turn, image.row_pitch_mm, image.col_pitch_mm,
+                                             ws.clipped_centre_row, ws.clipped_centre_col);
+    body = &ws.aligned;
+    const Eigen::Index written = r_end - r_begin + 1;
+    ws.row_total.head(body->rows()).setZero();
+    ws.row_moment.head(body->rows()).setZero();
+    if (written > 0) {
+      const auto block = body->middleRows(r_begin, written);
+      ws.row_total.segment(r_begin, written) = block.rowwise().sum();
+      ws.row_moment.segment(r_begin, written).matrix().noalias() =
+          block.matrix() * ws.column_index.head(body->cols()).matrix();
+    }
+  }
+  const Eigen::Index body_rows = body->rows();
+  int first = -1, last = -1;  // the rows in contact, head-up
+  for (Eigen::Index r = 0; r < body_rows; ++r) {
+    if (ws.row_total(r) > 0) {
+      if (first < 0) first = static_cast<int>(r);
+      last = static_cast<int>(r);
+    }
+  }
+  if (first < 0) return;
+  const int length = last - first + 1;
+
+  const double half_width = kDescriptorHalfWidthMm * width_scale / image.col_pitch_mm;
+  grid_descriptor(ws, *body, kBodyGridRows, first, last, half_width, out.data());
+  const int trunk_rows = std::max(
+      1, static_cast<int>(std::lround(kTrunkLengthFraction * static_cast<double>(length))));
+  grid_descriptor(ws, *body, kTrunkGridRows, first, first + trunk_rows - 1, half_width,
+                  out.data() + kBodyGridRows * kDescriptorCols);
 }
 
 }  // namespace
@@ -208,6 +255,7 @@ void position_descriptor(const BedImage& image, HeadEnd head_end, double turn_de
                          double width_scale, Eigen::Ref<Eigen::VectorXf> out,
                          DescriptorScratch& ws) {
   out.setZero();
+  ws.clipped_ready = false;
   const Eigen::MatrixXd& light = image.light_body;
   if (light.size() == 0 || !(image.col_pitch_mm > 0)) return;
   const Eigen::Index rows = light.rows(), cols = light.cols();
@@ -247,46 +295,23 @@ void position_descriptor(const BedImage& image, HeadEnd head_end, double turn_de
       ws.clipped.matrix() * ws.column_index.head(cols).matrix();
   const double total = ws.row_total.head(rows).sum();
   if (!(total > 0)) return;
+  double row_moment = 0;
+  for (Eigen::Index r = 0; r < rows; ++r) row_moment += static_cast<double>(r) * ws.row_total(r);
+  ws.clipped_centre_row = row_moment / total;
+  ws.clipped_centre_col = ws.row_moment.head(rows).sum() / total;
+  ws.clipped_ready = true;
+  grids_of_clipped(image, turn_deg, width_scale, out, ws);
+}
 
-  // Turned by turn_deg about the light body's centre of pressure (kSecondViewFromDeg). Turning
-  // the image head-up (180 degrees) leaves the axis' angle as it is.
-  const DescriptorScratch::RowArray* body = &ws.clipped;
-  const double turn = turn_deg * std::numbers::pi / 180.0;
-  if (turn != 0 && ws.aligned.size() > 0) {
-    const double centre_col = ws.row_moment.head(rows).sum() / total;
-    double row_moment = 0;
-    for (Eigen::Index r = 0; r < rows; ++r) row_moment += static_cast<double>(r) * ws.row_total(r);
-    const double centre_row = row_moment / total;
-    const auto [r_begin, r_end] =
-        straighten(ws, turn, image.row_pitch_mm, image.col_pitch_mm, centre_row, centre_col);
-    body = &ws.aligned;
-    const Eigen::Index written = r_end - r_begin + 1;
-    ws.row_total.head(body->rows()).setZero();
-    ws.row_moment.head(body->rows()).setZero();
-    if (written > 0) {
-      const auto block = body->middleRows(r_begin, written);
-      ws.row_total.segment(r_begin, written) = block.rowwise().sum();
-      ws.row_moment.segment(r_begin, written).matrix().noalias() =
-          block.matrix() * ws.column_index.head(body->cols()).matrix();
-    }
-  }
-  const Eigen::Index body_rows = body->rows();
-  int first = -1, last = -1;  // the rows in contact, head-up
-  for (Eigen::Index r = 0; r < body_rows; ++r) {
-    if (ws.row_total(r) > 0) {
-      if (first < 0) first = static_cast<int>(r);
-      last = static_cast<int>(r);
-    }
-  }
-  if (first < 0) return;
-  const int length = last - first + 1;
-
-  const double half_width = kDescriptorHalfWidthMm * width_scale / image.col_pitch_mm;
-  grid_descriptor(ws, *body, kBodyGridRows, first, last, half_width, out.data());
-  const int trunk_rows = std::max(
-      1, static_cast<int>(std::lround(kTrunkLengthFraction * static_cast<double>(length))));
-  grid_descriptor(ws, *body, kTrunkGridRows, first, first + trunk_rows - 1, half_width,
-                  out.data() + kBodyGridRows * kDescriptorCols);
+void turned_position_descriptor(const BedImage& image, double turn_deg,
+                                Eigen::Ref<Eigen::VectorXf> out, DescriptorScratch& ws) {
+  out.setZero();
+  if (!ws.clipped_ready) return;
+  const Eigen::Index rows = ws.clipped.rows(), cols = ws.clipped.cols();
+  ws.row_total.head(rows) = ws.clipped.rowwise().sum();
+  ws.row_moment.head(rows).matrix().noalias() =
+      ws.clipped.matrix() * ws.column_index.head(cols).matrix();
+  grids_of_clipped(image, turn_deg, 1.0, out, ws);
 }
 
 Eigen::VectorXf mirrored_descriptor(const Eigen::VectorXf& descriptor) {

@@ -59,6 +59,11 @@ struct DescriptorScratch {
   RowArray column_shares;       ///< a grid's share of each taxel column per grid column
   RowArray resampled;           ///< a grid's rows, still per taxel column
   Eigen::Array<double, kMaxGridRows, kDescriptorCols, Eigen::RowMajor> grid;
+  /// Whether `clipped` holds the body of the last position_descriptor call, and its centre of
+  /// pressure (taxels): turned_position_descriptor reads that body again.
+  bool clipped_ready = false;
+  double clipped_centre_row = 0;
+  double clipped_centre_col = 0;
 
   /// Sizes the buffers for rows x cols images of the given pitches (nothing happens when they
   /// already fit).
@@ -80,6 +85,13 @@ void position_descriptor(const BedImage& image, HeadEnd head_end, double turn_de
 void position_descriptor(const BedImage& image, HeadEnd head_end, double turn_deg,
                          double width_scale, Eigen::Ref<Eigen::VectorXf> out,
                          DescriptorScratch& scratch);
+
+/// The descriptor of the body the last position_descriptor call with `scratch` read, turned by
+/// `turn_deg` (the second view of kSecondViewFromDeg): the same values as position_descriptor on
+/// that image with that turn, without clipping the image again. All zero when that call found no
+/// body.
+void turned_position_descriptor(const BedImage& image, double turn_deg,
+                                Eigen::Ref<Eigen::VectorXf> out, DescriptorScratch& scratch);
 
 /// The descriptor of the left-right mirrored body (a person on the left side becomes one on the
 /// right side): columns reversed within each descriptor row.
