@@ -188,18 +188,20 @@ BedPosture estimate_posture(BedWorkspace& ws, const BedModel& model,
   // Supine / left / right from the position descriptor; prone is split off the supine share.
   Eigen::Vector3f class_probability = Eigen::Vector3f(1.0F, 0.0F, 0.0F);
   if (model.position.trained()) {
+    // The kernel value of the nearest support vector is exp(−γ·distance²).
+    const auto novelty = [&ws] {
+      return -std::log(std::max(static_cast<double>(ws.kernel.maxCoeff()), 1e-300));
+    };
     position_descriptor(image, out.head_end, 0.0, 1.0, ws.descriptor, ws.descriptor_scratch);
     model.position.decide(ws.descriptor, ws.kernel, class_probability);
-    // The kernel value of the nearest support vector is exp(−γ·distance²).
-    out.position_novelty = -std::log(std::max(static_cast<double>(ws.kernel.maxCoeff()), 1e-300));
+    out.position_novelty = novelty();
     // A body lying at an angle across the mat (kSecondViewFromDeg): also read turned straight,
     // and the view nearer to what the classifier learned is kept.
-    if (std::abs(out.axis_angle_deg) >= kSecondViewFromDeg) {
+    if (std::abs(out.axis_angle_deg) >= kSecondViewFromDeg && ws.descriptor_scratch.can_turn()) {
       Eigen::Vector3f turned_probability;
       turned_position_descriptor(image, out.axis_angle_deg, ws.descriptor, ws.descriptor_scratch);
       model.position.decide(ws.descriptor, ws.kernel, turned_probability);
-      const double turned_novelty =
-          -std::log(std::max(static_cast<double>(ws.kernel.maxCoeff()), 1e-300));
+      const double turned_novelty = novelty();
       if (turned_novelty < out.position_novelty) {
         out.position_novelty = turned_novelty;
         class_probability = turned_probability;

@@ -65,6 +65,9 @@ struct DescriptorScratch {
   double clipped_centre_row = 0;
   double clipped_centre_col = 0;
 
+  /// Whether a turned view can be read (the mat's pitches allowed a canvas; see `aligned`).
+  [[nodiscard]] bool can_turn() const { return aligned.size() > 0; }
+
   /// Sizes the buffers for rows x cols images of the given pitches (nothing happens when they
   /// already fit).
   void prepare(Eigen::Index rows, Eigen::Index cols, double row_pitch_mm, double col_pitch_mm);
