@@ -276,7 +276,10 @@ TEST_F(AnalyzeTest, RealPmdExperimentIFileOneLinePerFrameMostlySupine) {
     }
     if (j["posture_frame"] == "supine") {
       EXPECT_EQ(j["head_end"], "first-row");
-      EXPECT_TRUE(j["knee_support"].is_object());
+      ASSERT_TRUE(j["knee_support"].is_object());
+      // Flat legs: no pillow's contact bridges the knees (the pillow sign starts at 40 cm).
+      EXPECT_LT(j["knee_support"]["knee_bridge_cm"].get<double>(), 40.0) << i;
+      EXPECT_GE(j["knee_support"]["flexion_score"].get<double>(), 0.0) << i;
       EXPECT_TRUE(j["landmarks"]["pelvis"].is_object());
       EXPECT_GT(j["cop"]["y_mm"].get<double>(), 0.0);
     }

@@ -343,9 +343,14 @@ TEST(KneeSupport, SimulatedUnderKneePillowIsFlexedSupported) {
   std::cout << "simulated flexion score: flat " << ratio_flat << ", under-knee pillow "
             << ratio_pillow << "\n";
   std::cout << "simulated under-knee pillow vs flat: " << correct << "/" << total << "\n";
-  // Measured 37/40; the simulator's pillow keeps a little calf load, so a few sit near the
-  // threshold.
-  EXPECT_GE(correct, total * 85 / 100);
+  // The simulated flat legs look like PMD's to the engine (the supine legs are matched to the
+  // experiment-i flat files: their flexion score has median 0.252, 10th-90th percentile
+  // 0.16-0.45); measured mean 0.250.
+  EXPECT_GT(ratio_flat, 0.2);
+  EXPECT_LT(ratio_flat, 0.35);
+  // Measured 40/40 (the default pose: a 50 × 30 cm pillow on the mat carrying 70 % of the load
+  // the raised legs free; pmap-sim-eval draws pillows and knees drawn up over wider ranges).
+  EXPECT_GE(correct, total * 95 / 100);
 }
 
 // --- Real data: PMD experiment-i supine flat (files 1, 8, 9) vs knees up (10, 11, 12) ----------
@@ -441,6 +446,63 @@ TEST(KneeSupportPmd, KneesUpLeaveOneSubjectOut) {
   EXPECT_GE(double(correct) / total, 0.85);
   // The pelvic tilt estimate only has to point the right way: knees up = more posterior.
   EXPECT_GT(tilt_flexed / std::max(n_flexed, 1), tilt_flat / std::max(n_flat, 1));
+}
+
+// The pillow sign (a broad contact bridging the knees, SupineKneeMeasures::knee_bridge_mm) was
+// designed on the simulator's pillow; real legs must not show it. PMD has no pillows under the
+// knees, so every one of its supine frames is a real "no pillow": flat legs, star, hands crossed,
+// knees drawn up with the feet planted.
+TEST(KneeSupportPmd, NoRealSupineFrameBridgesTheKneesLikeAPillow) {
+  if (!std::filesystem::exists(pmd_root())) GTEST_SKIP() << "no PMD data at " << pmd_root();
+  auto loaded = load_pmd_experiment_i(pmd_root(), 4);
+  ASSERT_TRUE(std::holds_alternative<std::vector<PmdFrame>>(loaded));
+  const MatDescriptor mat = pmd_experiment_i_mat();
+  const KneeSupportModel model;
+  double widest = 0;
+  int supine = 0, flat_files = 0, flat_called_flat = 0;
+  for (const PmdFrame& frame : std::get<std::vector<PmdFrame>>(loaded)) {
+    const auto analysis = analyze_knee_support(frame.canonical, mat);
+    const auto* result = std::get_if<KneeSupportResult>(&analysis);
+    ASSERT_NE(result, nullptr);
+    if (!result->supine || !result->supine->measures.resolved) continue;
+    ++supine;
+    widest = std::max(widest, result->supine->measures.knee_bridge_mm);
+    const int file = file_number(frame.source);
+    if (file == 1 || file == 8 || file == 9) {
+      ++flat_files;
+      flat_called_flat += result->supine->support == KneeSupport::kFlat ? 1 : 0;
+    }
+  }
+  std::cout << "PMD experiment-i supine frames: " << supine << ", widest knee bridge " << widest
+            << " mm (pillow threshold " << model.knee_bridge_threshold_mm << " mm); flat files "
+            << "called flat " << flat_called_flat << "/" << flat_files << "\n";
+  ASSERT_GT(supine, 4000);
+  // Measured 279 mm: 30 % below the threshold.
+  EXPECT_LT(widest, 0.85 * model.knee_bridge_threshold_mm);
+  // The engine's whole decision on real flat legs (measured 98.8 %, as with the flexion score
+  // alone: the pillow sign never fires on them).
+  EXPECT_GE(flat_called_flat, flat_files * 97 / 100);
+
+  // Experiment-ii (the other mat; air and foam mattresses, one averaged frame per file): one
+  // supine frame of 200 bridges 406 mm (S4, air, bed inclined 40°, F5) and is called supported.
+  auto loaded_ii = load_pmd_experiment_ii(pmd_root());
+  ASSERT_TRUE(std::holds_alternative<std::vector<PmdFrame>>(loaded_ii));
+  int supine_ii = 0, bridged_ii = 0;
+  for (const PmdFrame& frame : std::get<std::vector<PmdFrame>>(loaded_ii)) {
+    const auto analysis = analyze_knee_support(frame.canonical, pmd_experiment_ii_mat());
+    const auto* result = std::get_if<KneeSupportResult>(&analysis);
+    ASSERT_NE(result, nullptr);
+    if (!result->supine || !result->supine->measures.resolved) continue;
+    ++supine_ii;
+    if (result->supine->measures.knee_bridge_mm >= model.knee_bridge_threshold_mm) {
+      ++bridged_ii;
+      std::cout << "  experiment-ii " << frame.source << " bridges "
+                << result->supine->measures.knee_bridge_mm << " mm\n";
+    }
+  }
+  std::cout << "PMD experiment-ii supine frames: " << supine_ii << ", bridged " << bridged_ii
+            << "\n";
+  EXPECT_LE(bridged_ii, 1);
 }
 
 }  // namespace

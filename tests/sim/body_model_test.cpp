@@ -159,14 +159,43 @@ TEST(BodyModel, SideLyingLegsForwardOfTrunkAndKneeFlexionParameter) {
   EXPECT_DOUBLE_EQ(side_lying_pelvic_roll_deg(KneePillow::kDropped), 20.0);
 }
 
-TEST(BodyModel, UnderKneePillowUnloadsKneesAndCalves) {
+TEST(BodyModel, KneesDrawnUpUnloadKneesAndCalves) {
   BedPose flat{BedPosture::kSupine};
-  BedPose pillow = flat;
-  pillow.under_knee_pillow = true;
-  const PressureImage f = bed(flat), p = bed(pillow);
+  BedPose knees_up = flat;
+  knees_up.under_knee_pillow = true;
+  knees_up.under_knee_pillow_load = 0;  // feet planted, nothing under the knees
+  const PressureImage f = bed(flat), p = bed(knees_up);
   EXPECT_LT(region(p, 40, 56, 0, 32), 0.7 * region(f, 40, 56, 0, 32));  // knees and calves
   EXPECT_GT(region(p, 57, 64, 0, 32), region(f, 57, 64, 0, 32));        // heels
   EXPECT_GT(region(p, 24, 36, 0, 32), region(f, 24, 36, 0, 32));        // buttocks
+}
+
+TEST(BodyModel, UnderKneePillowPressesItsFootprintOnTheMat) {
+  BedPose flat{BedPosture::kSupine};
+  flat.head_gap_mm = 0;
+  BedPose pillow = flat;
+  pillow.under_knee_pillow = true;
+  pillow.under_knee_pillow_width_mm = 600;
+  pillow.under_knee_pillow_length_mm = 300;
+  pillow.under_knee_pillow_load = 0.8;
+  const PressureImage f = bed(flat), p = bed(pillow);
+  // Knee rows of a 175 cm sleeper (knee ≈ 0.70 H = 122 cm from the head, 28.6 mm rows): the
+  // pillow fills the gap between the knees (the 4 middle columns) and reaches beyond both legs
+  // (columns 4-7 and 24-27 of 32, ±19-30 cm from the midline), where flat legs leave the mat bare.
+  const double between_flat = region(f, 40, 45, 14, 18), between = region(p, 40, 45, 14, 18);
+  EXPECT_GT(between, 3 * between_flat + 10);
+  EXPECT_GT(region(p, 40, 45, 4, 8), 10 * region(f, 40, 45, 4, 8) + 5);
+  EXPECT_GT(region(p, 40, 45, 24, 28), 10 * region(f, 40, 45, 24, 28) + 5);
+  // Its pressure is low and even: no footprint taxel as high as the sacrum.
+  double footprint_max = 0, sacrum_max = 0;
+  for (std::size_t c = 4; c < 8; ++c) footprint_max = std::max(footprint_max, p.at(42, c));
+  for (std::size_t r = 24; r < 36; ++r) sacrum_max = std::max(sacrum_max, p.at(r, 16));
+  EXPECT_LT(footprint_max, 0.3 * sacrum_max);
+  // The heels gain less than with the feet planted: most of the freed load goes through the
+  // pillow.
+  BedPose knees_up = pillow;
+  knees_up.under_knee_pillow_load = 0;
+  EXPECT_LT(region(p, 57, 64, 0, 32), region(bed(knees_up), 57, 64, 0, 32));
 }
 
 TEST(BodyModel, IschialTuberositiesTenToThirteenCentimetresApart) {
@@ -311,8 +340,10 @@ TEST(BodyModel, ProfilesMatchPmdPerPosture) {
   };
   BedPose knees_up{BedPosture::kSupine};
   knees_up.under_knee_pillow = true;
+  knees_up.under_knee_pillow_load = 0;  // the PMD knees-up files: feet planted, no pillow
   const Case cases[] = {
-      {"1.txt", {BedPosture::kSupine}, 0.7, 0.7},
+      // Flat legs matched to PMD (2026-11-27): row r 0.815 -> 0.842, column r 0.924 -> 0.950.
+      {"1.txt", {BedPosture::kSupine}, 0.83, 0.94},
       {"10.txt", knees_up, 0.7, 0.7},
       {"2.txt", {BedPosture::kRight}, 0.7, 0.8},
       {"3.txt", {BedPosture::kLeft}, 0.7, 0.8},

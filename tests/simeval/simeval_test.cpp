@@ -99,19 +99,21 @@ TEST(SimEvidence, UnderKneeF1) {
   const UnderKneeReport u = evaluate_under_knee(kFirstEvaluationSeed, kFrames);
   std::printf(
       "under-knee: F1 flat %.3f, flexed %.3f (P %.3f R %.3f), macro %.3f; flexed read by "
-      "flexion 30-35 %d/%d, 35-40 %d/%d, 40-45 %d/%d, 45-50 %d/%d\n",
+      "flexion 30-35 %d/%d, 35-40 %d/%d, 40-45 %d/%d, 45-50 %d/%d; pillow on the mat %d/%d, "
+      "knees drawn up %d/%d\n",
       u.flat.f1(), u.flexed.f1(), u.flexed.precision(), u.flexed.recall(), u.macro_f1(),
       u.flexed_by_flexion[0][0], u.flexed_by_flexion[0][1], u.flexed_by_flexion[1][0],
       u.flexed_by_flexion[1][1], u.flexed_by_flexion[2][0], u.flexed_by_flexion[2][1],
-      u.flexed_by_flexion[3][0], u.flexed_by_flexion[3][1]);
-  // Target F1 >= 0.95 NOT met: pillows flexing the knees 30-35 deg are read as flat (the
-  // threshold is fitted on real PMD knees-up frames, docs/accuracy.md). Asserted: what holds.
-  EXPECT_GE(u.macro_f1(), 0.74);
-  EXPECT_GE(u.flexed.precision(), 0.98);  // a flat sleeper is not called supported
-  EXPECT_GE(u.flat.recall(), 0.98);
-  // From 40 deg of flexion every pillow is found.
-  for (std::size_t b = 2; b < 4; ++b)
-    EXPECT_EQ(u.flexed_by_flexion[b][0], u.flexed_by_flexion[b][1]);
+      u.flexed_by_flexion[3][0], u.flexed_by_flexion[3][1], u.flexed_by_kind[0][0],
+      u.flexed_by_kind[0][1], u.flexed_by_kind[1][0], u.flexed_by_kind[1][1]);
+  // The target (F1 >= 0.95 per class), on the simulator's pillow model (docs/accuracy.md says
+  // why that is not evidence about real pillows).
+  EXPECT_GE(u.flat.f1(), 0.95);
+  EXPECT_GE(u.flexed.f1(), 0.95);
+  // Both kinds of support are found: a pillow's footprint and knees drawn up.
+  EXPECT_GE(u.flexed_by_kind[0][0], u.flexed_by_kind[0][1] * 95 / 100);
+  EXPECT_GE(u.flexed_by_kind[1][0], u.flexed_by_kind[1][1] * 95 / 100);
+  EXPECT_EQ(u.answered(), 1.0);
 }
 
 TEST(SimEvidence, TurnsOverWholeNights) {

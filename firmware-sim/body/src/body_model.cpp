@@ -17,6 +17,10 @@ struct Patch {
   double sigma_y_mm;
   double share;
   bool rectangle = false;  ///< a hard object (wallet): uniform pressure, sharp edges
+  /// A soft flat-topped contact (a pillow): half-widths of its flat top; the sigmas are then the
+  /// softness of its edges. 0 = a Gaussian.
+  double flat_x_mm = 0;
+  double flat_y_mm = 0;
 };
 
 /// A patch in body coordinates: s along the body from the top of the head, u lateral towards the
@@ -27,6 +31,8 @@ struct BodyPatch {
   double sigma_s;
   double sigma_u;
   double share;
+  double flat_s = 0;  ///< half-widths of a flat top (see Patch); 0 = a Gaussian
+  double flat_u = 0;
 };
 
 // A bed mattress lets the body sink in, which spreads every contact wider than on a firm seat;
@@ -35,6 +41,11 @@ constexpr double kMattressSpread = 1.3;
 
 double standard_normal_cdf(double z) {
   return 0.5 * std::erfc(-z / std::numbers::sqrt2);
+}
+
+/// Antiderivative of the standard normal CDF: ∫ Φ(z) dz = z Φ(z) + φ(z).
+double integrated_normal_cdf(double z) {
+  return z * standard_normal_cdf(z) + std::exp(-0.5 * z * z) / std::sqrt(2 * std::numbers::pi);
 }
 
 double smoothstep(double t) {
@@ -64,35 +75,96 @@ struct Anthropometry {
   }
 };
 
+/// The footprint of a pillow under both knees (supine): a soft flat-topped contact
+/// `under_knee_pillow_width_mm` across and `under_knee_pillow_length_mm` along the body, centred
+/// under the knees, carrying `load` — a third spread evenly over the footprint, two thirds under
+/// the knees (at `knee_u`, a fraction of H from the midline), where the pillow is compressed most
+/// (a pillow spreads a load over about its own thickness, not over its whole area).
+void add_under_knee_pillow(std::vector<BodyPatch>& patches, const Anthropometry& a,
+                           const BedPose& pose, double load, double knee_u) {
+  const double h = a.height_mm;
+  const double knee_flex = std::clamp(pose.knee_flexion_deg.value_or(40.0), 0.0, 120.0);
+  // Thigh and shank rise at half the flexion each, so the knee lies above the mat at
+  // hip + thigh·cos(flexion / 2) along the body.
+  const double knee_s = 0.47 * h + 0.245 * h * std::cos(knee_flex / 2 * std::numbers::pi / 180.0);
+  const double width = std::clamp(pose.under_knee_pillow_width_mm, 100.0, 900.0);
+  const double length = std::clamp(pose.under_knee_pillow_length_mm, 80.0, 600.0);
+  constexpr double kEdge = 25;  // mm: a pillow's edge is rounded, not a step
+  BodyPatch footprint{knee_s, 0, kEdge, kEdge, load / 3.0};
+  footprint.flat_s = std::max(length / 2 - kEdge, 0.0);
+  footprint.flat_u = std::max(width / 2 - kEdge, 0.0);
+  patches.push_back(footprint);
+  for (const double side : {1.0, -1.0}) {
+    patches.push_back(a.patch(knee_s / h, side * knee_u, 60, 70, load / 3.0));
+  }
+}
+
 std::vector<BodyPatch> supine_patches(const Anthropometry& a, const BedPose& pose) {
-  double thigh = 0.05, knee = 0.008, calf = 0.04, heel = 0.025, sacrum = 0.12, buttock = 0.105;
+  // The legs, lying flat, are matched to the PMD experiment-i flat supine recordings (files 1, 8,
+  // 9) as the bed engine sees them (docs/posture.md "The simulated sleeper"): most of a leg's load
+  // goes through the proximal thigh next to the buttock, the calf and the heel; the back of the
+  // knee barely touches, and the legs lie a hip-width apart (≈ 28 cm between their centres), so
+  // the knee/calf band carries ≈ 5.5 % of the load in two separate stripes.
+  const bool merged = pose.supine_legs == SupineLegs::kMerged;
+  double thigh = merged ? 0.05 : 0.04, knee = merged ? 0.008 : 0.004, calf = merged ? 0.04 : 0.03;
+  double heel = merged ? 0.025 : 0.02, sacrum = 0.12, buttock = 0.105;
   double lumbar = 0.02, pelvis_shift = 0.0, heel_s = 0.963;
+  // Thigh and calf contacts along the body (fraction of H) and their spread (mm).
+  double thigh_s = merged ? 0.61 : 0.56, thigh_sigma_s = merged ? 85 : 75;
+  double calf_s = merged ? 0.81 : 0.85, calf_sigma_s = merged ? 70 : 60;
+  // Lateral places (fraction of H from the midline, scaled by breadth) and spreads (mm).
+  const double thigh_u = merged ? 0.058 : 0.075, knee_u = merged ? 0.058 : 0.082;
+  const double calf_u = merged ? 0.06 : 0.082, heel_u = merged ? 0.064 : 0.085;
+  const double thigh_sigma_u = merged ? 38 : 36, knee_sigma_u = merged ? 30 : 36;
+  const double calf_sigma_u = merged ? 30 : 36;
+  double through_pillow_load = 0;  // what reaches the mat through an under-knee pillow
   if (pose.under_knee_pillow) {
     const double knee_flex = std::clamp(pose.knee_flexion_deg.value_or(40.0), 0.0, 120.0);
     const double lift = knee_flex / 40.0;  // 1 for the typical 40° pillow
-    // Flexed knees over a pillow lift the thighs and calves off the mattress; the load goes to
-    // the heels and the pelvis. The pillow flattens the lumbar lordosis (posterior pelvic tilt):
-    // the lumbar region touches the mattress, the sacrum takes more and its peak moves towards
-    // the head, while the buttocks gain less than the sacrum does. How much stays under the
-    // thighs and calves (45 % / 20 % at 40°) is set so that the knee/calf band carries about as
-    // little as in the PMD experiment-i knees-up recordings (files 10–12), the only real flexed
-    // knees we have.
-    const double thigh_kept = std::clamp(1 - 0.55 * lift, 0.1, 1.0);
-    const double calf_kept = std::clamp(1 - 0.8 * lift, 0.05, 1.0);
+    // Thigh and shank make equal angles with the mattress over the pillow, so the heels come
+    // closer to the hip by (thigh + shank)·(1 − cos(flexion / 2)).
+    heel_s = 0.47 + 0.493 * std::cos(knee_flex / 2 * std::numbers::pi / 180.0);
+    // Flexed knees lift the thighs and calves off the mattress. The pillow flattens the lumbar
+    // lordosis (posterior pelvic tilt): the lumbar region touches the mattress, the sacrum takes
+    // more and its peak moves towards the head, while the buttocks gain less than the sacrum does.
+    //
+    // With nothing under the knees (`under_knee_pillow_load` 0: knees drawn up, feet planted, as
+    // in the PMD experiment-i knees-up recordings, files 10–12, the only real flexed knees we
+    // have) the freed load goes to the heels and the pelvis, and how much stays under the thighs
+    // and calves (45 % / 20 % at 40°) is set so that the knee/calf band carries about as little as
+    // in those recordings.
+    //
+    // A pillow holding the knees up lies on the mat instead: thigh and shank are each carried
+    // between their ends (hip and pillow, pillow and heel), so only the thigh next to the hip and
+    // the calf next to the heel still touch the mattress — less of them the higher the knees —
+    // and `under_knee_pillow_load` of the freed load reaches the mat through the pillow's
+    // footprint (add_under_knee_pillow); the heels and the pelvis share the rest.
+    const double through_pillow = std::clamp(pose.under_knee_pillow_load, 0.0, 1.0);
+    const bool pillow_on_mat = through_pillow > 0;
+    const double thigh_kept = pillow_on_mat ? std::clamp(0.6 - 0.3 * lift, 0.1, 1.0)
+                                            : std::clamp(1 - 0.55 * lift, 0.1, 1.0);
+    const double calf_kept = pillow_on_mat ? std::clamp(0.5 - 0.3 * lift, 0.05, 1.0)
+                                           : std::clamp(1 - 0.8 * lift, 0.05, 1.0);
     const double freed = 2 * (thigh * (1 - thigh_kept) + knee + calf * (1 - calf_kept));
     thigh *= thigh_kept;
     knee = 0;
     calf *= calf_kept;
-    const double heel_gain = heel * 0.5 * std::min(lift, 1.5);
+    if (pillow_on_mat) {
+      thigh_s = 0.535;  // the proximal third of the thigh
+      thigh_sigma_s = 45;
+      calf_s = heel_s - 0.07;  // the distal calf
+      calf_sigma_s = 40;
+    } else {
+      calf_s -= (0.963 - heel_s) * 0.5;
+    }
+    const double heel_gain = heel * 0.5 * std::min(lift, 1.5) * (1 - through_pillow);
     heel += heel_gain;
-    const double remaining = freed - 2 * heel_gain;
+    const double remaining = freed * (1 - through_pillow) - 2 * heel_gain;
+    through_pillow_load = freed * through_pillow;
     sacrum += remaining * 0.45;
     lumbar += remaining * 0.25;
     buttock += remaining * 0.15;
     pelvis_shift = -0.012 * std::min(lift, 1.5);
-    // Thigh and shank make equal angles with the mattress over the pillow, so the heels come
-    // closer to the hip by (thigh + shank)·(1 − cos(flexion / 2)).
-    heel_s = 0.47 + 0.493 * std::cos(knee_flex / 2 * std::numbers::pi / 180.0);
   }
   std::vector<BodyPatch> patches = {
       a.patch(0.065, 0, 45, 45, 0.07),                  // occiput
@@ -103,11 +175,14 @@ std::vector<BodyPatch> supine_patches(const Anthropometry& a, const BedPose& pos
   for (const double side : {1.0, -1.0}) {
     patches.push_back(a.patch(0.215, side * 0.068, 65, 50, 0.10));                   // scapula
     patches.push_back(a.patch(0.50 + pelvis_shift, side * 0.052, 60, 55, buttock));  // buttock
-    patches.push_back(a.patch(0.61, side * 0.058, 85, 38, thigh));
-    if (knee > 0) patches.push_back(a.patch(0.715, side * 0.058, 30, 30, knee));
-    patches.push_back(a.patch(0.81 - (0.963 - heel_s) * 0.5, side * 0.06, 70, 30, calf));
-    patches.push_back(a.patch(heel_s, side * 0.064, 24, 22, heel));  // heel
-    patches.push_back(a.patch(0.37, side * 0.16, 120, 28, 0.03));    // arm alongside the body
+    patches.push_back(a.patch(thigh_s, side * thigh_u, thigh_sigma_s, thigh_sigma_u, thigh));
+    if (knee > 0) patches.push_back(a.patch(0.715, side * knee_u, 30, knee_sigma_u, knee));
+    patches.push_back(a.patch(calf_s, side * calf_u, calf_sigma_s, calf_sigma_u, calf));
+    patches.push_back(a.patch(heel_s, side * heel_u, 24, 22, heel));  // heel
+    patches.push_back(a.patch(0.37, side * 0.16, 120, 28, 0.03));     // arm alongside the body
+  }
+  if (through_pillow_load > 0) {
+    add_under_knee_pillow(patches, a, pose, through_pillow_load, knee_u);
   }
   return patches;
 }
@@ -227,7 +302,9 @@ std::vector<BodyPatch> right_side_patches(const Anthropometry& a, const BedPose&
 std::vector<BodyPatch> rolled_patches(const Anthropometry& a, const BedPose& pose) {
   std::vector<BodyPatch> side = right_side_patches(a, pose);
   const bool to_supine = pose.lateral == LateralSubtype::kRolledSupine;
-  std::vector<BodyPatch> flat = to_supine ? supine_patches(a, BedPose{}) : prone_patches(a);
+  BedPose supine_pose;  // lying flat, legs as the sleeper's
+  supine_pose.supine_legs = pose.supine_legs;
+  std::vector<BodyPatch> flat = to_supine ? supine_patches(a, supine_pose) : prone_patches(a);
   // Rolling back (supine) brings the contacts behind the body (-v) into play; rolling forward
   // (prone) the ones in front (+v). In supine/prone coordinates, the down (right) side is +u.
   for (BodyPatch& patch : side) patch.share *= 0.55;
@@ -249,12 +326,21 @@ std::vector<BodyPatch> rolled_patches(const Anthropometry& a, const BedPose& pos
 void add_patch(std::vector<double>& image, const MatGeometry& geometry, const Patch& patch) {
   if (patch.share <= 0) return;
   std::vector<double> col_mass(geometry.cols), row_mass(geometry.rows);
-  auto axis_mass = [&patch](std::vector<double>& mass, double pitch, double centre, double sigma) {
+  auto axis_mass = [&patch](std::vector<double>& mass, double pitch, double centre, double sigma,
+                            double flat) {
     double total = 0;
     for (std::size_t i = 0; i < mass.size(); ++i) {
       const double lo = static_cast<double>(i) * pitch, hi = lo + pitch;
       if (patch.rectangle) {
         mass[i] = std::max(0.0, std::min(hi, centre + sigma) - std::max(lo, centre - sigma));
+      } else if (flat > 0) {
+        // A flat top [centre − flat, centre + flat] with Gaussian edges: the profile
+        // Φ((x − centre + flat)/σ) − Φ((x − centre − flat)/σ), integrated over the taxel.
+        auto integral = [&](double x) {
+          return sigma * (integrated_normal_cdf((x - centre + flat) / sigma) -
+                          integrated_normal_cdf((x - centre - flat) / sigma));
+        };
+        mass[i] = integral(hi) - integral(lo);
       } else {
         mass[i] =
             standard_normal_cdf((hi - centre) / sigma) - standard_normal_cdf((lo - centre) / sigma);
@@ -263,8 +349,10 @@ void add_patch(std::vector<double>& image, const MatGeometry& geometry, const Pa
     }
     return total;
   };
-  const double col_total = axis_mass(col_mass, geometry.col_pitch_mm, patch.x_mm, patch.sigma_x_mm);
-  const double row_total = axis_mass(row_mass, geometry.row_pitch_mm, patch.y_mm, patch.sigma_y_mm);
+  const double col_total =
+      axis_mass(col_mass, geometry.col_pitch_mm, patch.x_mm, patch.sigma_x_mm, patch.flat_x_mm);
+  const double row_total =
+      axis_mass(row_mass, geometry.row_pitch_mm, patch.y_mm, patch.sigma_y_mm, patch.flat_y_mm);
   // A contact entirely off the mat carries nothing measurable; the others are renormalised later.
   if (col_total < 1e-9 || row_total < 1e-9) return;
   const double scale = patch.share / (col_total * row_total);
@@ -317,9 +405,9 @@ std::vector<double> render_bed_pose(const MatGeometry& geometry, const Anthropom
   const double width_mm = geometry.cols * geometry.col_pitch_mm;
   const double midline_x = width_mm / 2 - pose.lateral_offset_mm;
   for (const BodyPatch& p : patches) {
-    add_patch(
-        image, geometry,
-        Patch{midline_x - u_sign * p.u, pose.head_gap_mm + p.s, p.sigma_u, p.sigma_s, p.share});
+    add_patch(image, geometry,
+              Patch{midline_x - u_sign * p.u, pose.head_gap_mm + p.s, p.sigma_u, p.sigma_s, p.share,
+                    false, p.flat_u, p.flat_s});
   }
   to_pressure(image, geometry, force_n);
   return image;
@@ -405,6 +493,16 @@ double side_lying_pelvic_roll_deg(KneePillow pillow) {
       return 20;
   }
   return 0;
+}
+
+void draw_under_knee_support(std::mt19937_64& rng, BedPose& pose) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  pose.under_knee_pillow = true;
+  pose.knee_flexion_deg = 30 + 20 * unit(rng);
+  const bool pillow_on_mat = unit(rng) < 0.75;
+  pose.under_knee_pillow_width_mm = 400 + 300 * unit(rng);
+  pose.under_knee_pillow_length_mm = 150 + 300 * unit(rng);
+  pose.under_knee_pillow_load = pillow_on_mat ? 0.4 + 0.5 * unit(rng) : 0.0;
 }
 
 MatGeometry MatGeometry::bed() {

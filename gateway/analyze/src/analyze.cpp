@@ -244,7 +244,9 @@ void FrameAnalyzer::analyze_bed(const Eigen::MatrixXf& image, double t_s, ordere
     if (k->supine) {
       out["knee_support"] = {{"state", to_string(k->supine->support)},
                              {"pelvic_tilt_deg", k->supine->pelvic_tilt_deg},
-                             {"confidence", k->supine->confidence}};
+                             {"confidence", k->supine->confidence},
+                             {"flexion_score", k->supine->measures.flexion_score},
+                             {"knee_bridge_cm", k->supine->measures.knee_bridge_mm / 10.0}};
     }
   } else {
     out["knee_error"] = std::get<posture::PostureError>(knees).message;

@@ -399,6 +399,43 @@ double band(const BodyFrame& frame, double y0, double y1, double x0, double x1) 
   return sum;
 }
 
+/// SupineKneeMeasures::knee_bridge_mm: the second-widest contact run through the midline in the
+/// rows from `pelvis_y + 0.35 legs` to `pelvis_y + 0.75 legs`, the midline running from the
+/// pelvis to the heels (so a body lying at an angle is followed).
+double knee_bridge_mm(const BodyFrame& frame, double legs) {
+  double widest = 0, second = 0;
+  const Eigen::Index cols = frame.body.cols();
+  for (Eigen::Index r = frame.first_row; r <= frame.last_row; ++r) {
+    const double y = frame.position(r, 0).y();
+    const double t = (y - frame.pelvis.y()) / legs;
+    if (t < 0.35 || t >= 0.75) continue;
+    const double mid_x = frame.pelvis.x() + t * (frame.heels.x() - frame.pelvis.x());
+    const auto mid_c = std::clamp<Eigen::Index>(
+        static_cast<Eigen::Index>(std::floor(mid_x / frame.col_pitch)), 0, cols - 1);
+    // The run through the midline taxel, or through a neighbour when the midline falls on a
+    // taxel edge; none when the midline is bare.
+    Eigen::Index seed = -1;
+    for (const Eigen::Index c : {mid_c, mid_c - 1, mid_c + 1}) {
+      if (c >= 0 && c < cols && frame.body(r, c) > 0) {
+        seed = c;
+        break;
+      }
+    }
+    if (seed < 0) continue;
+    Eigen::Index first = seed, last = seed;
+    while (first > 0 && frame.body(r, first - 1) > 0) --first;
+    while (last + 1 < cols && frame.body(r, last + 1) > 0) ++last;
+    const double width = static_cast<double>(last - first + 1) * frame.col_pitch;
+    if (width > widest) {
+      second = widest;
+      widest = width;
+    } else {
+      second = std::max(second, width);
+    }
+  }
+  return second;
+}
+
 SupineKneeResult analyze_supine(const BodyFrame& frame, const KneeSupportModel& model) {
   SupineKneeResult result;
   const double pelvis_y = frame.pelvis.y(), heels_y = frame.heels.y();
@@ -454,13 +491,20 @@ SupineKneeResult analyze_supine(const BodyFrame& frame, const KneeSupportModel& 
   result.pelvic_tilt_deg =
       model.tilt_deg_per_index * (result.measures.pelvic_load_index - model.neutral_pelvic_index);
 
-  const bool flexed = result.measures.flexion_score < model.flexion_score_threshold;
-  result.support = flexed ? KneeSupport::kFlexedSupported : KneeSupport::kFlat;
-  // Scores are compared on a log scale: a factor e^0.25 from the threshold ≈ one logit.
-  const double margin =
+  result.measures.knee_bridge_mm = knee_bridge_mm(frame, legs);
+
+  // Two signs of supported knees: the legs' band emptied (knees drawn up, thighs and calves off
+  // the mattress), or a pillow's broad contact bridging the knees. Each is compared on a log
+  // scale, a factor e^0.25 from its threshold ≈ one logit; the stronger sign decides.
+  const double flexion_margin =
       std::log(std::max(result.measures.flexion_score, 1e-3) / model.flexion_score_threshold) /
       0.25;
-  result.confidence = flexed ? logistic(-margin) : logistic(margin);
+  const double bridge_margin =
+      std::log(std::max(result.measures.knee_bridge_mm, 1.0) / model.knee_bridge_threshold_mm) /
+      0.25;
+  const double supported_margin = std::max(-flexion_margin, bridge_margin);
+  result.support = supported_margin > 0 ? KneeSupport::kFlexedSupported : KneeSupport::kFlat;
+  result.confidence = logistic(std::abs(supported_margin));
   return result;
 }
 

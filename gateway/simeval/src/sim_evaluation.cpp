@@ -188,7 +188,7 @@ PositionReport evaluate_position(std::uint64_t first_seed, int count,
     pose.lateral = random_side_subtype(rng, true);
     pose.knee_pillow = random_knee_pillow(rng);
     pose.top_knee_offset_mm = uniform(rng, 100, 200);
-    pose.under_knee_pillow = uniform(rng, 0, 1) < 0.5;
+    if (uniform(rng, 0, 1) < 0.5) sim::draw_under_knee_support(rng, pose);
     pose.head_gap_mm = uniform(rng, -40, 60);
     pose.lateral_offset_mm = uniform(rng, -60, 60);
     const Eigen::MatrixXf canonical = read_bed(body, pose, conditions, rng());
@@ -283,9 +283,8 @@ UnderKneeReport evaluate_under_knee(std::uint64_t first_seed, int count,
     std::mt19937_64 rng(seed);
     const sim::BodyParams body = make_body(rng, conditions);
     sim::BedPose pose{sim::BedPosture::kSupine};
-    pose.under_knee_pillow = uniform(rng, 0, 1) < 0.5;
-    const double flexion = uniform(rng, 30, 50);
-    if (pose.under_knee_pillow) pose.knee_flexion_deg = flexion;
+    if (uniform(rng, 0, 1) < 0.5) sim::draw_under_knee_support(rng, pose);
+    const double flexion = pose.knee_flexion_deg.value_or(0.0);
     pose.head_gap_mm = uniform(rng, -40, 60);
     pose.lateral_offset_mm = uniform(rng, -60, 60);
     const Eigen::MatrixXf canonical = read_bed(body, pose, conditions, rng());
@@ -305,6 +304,9 @@ UnderKneeReport evaluate_under_knee(std::uint64_t first_seed, int count,
           static_cast<std::size_t>((flexion - 30) / 5), 3)];
       bin[0] += engine == 1 ? 1 : 0;
       ++bin[1];
+      auto& kind = report.flexed_by_kind[pose.under_knee_pillow_load > 0 ? 0 : 1];
+      kind[0] += engine == 1 ? 1 : 0;
+      ++kind[1];
     }
     for (std::size_t k = 0; k < 2; ++k) {
       Detection& d = k == 0 ? report.flat : report.flexed;

@@ -92,7 +92,7 @@ void print_in_range(std::uint64_t seed, const Sizes& n) {
       "| truth \\ engine | flat | flexed_supported | unknown | not supine "
       "|\n|---|---|---|---|---|\n");
   for (std::size_t t = 0; t < 2; ++t)
-    std::printf("| %s | %d | %d | %d | %d |\n", t == 0 ? "flat" : "under-knee pillow",
+    std::printf("| %s | %d | %d | %d | %d |\n", t == 0 ? "flat" : "knees supported",
                 u.confusion[t][0], u.confusion[t][1], u.confusion[t][2], u.confusion[t][3]);
   std::printf(
       "\nF1 flat %.3f (P %.3f R %.3f), F1 flexed %.3f (P %.3f R %.3f), macro-F1 %.3f; answered "
@@ -103,7 +103,9 @@ void print_in_range(std::uint64_t seed, const Sizes& n) {
   for (std::size_t b = 0; b < 4; ++b)
     std::printf(" %d-%d deg %d/%d;", 30 + 5 * static_cast<int>(b), 35 + 5 * static_cast<int>(b),
                 u.flexed_by_flexion[b][0], u.flexed_by_flexion[b][1]);
-  std::printf("\n\n");
+  std::printf("\nby kind: pillow on the mat %d/%d; knees drawn up, nothing under them %d/%d\n\n",
+              u.flexed_by_kind[0][0], u.flexed_by_kind[0][1], u.flexed_by_kind[1][0],
+              u.flexed_by_kind[1][1]);
 
   if (n.nights > 0) {
     const TurnReport t = evaluate_turns(seed, n.nights);

@@ -71,6 +71,19 @@ enum class Wallet : std::uint8_t { kNone, kLeft, kRight };
 [[nodiscard]] std::string_view to_string(KneePillow pillow);
 [[nodiscard]] std::string_view to_string(Wallet wallet);
 
+/// How a supine sleeper's legs meet the mattress.
+enum class SupineLegs : std::uint8_t {
+  /// Matched to the PMD experiment-i flat supine recordings (files 1, 8, 9) as the bed engine
+  /// sees them: light thighs past the buttocks, the back of the knee barely touching, two
+  /// separate stripes about 28 cm apart; the knee/calf band carries ≈ 5.5 % of the load.
+  kSeparate,
+  /// The simulator's legs before 2026-11-27: heavier (≈ 12.5 % of the load in the knee/calf
+  /// band), closer and wider, so they merge between the knees. Nearer to experiment-ii's legs
+  /// (air and foam mattresses, ≈ 10 % in the band) than kSeparate; the position classifier's
+  /// simulated training sleepers use them (docs/posture.md).
+  kMerged,
+};
+
 /// Where and how a person lies on the bed.
 struct BedPose {
   BedPosture posture = BedPosture::kEmpty;
@@ -87,9 +100,27 @@ struct BedPose {
   /// Side-lying with a dropped knee pillow: how far in front of the bottom knee (perpendicular
   /// to the body) the top knee rests on the mattress, 50..300 mm.
   double top_knee_offset_mm = 150;
+  /// Supine with an under-knee pillow: the pillow's footprint on the mat, across the bed and
+  /// along the body (mm), centred under the knees. A pillow holding the knees up lies on the mat
+  /// and carries part of the legs' weight through that footprint.
+  double under_knee_pillow_width_mm = 500;
+  double under_knee_pillow_length_mm = 300;
+  /// Share (0..1) of the load the raised thighs and calves no longer press into the mattress that
+  /// reaches the mat through the pillow; the rest goes to the heels and the pelvis. 0 renders
+  /// knees drawn up with the feet planted and nothing under them (the PMD "knees up" recordings).
+  double under_knee_pillow_load = 0.7;
+  /// Supine, and the supine part of a side-lying sleeper rolled partly towards supine.
+  SupineLegs supine_legs = SupineLegs::kSeparate;
 
   friend bool operator==(const BedPose&, const BedPose&) = default;
 };
+
+/// Supported knees for a supine `pose`, drawn at random (evaluations and training draws): three
+/// times in four a pillow on the mat (footprint 40–70 cm across and 15–45 cm along the body,
+/// 40–90 % of the legs' freed load through it), otherwise knees drawn up with the feet planted
+/// and nothing under them (`under_knee_pillow_load` 0); knee flexion 30–50°. Sets
+/// `under_knee_pillow`.
+void draw_under_knee_support(std::mt19937_64& rng, BedPose& pose);
 
 /// The knee flexion a side-lying pose is rendered with (its own value, or the subtype's default:
 /// straight 45°, semi-fetal 75°, fetal 105°, rolled 35°).

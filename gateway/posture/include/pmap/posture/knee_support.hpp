@@ -87,6 +87,12 @@ struct SupineKneeMeasures {
   double flexion_score = 0;
   /// (sacrum + lumbar − buttocks) / (sacrum + lumbar + buttocks) in the pelvis region.
   double pelvic_load_index = 0;
+  /// A pillow under both knees lies on the mat and joins them into one broad contact across the
+  /// body's midline (the line from pelvis to heels); flat legs, and knees drawn up with the feet
+  /// planted, leave a gap there or touch over a leg's width. The second-widest such run of the
+  /// knee rows (between 0.35 and 0.75 of the way from pelvis to heels), mm: two rows must bridge,
+  /// so one row of noise cannot. 0 when no knee row has contact on the midline.
+  double knee_bridge_mm = 0;
 };
 
 struct SupineKneeResult {
@@ -111,8 +117,10 @@ struct KneeSupportModel {
   /// Pelvic roll = roll[0] + roll[1]·asymmetry + roll[2]·line offset, clamped to 0..45°.
   Eigen::Vector3d roll_coefficients{14.76, 18.93, 24.94};
   double flexion_score_threshold = 0.1206;  ///< flexed iff flexion_score below this
-  double neutral_pelvic_index = -0.175;     ///< the index of a flat-lying supine sleeper
-  double tilt_deg_per_index = 40.0;         ///< nominal scale, see docs/posture.md
+  /// A pillow under the knees iff knee_bridge_mm reaches this (docs/posture.md).
+  double knee_bridge_threshold_mm = 400;
+  double neutral_pelvic_index = -0.175;  ///< the index of a flat-lying supine sleeper
+  double tilt_deg_per_index = 40.0;      ///< nominal scale, see docs/posture.md
 };
 
 struct KneeSupportResult {

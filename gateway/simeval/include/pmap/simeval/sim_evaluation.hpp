@@ -90,12 +90,15 @@ struct KneePillowReport {
 /// Supine sleepers, half with a pillow under the knees (flexion 30–50°), half flat.
 struct UnderKneeReport {
   int frames = 0;
-  /// rows: truth flat, pillow; columns: engine flat, flexed_supported, unknown, not supine.
+  /// rows: truth flat, supported (sim::draw_under_knee_support); columns: engine flat,
+  /// flexed_supported, unknown, not supine.
   std::array<std::array<int, 4>, 2> confusion{};
   Detection flat, flexed;  ///< per class; unknown / not supine are misses
   /// Pillow frames read as flexed_supported / all pillow frames, by flexion 30–35, 35–40, 40–45,
   /// 45–50°.
   std::array<std::array<int, 2>, 4> flexed_by_flexion{};
+  /// The same by kind of support: a pillow on the mat, knees drawn up with nothing under them.
+  std::array<std::array<int, 2>, 2> flexed_by_kind{};
   [[nodiscard]] double macro_f1() const { return (flat.f1() + flexed.f1()) / 2; }
   [[nodiscard]] double answered() const;
   [[nodiscard]] double wrong() const;
