@@ -4,6 +4,7 @@
 #include <set>
 
 #include "pmap/posture/bed_model.hpp"
+#include "pmap/posture/position_smoother.hpp"
 
 namespace pmap::posture {
 namespace {
@@ -43,6 +44,9 @@ void BedEvaluation::merge(const BedEvaluation& other) {
   unsure_correct += other.unsure_correct;
   novel_frames += other.novel_frames;
   max_novelty = std::max(max_novelty, other.max_novelty);
+  smoothed_right += other.smoothed_right;
+  smoothed_wrong += other.smoothed_wrong;
+  smoothed_unknown += other.smoothed_unknown;
 }
 
 double BedEvaluation::head_end_accuracy() const {
@@ -54,9 +58,26 @@ double BedEvaluation::head_end_accuracy() const {
 BedEvaluation evaluate_bed_model(const BedModel& model, const std::vector<PmdFrame>& frames,
                                  const MatDescriptor& mat) {
   BedEvaluation e;
+  PositionSmoother smoother;
+  const std::string* file = nullptr;
   for (const auto& frame : frames) {
     const auto result = analyze_bed_frame(frame.canonical, mat, model);
     const auto* posture = std::get_if<BedPosture>(&result);
+    if (file == nullptr || *file != frame.source) {
+      smoother.reset();
+      file = &frame.source;
+    }
+    const double time_s =
+        mat.sample_rate_hz > 0 ? static_cast<double>(frame.frame) / mat.sample_rate_hz : 0.0;
+    const SmoothedPosition smoothed =
+        posture != nullptr ? smoother.observe(*posture, time_s) : smoother.observe_error();
+    if (smoothed.label == SmoothedLabel::kUnknown) {
+      ++e.smoothed_unknown;
+    } else if (smoothed.label == to_label(frame.position)) {
+      ++e.smoothed_right;
+    } else {
+      ++e.smoothed_wrong;
+    }
     if (posture == nullptr || !posture->occupied) {
       ++e.unoccupied;
       continue;

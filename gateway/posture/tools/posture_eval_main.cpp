@@ -92,6 +92,13 @@ void print_evaluation(const BedEvaluation& e) {
       kConfidentPosition, e.confident_wrong, e.unsure_wrong, e.unsure_correct);
   std::printf("  novelty above %.2f: %ld frames (largest %.2f)\n", kPositionNoveltyOnset,
               e.novel_frames, e.max_novelty);
+  const long smoothed = e.smoothed_right + e.smoothed_wrong + e.smoothed_unknown;
+  std::printf(
+      "  smoothed (pmap-analyze's `posture`, each file in order from its first frame given): "
+      "right %.2f%% (%ld / %ld), wrong %ld, unknown %ld\n",
+      smoothed > 0 ? 100.0 * static_cast<double>(e.smoothed_right) / static_cast<double>(smoothed)
+                   : 0.0,
+      e.smoothed_right, smoothed, e.smoothed_wrong, e.smoothed_unknown);
 }
 
 void print_per_subject(const std::map<int, BedEvaluation>& per_subject) {

@@ -80,6 +80,13 @@ struct BedEvaluation {
   long unsure_correct = 0;  ///< right, but with confidence < kConfidentPosition
   long novel_frames = 0;    ///< position_novelty above kPositionNoveltyOnset
   double max_novelty = 0;
+  /// The smoothed position (a PositionSmoother over each file's frames in order, as
+  /// pmap-analyze's `posture`; it starts afresh at each file and sees only the frames given, so
+  /// after `--first-frame` skipped the settling ones) against the label: right, wrong (another
+  /// position, or empty), or unknown.
+  long smoothed_right = 0;
+  long smoothed_wrong = 0;
+  long smoothed_unknown = 0;
 
   void merge(const BedEvaluation& other);
   [[nodiscard]] double head_end_accuracy() const;  ///< over as-given and rotated frames
