@@ -175,11 +175,18 @@ std::vector<BodyPatch> supine_patches(const Anthropometry& a, const BedPose& pos
   for (const double side : {1.0, -1.0}) {
     patches.push_back(a.patch(0.215, side * 0.068, 65, 50, 0.10));                   // scapula
     patches.push_back(a.patch(0.50 + pelvis_shift, side * 0.052, 60, 55, buttock));  // buttock
-    patches.push_back(a.patch(thigh_s, side * thigh_u, thigh_sigma_s, thigh_sigma_u, thigh));
-    if (knee > 0) patches.push_back(a.patch(0.715, side * knee_u, 30, knee_sigma_u, knee));
-    patches.push_back(a.patch(calf_s, side * calf_u, calf_sigma_s, calf_sigma_u, calf));
-    patches.push_back(a.patch(heel_s, side * heel_u, 24, 22, heel));  // heel
-    patches.push_back(a.patch(0.37, side * 0.16, 120, 28, 0.03));     // arm alongside the body
+    // A leg contact moved outwards (inwards) by pose.legs_apart_mm, the thigh half as far.
+    auto leg = [&](double s, double u, double apart, double sigma_s, double sigma_u, double share) {
+      BodyPatch patch = a.patch(s, side * u, sigma_s, sigma_u, share);
+      patch.u += side * apart;
+      return patch;
+    };
+    const double apart = std::clamp(pose.legs_apart_mm, -100.0, 200.0);
+    patches.push_back(leg(thigh_s, thigh_u, apart / 2, thigh_sigma_s, thigh_sigma_u, thigh));
+    if (knee > 0) patches.push_back(leg(0.715, knee_u, apart, 30, knee_sigma_u, knee));
+    patches.push_back(leg(calf_s, calf_u, apart, calf_sigma_s, calf_sigma_u, calf));
+    patches.push_back(leg(heel_s, heel_u, apart, 24, 22, heel));   // heel
+    patches.push_back(a.patch(0.37, side * 0.16, 120, 28, 0.03));  // arm alongside the body
   }
   if (through_pillow_load > 0) {
     add_under_knee_pillow(patches, a, pose, through_pillow_load, knee_u);

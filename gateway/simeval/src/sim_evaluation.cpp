@@ -116,6 +116,7 @@ std::string Conditions::describe() const {
   if (dead_taxels) item("dead taxels ", *dead_taxels);
   if (baseline_offset_counts != 0) item("baseline +", baseline_offset_counts, " counts");
   if (baseline_sigma_counts) item("baseline sigma ", *baseline_sigma_counts, " counts");
+  if (legs_apart_mm != 0) item("legs apart ", legs_apart_mm, " mm");
   const std::string text = out.str();
   return text.empty() ? "simulator defaults" : text;
 }
@@ -189,6 +190,7 @@ PositionReport evaluate_position(std::uint64_t first_seed, int count,
     pose.knee_pillow = random_knee_pillow(rng);
     pose.top_knee_offset_mm = uniform(rng, 100, 200);
     if (uniform(rng, 0, 1) < 0.5) sim::draw_under_knee_support(rng, pose);
+    pose.legs_apart_mm = conditions.legs_apart_mm;
     pose.head_gap_mm = uniform(rng, -40, 60);
     pose.lateral_offset_mm = uniform(rng, -60, 60);
     const Eigen::MatrixXf canonical = read_bed(body, pose, conditions, rng());
@@ -284,6 +286,7 @@ UnderKneeReport evaluate_under_knee(std::uint64_t first_seed, int count,
     const sim::BodyParams body = make_body(rng, conditions);
     sim::BedPose pose{sim::BedPosture::kSupine};
     if (uniform(rng, 0, 1) < 0.5) sim::draw_under_knee_support(rng, pose);
+    pose.legs_apart_mm = conditions.legs_apart_mm;
     const double flexion = pose.knee_flexion_deg.value_or(0.0);
     pose.head_gap_mm = uniform(rng, -40, 60);
     pose.lateral_offset_mm = uniform(rng, -60, 60);

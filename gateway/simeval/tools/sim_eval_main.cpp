@@ -180,6 +180,10 @@ void print_sweeps(std::uint64_t seed, const Sizes& n) {
        "sigma counts (default 4)",
        {4, 10, 20, 40, 80},
        [](Conditions& c, double v) { c.baseline_sigma_counts = v; }},
+      {"legs apart",
+       "mm per leg, supine (default 0 = 28.6 cm between the legs; -70 about touching)",
+       {-70, -50, -30, 0, 40, 80},
+       [](Conditions& c, double v) { c.legs_apart_mm = v; }},
   };
   std::printf(
       "## Sweeps, first seed %llu: %d bed frames per measure, %d nights, %d chair frames per "

@@ -111,6 +111,9 @@ struct BedPose {
   double under_knee_pillow_load = 0.7;
   /// Supine, and the supine part of a side-lying sleeper rolled partly towards supine.
   SupineLegs supine_legs = SupineLegs::kSeparate;
+  /// Supine: each leg this much further from the midline than `supine_legs` puts it (mm; the
+  /// thigh half as far, from the hip; negative = legs closer together, −70 about touching).
+  double legs_apart_mm = 0;
 
   friend bool operator==(const BedPose&, const BedPose&) = default;
 };

@@ -30,6 +30,7 @@ struct Conditions {
   std::optional<int> dead_taxels;     ///< number of dead taxels (default ≈ 1 per 700)
   double baseline_offset_counts = 0;  ///< added to the mean idle reading (default 45)
   std::optional<double> baseline_sigma_counts;  ///< per-taxel idle spread (default 4)
+  double legs_apart_mm = 0;  ///< supine sleepers' legs further apart (sim::BedPose::legs_apart_mm)
 
   [[nodiscard]] std::string describe() const;  ///< "defaults" or e.g. "height 120 cm, noise ×4"
 };
