@@ -408,8 +408,9 @@ double knee_bridge_mm(const BodyFrame& frame, double legs) {
   for (Eigen::Index r = frame.first_row; r <= frame.last_row; ++r) {
     const double y = frame.position(r, 0).y();
     const double t = (y - frame.pelvis.y()) / legs;
-    if (t < 0.35 || t >= 0.75) continue;
+    if (!(t >= 0.35 && t < 0.75)) continue;
     const double mid_x = frame.pelvis.x() + t * (frame.heels.x() - frame.pelvis.x());
+    if (!std::isfinite(mid_x)) continue;  // the cast below needs a number
     const auto mid_c = std::clamp<Eigen::Index>(
         static_cast<Eigen::Index>(std::floor(mid_x / frame.col_pitch)), 0, cols - 1);
     // The run through the midline taxel, or through a neighbour when the midline falls on a
