@@ -437,6 +437,13 @@ double knee_bridge_mm(const BodyFrame& frame, double legs) {
   return second;
 }
 
+// One run of contact this wide in a knee/calf row is two legs lying together (a leg is ≈ 10 cm
+// wide at the contact threshold, PMD median 10.2 cm). Not narrower: from 23 cm down, PMD's
+// right-knee-up frames (the raised foot planted against the flat calf) start counting as two
+// legs (file 11: 92.2 → 87.1 %); at 26 cm no PMD experiment-i answer changes, and the simulator's
+// flat legs drawn together (about touching) are called supported 57 times instead of 170 in 521.
+constexpr double kTwoLegsRunMm = 260;
+
 SupineKneeResult analyze_supine(const BodyFrame& frame, const KneeSupportModel& model) {
   SupineKneeResult result;
   const double pelvis_y = frame.pelvis.y(), heels_y = frame.heels.y();
@@ -465,12 +472,16 @@ SupineKneeResult analyze_supine(const BodyFrame& frame, const KneeSupportModel& 
     if (y < knee_y0 || y >= knee_y1) continue;
     ++band_rows;
     int runs = 0;
+    int run_length = 0, widest_run = 0;
     for (Eigen::Index c = 0; c < frame.body.cols(); ++c) {
       const bool on = frame.body(r, c) > 0;
       const bool was_on = c > 0 && frame.body(r, c - 1) > 0;
       runs += on && !was_on ? 1 : 0;
+      run_length = on ? run_length + 1 : 0;
+      widest_run = std::max(widest_run, run_length);
     }
-    two_leg_rows += runs >= 2 ? 1 : 0;
+    two_leg_rows +=
+        runs >= 2 || static_cast<double>(widest_run) * frame.col_pitch >= kTwoLegsRunMm ? 1 : 0;
   }
   result.measures.two_leg_fraction =
       band_rows > 0 ? static_cast<double>(two_leg_rows) / band_rows : 0.0;

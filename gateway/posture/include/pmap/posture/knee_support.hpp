@@ -80,8 +80,9 @@ struct SupineKneeMeasures {
   bool resolved = false;
   /// Knee/calf band load of the weaker leg (×2) relative to half the buttocks + heels load.
   double knee_band_ratio = 0;
-  /// Fraction of the knee/calf band's rows showing two separate legs (two runs of contact):
-  /// with one knee drawn up only the flat leg (and the planted foot) remains.
+  /// Fraction of the knee/calf band's rows showing two legs (two runs of contact, or one run at
+  /// least 26 cm wide: the legs lying together): with one knee drawn up only the flat leg (and
+  /// the planted foot) remains.
   double two_leg_fraction = 0;
   /// knee_band_ratio × two_leg_fraction: both fall when a knee is drawn up; the decision score.
   double flexion_score = 0;
