@@ -61,6 +61,17 @@ TEST(ChairPosture, GarbageInputIsAnErrorNotACrash) {
       analyze_chair_frame(Eigen::MatrixXf::Ones(32, 32), no_pitch)));
 }
 
+TEST(ChairPosture, ASeatOfDenormalValuesIsAnsweredNotACrash) {
+  // Found by fuzzing: with every taxel at the smallest denormal, the robust peak's bucket width
+  // underflowed, the scale became infinite and 0 x inf a NaN bucket index (a wild write).
+  const Eigen::MatrixXf tiny =
+      Eigen::MatrixXf::Constant(32, 32, std::numeric_limits<float>::denorm_min());
+  const auto result = analyze_chair_frame(tiny, kMat);
+  ASSERT_TRUE(std::holds_alternative<ChairPostureResult>(result));
+  Eigen::MatrixXf scaled = frame_with({}).counts_above_floor * 1e-42F;  // a sitter, denormal
+  EXPECT_TRUE(std::holds_alternative<ChairPostureResult>(analyze_chair_frame(scaled, kMat)));
+}
+
 TEST(ChairPosture, PeakPressureIndexIsTheBest2x2WindowAtThePeak) {
   // Two clean peaks, 8 columns (112 mm) apart; the right one has a known 2 x 2 top.
   Eigen::MatrixXf image = Eigen::MatrixXf::Zero(32, 32);
@@ -145,6 +156,20 @@ TEST(ChairPosture, OneMissingItLowersConfidence) {
   EXPECT_FALSE(r.left_it.found);
   EXPECT_LT(r.it_confidence, 0.5);
   EXPECT_EQ(r.it_separation_mm, 0);
+}
+
+TEST(ChairPosture, TiltStaysWithinTheRangeSittingAllows) {
+  // The linear tilt model is unbounded; loads far outside its training range (fuzzing found a
+  // seat loaded almost only in front of the ITs: -158 deg) must still give a tilt sitting allows.
+  Eigen::MatrixXf front = Eigen::MatrixXf::Zero(32, 32);
+  front.block(8, 9, 3, 3).setConstant(500);   // right IT
+  front.block(8, 20, 3, 3).setConstant(500);  // left IT
+  front.bottomRows(10).setConstant(400);      // the seat's front third heavily loaded
+  const ChairPostureResult leaning = analyse(front);
+  ASSERT_TRUE(leaning.occupied);
+  EXPECT_GT(leaning.features.thigh_to_pelvis_ratio, 3);
+  EXPECT_EQ(leaning.tilt_deg, -30);
+  EXPECT_EQ(leaning.sitting_class, SittingClass::kLeaningForward);
 }
 
 // Every field of two results, for the analyser reuse tests.

@@ -31,6 +31,13 @@ constexpr double kTiltBiasDeg = 40.17;
 constexpr double kTiltDegPerSacralShare = 97.04;
 constexpr double kTiltDegPerItLineMm = -0.1641;
 constexpr double kTiltDegPerThighRatio = -39.85;
+/// The linear tilt model is fitted on -10..+25 deg and is unbounded outside that: a seat loaded
+/// almost only in front of the ITs (fuzzing found a thigh/pelvis ratio of 4.9) gave -158 deg, and
+/// a load all in the sacral box would give +137. Sitting moves the pelvis from about 20 deg
+/// anterior to about 40 deg posterior of upright; with a margin, answers are kept within this
+/// range (docs/chair.md, "Pelvic tilt").
+constexpr double kMinTiltDeg = -30.0;
+constexpr double kMaxTiltDeg = 45.0;
 /// Class thresholds (chosen on the training seeds between the class distributions).
 constexpr double kSlouchedTiltDeg = 10.0;
 constexpr double kLeaningForwardThighRatio = 0.665;
@@ -328,7 +335,11 @@ namespace {
     if (kept >= k) break;
   }
   constexpr int kBuckets = 64;
-  const float scale = static_cast<float>(kBuckets) / (max - lo);
+  // Values so small (denormal) that the bucket width underflows would make the scale infinite,
+  // and 0 x inf a NaN bucket index (a wild write; found by fuzzing): then every value goes into
+  // one bucket and the selection below is an exact partial sort of them all.
+  float scale = static_cast<float>(kBuckets) / (max - lo);
+  if (!std::isfinite(scale)) scale = 0;
   const auto bucket = [&](float v) {
     return std::min(kBuckets - 1, static_cast<int>((v - lo) * scale));
   };
@@ -751,9 +762,10 @@ ChairAnalyzer& ChairAnalyzer::operator=(ChairAnalyzer&&) noexcept = default;
   // A linear model on the three slouch cues. Without sacral load, only the position of the IT
   // line tells an anterior tilt, which is confounded with where the pelvis sits on the seat
   // (docs/chair.md).
-  result.tilt_deg = kTiltBiasDeg + kTiltDegPerSacralShare * f.sacral_share +
-                    kTiltDegPerItLineMm * f.it_line_y_mm +
-                    kTiltDegPerThighRatio * f.thigh_to_pelvis_ratio;
+  result.tilt_deg = std::clamp(kTiltBiasDeg + kTiltDegPerSacralShare * f.sacral_share +
+                                   kTiltDegPerItLineMm * f.it_line_y_mm +
+                                   kTiltDegPerThighRatio * f.thigh_to_pelvis_ratio,
+                               kMinTiltDeg, kMaxTiltDeg);
 
   // Wallet: a sharp-edged load next to one IT, much sharper than on the other side.
   if (result.right_it.found || result.left_it.found) {
