@@ -113,7 +113,9 @@ TEST(SimEvidence, UnderKneeF1) {
   // Both kinds of support are found: a pillow's footprint and knees drawn up.
   EXPECT_GE(u.flexed_by_kind[0][0], u.flexed_by_kind[0][1] * 95 / 100);
   EXPECT_GE(u.flexed_by_kind[1][0], u.flexed_by_kind[1][1] * 95 / 100);
-  EXPECT_EQ(u.answered(), 1.0);
+  // Nearly every frame is judged: the two readings of the knee band (docs/posture.md) disagree
+  // on about 1 in 200 simulated sleepers (0.5 % unknown in pmap-sim-eval's 1000).
+  EXPECT_GE(u.answered(), 0.98);
 }
 
 TEST(SimEvidence, TurnsOverWholeNights) {

@@ -242,11 +242,16 @@ void FrameAnalyzer::analyze_bed(const Eigen::MatrixXf& image, double t_s, ordere
                             {"confidence", k->side->confidence}};
     }
     if (k->supine) {
-      out["knee_support"] = {{"state", to_string(k->supine->support)},
-                             {"pelvic_tilt_deg", k->supine->pelvic_tilt_deg},
-                             {"confidence", k->supine->confidence},
-                             {"flexion_score", k->supine->measures.flexion_score},
-                             {"knee_bridge_cm", k->supine->measures.knee_bridge_mm / 10.0}};
+      out["knee_support"] = {
+          {"state", to_string(k->supine->support)},
+          {"pelvic_tilt_deg", k->supine->pelvic_tilt_deg},
+          {"confidence", k->supine->confidence},
+          {"flexion_score", k->supine->measures.flexion_score},
+          // null when the heels carry nothing (infinite ratio)
+          {"knee_to_heel_ratio", std::isfinite(k->supine->measures.knee_to_heel_ratio)
+                                     ? nlohmann::json(k->supine->measures.knee_to_heel_ratio)
+                                     : nlohmann::json(nullptr)},
+          {"knee_bridge_cm", k->supine->measures.knee_bridge_mm / 10.0}};
     }
   } else {
     out["knee_error"] = std::get<posture::PostureError>(knees).message;

@@ -487,6 +487,8 @@ SupineKneeResult analyze_supine(const BodyFrame& frame, const KneeSupportModel& 
       band_rows > 0 ? static_cast<double>(two_leg_rows) / band_rows : 0.0;
   result.measures.flexion_score =
       result.measures.knee_band_ratio * result.measures.two_leg_fraction;
+  result.measures.knee_to_heel_ratio = heels > 0 ? 2 * std::min(right_leg, left_leg) / heels
+                                                 : std::numeric_limits<double>::infinity();
 
   // Pelvic load sharing: sacrum = midline ±5 cm of the pelvis band, buttocks = 5–20 cm to each
   // side, lumbar = midline ±7 cm between 0.45 T and 0.15 T above the pelvis landmark.
@@ -505,17 +507,41 @@ SupineKneeResult analyze_supine(const BodyFrame& frame, const KneeSupportModel& 
 
   result.measures.knee_bridge_mm = knee_bridge_mm(frame, legs);
 
-  // Two signs of supported knees: the legs' band emptied (knees drawn up, thighs and calves off
-  // the mattress), or a pillow's broad contact bridging the knees. Each is compared on a log
-  // scale, a factor e^0.25 from its threshold ≈ one logit; the stronger sign decides.
+  // Signs of supported knees: the legs' band emptied (knees drawn up, thighs and calves off the
+  // mattress), or a pillow's broad contact bridging the knees. Each is compared on a log scale,
+  // a factor e^0.25 from its threshold ≈ one logit (positive = supported).
+  const auto supported_by = [](double value, double threshold) {
+    return -std::log(std::max(value, 1e-3) / threshold) / 0.25;
+  };
+  // The emptied band is read against two references that fail differently: half the buttocks
+  // + heels (load moving from the trunk to the buttocks — a raised bed head, PMD files 15–17 —
+  // empties it with the legs flat: 24–88 % of those frames read supported) and the heels alone
+  // (a heel off the mat's end or lightly loaded fills it). Both must agree; when they do not,
+  // the knees are not judged (unknown) unless a pillow shows.
+  const double by_buttocks_and_heels =
+      supported_by(result.measures.flexion_score, model.flexion_score_threshold);
+  const double by_heels =
+      std::isfinite(result.measures.knee_to_heel_ratio)
+          ? supported_by(result.measures.knee_to_heel_ratio, model.knee_to_heel_threshold)
+          : -std::numeric_limits<double>::infinity();
+  const bool agree = (by_buttocks_and_heels > 0) == (by_heels > 0);
+  // The weaker of the two when they agree (signed), none when they do not.
   const double flexion_margin =
-      std::log(std::max(result.measures.flexion_score, 1e-3) / model.flexion_score_threshold) /
-      0.25;
+      agree ? (by_buttocks_and_heels > 0 ? std::min(by_buttocks_and_heels, by_heels)
+                                         : std::max(by_buttocks_and_heels, by_heels))
+            : 0.0;
   const double bridge_margin =
-      std::log(std::max(result.measures.knee_bridge_mm, 1.0) / model.knee_bridge_threshold_mm) /
-      0.25;
-  const double supported_margin = std::max(-flexion_margin, bridge_margin);
-  result.support = supported_margin > 0 ? KneeSupport::kFlexedSupported : KneeSupport::kFlat;
+      supported_by(model.knee_bridge_threshold_mm, std::max(result.measures.knee_bridge_mm, 1.0));
+  // The stronger sign decides; a flat answer is only as sure as the nearer of the two signs is
+  // to calling it supported.
+  const double supported_margin = std::max(flexion_margin, bridge_margin);
+  if (supported_margin > 0) {
+    result.support = KneeSupport::kFlexedSupported;
+  } else if (agree) {
+    result.support = KneeSupport::kFlat;
+  } else {
+    return result;  // unknown
+  }
   result.confidence = logistic(std::abs(supported_margin));
   return result;
 }

@@ -84,8 +84,13 @@ struct SupineKneeMeasures {
   /// least 26 cm wide: the legs lying together): with one knee drawn up only the flat leg (and
   /// the planted foot) remains.
   double two_leg_fraction = 0;
-  /// knee_band_ratio × two_leg_fraction: both fall when a knee is drawn up; the decision score.
+  /// knee_band_ratio × two_leg_fraction: both fall when a knee is drawn up; the first sign.
   double flexion_score = 0;
+  /// Knee/calf band load of the weaker leg (×2) relative to the heels' load alone: the second
+  /// sign of flexed knees, blind to load moving between trunk and buttocks (a bed inclined
+  /// 30–60°, PMD files 15–17, loads the buttocks and empties knee_band_ratio; the legs, and this,
+  /// stay as they were). Infinite when the heels carry nothing.
+  double knee_to_heel_ratio = 0;
   /// (sacrum + lumbar − buttocks) / (sacrum + lumbar + buttocks) in the pelvis region.
   double pelvic_load_index = 0;
   /// A pillow under both knees lies on the mat and joins them into one broad contact across the
@@ -118,6 +123,8 @@ struct KneeSupportModel {
   /// Pelvic roll = roll[0] + roll[1]·asymmetry + roll[2]·line offset, clamped to 0..45°.
   Eigen::Vector3d roll_coefficients{14.76, 18.93, 24.94};
   double flexion_score_threshold = 0.1206;  ///< flexed iff flexion_score below this
+  /// Flexed iff knee_to_heel_ratio below this as well (docs/posture.md, "Under-knee support").
+  double knee_to_heel_threshold = 0.4;
   /// A pillow under the knees iff knee_bridge_mm reaches this (docs/posture.md).
   double knee_bridge_threshold_mm = 400;
   double neutral_pelvic_index = -0.175;  ///< the index of a flat-lying supine sleeper
