@@ -165,6 +165,12 @@ std::pair<double, std::size_t> sum_above(const float* values, std::size_t n, flo
 // and how many there are. About half the bare mat reads below its baseline, at random, so this is
 // branch-free, four lanes in double (the sum's order differs from a sequential pass only in the
 // last bits; it is only compared with the robust peak, kMinPeakOverNoise).
+#ifdef __SSE2__
+// Bits set in a four-lane mask (the default build has no popcnt instruction: __builtin_popcount
+// calls libgcc).
+constexpr std::array<std::size_t, 16> kLanesSet = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+#endif
+
 std::pair<double, std::size_t> read_noise_shortfall(const float* values, std::size_t n,
                                                     float baseline) {
   double sum = 0;
@@ -181,7 +187,7 @@ std::pair<double, std::size_t> read_noise_shortfall(const float* values, std::si
     const __m128 shortfall = _mm_and_ps(_mm_sub_ps(base, v), noise);
     sum_low = _mm_add_pd(sum_low, _mm_cvtps_pd(shortfall));
     sum_high = _mm_add_pd(sum_high, _mm_cvtps_pd(_mm_movehl_ps(shortfall, shortfall)));
-    count += static_cast<std::size_t>(__builtin_popcount(_mm_movemask_ps(noise)));
+    count += kLanesSet[_mm_movemask_ps(noise)];
   }
   alignas(16) double lanes[2];
   _mm_store_pd(lanes, _mm_add_pd(sum_low, sum_high));
@@ -305,7 +311,11 @@ bool prepare_bed_image(const Eigen::Ref<const Eigen::MatrixXf>& canonical, const
         std::isfinite(mat.col_pitch_mm) && mat.col_pitch_mm > 0)) {
     return fail("the mat's row and column pitch must be positive");
   }
-  if (!canonical.allFinite()) return fail("image contains non-finite values");
+  // Finite iff every v·0 is 0 (inf·0 and NaN·0 are NaN): one vectorised sum instead of Eigen's
+  // allFinite, a scalar loop with an exit test per taxel (11 % of this function).
+  if (!((canonical.array() * 0.0F).sum() == 0.0F)) {
+    return fail("image contains non-finite values");
+  }
 
   const Eigen::Index rows = canonical.rows(), cols = canonical.cols();
   ws.prepare(rows, cols);
