@@ -22,13 +22,10 @@
 
 namespace {
 
+using pmap::fuzz::finite_in;
 using pmap::posture::BedPosture;
 using pmap::posture::KneeSupportResult;
 using pmap::posture::Landmark;
-
-bool finite_in(double v, double lo, double hi) {
-  return std::isfinite(v) && v >= lo && v <= hi;
-}
 
 void check_landmark(const Landmark& landmark, const pmap::MatDescriptor& mat) {
   PMAP_FUZZ_CHECK(finite_in(landmark.confidence, 0, 1));

@@ -21,10 +21,7 @@ namespace {
 using pmap::chair::ChairPostureResult;
 using pmap::chair::IschialPeak;
 using pmap::chair::SeatPoint;
-
-bool finite_in(double v, double lo, double hi) {
-  return std::isfinite(v) && v >= lo && v <= hi;
-}
+using pmap::fuzz::finite_in;
 
 bool finite_point(const SeatPoint& p) {
   return std::isfinite(p.row) && std::isfinite(p.col) && std::isfinite(p.y_mm) &&

@@ -103,6 +103,11 @@ inline std::optional<FuzzPressureFrame> decode_pressure_frame(const std::uint8_t
   return out;
 }
 
+/// Whether `v` is a number within [lo, hi] (the engines' range invariants).
+inline bool finite_in(double v, double lo, double hi) {
+  return std::isfinite(v) && v >= lo && v <= hi;
+}
+
 /// Whether the descriptor's pitches are finite and positive.
 inline bool pitches_valid(const MatDescriptor& mat) {
   return std::isfinite(mat.row_pitch_mm) && mat.row_pitch_mm > 0 &&
