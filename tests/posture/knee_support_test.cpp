@@ -508,9 +508,9 @@ TEST(KneeSupportPmd, NoRealSupineFrameBridgesTheKneesLikeAPillow) {
 
 // A raised bed head (PMD files 15-17: 30, 45, 60 deg; legs not drawn up) moves the trunk's load
 // onto the buttocks, which empties the knee band read against buttocks + heels: 1137 of their
-// 2126 frames were called supported. The band is now also read against the heels alone and the
-// two must agree (docs/posture.md, "Under-knee support"); the price is paid in "unknown", not in
-// wrong answers, on the knees-up files.
+// 2099 frames were called supported. The band is now also read against the heels alone and the
+// two must agree (docs/posture.md, "Knee pillow and under-knee support"); the price is paid in
+// "unknown", not in wrong answers, on the knees-up files.
 TEST(KneeSupportPmd, ARaisedBedHeadIsNotReadAsKneesDrawnUp) {
   if (!std::filesystem::exists(pmd_root())) GTEST_SKIP() << "no PMD data at " << pmd_root();
   auto loaded = load_pmd_experiment_i(pmd_root(), 4);

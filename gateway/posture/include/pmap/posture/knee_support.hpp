@@ -123,7 +123,8 @@ struct KneeSupportModel {
   /// Pelvic roll = roll[0] + roll[1]·asymmetry + roll[2]·line offset, clamped to 0..45°.
   Eigen::Vector3d roll_coefficients{14.76, 18.93, 24.94};
   double flexion_score_threshold = 0.1206;  ///< flexed iff flexion_score below this
-  /// Flexed iff knee_to_heel_ratio below this as well (docs/posture.md, "Under-knee support").
+  /// Flexed iff knee_to_heel_ratio below this as well (docs/posture.md, "Knee pillow and under-knee
+  /// support").
   double knee_to_heel_threshold = 0.4;
   /// A pillow under the knees iff knee_bridge_mm reaches this (docs/posture.md).
   double knee_bridge_threshold_mm = 400;
