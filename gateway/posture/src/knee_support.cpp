@@ -530,8 +530,10 @@ SupineKneeResult analyze_supine(const BodyFrame& frame, const KneeSupportModel& 
       agree ? (by_buttocks_and_heels > 0 ? std::min(by_buttocks_and_heels, by_heels)
                                          : std::max(by_buttocks_and_heels, by_heels))
             : 0.0;
+  // A pillow is a bridge wider than the threshold (the other way round from the band's signs).
   const double bridge_margin =
-      supported_by(model.knee_bridge_threshold_mm, std::max(result.measures.knee_bridge_mm, 1.0));
+      std::log(std::max(result.measures.knee_bridge_mm, 1.0) / model.knee_bridge_threshold_mm) /
+      0.25;
   // The stronger sign decides; a flat answer is only as sure as the nearer of the two signs is
   // to calling it supported.
   const double supported_margin = std::max(flexion_margin, bridge_margin);
