@@ -86,12 +86,13 @@ MetaParseResult parse_meta(std::string_view mat_id, std::string_view json_text) 
   const auto pitch = doc.find("pitch_mm");
   if (pitch == doc.end()) return err("'pitch_mm' missing");
   if (pitch->is_number()) {
-    if (auto e = number(doc, "pitch_mm", 1, 200, mat.row_pitch_mm); !e.empty()) return err(e);
+    if (auto e = number(doc, "pitch_mm", kMinPitchMm, kMaxPitchMm, mat.row_pitch_mm); !e.empty())
+      return err(e);
     mat.col_pitch_mm = mat.row_pitch_mm;
   } else if (pitch->is_object()) {
-    if (auto e = number(*pitch, "row", 1, 200, mat.row_pitch_mm); !e.empty())
+    if (auto e = number(*pitch, "row", kMinPitchMm, kMaxPitchMm, mat.row_pitch_mm); !e.empty())
       return err("pitch_mm." + e);
-    if (auto e = number(*pitch, "col", 1, 200, mat.col_pitch_mm); !e.empty())
+    if (auto e = number(*pitch, "col", kMinPitchMm, kMaxPitchMm, mat.col_pitch_mm); !e.empty())
       return err("pitch_mm." + e);
   } else {
     return err("'pitch_mm' must be a number or {\"row\":..,\"col\":..}");

@@ -59,6 +59,15 @@ TEST(ChairPosture, GarbageInputIsAnErrorNotACrash) {
   no_pitch.row_pitch_mm = 0;
   EXPECT_TRUE(std::holds_alternative<ChairPostureError>(
       analyze_chair_frame(Eigen::MatrixXf::Ones(32, 32), no_pitch)));
+  // Outside the protocol's 1-200 mm (a 1e300 mm pitch gave an infinite contact area; found by
+  // the chair_engine fuzz target).
+  for (const double pitch : {0.5, 250.0, 1e300}) {
+    MatDescriptor odd = kMat;
+    odd.row_pitch_mm = pitch;
+    EXPECT_TRUE(std::holds_alternative<ChairPostureError>(
+        analyze_chair_frame(frame_with({}).counts_above_floor, odd)))
+        << pitch;
+  }
 }
 
 TEST(ChairPosture, ASeatOfDenormalValuesIsAnsweredNotACrash) {

@@ -4,7 +4,7 @@
 // layout: fuzz_pressure_frame.hpp). One analyser lives for the whole run, as one lives per mat in
 // the gateway, so workspace reuse across shapes is exercised.
 // Invariants: an error exactly when the input cannot be analysed (not a bed mat, shape not as
-// declared, fewer than 8 x 4 taxels, a pitch that is not finite and positive, a non-finite value),
+// declared, fewer than 8 x 4 taxels, a pitch outside 1-200 mm, a non-finite value),
 // with a message; otherwise every number finite and in its range (probabilities in [0, 1] summing
 // to 1 with the position their arg-max, confidences in [0, 1], the head end's in [0.5, 1],
 // fractions in [0, 1], the axis within +-90 deg) and the answer bit-identical to a fresh analyser's

@@ -3,7 +3,7 @@
 // through (input layout: fuzz_pressure_frame.hpp; the kind flag does not matter to this engine).
 // One analyser and tracker live for the whole run, as per mat in the gateway.
 // Invariants: an error exactly when the input cannot be analysed (fewer than 8 x 8 taxels, shape
-// not as declared, a pitch that is not finite and positive, a non-finite or negative value), with
+// not as declared, a pitch outside 1-200 mm, a non-finite or negative value), with
 // a message; otherwise every number finite and in its range (load shares and the Dispersion Index
 // in [0, 100] %, confidences in [0, 1], angles within +-90 deg, contact area >= 0) and the answer
 // bit-identical to a fresh analyser's; a weight shift ends after it starts.

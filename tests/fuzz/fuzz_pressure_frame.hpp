@@ -7,7 +7,8 @@
 //
 // Input layout (docs/fuzzing.md, "bed_engine"):
 //   byte 0    rows = 1 + byte % 128             byte 1  cols = 1 + byte % 128
-//   byte 2    row pitch (low 4 bits) and column pitch (high 4 bits), codes into kPitches
+//   byte 2    row pitch (low 4 bits) and column pitch (high 4 bits), codes into kPitches (the
+//             protocol allows 1-200 mm; among the others 1e-300 and 1e300 mm)
 //   byte 3    flags: bits 0-1 head end (0/3 auto, 1 first row, 2 last row), bit 2 keep the
 //             baseline (the ablation option), bit 3 declare one row more than the frame has,
 //             bit 4 declare the other kind of mat
@@ -24,6 +25,7 @@
 
 #include <Eigen/Core>
 
+#include "pmap/limits.hpp"
 #include "pmap/mat_descriptor.hpp"
 
 namespace pmap::fuzz {
@@ -44,9 +46,9 @@ inline std::optional<FuzzPressureFrame> decode_pressure_frame(const std::uint8_t
   if (size < kPressureFrameHeader) return std::nullopt;
   constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  static constexpr std::array<double, 16> kPitches = {25.4, 10.0, 1.0,   200.0, 50.0, 15.875,
-                                                      12.7, 5.0,  0.0,   -1.0,  kNan, kInf,
-                                                      1e-9, 1e6,  100.0, 31.75};
+  static constexpr std::array<double, 16> kPitches = {25.4, 10.0, 1.0,    200.0, 50.0, 15.875,
+                                                      12.7, 5.0,  0.0,    -1.0,  kNan, kInf,
+                                                      1e-9, 1e6,  1e-300, 1e300};
   static constexpr std::array<float, 8> kScales = {1.0F, 0.01F, 100.0F,    1e-6F,
                                                    1e6F, -1.0F, 1.0F / 64, 4095.0F / 65535};
   FuzzPressureFrame out;
@@ -108,10 +110,10 @@ inline bool finite_in(double v, double lo, double hi) {
   return std::isfinite(v) && v >= lo && v <= hi;
 }
 
-/// Whether the descriptor's pitches are finite and positive.
+/// Whether the descriptor's pitches are within the protocol's 1-200 mm (pmap/limits.hpp).
 inline bool pitches_valid(const MatDescriptor& mat) {
-  return std::isfinite(mat.row_pitch_mm) && mat.row_pitch_mm > 0 &&
-         std::isfinite(mat.col_pitch_mm) && mat.col_pitch_mm > 0;
+  return mat.row_pitch_mm >= kMinPitchMm && mat.row_pitch_mm <= kMaxPitchMm &&
+         mat.col_pitch_mm >= kMinPitchMm && mat.col_pitch_mm <= kMaxPitchMm;
 }
 
 }  // namespace pmap::fuzz

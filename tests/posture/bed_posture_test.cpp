@@ -314,6 +314,15 @@ TEST(BedPosture, RejectsBadInput) {
   MatDescriptor no_pitch = mat;
   no_pitch.row_pitch_mm = 0;
   EXPECT_TRUE(std::holds_alternative<PostureError>(analyze_bed_frame(image, no_pitch)));
+  // Pitches outside the protocol's 1-200 mm: a 1e300 mm pitch made infinite areas and casts
+  // out of the integers' range (found by the bed_engine fuzz target).
+  for (const double pitch : {0.5, 250.0, 1e300, 1e-300}) {
+    MatDescriptor odd = mat;
+    odd.col_pitch_mm = pitch;
+    const auto refused = analyze_bed_frame(image, odd);
+    ASSERT_TRUE(std::holds_alternative<PostureError>(refused)) << pitch;
+    EXPECT_NE(std::get<PostureError>(refused).message.find("1-200 mm"), std::string::npos);
+  }
   image(10, 10) = std::numeric_limits<float>::quiet_NaN();
   const auto result = analyze_bed_frame(image, mat);
   ASSERT_TRUE(std::holds_alternative<PostureError>(result));

@@ -17,6 +17,11 @@ inline constexpr std::size_t kMaxBinaryFrameBytes = kBinaryHeaderSize + kMaxTaxe
 inline constexpr std::size_t kMaxJsonFrameBytes = 128 * 1024;
 /// Largest accepted `meta` document.
 inline constexpr std::size_t kMaxMetaBytes = 8 * 1024;
+/// Taxel pitch (centre-to-centre, each direction), mm. The posture engines refuse a mat outside
+/// it too: their areas and positions are products and quotients of pitches, which overflow or
+/// leave the integers' range for absurd ones (a 1e300 mm pitch, found by fuzzing).
+inline constexpr double kMinPitchMm = 1.0;
+inline constexpr double kMaxPitchMm = 200.0;
 /// Mat identifiers: 1..64 characters of [A-Za-z0-9_-].
 inline constexpr std::size_t kMaxMatIdLength = 64;
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "pmap/layout.hpp"
+#include "pmap/limits.hpp"
 #include "pmap/posture/bed_model.hpp"
 #include "pmap/posture/bed_posture.hpp"
 #include "pmap/posture/knee_support.hpp"
@@ -50,7 +51,8 @@ std::optional<std::pair<double, double>> parse_pitch(const std::string& text) {
     try {
       std::size_t used = 0;
       const double value = std::stod(part, &used);
-      if (used != part.size() || !(value >= 1 && value <= 200)) return std::nullopt;
+      if (used != part.size() || !(value >= kMinPitchMm && value <= kMaxPitchMm))
+        return std::nullopt;
       return value;
     } catch (const std::exception&) {
       return std::nullopt;

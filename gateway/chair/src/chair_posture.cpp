@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "pmap/limits.hpp"
+
 namespace pmap::chair {
 namespace {
 
@@ -539,9 +541,9 @@ ChairAnalyzer& ChairAnalyzer::operator=(ChairAnalyzer&&) noexcept = default;
     return ChairPostureError{"chair image must be at least 8 x 8 taxels"};
   if (canonical.rows() != mat.rows || canonical.cols() != mat.cols)
     return ChairPostureError{"image shape does not match the mat descriptor"};
-  if (!(mat.row_pitch_mm > 0) || !(mat.col_pitch_mm > 0) || !std::isfinite(mat.row_pitch_mm) ||
-      !std::isfinite(mat.col_pitch_mm))
-    return ChairPostureError{"mat descriptor has no valid taxel pitch"};
+  if (!(mat.row_pitch_mm >= kMinPitchMm && mat.row_pitch_mm <= kMaxPitchMm &&
+        mat.col_pitch_mm >= kMinPitchMm && mat.col_pitch_mm <= kMaxPitchMm))
+    return ChairPostureError{"mat descriptor's taxel pitch must be 1-200 mm"};
   if (!workspace_) workspace_ = std::make_unique<Workspace>();  // moved from
   Workspace& ws = *workspace_;
   const Index rows = canonical.rows(), cols = canonical.cols();

@@ -11,6 +11,7 @@
 #endif
 
 #include "bed_workspace.hpp"
+#include "pmap/limits.hpp"
 #include "pmap/posture/bed_posture.hpp"
 
 namespace pmap::posture::detail {
@@ -307,9 +308,9 @@ bool prepare_bed_image(const Eigen::Ref<const Eigen::MatrixXf>& canonical, const
     return fail("a bed mat needs at least " + std::to_string(kMinRows) + " rows and " +
                 std::to_string(kMinCols) + " columns");
   }
-  if (!(std::isfinite(mat.row_pitch_mm) && mat.row_pitch_mm > 0 &&
-        std::isfinite(mat.col_pitch_mm) && mat.col_pitch_mm > 0)) {
-    return fail("the mat's row and column pitch must be positive");
+  if (!(mat.row_pitch_mm >= kMinPitchMm && mat.row_pitch_mm <= kMaxPitchMm &&
+        mat.col_pitch_mm >= kMinPitchMm && mat.col_pitch_mm <= kMaxPitchMm)) {
+    return fail("the mat's row and column pitch must be 1-200 mm");
   }
   // Finite iff every v·0 is 0 (inf·0 and NaN·0 are NaN): one vectorised sum instead of Eigen's
   // allFinite, a scalar loop with an exit test per taxel (11 % of this function).
